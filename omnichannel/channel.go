@@ -1,0 +1,190 @@
+package omnichannel
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Channel is a channel adapter: it translates between one provider's HTTP API and the engine.
+//
+// The core is small; further abilities are optional interfaces found by type assertion (Connector,
+// TokenRefresher, ProfileFetcher, MediaDownloader, HistorySyncer). Adapters make no network call while
+// verifying or parsing webhooks, keep no per-conversation state, and must be safe for concurrent use.
+// channels/channeltest checks an adapter against its provider emulator.
+type Channel interface {
+	// Kind is the adapter's channel kind; it is the webhook URL's first path segment.
+	Kind() Kind
+	// VerifyWebhook checks the request's signature over the raw body, before anything else is read
+	// or looked up. It returns an error wrapping ErrBadSignature when the signature is missing,
+	// malformed, stale or wrong. It must compare in constant time and never echo the secret or the
+	// expected signature in the error.
+	VerifyWebhook(h http.Header, body []byte) error
+	// ParseWebhook turns a verified body into events. It returns an error wrapping ErrMalformed when
+	// the body cannot be decoded. Event types the adapter does not know produce no event (the engine
+	// answers 200 and ignores them).
+	ParseWebhook(h http.Header, body []byte) ([]InboundEvent, error)
+	// Send delivers one outgoing message for conn and returns the provider's message id. Failures are
+	// classified *ProviderError values (or plain errors for network failures, treated as retryable).
+	Send(ctx context.Context, conn *Connection, msg *OutboundMessage) (SendResult, error)
+	// Capabilities describes what the channel accepts, so the engine refuses what the provider would
+	// refuse before any network call.
+	Capabilities() Capabilities
+}
+
+// Capabilities describe a channel's limits.
+type Capabilities struct {
+	// MaxTextLength is the longest text in characters (runes); 0 means unlimited.
+	MaxTextLength int
+	// Images says whether images can be sent; ImageTypes lists accepted MIME types (empty: any
+	// image/*) and MaxImageBytes the largest size (0: unlimited).
+	Images        bool
+	ImageTypes    []string
+	MaxImageBytes int64
+	// Files says whether documents can be sent; FileTypes lists accepted MIME types (empty: any) and
+	// MaxFileBytes the largest size (0: unlimited).
+	Files        bool
+	FileTypes    []string
+	MaxFileBytes int64
+	// MaxAttachments per message (0: one).
+	MaxAttachments int
+	// ReplyWindow is how long after the customer's last message the business may reply (0: always).
+	ReplyWindow time.Duration
+	// MaxRepliesInWindow caps business messages between two customer messages (0: no cap).
+	MaxRepliesInWindow int
+	// Quotes says whether a reply can quote a customer message.
+	Quotes bool
+	// Echoes says whether the provider sends webhooks for the business's own messages; the engine
+	// then matches them to its sends.
+	Echoes bool
+}
+
+// OutboundMessage is what the engine asks an adapter to send.
+type OutboundMessage struct {
+	// ConversationID and MessageID are the engine's ids (for logs and idempotency).
+	ConversationID string
+	MessageID      string
+	// RecipientID is the customer's provider user id on the connection.
+	RecipientID string
+	Text        string
+	Attachments []OutboundAttachment
+	// QuoteProviderMessageID is the provider id of the customer message being answered, if any.
+	QuoteProviderMessageID string
+}
+
+// OutboundAttachment is a file to upload and send.
+type OutboundAttachment struct {
+	Kind        MessageType
+	Name        string
+	ContentType string
+	Size        int64
+	// Open returns the content; the adapter closes it.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// SendResult is a successful send.
+type SendResult struct {
+	ProviderMessageID string
+	// Status is MessageSent unless the provider already reports more.
+	Status MessageStatus
+}
+
+// EventType is the kind of an InboundEvent.
+type EventType string
+
+// Inbound event types.
+const (
+	// EventMessage is a message from the customer (Direction in) or an echo of a business message
+	// (Direction out: typed in the provider's console, or our own send coming back).
+	EventMessage EventType = "message"
+	// EventStatus reports delivery or seen states of business messages.
+	EventStatus EventType = "status"
+	// EventFollow and EventUnfollow report the customer following the account.
+	EventFollow   EventType = "follow"
+	EventUnfollow EventType = "unfollow"
+	// EventProfile carries profile data the customer shared (a phone number, a name).
+	EventProfile EventType = "profile"
+	// EventReferral records where a conversation came from.
+	EventReferral EventType = "referral"
+)
+
+// InboundEvent is one thing a webhook said. ExternalAccountID identifies the connection (OA id,
+// business id); ExternalUserID the customer.
+type InboundEvent struct {
+	Type              EventType
+	ExternalAccountID string
+	ExternalUserID    string
+	// Profile data known from the payload (display name, avatar, shared phone).
+	Profile *Profile
+	// Message fields (EventMessage).
+	Direction         Direction
+	ProviderMessageID string
+	MessageType       MessageType
+	Text              string
+	Attachments       []Attachment
+	// QuoteProviderMessageID is the message this one replies to, if any.
+	QuoteProviderMessageID string
+	// Status fields (EventStatus): the messages, or all business messages up to UpTo when
+	// ProviderMessageIDs is empty.
+	Status             MessageStatus
+	ProviderMessageIDs []string
+	UpTo               time.Time
+	// Referral text (EventReferral).
+	Referral string
+	// NeedsFetch is set when the payload lacks the content and the adapter must fetch it (e.g. TikTok
+	// EU events); the engine then calls ContentFetcher.
+	NeedsFetch bool
+	// Time is the provider's event time.
+	Time time.Time
+}
+
+// Connector is implemented by adapters that connect accounts by OAuth.
+type Connector interface {
+	// AuthCodeURL returns the provider consent URL for state, PKCE verifier and redirect URI.
+	AuthCodeURL(state, codeVerifier, redirectURI string) string
+	// Exchange trades the callback's query for a connection (ExternalID, DisplayName, Credentials set;
+	// the engine fills the rest). It returns an error (never containing secrets) when consent was
+	// refused or incomplete.
+	Exchange(ctx context.Context, callback CallbackParams) (*Connection, error)
+}
+
+// CallbackParams is what the provider's redirect brought back, with the flow's PKCE verifier.
+type CallbackParams struct {
+	Query        map[string][]string
+	CodeVerifier string
+	RedirectURI  string
+}
+
+// TokenRefresher is implemented by adapters whose access tokens expire.
+type TokenRefresher interface {
+	// RefreshTokens exchanges conn's refresh token for new credentials. An error wrapping
+	// ErrNeedsReconnect means the grant is dead. The engine serializes calls per connection across
+	// processes and saves the result before using it.
+	RefreshTokens(ctx context.Context, conn *Connection) (Credentials, error)
+	// RefreshSkew is how long before AccessExpiry the engine refreshes.
+	RefreshSkew() time.Duration
+}
+
+// ProfileFetcher is implemented by adapters that can look a provider user up.
+type ProfileFetcher interface {
+	FetchProfile(ctx context.Context, conn *Connection, externalUserID string) (*Profile, error)
+}
+
+// MediaDownloader is implemented by adapters whose inbound media URLs need credentials or expire.
+type MediaDownloader interface {
+	// DownloadMedia opens the attachment's content. The caller closes the reader.
+	DownloadMedia(ctx context.Context, conn *Connection, att Attachment) (io.ReadCloser, string, error)
+}
+
+// HistorySyncer is implemented by adapters that can import conversations from before the
+// connection. It calls fn for every message (oldest first per conversation) and must de-duplicate by
+// provider message id itself or leave it to the engine (which ignores duplicates).
+type HistorySyncer interface {
+	SyncHistory(ctx context.Context, conn *Connection, fn func(InboundEvent) error) error
+}
+
+// ContentFetcher is implemented by adapters whose webhooks may omit the content (NeedsFetch).
+type ContentFetcher interface {
+	FetchContent(ctx context.Context, conn *Connection, ev InboundEvent) (InboundEvent, error)
+}

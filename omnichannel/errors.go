@@ -1,0 +1,129 @@
+package omnichannel
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Errors returned by the engine and stores wrap these; test with errors.Is.
+var (
+	// ErrNotFound: the thing does not exist in this workspace.
+	ErrNotFound = errors.New("omnichannel: not found")
+	// ErrDuplicate: a uniqueness constraint refused an insert.
+	ErrDuplicate = errors.New("omnichannel: duplicate")
+	// ErrConflict: a compare-and-set lost to a concurrent update.
+	ErrConflict = errors.New("omnichannel: concurrent update")
+	// ErrBadSignature: a webhook's signature is missing, malformed, stale or wrong.
+	ErrBadSignature = errors.New("omnichannel: bad webhook signature")
+	// ErrMalformed: a webhook body could not be parsed.
+	ErrMalformed = errors.New("omnichannel: malformed webhook body")
+	// ErrForbidden: the user may not do this (see *ForbiddenError for the reason).
+	ErrForbidden = errors.New("omnichannel: forbidden")
+	// ErrAlreadyClaimed: another user claimed the conversation first (see *ClaimedError).
+	ErrAlreadyClaimed = errors.New("omnichannel: conversation already claimed")
+	// ErrInvalid: the request is invalid (see *ValidationError).
+	ErrInvalid = errors.New("omnichannel: invalid request")
+	// ErrUnsupported: the channel cannot do this (e.g. send a file on TikTok).
+	ErrUnsupported = errors.New("omnichannel: not supported by the channel")
+	// ErrOutsideWindow: the provider's reply window is closed for this conversation.
+	ErrOutsideWindow = errors.New("omnichannel: outside the reply window")
+	// ErrRateLimited: the provider throttled the call; retry later.
+	ErrRateLimited = errors.New("omnichannel: rate limited by provider")
+	// ErrTokenExpired: the provider refused the access token; refreshing it may help.
+	ErrTokenExpired = errors.New("omnichannel: access token expired")
+	// ErrNeedsReconnect: the connection's grant is dead; an admin must reconnect it.
+	ErrNeedsReconnect = errors.New("omnichannel: connection needs reconnect")
+	// ErrDeliveryUnknown: the process stopped while a send was in flight, so the engine cannot know
+	// whether the provider got it; the message is failed rather than risk a double send.
+	ErrDeliveryUnknown = errors.New("omnichannel: delivery unknown after interrupted send")
+	// ErrBadState: an OAuth state is unknown, used twice, expired or belongs to another user.
+	ErrBadState = errors.New("omnichannel: invalid or expired OAuth state")
+)
+
+// ForbiddenError says why a user may not act on a conversation. It matches ErrForbidden.
+type ForbiddenError struct {
+	Action Action
+	UserID string
+	Reason string
+}
+
+func (e *ForbiddenError) Error() string {
+	return fmt.Sprintf("omnichannel: user %s may not %s: %s", e.UserID, e.Action, e.Reason)
+}
+
+// Is reports whether target is ErrForbidden.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
+// ClaimedError is returned to every user who loses a claim race. It matches ErrAlreadyClaimed.
+type ClaimedError struct {
+	ConversationID string
+	// ClaimedBy is the user who holds the conversation.
+	ClaimedBy string
+}
+
+func (e *ClaimedError) Error() string {
+	return fmt.Sprintf("omnichannel: conversation %s already claimed by %s", e.ConversationID, e.ClaimedBy)
+}
+
+// Is reports whether target is ErrAlreadyClaimed.
+func (e *ClaimedError) Is(target error) bool { return target == ErrAlreadyClaimed }
+
+// ValidationError lists every problem of a request or a config. It matches ErrInvalid, and also
+// ErrUnsupported when a problem is a channel limitation.
+type ValidationError struct {
+	Problems []string
+	// Unsupported is true when the request asks for something the channel cannot do.
+	Unsupported bool
+}
+
+func (e *ValidationError) Error() string {
+	return "omnichannel: " + strings.Join(e.Problems, "; ")
+}
+
+// Is reports whether target is ErrInvalid (or ErrUnsupported for channel limitations).
+func (e *ValidationError) Is(target error) bool {
+	return target == ErrInvalid || (e.Unsupported && target == ErrUnsupported)
+}
+
+// ProviderError is a classified failure of a provider call, returned by adapters.
+//
+// Class is one of ErrRateLimited, ErrTokenExpired, ErrOutsideWindow, ErrNeedsReconnect,
+// ErrUnsupported, or nil for others; errors.Is(err, Class) holds. Retryable says whether the same
+// call may succeed later (throttling, 5xx, timeouts). Message is readable by an agent. Code is the
+// provider's code. Never put tokens or secrets in any field.
+type ProviderError struct {
+	Provider  Kind
+	Code      string
+	Message   string
+	Class     error
+	Retryable bool
+	// RetryAfter is the provider's hint, zero when none.
+	RetryAfter time.Duration
+}
+
+func (e *ProviderError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("%s error %s: %s", e.Provider, e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s error: %s", e.Provider, e.Message)
+}
+
+// Is reports whether target is e.Class.
+func (e *ProviderError) Is(target error) bool { return e.Class != nil && target == e.Class }
+
+// IsRetryable reports whether err is worth retrying: a retryable *ProviderError, ErrRateLimited, or
+// an error the adapter did not classify (a network failure). Validation problems and other
+// classified provider errors are final.
+func IsRetryable(err error) bool {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return pe.Retryable || errors.Is(pe.Class, ErrRateLimited)
+	}
+	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrOutsideWindow) ||
+		errors.Is(err, ErrNeedsReconnect) || errors.Is(err, ErrForbidden) {
+		return false
+	}
+	return true
+}

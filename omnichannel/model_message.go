@@ -1,0 +1,152 @@
+package omnichannel
+
+import "time"
+
+// Direction says who wrote a thread entry.
+type Direction string
+
+// Directions of thread entries.
+const (
+	// DirectionIn is a message from the customer.
+	DirectionIn Direction = "in"
+	// DirectionOut is a message from the business (an agent, or the provider's own console).
+	DirectionOut Direction = "out"
+	// DirectionSystem is an activity entry: assignment, done, reopen, category change, …
+	DirectionSystem Direction = "system"
+)
+
+// MessageType is the content kind of a message.
+type MessageType string
+
+// Message types. Adapters map provider types onto these; anything else becomes MessageOther with
+// a readable text.
+const (
+	MessageText     MessageType = "text"
+	MessageImage    MessageType = "image"
+	MessageFile     MessageType = "file"
+	MessageAudio    MessageType = "audio"
+	MessageVideo    MessageType = "video"
+	MessageSticker  MessageType = "sticker"
+	MessageLink     MessageType = "link"
+	MessageLocation MessageType = "location"
+	MessageContact  MessageType = "contact"
+	MessageActivity MessageType = "activity"
+	MessageOther    MessageType = "other"
+)
+
+// MessageStatus is the delivery state of an outgoing message. Inbound messages are StatusReceived.
+type MessageStatus string
+
+// Delivery states. They only move forward: pending → sent → delivered → seen, or pending → failed.
+const (
+	MessagePending   MessageStatus = "pending"
+	MessageSending   MessageStatus = "sending"
+	MessageSent      MessageStatus = "sent"
+	MessageDelivered MessageStatus = "delivered"
+	MessageSeen      MessageStatus = "seen"
+	MessageFailed    MessageStatus = "failed"
+	MessageReceived  MessageStatus = "received"
+)
+
+// Rank orders delivery states so updates never move a message backwards.
+func (s MessageStatus) Rank() int {
+	switch s {
+	case MessagePending:
+		return 1
+	case MessageSending:
+		return 2
+	case MessageSent:
+		return 3
+	case MessageDelivered:
+		return 4
+	case MessageSeen:
+		return 5
+	case MessageFailed:
+		return 6
+	}
+	return 0
+}
+
+// Message is one entry of a conversation's thread.
+//
+// Seq is assigned by the engine, monotonic per conversation; threads are ordered by Seq, never by
+// provider time. (ConnectionID, ProviderMessageID) is unique when ProviderMessageID is set, and
+// (ConversationID, IdempotencyKey) is unique when IdempotencyKey is set.
+type Message struct {
+	WorkspaceID    string
+	ID             string
+	ConversationID string
+	ConnectionID   string
+	Seq            int64
+	Direction      Direction
+	Type           MessageType
+	// SenderID is the user id for agent messages, the identity id for customer messages, and "" for
+	// messages typed in the provider's own console or activity entries without an actor.
+	SenderID   string
+	SenderName string
+	Text       string
+	// Attachments of the message; blobs are kept in the engine's BlobStore.
+	Attachments []Attachment
+	// QuoteProviderMessageID is the provider id of the message this one replies to, if any.
+	QuoteProviderMessageID string
+	// TemplateID is the template an agent started from, if any.
+	TemplateID        string
+	ProviderMessageID string
+	IdempotencyKey    string
+	Status            MessageStatus
+	// FailureCode and FailureReason explain a failed message (provider code and readable text).
+	FailureCode   string
+	FailureReason string
+	Attempts      int
+	// Activity is set on DirectionSystem entries.
+	Activity *Activity
+	// ProviderTime is the time the provider reported, informational only.
+	ProviderTime time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Attachment is a file carried by a message.
+type Attachment struct {
+	// Kind is MessageImage, MessageFile, MessageAudio, MessageVideo or MessageSticker.
+	Kind        MessageType
+	Name        string
+	ContentType string
+	Size        int64
+	// BlobKey names the content in the engine's BlobStore once it is kept there.
+	BlobKey string
+	// RemoteURL is where the provider serves the content (may expire; the engine copies it).
+	RemoteURL string
+	// ProviderRef is the provider's id for already-uploaded media (attachment_id, token, media id).
+	ProviderRef string
+}
+
+// ActivityAction names a state change recorded in a conversation.
+type ActivityAction string
+
+// Activity actions.
+const (
+	ActivityOpened         ActivityAction = "opened"
+	ActivityAssigned       ActivityAction = "assigned"
+	ActivityUnassigned     ActivityAction = "unassigned"
+	ActivityClaimed        ActivityAction = "claimed"
+	ActivityAwaitingClaim  ActivityAction = "awaiting_claim"
+	ActivityDone           ActivityAction = "done"
+	ActivityReopened       ActivityAction = "reopened"
+	ActivityCategory       ActivityAction = "category_changed"
+	ActivityClassification ActivityAction = "classification_changed"
+	ActivityNote           ActivityAction = "note_changed"
+	ActivityLinked         ActivityAction = "contact_linked"
+	ActivityTeam           ActivityAction = "team_changed"
+)
+
+// Activity is the who / what / from / to of a state change (the "when" is Message.CreatedAt).
+type Activity struct {
+	Action ActivityAction
+	// ActorID is the user who made the change; "" for the system (routing, a customer message).
+	ActorID string
+	From    string
+	To      string
+	// Detail is free text, e.g. the rule that picked an assignee.
+	Detail string
+}

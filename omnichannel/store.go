@@ -1,0 +1,198 @@
+package omnichannel
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists everything the engine knows. Implementations live in store/memory, store/sqlite and
+// store/postgres; store/storetest is the conformance suite every implementation must pass.
+//
+// All work happens inside transactions: Update runs fn in a read-write transaction and commits when
+// fn returns nil (rolls back otherwise, returning fn's error unchanged); View runs fn in a read-only
+// transaction. Implementations may run fn more than once when the database reports a serialization
+// failure or deadlock, so fn must not have side effects outside tx. Every method of Tx is scoped to a
+// workspace except the few documented as global (webhook entry, job queue, leases, OAuth state).
+type Store interface {
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	View(ctx context.Context, fn func(tx Tx) error) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Tx is a transaction of a Store. A Tx must not be used after fn returns.
+//
+// Get methods return an error wrapping ErrNotFound when nothing matches. Insert methods return an
+// error wrapping ErrDuplicate on a uniqueness violation. Put methods insert or replace by id.
+type Tx interface {
+	// Connections.
+
+	PutConnection(c *Connection) error
+	GetConnection(workspaceID, id string) (*Connection, error)
+	// FindConnectionByID is global: the webhook URL carries the connection id before the workspace
+	// is known.
+	FindConnectionByID(id string) (*Connection, error)
+	// FindConnectionByExternalID is global: it finds the non-disconnected connection of kind with the
+	// provider account id.
+	FindConnectionByExternalID(kind Kind, externalID string) (*Connection, error)
+	ListConnections(workspaceID string) ([]*Connection, error)
+	// UpdateConnection replaces c when the stored Version equals c.Version, and increments Version
+	// (in c too). A mismatch returns an error wrapping ErrConflict.
+	UpdateConnection(c *Connection) error
+
+	// Contacts and identities.
+
+	PutContact(c *Contact) error
+	GetContact(workspaceID, id string) (*Contact, error)
+	// InsertIdentity fails with ErrDuplicate when (ConnectionID, ExternalUserID) exists.
+	InsertIdentity(i *Identity) error
+	PutIdentity(i *Identity) error
+	GetIdentity(workspaceID, id string) (*Identity, error)
+	FindIdentity(workspaceID, connectionID, externalUserID string) (*Identity, error)
+	ListIdentities(workspaceID, contactID string) ([]*Identity, error)
+
+	// Conversations.
+
+	// InsertConversation fails with ErrDuplicate when the (ConnectionID, IdentityID) thread exists.
+	InsertConversation(c *Conversation) error
+	GetConversation(workspaceID, id string) (*Conversation, error)
+	FindConversation(workspaceID, connectionID, identityID string) (*Conversation, error)
+	// UpdateConversation replaces c when the stored Version equals c.Version and increments Version
+	// (in c too); a mismatch returns an error wrapping ErrConflict.
+	UpdateConversation(c *Conversation) error
+	// ListConversations returns one page of q's filter, newest LastMessageAt first (ties by id
+	// descending), starting after q.After.
+	ListConversations(q ConversationQuery) ([]*Conversation, error)
+	// CountOpenAssigned returns, for each given user, their open conversations in the workspace.
+	CountOpenAssigned(workspaceID string, userIDs []string) (map[string]int, error)
+	// CountUnread returns how many conversations of q's filter have inbound messages userID has not
+	// read (q.ReadState and paging fields are ignored).
+	CountUnread(q ConversationQuery) (int, error)
+
+	// Messages.
+
+	// InsertMessage fails with ErrDuplicate when (ConnectionID, ProviderMessageID) or
+	// (ConversationID, IdempotencyKey) exists (empty values never collide).
+	InsertMessage(m *Message) error
+	UpdateMessage(m *Message) error
+	GetMessage(workspaceID, id string) (*Message, error)
+	FindMessageByProviderID(workspaceID, connectionID, providerMessageID string) (*Message, error)
+	FindMessageByIdempotencyKey(workspaceID, conversationID, key string) (*Message, error)
+	// ListMessages returns up to limit entries with Seq < beforeSeq (all when beforeSeq ≤ 0),
+	// in ascending Seq order, the newest ones.
+	ListMessages(workspaceID, conversationID string, beforeSeq int64, limit int) ([]*Message, error)
+	// FindEchoCandidate returns the oldest outgoing message of the conversation without a provider
+	// message id, not failed, created at or after since, whose Text equals text; ErrNotFound if none.
+	FindEchoCandidate(workspaceID, conversationID, text string, since time.Time) (*Message, error)
+
+	// Read state.
+
+	GetReadState(workspaceID, userID, conversationID string) (*ReadState, error)
+	PutReadState(r *ReadState) error
+
+	// Users, teams, rules and configuration.
+
+	PutUser(u *User) error
+	GetUser(workspaceID, id string) (*User, error)
+	ListUsers(workspaceID string) ([]*User, error)
+	PutTeam(t *Team) error
+	GetTeam(workspaceID, id string) (*Team, error)
+	ListTeams(workspaceID string) ([]*Team, error)
+	PutRule(r *Rule) error
+	GetRule(workspaceID, id string) (*Rule, error)
+	ListRules(workspaceID string) ([]*Rule, error)
+	DeleteRule(workspaceID, id string) error
+	PutTemplate(t *Template) error
+	GetTemplate(workspaceID, id string) (*Template, error)
+	ListTemplates(workspaceID string) ([]*Template, error)
+	DeleteTemplate(workspaceID, id string) error
+	PutCategory(c *Category) error
+	GetCategory(workspaceID, id string) (*Category, error)
+	ListCategories(workspaceID string) ([]*Category, error)
+	PutClassification(c *Classification) error
+	GetClassification(workspaceID, id string) (*Classification, error)
+	ListClassifications(workspaceID string) ([]*Classification, error)
+
+	// Rotation returns the next position of the named rotation (0, 1, 2, …): each call increments a
+	// counter kept in the store, so concurrent callers and several engine processes sharing the store
+	// get distinct consecutive values.
+	NextRotation(workspaceID, key string) (int64, error)
+
+	// Jobs (global: the worker serves all workspaces).
+
+	InsertJob(j *Job) error
+	// ClaimJobs locks up to limit jobs with RunAt ≤ now whose lock is free or expired, oldest RunAt
+	// first, setting LockedBy = owner and LockedUntil = now + lease. A job is never handed to two
+	// owners while its lock holds, even by two Store values over one database.
+	ClaimJobs(owner string, now time.Time, lease time.Duration, limit int) ([]*Job, error)
+	// UpdateJob saves j when j.LockedBy still holds the lock (ErrConflict otherwise).
+	UpdateJob(j *Job) error
+	// DeleteJob removes a finished job.
+	DeleteJob(id string) error
+	// NextJobTime returns the earliest RunAt of unlocked jobs, zero time when there is none.
+	NextJobTime() (time.Time, error)
+
+	// Leases (global): named locks that hold across engine processes sharing the store.
+
+	// AcquireLease takes the lease key for owner until until, when it is free, expired, or already
+	// held by owner. It reports whether owner holds it now.
+	AcquireLease(key, owner string, now, until time.Time) (bool, error)
+	// ReleaseLease frees key if owner holds it.
+	ReleaseLease(key, owner string) error
+
+	// OAuth states (global: the callback arrives before the session is known to the provider).
+
+	InsertOAuthState(s *OAuthState) error
+	// TakeOAuthState returns and deletes the state (single use); ErrNotFound if absent.
+	TakeOAuthState(state string) (*OAuthState, error)
+}
+
+// ReadFilter restricts a list by the viewing user's read state.
+type ReadFilter string
+
+// Read filters.
+const (
+	ReadAny    ReadFilter = ""
+	ReadUnread ReadFilter = "unread"
+	ReadRead   ReadFilter = "read"
+)
+
+// Unassigned is the AssigneeIDs value that matches conversations without an owner.
+const Unassigned = "-"
+
+// ConversationQuery is the filter and page of a conversation list (SPEC A1, A3). Empty fields do not
+// filter. Within a field the values are alternatives (OR); fields combine with AND.
+type ConversationQuery struct {
+	WorkspaceID  string
+	ChannelKinds []Kind
+	Statuses     []ConversationStatus
+	// ReadState is evaluated for ViewerID.
+	ReadState ReadFilter
+	ViewerID  string
+	// AssigneeIDs may contain Unassigned.
+	AssigneeIDs []string
+	TeamIDs     []string
+	// CategoryIDs match a conversation whose category path contains any of them (any level).
+	CategoryIDs       []string
+	ClassificationIDs []string
+	ConnectionIDs     []string
+	// ContactIDs restricts to some customers (the interaction history of a contact).
+	ContactIDs []string
+	// AwaitingClaim, when true, lists only conversations waiting for a claim.
+	AwaitingClaim bool
+	// Search matches, case-insensitively (Unicode simple folding), a substring of the contact name.
+	Search string
+	// SearchDigits, when set, also matches conversations whose ContactPhone (without "+") contains
+	// it. The engine derives it from the user's search text ("0912 345" → "84912345").
+	SearchDigits string
+	// After continues after the last row of the previous page (keyset); nil starts at the newest.
+	After *Cursor
+	// Limit is the page size (the store may cap it; ≤ 0 means 50).
+	Limit int
+}
+
+// Cursor is a position in the conversation list: the sort key of the last row seen.
+type Cursor struct {
+	LastMessageAt  time.Time
+	ConversationID string
+}
