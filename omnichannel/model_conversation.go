@@ -59,7 +59,7 @@ type Conversation struct {
 	InboundCount int64
 	// RepliesSinceInbound counts agent messages sent since the last customer message
 	// (for channels that cap replies inside the reply window).
-	RepliesSinceInbound int
+	RepliesSinceInbound  int
 	LastMessageText      string
 	LastMessageAt        time.Time
 	LastMessageDirection Direction
