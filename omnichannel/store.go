@@ -23,7 +23,8 @@ type Store interface {
 // Tx is a transaction of a Store. A Tx must not be used after fn returns.
 //
 // Get methods return an error wrapping ErrNotFound when nothing matches. Insert methods return an
-// error wrapping ErrDuplicate on a uniqueness violation. Put methods insert or replace by id.
+// error wrapping ErrDuplicate on a uniqueness violation and store the value as given (Version
+// included). Put methods insert or replace by id.
 type Tx interface {
 	// Connections.
 
@@ -125,7 +126,9 @@ type Tx interface {
 	// first, setting LockedBy = owner and LockedUntil = now + lease. A job is never handed to two
 	// owners while its lock holds, even by two Store values over one database.
 	ClaimJobs(owner string, now time.Time, lease time.Duration, limit int) ([]*Job, error)
-	// UpdateJob saves j when j.LockedBy still holds the lock (ErrConflict otherwise).
+	// UpdateJob saves j (all fields, including a new RunAt or LockedUntil; setting LockedUntil ≤ now
+	// releases the lock) when the stored job's LockedBy equals j.LockedBy, that is, nobody claimed it
+	// since; ErrConflict otherwise (ErrNotFound if it was deleted).
 	UpdateJob(j *Job) error
 	// DeleteJob removes a finished job.
 	DeleteJob(id string) error

@@ -1,0 +1,311 @@
+package omnichannel
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// The administration methods below take the acting user; the Authorizer must allow ActionAdmin
+// (supervisors, by default). Hosts that mirror users and configuration from their CRM without an
+// acting user may write through Store directly.
+
+// admin runs fn in a transaction after checking that actorID may administer the workspace.
+func (e *Engine) admin(ctx context.Context, workspaceID, actorID string, fn func(tx Tx, ch *change) error) error {
+	return e.update(ctx, func(tx Tx, ch *change) error {
+		u, err := tx.GetUser(workspaceID, actorID)
+		if err != nil {
+			if isNotFound(err) {
+				return &ForbiddenError{Action: ActionAdmin, UserID: actorID, Reason: "unknown user in this workspace"}
+			}
+			return err
+		}
+		if err := e.cfg.Authorizer.Authorize(ctx, u, ActionAdmin, nil, nil); err != nil {
+			return err
+		}
+		return fn(tx, ch)
+	})
+}
+
+// SaveTeam creates or replaces a team. An empty ID gets a new one.
+func (e *Engine) SaveTeam(ctx context.Context, actorID string, t Team) (*Team, error) {
+	if strings.TrimSpace(t.Name) == "" {
+		return nil, &ValidationError{Problems: []string{"a team needs a name"}}
+	}
+	if t.Method == "" {
+		t.Method = MethodRoundRobin
+	}
+	if t.ID == "" {
+		t.ID = newID()
+	}
+	err := e.admin(ctx, t.WorkspaceID, actorID, func(tx Tx, ch *change) error {
+		if err := checkUsers(tx, t.WorkspaceID, t.MemberIDs); err != nil {
+			return err
+		}
+		return tx.PutTeam(&t)
+	})
+	return &t, err
+}
+
+func checkUsers(tx Tx, workspaceID string, ids []string) error {
+	var problems []string
+	for _, id := range ids {
+		if u, err := tx.GetUser(workspaceID, id); err != nil || !u.Active {
+			problems = append(problems, fmt.Sprintf("user %q does not exist or is deactivated", id))
+		}
+	}
+	if len(problems) > 0 {
+		return &ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+// SaveRule creates or replaces an assignment rule (SPEC H1) and attaches its sources to it (their
+// chat permission becomes "share"). When a source joins the rule, its conversations without an
+// owner are handled by the rule's old-conversation policy; when a user leaves the rule, their open
+// conversations of the rule lose their owner and are handled by the same policy (SPEC H3).
+func (e *Engine) SaveRule(ctx context.Context, actorID string, r Rule) (*Rule, error) {
+	var problems []string
+	if strings.TrimSpace(r.Name) == "" {
+		problems = append(problems, "a rule needs a name")
+	}
+	switch r.Method {
+	case MethodRoundRobin, MethodClaim, MethodLeastLoaded:
+	default:
+		problems = append(problems, fmt.Sprintf("unknown method %q", r.Method))
+	}
+	switch r.OldPolicy {
+	case PolicyNone, PolicyAvailable, PolicyAll:
+	case "":
+		r.OldPolicy = PolicyNone
+	default:
+		problems = append(problems, fmt.Sprintf("unknown old-conversation policy %q", r.OldPolicy))
+	}
+	if len(r.UserIDs) == 0 {
+		problems = append(problems, "a rule needs at least one user")
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	if r.ID == "" {
+		r.ID = newID()
+	}
+	var added, removedUsers []string
+	err := e.admin(ctx, r.WorkspaceID, actorID, func(tx Tx, ch *change) error {
+		added, removedUsers = nil, nil
+		if err := checkUsers(tx, r.WorkspaceID, r.UserIDs); err != nil {
+			return err
+		}
+		old, err := tx.GetRule(r.WorkspaceID, r.ID)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		now := e.now()
+		if old == nil {
+			old = &Rule{}
+			r.CreatedAt = now
+		} else {
+			r.CreatedAt = old.CreatedAt
+		}
+		r.UpdatedAt = now
+		for _, id := range r.SourceIDs {
+			c, err := tx.GetConnection(r.WorkspaceID, id)
+			if err != nil {
+				return &ValidationError{Problems: []string{fmt.Sprintf("source %q is not a connection of this workspace", id)}}
+			}
+			if c.Permission != PermissionShared || c.RuleID != r.ID {
+				c.Permission, c.RuleID, c.UpdatedAt = PermissionShared, r.ID, now
+				if err := tx.UpdateConnection(c); err != nil {
+					return err
+				}
+				ch.emit(Event{Kind: EventConnectionUpdated, WorkspaceID: c.WorkspaceID, ConnectionID: c.ID, At: now})
+			}
+			if !contains(old.SourceIDs, id) {
+				added = append(added, id)
+			}
+		}
+		for _, u := range old.UserIDs {
+			if !contains(r.UserIDs, u) {
+				removedUsers = append(removedUsers, u)
+			}
+		}
+		return tx.PutRule(&r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(removedUsers) > 0 {
+		if err := e.orphan(ctx, &r, removedUsers, actorID); err != nil {
+			return &r, err
+		}
+	}
+	if len(added) > 0 || len(removedUsers) > 0 {
+		if err := e.applyOldPolicy(ctx, r.WorkspaceID, r.ID, r.SourceIDs, removedUsers); err != nil {
+			return &r, err
+		}
+	}
+	return &r, nil
+}
+
+// orphan takes the open conversations of the rule's sources away from users who left the rule.
+func (e *Engine) orphan(ctx context.Context, r *Rule, users []string, actorID string) error {
+	return e.eachConversation(ctx, ConversationQuery{WorkspaceID: r.WorkspaceID, ConnectionIDs: r.SourceIDs,
+		AssigneeIDs: users, Statuses: []ConversationStatus{StatusOpen}}, func(tx Tx, ch *change, conv *Conversation) error {
+		if !contains(users, conv.AssigneeID) {
+			return nil
+		}
+		if err := e.applyRoute(tx, ch, conv, RouteDecision{Detail: "user left the rule " + r.Name}, "", actorID); err != nil {
+			return err
+		}
+		return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+	})
+}
+
+// applyOldPolicy distributes the conversations of the given connections that have no owner, as the
+// rule's old-conversation policy says (SPEC H3): none, the available ones (open, reply window still
+// open), or all of them. Distribution uses the rule's method, excluding the given users.
+func (e *Engine) applyOldPolicy(ctx context.Context, workspaceID, ruleID string, connectionIDs, exclude []string) error {
+	var rule *Rule
+	if err := e.view(ctx, func(tx Tx) (err error) {
+		rule, err = tx.GetRule(workspaceID, ruleID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if rule.OldPolicy == PolicyNone || rule.OldPolicy == "" || len(connectionIDs) == 0 {
+		return nil
+	}
+	q := ConversationQuery{WorkspaceID: workspaceID, ConnectionIDs: connectionIDs, AssigneeIDs: []string{Unassigned}}
+	if rule.OldPolicy == PolicyAvailable {
+		q.Statuses = []ConversationStatus{StatusOpen}
+	}
+	return e.eachConversation(ctx, q, func(tx Tx, ch *change, conv *Conversation) error {
+		if conv.AssigneeID != "" || conv.AwaitingClaim {
+			return nil
+		}
+		conn, err := tx.GetConnection(workspaceID, conv.ConnectionID)
+		if err != nil {
+			return err
+		}
+		if conn.RuleID != rule.ID {
+			return nil
+		}
+		if rule.OldPolicy == PolicyAvailable {
+			if a := e.channels[conn.Kind]; a == nil || !windowOf(a.Capabilities(), conv, e.now()).Open {
+				return nil
+			}
+		}
+		if err := e.route(ctx, tx, ch, conv, conn, RouteRequest{Reason: RouteOld, Rule: rule, Exclude: exclude}, ""); err != nil {
+			return err
+		}
+		return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+	})
+}
+
+// eachConversation runs fn on every conversation matching q, one transaction per conversation
+// (re-read inside it), paging by keyset so changes made by fn do not disturb the walk.
+func (e *Engine) eachConversation(ctx context.Context, q ConversationQuery, fn func(tx Tx, ch *change, conv *Conversation) error) error {
+	q.Limit = 100
+	for {
+		var page []*Conversation
+		if err := e.view(ctx, func(tx Tx) (err error) {
+			page, err = tx.ListConversations(q)
+			return err
+		}); err != nil {
+			return err
+		}
+		for _, c := range page {
+			if err := e.update(ctx, func(tx Tx, ch *change) error {
+				conv, err := tx.GetConversation(c.WorkspaceID, c.ID)
+				if err != nil {
+					return err
+				}
+				return fn(tx, ch, conv)
+			}); err != nil {
+				return err
+			}
+		}
+		if len(page) < q.Limit {
+			return nil
+		}
+		last := page[len(page)-1]
+		q.After = &Cursor{LastMessageAt: last.LastMessageAt, ConversationID: last.ID}
+	}
+}
+
+// DeleteRule removes a rule; its sources fall back to "only me" for their owners.
+func (e *Engine) DeleteRule(ctx context.Context, workspaceID, actorID, ruleID string) error {
+	return e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
+		conns, err := tx.ListConnections(workspaceID)
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			if c.RuleID == ruleID {
+				c.RuleID, c.Permission, c.UpdatedAt = "", PermissionOnlyMe, e.now()
+				if err := tx.UpdateConnection(c); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.DeleteRule(workspaceID, ruleID)
+	})
+}
+
+// SetChatPermission sets a connection to "only me" (its owner gets every conversation) or to
+// "share" through an existing rule (SPEC G2). Joining a rule applies its old-conversation policy.
+func (e *Engine) SetChatPermission(ctx context.Context, workspaceID, actorID, connectionID string, p ChatPermission, ruleID string) error {
+	if p != PermissionOnlyMe && p != PermissionShared {
+		return &ValidationError{Problems: []string{fmt.Sprintf("unknown chat permission %q", p)}}
+	}
+	if p == PermissionShared && ruleID == "" {
+		return &ValidationError{Problems: []string{"sharing needs a rule"}}
+	}
+	var rule *Rule
+	err := e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
+		c, err := tx.GetConnection(workspaceID, connectionID)
+		if err != nil {
+			return err
+		}
+		if old := c.RuleID; old != "" && old != ruleID {
+			if r, err := tx.GetRule(workspaceID, old); err == nil {
+				r.SourceIDs = without(r.SourceIDs, c.ID)
+				if err := tx.PutRule(r); err != nil {
+					return err
+				}
+			}
+		}
+		c.Permission, c.RuleID, c.UpdatedAt = p, "", e.now()
+		if p == PermissionShared {
+			if rule, err = tx.GetRule(workspaceID, ruleID); err != nil {
+				return &ValidationError{Problems: []string{"unknown rule"}}
+			}
+			c.RuleID = ruleID
+			if !contains(rule.SourceIDs, c.ID) {
+				rule.SourceIDs = append(rule.SourceIDs, c.ID)
+				if err := tx.PutRule(rule); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.UpdateConnection(c); err != nil {
+			return err
+		}
+		ch.emit(Event{Kind: EventConnectionUpdated, WorkspaceID: workspaceID, ConnectionID: c.ID, At: e.now()})
+		return nil
+	})
+	if err != nil || rule == nil {
+		return err
+	}
+	return e.applyOldPolicy(ctx, workspaceID, rule.ID, []string{connectionID}, nil)
+}
+
+func without(xs []string, x string) []string {
+	out := xs[:0:0]
+	for _, v := range xs {
+		if v != x {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,195 @@
+package omnichannel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+)
+
+// AddConnection saves a connection whose credentials the host already has (e.g. provisioned
+// tokens, or a test). WorkspaceID, Kind, ExternalID and OwnerID are required; the connection starts
+// "connected" with "only me" permission unless set. If the account is already connected in the
+// workspace, its credentials and status are updated instead.
+func (e *Engine) AddConnection(ctx context.Context, actorID string, c Connection) (*Connection, error) {
+	var problems []string
+	if c.WorkspaceID == "" {
+		problems = append(problems, "WorkspaceID is required")
+	}
+	if e.channels[c.Kind] == nil {
+		problems = append(problems, fmt.Sprintf("no adapter for channel %q", c.Kind))
+	}
+	if c.ExternalID == "" {
+		problems = append(problems, "ExternalID is required")
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	if c.OwnerID == "" {
+		c.OwnerID = actorID
+	}
+	if c.Permission == "" {
+		c.Permission = PermissionOnlyMe
+	}
+	var out *Connection
+	err := e.admin(ctx, c.WorkspaceID, actorID, func(tx Tx, ch *change) error {
+		var err error
+		out, err = e.saveNewConnection(tx, ch, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, e.afterConnect(ctx, out)
+}
+
+func (e *Engine) saveNewConnection(tx Tx, ch *change, c Connection) (*Connection, error) {
+	now := e.now()
+	existing, err := tx.FindConnectionByExternalID(c.Kind, c.ExternalID)
+	switch {
+	case err == nil && existing.WorkspaceID != c.WorkspaceID:
+		return nil, &ValidationError{Problems: []string{"this account is already connected to another workspace"}}
+	case err == nil:
+		existing.Credentials, existing.Status, existing.StatusReason = c.Credentials, ConnectionConnected, ""
+		if c.DisplayName != "" {
+			existing.DisplayName = c.DisplayName
+		}
+		existing.UpdatedAt = now
+		if err := tx.UpdateConnection(existing); err != nil {
+			return nil, err
+		}
+		c = *existing
+	case isNotFound(err):
+		c.ID, c.Status, c.CreatedAt, c.UpdatedAt = newID(), ConnectionConnected, now, now
+		if err := tx.PutConnection(&c); err != nil {
+			return nil, err
+		}
+		if c.Permission == PermissionShared && c.RuleID != "" {
+			r, err := tx.GetRule(c.WorkspaceID, c.RuleID)
+			if err != nil {
+				return nil, &ValidationError{Problems: []string{"unknown rule"}}
+			}
+			if !contains(r.SourceIDs, c.ID) {
+				r.SourceIDs = append(r.SourceIDs, c.ID)
+				if err := tx.PutRule(r); err != nil {
+					return nil, err
+				}
+			}
+		}
+	default:
+		return nil, err
+	}
+	ch.emit(Event{Kind: EventConnectionUpdated, WorkspaceID: c.WorkspaceID, ConnectionID: c.ID, At: now})
+	return &c, nil
+}
+
+// afterConnect queues the history sync of a new connection (the policy runs after it), or applies
+// the rule's policy directly when the adapter cannot sync.
+func (e *Engine) afterConnect(ctx context.Context, c *Connection) error {
+	if _, ok := e.channels[c.Kind].(HistorySyncer); ok {
+		return e.update(ctx, func(tx Tx, ch *change) error {
+			return e.enqueue(tx, ch, &Job{WorkspaceID: c.WorkspaceID, Kind: JobSyncHistory, ConnectionID: c.ID})
+		})
+	}
+	if c.Permission == PermissionShared && c.RuleID != "" {
+		return e.applyOldPolicy(ctx, c.WorkspaceID, c.RuleID, []string{c.ID}, nil)
+	}
+	return nil
+}
+
+// ConnectParams starts "Thêm kết nối" (SPEC G1).
+type ConnectParams struct {
+	WorkspaceID string
+	// UserID is the admin connecting; the callback must come back for the same user.
+	UserID      string
+	Kind        Kind
+	RedirectURI string
+	// Permission and RuleID are the chat permission chosen for the new connection (default only me).
+	Permission ChatPermission
+	RuleID     string
+}
+
+// StartConnect creates a single-use state bound to the user (with a PKCE verifier) and returns the
+// provider's consent URL.
+func (e *Engine) StartConnect(ctx context.Context, p ConnectParams) (string, error) {
+	conn, ok := e.channels[p.Kind].(Connector)
+	if !ok {
+		return "", fmt.Errorf("%w: channel %q cannot connect by OAuth", ErrUnsupported, p.Kind)
+	}
+	if p.Permission == "" {
+		p.Permission = PermissionOnlyMe
+	}
+	st := &OAuthState{State: randomToken(24), WorkspaceID: p.WorkspaceID, UserID: p.UserID, Kind: p.Kind,
+		CodeVerifier: randomToken(48), RedirectURI: p.RedirectURI, Permission: p.Permission, RuleID: p.RuleID,
+		ExpiresAt: e.now().Add(e.cfg.OAuthStateTTL)}
+	err := e.admin(ctx, p.WorkspaceID, p.UserID, func(tx Tx, ch *change) error {
+		if p.Permission == PermissionShared {
+			if _, err := tx.GetRule(p.WorkspaceID, p.RuleID); err != nil {
+				return &ValidationError{Problems: []string{"unknown rule"}}
+			}
+		}
+		return tx.InsertOAuthState(st)
+	})
+	if err != nil {
+		return "", err
+	}
+	return conn.AuthCodeURL(st.State, st.CodeVerifier, p.RedirectURI), nil
+}
+
+// CompleteConnect finishes the flow on the provider's redirect: the state must exist, be unexpired,
+// unused, and belong to userID in workspaceID (else an error wrapping ErrBadState); the adapter
+// exchanges the code; the connection is saved as "connected" and its history sync is queued.
+func (e *Engine) CompleteConnect(ctx context.Context, workspaceID, userID string, query url.Values) (*Connection, error) {
+	var st *OAuthState
+	err := e.store.Update(ctx, func(tx Tx) (err error) {
+		st, err = tx.TakeOAuthState(query.Get("state"))
+		return err
+	})
+	if err != nil || st.WorkspaceID != workspaceID || st.UserID != userID || !e.now().Before(st.ExpiresAt) {
+		return nil, ErrBadState
+	}
+	conn, ok := e.channels[st.Kind].(Connector)
+	if !ok {
+		return nil, ErrBadState
+	}
+	c, err := conn.Exchange(ctx, CallbackParams{Query: query, CodeVerifier: st.CodeVerifier, RedirectURI: st.RedirectURI})
+	if err != nil {
+		return nil, err
+	}
+	c.WorkspaceID, c.Kind, c.OwnerID, c.Permission, c.RuleID = workspaceID, st.Kind, userID, st.Permission, st.RuleID
+	var out *Connection
+	err = e.admin(ctx, workspaceID, userID, func(tx Tx, ch *change) error {
+		var err error
+		out, err = e.saveNewConnection(tx, ch, *c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, e.afterConnect(ctx, out)
+}
+
+// Disconnect stops a connection: its webhooks are ignored and nothing is sent through it.
+func (e *Engine) Disconnect(ctx context.Context, workspaceID, actorID, connectionID string) error {
+	return e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
+		c, err := tx.GetConnection(workspaceID, connectionID)
+		if err != nil {
+			return err
+		}
+		c.Status, c.Credentials, c.UpdatedAt = ConnectionDisconnected, Credentials{}, e.now()
+		if err := tx.UpdateConnection(c); err != nil {
+			return err
+		}
+		ch.emit(Event{Kind: EventConnectionUpdated, WorkspaceID: workspaceID, ConnectionID: c.ID, At: e.now()})
+		return nil
+	})
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,243 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Config configures an Engine. Store, Channels and Router are required; every other field has the
+// documented default. New validates the whole config and reports every problem at once.
+type Config struct {
+	// Store persists everything (store/memory, store/sqlite, store/postgres).
+	Store Store
+	// Channels are the adapters, one per Kind.
+	Channels []Channel
+	// Router picks owners for conversations (routing.New()).
+	Router Router
+	// Authorizer decides who may do what. Default: DefaultAuthorizer.
+	Authorizer Authorizer
+	// Blobs keeps attachments. Default: DirBlobStore under os.TempDir()/dakenh-blobs.
+	Blobs BlobStore
+	// Templates supplies canned replies. Default: the templates kept in Store.
+	Templates TemplateProvider
+	// Directory is the host CRM's customer directory for automatic linking (optional).
+	Directory ContactDirectory
+	// Interactions supplies the host CRM's calls and transactions for the history (optional).
+	Interactions InteractionSource
+	// Logger receives structured logs; customer text and secrets are never logged. Default:
+	// slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+
+	// MaxWebhookBytes caps a webhook body; larger bodies get 413. Default 1 MiB.
+	MaxWebhookBytes int64
+	// MaxAttachmentBytes caps an uploaded or downloaded attachment. Default 25 MiB.
+	MaxAttachmentBytes int64
+	// MaxSendAttempts bounds provider calls per outgoing message. Default 6.
+	MaxSendAttempts int
+	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff with jitter between attempts.
+	// Defaults 2 s and 5 min.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	// JobLease is how long a worker holds a job before another may take it. Default 2 min.
+	JobLease time.Duration
+	// Workers is how many jobs run at once in Run. Default 4.
+	Workers int
+	// PollInterval is how often Run looks for due jobs without being woken. Default 1 s.
+	PollInterval time.Duration
+	// EchoWindow is how old a pending send may be for a provider echo to match it. Default 10 min.
+	EchoWindow time.Duration
+	// OAuthStateTTL is how long a connect flow may take. Default 10 min.
+	OAuthStateTTL time.Duration
+}
+
+// Engine is the conversation engine: webhooks in, replies out, assignment, agent operations and
+// events. It is safe for concurrent use. Several Engines may share one Store (multi-instance).
+type Engine struct {
+	cfg      Config
+	store    Store
+	channels map[Kind]Channel
+	log      *slog.Logger
+	now      func() time.Time
+	bus      bus
+	id       string
+	wake     chan struct{}
+
+	unknownMu     sync.Mutex
+	unknownLogged map[string]bool
+}
+
+// New validates cfg and returns an Engine. It does not start background work: call Run.
+func New(cfg Config) (*Engine, error) {
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("Store is required"))
+	}
+	if cfg.Router == nil {
+		errs = append(errs, errors.New("Router is required (routing.New() is the standard one)"))
+	}
+	if len(cfg.Channels) == 0 {
+		errs = append(errs, errors.New("at least one Channel is required"))
+	}
+	channels := map[Kind]Channel{}
+	for i, c := range cfg.Channels {
+		switch {
+		case c == nil:
+			errs = append(errs, fmt.Errorf("Channels[%d] is nil", i))
+		case c.Kind() == "" || !validKind(c.Kind()):
+			errs = append(errs, fmt.Errorf("Channels[%d] has an invalid kind %q (want [a-z0-9_-]+)", i, c.Kind()))
+		case channels[c.Kind()] != nil:
+			errs = append(errs, fmt.Errorf("Channels[%d]: kind %q given twice", i, c.Kind()))
+		default:
+			channels[c.Kind()] = c
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    int64
+	}{
+		{"MaxWebhookBytes", cfg.MaxWebhookBytes}, {"MaxAttachmentBytes", cfg.MaxAttachmentBytes},
+		{"MaxSendAttempts", int64(cfg.MaxSendAttempts)}, {"RetryBaseDelay", int64(cfg.RetryBaseDelay)},
+		{"RetryMaxDelay", int64(cfg.RetryMaxDelay)}, {"JobLease", int64(cfg.JobLease)},
+		{"Workers", int64(cfg.Workers)}, {"PollInterval", int64(cfg.PollInterval)},
+		{"EchoWindow", int64(cfg.EchoWindow)}, {"OAuthStateTTL", int64(cfg.OAuthStateTTL)},
+	} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative", d.name))
+		}
+	}
+	if cfg.RetryBaseDelay > 0 && cfg.RetryMaxDelay > 0 && cfg.RetryMaxDelay < cfg.RetryBaseDelay {
+		errs = append(errs, errors.New("RetryMaxDelay must be at least RetryBaseDelay"))
+	}
+	if len(errs) > 0 {
+		return nil, &ValidationError{Problems: problemStrings(errs)}
+	}
+	setDefaults(&cfg)
+	return &Engine{
+		cfg:           cfg,
+		store:         cfg.Store,
+		channels:      channels,
+		log:           cfg.Logger,
+		now:           cfg.Now,
+		id:            uuid.NewString(),
+		wake:          make(chan struct{}, 1),
+		unknownLogged: map[string]bool{},
+	}, nil
+}
+
+func setDefaults(c *Config) {
+	if c.Authorizer == nil {
+		c.Authorizer = DefaultAuthorizer{}
+	}
+	if c.Blobs == nil {
+		c.Blobs = DirBlobStore{Dir: filepath.Join(os.TempDir(), "dakenh-blobs")}
+	}
+	if c.Templates == nil {
+		c.Templates = storeTemplates{c.Store}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	def := func(p *time.Duration, d time.Duration) {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	if c.MaxWebhookBytes == 0 {
+		c.MaxWebhookBytes = 1 << 20
+	}
+	if c.MaxAttachmentBytes == 0 {
+		c.MaxAttachmentBytes = 25 << 20
+	}
+	if c.MaxSendAttempts == 0 {
+		c.MaxSendAttempts = 6
+	}
+	if c.Workers == 0 {
+		c.Workers = 4
+	}
+	def(&c.RetryBaseDelay, 2*time.Second)
+	def(&c.RetryMaxDelay, 5*time.Minute)
+	def(&c.JobLease, 2*time.Minute)
+	def(&c.PollInterval, time.Second)
+	def(&c.EchoWindow, 10*time.Minute)
+	def(&c.OAuthStateTTL, 10*time.Minute)
+}
+
+func problemStrings(errs []error) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Error()
+	}
+	return out
+}
+
+func validKind(k Kind) bool {
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Channel returns the adapter of kind, or nil.
+func (e *Engine) Channel(kind Kind) Channel { return e.channels[kind] }
+
+// Store returns the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Subscribe returns a live feed of events committed by this engine. Cancel ctx to end it.
+func (e *Engine) Subscribe(ctx context.Context, o SubscribeOptions) *Subscription {
+	return e.bus.subscribe(ctx, o)
+}
+
+func (e *Engine) wakeWorkers() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// change collects what an operation did inside a transaction, published after the commit.
+type change struct {
+	events []Event
+	jobs   bool
+}
+
+// update runs fn in a store transaction, retrying on ErrConflict, then publishes the events fn
+// collected (only those of the committed attempt).
+func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) error {
+	var ch *change
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		ch = &change{}
+		err = e.store.Update(ctx, func(tx Tx) error { return fn(tx, ch) })
+		if !errors.Is(err, ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	e.bus.publish(ch.events)
+	if ch.jobs {
+		e.wakeWorkers()
+	}
+	return nil
+}
+
+func (e *Engine) view(ctx context.Context, fn func(tx Tx) error) error { return e.store.View(ctx, fn) }
+
+func (ch *change) emit(ev Event) { ch.events = append(ch.events, ev) }

@@ -1,0 +1,388 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ingestResult says what one inbound event did.
+type ingestResult struct {
+	duplicate bool
+	ignored   bool
+}
+
+// ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
+func (e *Engine) ingest(ctx context.Context, conn *Connection, ev InboundEvent) (ingestResult, error) {
+	return e.ingestWith(ctx, conn, ev, false)
+}
+
+// ingestHistorical imports a message from before the connection: its conversation is marked
+// Historical and is not routed (the rule's old-conversation policy decides later).
+func (e *Engine) ingestHistorical(ctx context.Context, conn *Connection, ev InboundEvent) error {
+	_, err := e.ingestWith(ctx, conn, ev, true)
+	return err
+}
+
+func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) (ingestResult, error) {
+	var res ingestResult
+	err := e.update(ctx, func(tx Tx, ch *change) error {
+		res = ingestResult{}
+		switch ev.Type {
+		case EventMessage:
+			return e.ingestMessage(ctx, tx, ch, conn, ev, historical, &res)
+		case EventStatus:
+			return e.ingestStatus(tx, ch, conn, ev, &res)
+		case EventFollow, EventUnfollow, EventProfile:
+			_, _, err := e.upsertIdentity(tx, ch, conn, ev)
+			return err
+		case EventReferral:
+			ident, _, err := e.upsertIdentity(tx, ch, conn, ev)
+			if err != nil {
+				return err
+			}
+			conv, _, err := e.findOrOpen(ctx, tx, ch, conn, ident)
+			if err != nil {
+				return err
+			}
+			conv.Referral = ev.Referral
+			return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+		default:
+			res.ignored = true
+			return nil
+		}
+	})
+	return res, err
+}
+
+func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool, res *ingestResult) error {
+	if ev.ProviderMessageID != "" {
+		_, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, ev.ProviderMessageID)
+		if err == nil {
+			res.duplicate = true
+			return nil
+		}
+		if !isNotFound(err) {
+			return err
+		}
+	}
+	ident, contact, err := e.upsertIdentity(tx, ch, conn, ev)
+	if err != nil {
+		return err
+	}
+	conv, opened, err := e.findOrOpenAs(ctx, tx, ch, conn, ident, historical)
+	if err != nil {
+		return err
+	}
+	if ev.Direction == DirectionOut {
+		return e.ingestEcho(tx, ch, conn, conv, ev, historical)
+	}
+	if conv.Status == StatusDone && !opened && !historical {
+		conv.Status = StatusOpen
+		if err := e.record(tx, ch, conv, Activity{Action: ActivityReopened, From: string(StatusDone), To: string(StatusOpen)}); err != nil {
+			return err
+		}
+	}
+	m := &Message{
+		Direction: DirectionIn, Type: messageType(ev), SenderID: ident.ID, SenderName: ident.DisplayName,
+		Text: ev.Text, Attachments: ev.Attachments, QuoteProviderMessageID: ev.QuoteProviderMessageID,
+		ProviderMessageID: ev.ProviderMessageID, Status: MessageReceived, ProviderTime: ev.Time,
+	}
+	if historical {
+		m.CreatedAt = ev.Time
+	}
+	if err := e.appendEntry(tx, ch, conv, m); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			res.duplicate = true
+		}
+		return err
+	}
+	if err := e.saveConversation(tx, ch, conv, eventFor(opened)); err != nil {
+		return err
+	}
+	if err := e.enqueueMediaJobs(tx, ch, conn, m); err != nil {
+		return err
+	}
+	if contact.CRMRef == "" && e.cfg.Directory != nil {
+		if phones := ExtractPhones(ev.Text); len(phones) > 0 {
+			return e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobLinkContact, ConversationID: conv.ID,
+				ConnectionID: conn.ID, Payload: map[string]string{"phone": phones[0], "contact": contact.ID}})
+		}
+	}
+	return nil
+}
+
+func eventFor(opened bool) EventKind {
+	if opened {
+		return EventConversationOpened
+	}
+	return EventConversationUpdated
+}
+
+func messageType(ev InboundEvent) MessageType {
+	if ev.MessageType != "" {
+		return ev.MessageType
+	}
+	if len(ev.Attachments) > 0 {
+		return ev.Attachments[0].Kind
+	}
+	return MessageText
+}
+
+// ingestEcho handles a business message reported by the provider: an echo of our own send is matched
+// to the pending message (by provider id, or by text for echoes that arrive before the send call
+// returns); anything else was typed in the provider's own console and joins the thread.
+func (e *Engine) ingestEcho(tx Tx, ch *change, conn *Connection, conv *Conversation, ev InboundEvent, historical bool) error {
+	cand, err := tx.FindEchoCandidate(conn.WorkspaceID, conv.ID, ev.Text, e.now().Add(-e.cfg.EchoWindow))
+	if err == nil && !historical {
+		cand.ProviderMessageID = ev.ProviderMessageID
+		if cand.Status.Rank() < MessageSent.Rank() {
+			cand.Status = MessageSent
+		}
+		return e.saveMessage(tx, ch, cand)
+	}
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	m := &Message{
+		Direction: DirectionOut, Type: messageType(ev), SenderName: conn.DisplayName, Text: ev.Text,
+		Attachments: ev.Attachments, ProviderMessageID: ev.ProviderMessageID, Status: MessageSent,
+		ProviderTime: ev.Time,
+	}
+	if historical {
+		m.CreatedAt = ev.Time
+	}
+	if err := e.appendEntry(tx, ch, conv, m); err != nil {
+		return err
+	}
+	return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+}
+
+func (e *Engine) saveMessage(tx Tx, ch *change, m *Message) error {
+	m.UpdatedAt = e.now()
+	if err := tx.UpdateMessage(m); err != nil {
+		return err
+	}
+	ch.emit(Event{Kind: EventMessageUpdated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
+		MessageID: m.ID, ConnectionID: m.ConnectionID, Message: cloneMessage(m), At: e.now()})
+	return nil
+}
+
+// ingestStatus moves business messages forward to delivered / seen; never backwards.
+func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEvent, res *ingestResult) error {
+	var msgs []*Message
+	for _, id := range ev.ProviderMessageIDs {
+		m, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, id)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	if len(ev.ProviderMessageIDs) == 0 && ev.ExternalUserID != "" {
+		ident, err := tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
+		if isNotFound(err) {
+			res.ignored = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		conv, err := tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+		if isNotFound(err) {
+			res.ignored = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		recent, err := tx.ListMessages(conn.WorkspaceID, conv.ID, 0, 100)
+		if err != nil {
+			return err
+		}
+		for _, m := range recent {
+			if m.Direction == DirectionOut && (ev.UpTo.IsZero() || !m.CreatedAt.After(ev.UpTo)) {
+				msgs = append(msgs, m)
+			}
+		}
+	}
+	changed := false
+	for _, m := range msgs {
+		if m.Direction != DirectionOut || m.Status == MessageFailed || m.Status.Rank() >= ev.Status.Rank() {
+			continue
+		}
+		m.Status = ev.Status
+		if err := e.saveMessage(tx, ch, m); err != nil {
+			return err
+		}
+		changed = true
+	}
+	if !changed {
+		res.duplicate = true
+	}
+	return nil
+}
+
+// upsertIdentity finds or creates the customer's identity (and contact) and applies the profile data
+// the event carries. A shared phone number is normalized and queued for CRM linking.
+func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundEvent) (*Identity, *Contact, error) {
+	if ev.ExternalUserID == "" {
+		return nil, nil, fmt.Errorf("%w: event without a user id", ErrMalformed)
+	}
+	now := e.now()
+	p := ev.Profile
+	if p == nil {
+		p = &Profile{}
+	}
+	ident, err := tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
+	var contact *Contact
+	switch {
+	case isNotFound(err):
+		name := strings.TrimSpace(p.DisplayName)
+		if name == "" {
+			name = defaultCustomerName(conn.Kind, ev.ExternalUserID)
+		}
+		contact = &Contact{WorkspaceID: conn.WorkspaceID, ID: newID(), Name: name, AvatarURL: p.AvatarURL,
+			Attributes: p.Attributes, CreatedAt: now, UpdatedAt: now}
+		ident = &Identity{WorkspaceID: conn.WorkspaceID, ID: newID(), ContactID: contact.ID, ConnectionID: conn.ID,
+			ChannelKind: conn.Kind, ExternalUserID: ev.ExternalUserID, DisplayName: name, AvatarURL: p.AvatarURL,
+			CreatedAt: now, UpdatedAt: now}
+		if err := tx.PutContact(contact); err != nil {
+			return nil, nil, err
+		}
+		if err := tx.InsertIdentity(ident); err != nil {
+			return nil, nil, err
+		}
+		if _, ok := e.channels[conn.Kind].(ProfileFetcher); ok && p.DisplayName == "" {
+			if err := e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobFetchProfile, ConnectionID: conn.ID,
+				Payload: map[string]string{"identity": ident.ID}}); err != nil {
+				return nil, nil, err
+			}
+		}
+	case err != nil:
+		return nil, nil, err
+	default:
+		if contact, err = tx.GetContact(conn.WorkspaceID, ident.ContactID); err != nil {
+			return nil, nil, err
+		}
+	}
+	dirty := false
+	if n := strings.TrimSpace(p.DisplayName); n != "" && n != ident.DisplayName {
+		ident.DisplayName, dirty = n, true
+	}
+	if p.AvatarURL != "" && p.AvatarURL != ident.AvatarURL {
+		ident.AvatarURL, dirty = p.AvatarURL, true
+	}
+	switch ev.Type {
+	case EventFollow:
+		ident.Follower, dirty = true, dirty || !ident.Follower
+	case EventUnfollow:
+		ident.Follower, dirty = false, dirty || ident.Follower
+	}
+	if p.Follower != nil && *p.Follower != ident.Follower {
+		ident.Follower, dirty = *p.Follower, true
+	}
+	phone := ""
+	if p.Phone != "" {
+		if ph, ok := NormalizePhone(p.Phone); ok && ph != ident.Phone {
+			ident.Phone, phone, dirty = ph, ph, true
+		}
+	}
+	if !dirty {
+		return ident, contact, nil
+	}
+	ident.UpdatedAt = now
+	if err := tx.PutIdentity(ident); err != nil {
+		return nil, nil, err
+	}
+	if err := e.refreshContactFromIdentity(tx, ch, conn, contact, ident, phone); err != nil {
+		return nil, nil, err
+	}
+	return ident, contact, nil
+}
+
+// refreshContactFromIdentity copies new profile data to the contact and to the denormalized fields
+// of its conversation on conn; a newly known phone queues CRM linking.
+func (e *Engine) refreshContactFromIdentity(tx Tx, ch *change, conn *Connection, contact *Contact, ident *Identity, phone string) error {
+	if contact.Name == "" || contact.Name == defaultCustomerName(conn.Kind, ident.ExternalUserID) {
+		contact.Name = ident.DisplayName
+	}
+	if contact.AvatarURL == "" {
+		contact.AvatarURL = ident.AvatarURL
+	}
+	if phone != "" && contact.Phone == "" {
+		contact.Phone = phone
+	}
+	contact.UpdatedAt = e.now()
+	if err := tx.PutContact(contact); err != nil {
+		return err
+	}
+	conv, err := tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+	if err == nil && (conv.ContactName != ident.DisplayName || conv.ContactPhone != contact.Phone) {
+		conv.ContactName, conv.ContactPhone = ident.DisplayName, contact.Phone
+		if err := e.saveConversation(tx, ch, conv, EventConversationUpdated); err != nil {
+			return err
+		}
+	} else if err != nil && !isNotFound(err) {
+		return err
+	}
+	if phone != "" && contact.CRMRef == "" && e.cfg.Directory != nil {
+		convID := ""
+		if conv != nil {
+			convID = conv.ID
+		}
+		return e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobLinkContact, ConnectionID: conn.ID,
+			ConversationID: convID, Payload: map[string]string{"phone": phone, "contact": contact.ID}})
+	}
+	return nil
+}
+
+func defaultCustomerName(kind Kind, externalID string) string {
+	s := externalID
+	if len(s) > 6 {
+		s = s[len(s)-6:]
+	}
+	return fmt.Sprintf("%s user %s", kind, s)
+}
+
+// findOrOpen returns the conversation of ident on conn, opening (and routing) a new one when there
+// is none.
+func (e *Engine) findOrOpen(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity) (*Conversation, bool, error) {
+	return e.findOrOpenAs(ctx, tx, ch, conn, ident, false)
+}
+
+func (e *Engine) findOrOpenAs(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, historical bool) (*Conversation, bool, error) {
+	conv, err := tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+	if err == nil {
+		return conv, false, nil
+	}
+	if !isNotFound(err) {
+		return nil, false, err
+	}
+	contact, err := tx.GetContact(conn.WorkspaceID, ident.ContactID)
+	if err != nil {
+		return nil, false, err
+	}
+	now := e.now()
+	conv = &Conversation{
+		WorkspaceID: conn.WorkspaceID, ID: newID(), ConnectionID: conn.ID, ChannelKind: conn.Kind,
+		ContactID: ident.ContactID, IdentityID: ident.ID, ContactName: ident.DisplayName, ContactPhone: contact.Phone,
+		Status: StatusOpen, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, Historical: historical,
+	}
+	if err := tx.InsertConversation(conv); err != nil {
+		return nil, false, err
+	}
+	if err := e.record(tx, ch, conv, Activity{Action: ActivityOpened}); err != nil {
+		return nil, false, err
+	}
+	if historical {
+		return conv, true, nil
+	}
+	if err := e.route(ctx, tx, ch, conv, conn, RouteRequest{Reason: RouteNew}, ""); err != nil {
+		return nil, false, err
+	}
+	return conv, true, nil
+}

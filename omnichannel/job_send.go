@@ -1,0 +1,284 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// runSend delivers one pending message. The job is marked Started (and saved) before the provider
+// call, so a crash mid-call never leads to a blind second send: the next run finds Started and either
+// sees the provider's echo (sent) or fails the message with ErrDeliveryUnknown.
+func (e *Engine) runSend(ctx context.Context, j *Job) error {
+	var m *Message
+	var conv *Conversation
+	var conn *Connection
+	var ident *Identity
+	done := false
+	err := e.update(ctx, func(tx Tx, ch *change) (err error) {
+		done = false
+		if m, err = tx.GetMessage(j.WorkspaceID, j.MessageID); err != nil {
+			if isNotFound(err) {
+				done = true
+				return tx.DeleteJob(j.ID)
+			}
+			return err
+		}
+		if m.Status != MessagePending && m.Status != MessageSending {
+			done = true
+			return tx.DeleteJob(j.ID)
+		}
+		if j.Started {
+			done = true
+			if m.ProviderMessageID != "" {
+				m.Status = MessageSent
+			} else {
+				m.Status, m.FailureCode, m.FailureReason = MessageFailed, "delivery_unknown",
+					"the send was interrupted; check the conversation on the channel before retrying"
+			}
+			if err := e.saveMessage(tx, ch, m); err != nil {
+				return err
+			}
+			return tx.DeleteJob(j.ID)
+		}
+		if conv, err = tx.GetConversation(j.WorkspaceID, m.ConversationID); err != nil {
+			return err
+		}
+		if conn, err = tx.GetConnection(j.WorkspaceID, conv.ConnectionID); err != nil {
+			return err
+		}
+		if ident, err = tx.GetIdentity(j.WorkspaceID, conv.IdentityID); err != nil {
+			return err
+		}
+		j.Started = true
+		j.Attempts++
+		if err := tx.UpdateJob(j); err != nil {
+			return err
+		}
+		m.Status, m.Attempts = MessageSending, j.Attempts
+		return e.saveMessage(tx, ch, m)
+	})
+	if err != nil || done {
+		return err
+	}
+	adapter := e.channels[conn.Kind]
+	if adapter == nil {
+		return e.finishSend(ctx, j, m, SendResult{}, fmt.Errorf("%w: no adapter for %q", ErrUnsupported, conn.Kind))
+	}
+	out := &OutboundMessage{ConversationID: conv.ID, MessageID: m.ID, RecipientID: ident.ExternalUserID,
+		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID}
+	for _, a := range m.Attachments {
+		key := a.BlobKey
+		out.Attachments = append(out.Attachments, OutboundAttachment{Kind: a.Kind, Name: a.Name, ContentType: a.ContentType,
+			Size: a.Size, Open: func(ctx context.Context) (io.ReadCloser, error) { return e.cfg.Blobs.Open(ctx, key) }})
+	}
+	var res SendResult
+	sendErr := e.callWithFreshToken(ctx, conn, func(c *Connection) (err error) {
+		sctx, cancel := context.WithTimeout(ctx, e.cfg.JobLease/2)
+		defer cancel()
+		res, err = adapter.Send(sctx, c, out)
+		return err
+	})
+	return e.finishSend(ctx, j, m, res, sendErr)
+}
+
+// finishSend records the outcome of a provider call: sent, retry later with backoff, or failed with
+// the provider's reason.
+func (e *Engine) finishSend(ctx context.Context, j *Job, m *Message, res SendResult, sendErr error) error {
+	retry := sendErr != nil && IsRetryable(sendErr) && j.Attempts < e.cfg.MaxSendAttempts
+	// Record the outcome even if ctx was cancelled meanwhile: the provider call already happened.
+	sctx := context.WithoutCancel(ctx)
+	return e.update(sctx, func(tx Tx, ch *change) error {
+		cur, err := tx.GetMessage(m.WorkspaceID, m.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case sendErr == nil:
+			if cur.ProviderMessageID == "" {
+				cur.ProviderMessageID = res.ProviderMessageID
+			}
+			st := res.Status
+			if st == "" {
+				st = MessageSent
+			}
+			if cur.Status.Rank() < st.Rank() || cur.Status == MessageSending {
+				cur.Status = st
+			}
+			cur.FailureCode, cur.FailureReason = "", ""
+		case retry:
+			cur.Status = MessagePending
+			cur.FailureReason = "retrying: " + failureText(sendErr)
+			j.Started = false
+			j.RunAt = e.now().Add(e.retryDelay(j.Attempts, sendErr))
+			j.LastError = failureText(sendErr)
+			j.LockedUntil = e.now()
+			if err := e.saveMessage(tx, ch, cur); err != nil {
+				return err
+			}
+			return tx.UpdateJob(j)
+		default:
+			cur.Status = MessageFailed
+			cur.FailureCode, cur.FailureReason = failureCode(sendErr), failureText(sendErr)
+			e.log.Warn("dakenh: send failed", "message", cur.ID, "conversation", cur.ConversationID,
+				"attempts", j.Attempts, "code", cur.FailureCode)
+		}
+		if err := e.saveMessage(tx, ch, cur); err != nil {
+			return err
+		}
+		return tx.DeleteJob(j.ID)
+	})
+}
+
+func failureCode(err error) string {
+	var pe *ProviderError
+	switch {
+	case errors.As(err, &pe):
+		if pe.Code != "" {
+			return pe.Code
+		}
+		return "provider_error"
+	case errors.Is(err, ErrOutsideWindow):
+		return "outside_window"
+	case errors.Is(err, ErrNeedsReconnect):
+		return "needs_reconnect"
+	case errors.Is(err, ErrUnsupported):
+		return "unsupported"
+	}
+	return "error"
+}
+
+// failureText is the reason shown to agents: the provider's readable message when there is one.
+func failureText(err error) string {
+	var pe *ProviderError
+	if errors.As(err, &pe) && pe.Message != "" {
+		return pe.Message
+	}
+	return err.Error()
+}
+
+// callWithFreshToken runs call with conn's credentials, refreshing them first when they are about
+// to expire, and once more (then retrying the call once) when the provider says the token expired.
+func (e *Engine) callWithFreshToken(ctx context.Context, conn *Connection, call func(*Connection) error) error {
+	c, err := e.freshConnection(ctx, conn, false)
+	if err != nil {
+		return err
+	}
+	err = call(c)
+	if !errors.Is(err, ErrTokenExpired) {
+		return err
+	}
+	if _, ok := e.channels[conn.Kind].(TokenRefresher); !ok {
+		return err
+	}
+	c, rerr := e.freshConnection(ctx, c, true)
+	if rerr != nil {
+		return rerr
+	}
+	return call(c)
+}
+
+// freshConnection returns conn with usable credentials. Refreshes are serialized per connection
+// across engine processes by a store lease; the rotated tokens are saved before they are used, and a
+// dead grant marks the connection "needs reconnect" without touching the stored tokens.
+func (e *Engine) freshConnection(ctx context.Context, conn *Connection, force bool) (*Connection, error) {
+	tr, ok := e.channels[conn.Kind].(TokenRefresher)
+	if !ok {
+		return conn, nil
+	}
+	due := func(c *Connection) bool {
+		return !c.Credentials.AccessExpiry.IsZero() && !e.now().Add(tr.RefreshSkew()).Before(c.Credentials.AccessExpiry)
+	}
+	if !force && !due(conn) {
+		return conn, nil
+	}
+	stale := conn.Credentials.AccessToken
+	key := "refresh:" + conn.ID
+	if err := e.acquireLease(ctx, key, time.Minute); err != nil {
+		return nil, err
+	}
+	defer e.releaseLease(key)
+	var cur *Connection
+	if err := e.view(ctx, func(tx Tx) (err error) {
+		cur, err = tx.GetConnection(conn.WorkspaceID, conn.ID)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if cur.Status == ConnectionNeedsReconnect {
+		return nil, fmt.Errorf("%w: %s", ErrNeedsReconnect, cur.StatusReason)
+	}
+	if cur.Credentials.AccessToken != stale && !due(cur) {
+		return cur, nil // another worker or process refreshed meanwhile
+	}
+	creds, rerr := tr.RefreshTokens(ctx, cur)
+	if rerr != nil && !errors.Is(rerr, ErrNeedsReconnect) {
+		return nil, rerr
+	}
+	err := e.update(context.WithoutCancel(ctx), func(tx Tx, ch *change) error {
+		c, err := tx.GetConnection(cur.WorkspaceID, cur.ID)
+		if err != nil {
+			return err
+		}
+		if rerr != nil {
+			c.Status, c.StatusReason = ConnectionNeedsReconnect, failureText(rerr)
+		} else {
+			if creds.AccessToken == "" {
+				return fmt.Errorf("%s token refresh returned no access token", cur.Kind)
+			}
+			if creds.RefreshToken == "" {
+				creds.RefreshToken = c.Credentials.RefreshToken
+			}
+			c.Credentials = creds
+		}
+		c.UpdatedAt = e.now()
+		if err := tx.UpdateConnection(c); err != nil {
+			return err
+		}
+		cur = c
+		ch.emit(Event{Kind: EventConnectionUpdated, WorkspaceID: c.WorkspaceID, ConnectionID: c.ID, At: e.now()})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rerr != nil {
+		e.log.Warn("dakenh: connection needs reconnect", "connection", cur.ID, "kind", cur.Kind)
+		return nil, rerr
+	}
+	return cur, nil
+}
+
+// acquireLease waits until this engine holds the named lease or ctx ends.
+func (e *Engine) acquireLease(ctx context.Context, key string, ttl time.Duration) error {
+	delay := 5 * time.Millisecond
+	for {
+		var ok bool
+		err := e.store.Update(ctx, func(tx Tx) (err error) {
+			now := e.now()
+			ok, err = tx.AcquireLease(key, e.id, now, now.Add(ttl))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 200*time.Millisecond)
+	}
+}
+
+func (e *Engine) releaseLease(key string) {
+	err := e.store.Update(context.Background(), func(tx Tx) error { return tx.ReleaseLease(key, e.id) })
+	if err != nil {
+		e.log.Error("dakenh: releasing lease failed", "lease", key, "err", err)
+	}
+}

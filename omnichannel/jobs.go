@@ -1,0 +1,169 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// enqueue inserts a job in the current transaction; workers are woken after the commit.
+func (e *Engine) enqueue(tx Tx, ch *change, j *Job) error {
+	now := e.now()
+	j.ID = newID()
+	if j.RunAt.IsZero() {
+		j.RunAt = now
+	}
+	j.CreatedAt = now
+	ch.jobs = true
+	return tx.InsertJob(j)
+}
+
+func (e *Engine) enqueueMediaJobs(tx Tx, ch *change, conn *Connection, m *Message) error {
+	if _, ok := e.channels[conn.Kind].(MediaDownloader); !ok {
+		return nil
+	}
+	for i, a := range m.Attachments {
+		if a.RemoteURL == "" || a.BlobKey != "" {
+			continue
+		}
+		if err := e.enqueue(tx, ch, &Job{WorkspaceID: m.WorkspaceID, Kind: JobFetchMedia, ConversationID: m.ConversationID,
+			MessageID: m.ID, ConnectionID: conn.ID, Payload: map[string]string{"index": strconv.Itoa(i)}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run processes the engine's durable jobs (sends, media copies, profile fetches, CRM links, history
+// syncs) until ctx is cancelled, then waits for the jobs in progress. Run it in one goroutine per
+// engine process; several processes sharing a store split the work safely.
+func (e *Engine) Run(ctx context.Context) error {
+	sem := make(chan struct{}, e.cfg.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		jobs, err := e.claim(ctx, e.cfg.Workers)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("dakenh: claiming jobs failed", "err", err)
+		}
+		for _, j := range jobs {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(j *Job) {
+				defer func() { <-sem; wg.Done() }()
+				e.runJob(ctx, j)
+			}(j)
+		}
+		if len(jobs) == e.cfg.Workers {
+			continue
+		}
+		wait := e.cfg.PollInterval
+		if next, err := e.nextJobTime(ctx); err == nil && !next.IsZero() {
+			if d := next.Sub(e.now()); d < wait {
+				wait = max(d, time.Millisecond)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-e.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// RunDue processes the jobs due now, one at a time, and returns how many ran. Hosts that schedule
+// work themselves (and tests) use it instead of Run.
+func (e *Engine) RunDue(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		jobs, err := e.claim(ctx, 1)
+		if err != nil || len(jobs) == 0 {
+			return n, err
+		}
+		e.runJob(ctx, jobs[0])
+		n++
+	}
+}
+
+func (e *Engine) claim(ctx context.Context, limit int) ([]*Job, error) {
+	var jobs []*Job
+	err := e.store.Update(ctx, func(tx Tx) (err error) {
+		jobs, err = tx.ClaimJobs(e.id, e.now(), e.cfg.JobLease, limit)
+		return err
+	})
+	return jobs, err
+}
+
+func (e *Engine) nextJobTime(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := e.view(ctx, func(tx Tx) (err error) {
+		t, err = tx.NextJobTime()
+		return err
+	})
+	return t, err
+}
+
+func (e *Engine) runJob(ctx context.Context, j *Job) {
+	var err error
+	switch j.Kind {
+	case JobSend:
+		err = e.runSend(ctx, j)
+	case JobFetchMedia:
+		err = e.runFetchMedia(ctx, j)
+	case JobLinkContact:
+		err = e.runLinkContact(ctx, j)
+	case JobFetchProfile:
+		err = e.runFetchProfile(ctx, j)
+	case JobSyncHistory:
+		err = e.runSyncHistory(ctx, j)
+	default:
+		err = fmt.Errorf("unknown job kind %q", j.Kind)
+	}
+	if err == nil {
+		return
+	}
+	if ctx.Err() != nil {
+		return // the lease expires and another run takes it
+	}
+	e.retryOrDrop(ctx, j, err)
+}
+
+// retryOrDrop reschedules a failed job with backoff, or drops it after MaxSendAttempts.
+func (e *Engine) retryOrDrop(ctx context.Context, j *Job, cause error) {
+	j.Attempts++
+	final := j.Attempts >= e.cfg.MaxSendAttempts || !IsRetryable(cause)
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if final {
+			return tx.DeleteJob(j.ID)
+		}
+		j.RunAt = e.now().Add(e.retryDelay(j.Attempts, cause))
+		j.LastError = cause.Error()
+		j.Started = false
+		j.LockedUntil = e.now() // releases the lock; RunAt keeps it waiting
+		return tx.UpdateJob(j)
+	})
+	level := "retrying"
+	if final {
+		level = "giving up"
+	}
+	e.log.Warn("dakenh: job failed, "+level, "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", cause)
+	if err != nil && !errors.Is(err, ErrConflict) {
+		e.log.Error("dakenh: saving job failed", "job", j.ID, "err", err)
+	}
+}
+
+func (e *Engine) retryDelay(attempt int, cause error) time.Duration {
+	d := backoffDelay(attempt, e.cfg.RetryBaseDelay, e.cfg.RetryMaxDelay)
+	var pe *ProviderError
+	if errors.As(cause, &pe) && pe.RetryAfter > d {
+		d = pe.RetryAfter
+	}
+	return d
+}

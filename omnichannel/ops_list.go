@@ -1,0 +1,223 @@
+package omnichannel
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ConversationPage is one page of the conversation list.
+type ConversationPage struct {
+	Conversations []*Conversation
+	// Unread maps conversation id to the viewer's unread customer messages (absent: 0).
+	Unread map[string]int64
+	// Next is the cursor of the following page ("" on the last page).
+	Next string
+}
+
+// ListConversations returns a page of the viewer's conversation list, newest activity first
+// (SPEC A1–A3). q.WorkspaceID and viewerID are required; q.After may come from ParseCursor(page.Next).
+// Agents do not see conversations of other users' "only me" connections.
+func (e *Engine) ListConversations(ctx context.Context, viewerID string, q ConversationQuery) (*ConversationPage, error) {
+	page := &ConversationPage{Unread: map[string]int64{}}
+	err := e.view(ctx, func(tx Tx) error {
+		ok, err := e.scopeQuery(tx, viewerID, &q)
+		if err != nil || !ok {
+			return err
+		}
+		limit := q.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		if limit > 200 {
+			limit = 200
+		}
+		q.Limit = limit + 1
+		convs, err := tx.ListConversations(q)
+		if err != nil {
+			return err
+		}
+		if len(convs) > limit {
+			convs = convs[:limit]
+			last := convs[limit-1]
+			page.Next = EncodeCursor(Cursor{LastMessageAt: last.LastMessageAt, ConversationID: last.ID})
+		}
+		page.Conversations = convs
+		for _, c := range convs {
+			if n, err := unreadOf(tx, viewerID, c); err != nil {
+				return err
+			} else if n > 0 {
+				page.Unread[c.ID] = n
+			}
+		}
+		return nil
+	})
+	return page, err
+}
+
+// CountUnread counts the conversations matching q that have customer messages the viewer has not
+// read (the badge of the inbox).
+func (e *Engine) CountUnread(ctx context.Context, viewerID string, q ConversationQuery) (int, error) {
+	n := 0
+	err := e.view(ctx, func(tx Tx) error {
+		ok, err := e.scopeQuery(tx, viewerID, &q)
+		if err != nil || !ok {
+			return err
+		}
+		n, err = tx.CountUnread(q)
+		return err
+	})
+	return n, err
+}
+
+func unreadOf(tx Tx, userID string, c *Conversation) (int64, error) {
+	rs, err := tx.GetReadState(c.WorkspaceID, userID, c.ID)
+	if isNotFound(err) {
+		return c.InboundCount, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return max(c.InboundCount-rs.InboundCount, 0), nil
+}
+
+// scopeQuery applies the viewer's visibility to q. It reports false when the viewer can see nothing.
+func (e *Engine) scopeQuery(tx Tx, viewerID string, q *ConversationQuery) (bool, error) {
+	if q.WorkspaceID == "" {
+		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
+	}
+	u, err := tx.GetUser(q.WorkspaceID, viewerID)
+	if err != nil {
+		if isNotFound(err) {
+			return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "unknown user in this workspace"}
+		}
+		return false, err
+	}
+	if err := e.cfg.Authorizer.Authorize(context.Background(), u, ActionView, nil, nil); err != nil {
+		return false, err
+	}
+	q.ViewerID = viewerID
+	q.Search = strings.TrimSpace(q.Search)
+	q.SearchDigits = searchDigits(q.Search)
+	if u.Role == RoleSupervisor {
+		return true, nil
+	}
+	conns, err := tx.ListConnections(q.WorkspaceID)
+	if err != nil {
+		return false, err
+	}
+	var visible []string
+	for _, c := range conns {
+		if c.Permission != PermissionOnlyMe || c.OwnerID == viewerID {
+			if len(q.ConnectionIDs) == 0 || contains(q.ConnectionIDs, c.ID) {
+				visible = append(visible, c.ID)
+			}
+		}
+	}
+	q.ConnectionIDs = visible
+	return len(visible) > 0, nil
+}
+
+// searchDigits turns a phone-like search ("0912 345", "+84 912") into the digits of the E.164 form
+// it would be part of; "" when the search has fewer than three digits or other characters.
+func searchDigits(s string) string {
+	var d []byte
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			d = append(d, byte(r))
+		case r == ' ' || r == '.' || r == '-' || r == '+' || r == '(' || r == ')':
+		default:
+			return ""
+		}
+	}
+	if len(d) < 3 {
+		return ""
+	}
+	if d[0] == '0' {
+		return "84" + string(d[1:])
+	}
+	return string(d)
+}
+
+// EncodeCursor makes an opaque page token of c.
+func EncodeCursor(c Cursor) string {
+	raw := strconv.FormatInt(c.LastMessageAt.UnixNano(), 10) + "|" + c.ConversationID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ParseCursor reads a token made by EncodeCursor; "" gives nil (the first page). A damaged token is
+// an error wrapping ErrInvalid.
+func ParseCursor(s string) (*Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := &ValidationError{Problems: []string{"invalid page cursor"}}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) > 200 {
+		return nil, bad
+	}
+	ts, id, ok := strings.Cut(string(raw), "|")
+	if !ok || id == "" {
+		return nil, bad
+	}
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	return &Cursor{LastMessageAt: time.Unix(0, n).UTC(), ConversationID: id}, nil
+}
+
+// Messages returns up to limit thread entries of a conversation before beforeSeq (0: the newest),
+// in seq order.
+func (e *Engine) Messages(ctx context.Context, workspaceID, viewerID, conversationID string, beforeSeq int64, limit int) ([]*Message, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	var out []*Message
+	err := e.view(ctx, func(tx Tx) error {
+		if _, _, _, err := e.loadForAction(ctx, tx, workspaceID, conversationID, viewerID, ActionView); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.ListMessages(workspaceID, conversationID, beforeSeq, limit)
+		return err
+	})
+	return out, err
+}
+
+// Conversation returns one conversation the viewer may see.
+func (e *Engine) Conversation(ctx context.Context, workspaceID, viewerID, conversationID string) (*Conversation, error) {
+	var out *Conversation
+	err := e.view(ctx, func(tx Tx) (err error) {
+		out, _, _, err = e.loadForAction(ctx, tx, workspaceID, conversationID, viewerID, ActionView)
+		return err
+	})
+	return out, err
+}
+
+// loadForAction loads the conversation, its connection and the user, and asks the Authorizer.
+func (e *Engine) loadForAction(ctx context.Context, tx Tx, workspaceID, conversationID, userID string, a Action) (*Conversation, *Connection, *User, error) {
+	u, err := tx.GetUser(workspaceID, userID)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil, nil, &ForbiddenError{Action: a, UserID: userID, Reason: "unknown user in this workspace"}
+		}
+		return nil, nil, nil, err
+	}
+	conv, err := tx.GetConversation(workspaceID, conversationID)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	conn, err := tx.GetConnection(workspaceID, conv.ConnectionID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := e.cfg.Authorizer.Authorize(ctx, u, a, conv, conn); err != nil {
+		return nil, nil, nil, err
+	}
+	return conv, conn, u, nil
+}

@@ -1,0 +1,332 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// SendParams is an agent's reply.
+type SendParams struct {
+	WorkspaceID    string
+	ConversationID string
+	// UserID is the agent sending; the Authorizer decides whether they may.
+	UserID string
+	// Text of the message (possibly rendered from a template and edited).
+	Text string
+	// TemplateID records the template the agent started from, if any.
+	TemplateID string
+	// Attachments previously stored with UploadAttachment.
+	Attachments []Attachment
+	// QuoteMessageID is the engine id of a customer message this reply quotes, if any.
+	QuoteMessageID string
+	// IdempotencyKey makes retries of the same request return the first message instead of sending
+	// twice. Strongly recommended (e.g. a UUID made by the agent's browser per message).
+	IdempotencyKey string
+}
+
+// Send validates and queues a reply: the message is stored as pending together with its send job in
+// one transaction, and returned at once; a worker (Run) delivers it and moves it to sent or failed
+// with the provider's reason. What the channel cannot take (too long, a file on a channel without
+// files, a closed reply window) is refused here, before any network call, with an error wrapping
+// ErrInvalid / ErrUnsupported / ErrOutsideWindow.
+func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
+	var out *Message
+	err := e.update(ctx, func(tx Tx, ch *change) error {
+		out = nil
+		conv, conn, user, err := e.loadForAction(ctx, tx, p.WorkspaceID, p.ConversationID, p.UserID, ActionSend)
+		if err != nil {
+			return err
+		}
+		if p.IdempotencyKey != "" {
+			m, err := tx.FindMessageByIdempotencyKey(p.WorkspaceID, conv.ID, p.IdempotencyKey)
+			if err == nil {
+				out = m
+				return nil
+			}
+			if !isNotFound(err) {
+				return err
+			}
+		}
+		adapter := e.channels[conn.Kind]
+		if adapter == nil {
+			return fmt.Errorf("%w: no adapter for channel %q", ErrUnsupported, conn.Kind)
+		}
+		if conn.Status != ConnectionConnected {
+			return fmt.Errorf("%w: %s", ErrNeedsReconnect, conn.DisplayName)
+		}
+		if err := e.checkSendable(adapter.Capabilities(), conv, p); err != nil {
+			return err
+		}
+		quote := ""
+		if p.QuoteMessageID != "" {
+			q, err := tx.GetMessage(p.WorkspaceID, p.QuoteMessageID)
+			if err != nil || q.ConversationID != conv.ID {
+				return &ValidationError{Problems: []string{"the quoted message is not in this conversation"}}
+			}
+			quote = q.ProviderMessageID
+		}
+		m := &Message{
+			Direction: DirectionOut, Type: outboundType(p), SenderID: user.ID, SenderName: user.Name,
+			Text: p.Text, Attachments: p.Attachments, TemplateID: p.TemplateID, IdempotencyKey: p.IdempotencyKey,
+			QuoteProviderMessageID: quote, Status: MessagePending,
+		}
+		if err := e.appendEntry(tx, ch, conv, m); err != nil {
+			return err
+		}
+		if err := e.saveConversation(tx, ch, conv, EventConversationUpdated); err != nil {
+			return err
+		}
+		out = m
+		return e.enqueue(tx, ch, &Job{WorkspaceID: conv.WorkspaceID, Kind: JobSend, ConversationID: conv.ID,
+			MessageID: m.ID, ConnectionID: conn.ID})
+	})
+	return out, err
+}
+
+func outboundType(p SendParams) MessageType {
+	if len(p.Attachments) > 0 {
+		return p.Attachments[0].Kind
+	}
+	return MessageText
+}
+
+// checkSendable refuses, before any network call, what the channel would refuse.
+func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams) error {
+	var problems []string
+	unsupported := false
+	text := strings.TrimSpace(p.Text)
+	if text == "" && len(p.Attachments) == 0 {
+		problems = append(problems, "the message is empty")
+	}
+	if !utf8.ValidString(p.Text) {
+		problems = append(problems, "the text is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(p.Text); c.MaxTextLength > 0 && n > c.MaxTextLength {
+		problems = append(problems, fmt.Sprintf("the text has %d characters; this channel takes at most %d", n, c.MaxTextLength))
+	}
+	maxAtt := c.MaxAttachments
+	if maxAtt == 0 {
+		maxAtt = 1
+	}
+	if len(p.Attachments) > maxAtt {
+		problems = append(problems, fmt.Sprintf("this channel sends at most %d attachment(s) per message", maxAtt))
+	}
+	for _, a := range p.Attachments {
+		if a.BlobKey == "" {
+			problems = append(problems, fmt.Sprintf("attachment %q was not uploaded", a.Name))
+			continue
+		}
+		var ok bool
+		var types []string
+		var limit int64
+		switch a.Kind {
+		case MessageImage:
+			ok, types, limit = c.Images, c.ImageTypes, c.MaxImageBytes
+		case MessageFile:
+			ok, types, limit = c.Files, c.FileTypes, c.MaxFileBytes
+		}
+		if !ok {
+			unsupported = true
+			problems = append(problems, fmt.Sprintf("this channel cannot send %s attachments", kindWord(a.Kind)))
+			continue
+		}
+		if len(types) > 0 && !contains(types, a.ContentType) {
+			unsupported = true
+			problems = append(problems, fmt.Sprintf("this channel does not take %s files (allowed: %s)", a.ContentType, strings.Join(types, ", ")))
+		}
+		if limit > 0 && a.Size > limit {
+			unsupported = true
+			problems = append(problems, fmt.Sprintf("%q is %d bytes; this channel takes at most %d", a.Name, a.Size, limit))
+		}
+	}
+	if len(problems) > 0 {
+		return &ValidationError{Problems: problems, Unsupported: unsupported}
+	}
+	return e.checkWindow(c, conv)
+}
+
+func kindWord(k MessageType) string {
+	if k == "" {
+		return "these"
+	}
+	return string(k)
+}
+
+// ReplyWindow describes when the business may still answer a conversation.
+type ReplyWindow struct {
+	// Limited is false for channels without a window.
+	Limited bool
+	// ClosesAt is when replies stop being accepted (zero if Limited is false).
+	ClosesAt time.Time
+	// RemainingReplies is how many more messages may be sent before the customer writes again
+	// (-1: no cap).
+	RemainingReplies int
+	// Open is whether a reply can be sent now.
+	Open bool
+}
+
+// Window computes the reply window of conv on its channel.
+func (e *Engine) Window(conv *Conversation) ReplyWindow {
+	a := e.channels[conv.ChannelKind]
+	if a == nil {
+		return ReplyWindow{Open: false, RemainingReplies: -1}
+	}
+	return windowOf(a.Capabilities(), conv, e.now())
+}
+
+func windowOf(c Capabilities, conv *Conversation, now time.Time) ReplyWindow {
+	w := ReplyWindow{Open: true, RemainingReplies: -1}
+	if c.ReplyWindow > 0 {
+		w.Limited = true
+		w.ClosesAt = conv.LastInboundAt.Add(c.ReplyWindow)
+		if conv.LastInboundAt.IsZero() || !now.Before(w.ClosesAt) {
+			w.Open = false
+		}
+	}
+	if c.MaxRepliesInWindow > 0 {
+		w.Limited = true
+		w.RemainingReplies = max(c.MaxRepliesInWindow-conv.RepliesSinceInbound, 0)
+		if w.RemainingReplies == 0 {
+			w.Open = false
+		}
+	}
+	return w
+}
+
+func (e *Engine) checkWindow(c Capabilities, conv *Conversation) error {
+	w := windowOf(c, conv, e.now())
+	switch {
+	case w.Open:
+		return nil
+	case w.RemainingReplies == 0:
+		return fmt.Errorf("%w: %d replies were sent since the customer's last message; wait for the customer to write again",
+			ErrOutsideWindow, conv.RepliesSinceInbound)
+	default:
+		return fmt.Errorf("%w: the reply window closed at %s; wait for the customer to write again",
+			ErrOutsideWindow, w.ClosesAt.UTC().Format(time.RFC3339))
+	}
+}
+
+// RetrySend queues a failed message again (the "retry" of SPEC C1).
+func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID string) (*Message, error) {
+	var out *Message
+	err := e.update(ctx, func(tx Tx, ch *change) error {
+		m, err := tx.GetMessage(workspaceID, messageID)
+		if err != nil {
+			return err
+		}
+		conv, conn, _, err := e.loadForAction(ctx, tx, workspaceID, m.ConversationID, userID, ActionSend)
+		if err != nil {
+			return err
+		}
+		if m.Status != MessageFailed || m.Direction != DirectionOut {
+			return &ValidationError{Problems: []string{"only a failed outgoing message can be retried"}}
+		}
+		if err := e.checkWindow(e.channels[conn.Kind].Capabilities(), conv); err != nil {
+			return err
+		}
+		m.Status, m.FailureCode, m.FailureReason, m.Attempts = MessagePending, "", "", 0
+		if err := e.saveMessage(tx, ch, m); err != nil {
+			return err
+		}
+		out = m
+		return e.enqueue(tx, ch, &Job{WorkspaceID: workspaceID, Kind: JobSend, ConversationID: conv.ID,
+			MessageID: m.ID, ConnectionID: conn.ID})
+	})
+	return out, err
+}
+
+// UploadAttachment stores a file an agent picked (up to MaxAttachmentBytes) and returns the
+// Attachment to pass in SendParams. The content type is sniffed from the bytes; a declared type that
+// disagrees with an image's real content is refused. The file name is untrusted and only kept for
+// display.
+func (e *Engine) UploadAttachment(ctx context.Context, workspaceID, userID, name string, r io.Reader) (Attachment, error) {
+	if err := e.view(ctx, func(tx Tx) error {
+		u, err := tx.GetUser(workspaceID, userID)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return &ForbiddenError{Action: ActionSend, UserID: userID, Reason: "the user is deactivated"}
+		}
+		return nil
+	}); err != nil {
+		return Attachment{}, err
+	}
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return Attachment{}, err
+	}
+	head = head[:n]
+	if n == 0 {
+		return Attachment{}, &ValidationError{Problems: []string{"the file is empty"}}
+	}
+	ct := sniffContentType(name, head)
+	kind := MessageFile
+	if strings.HasPrefix(ct, "image/") {
+		kind = MessageImage
+	}
+	limited := io.LimitReader(io.MultiReader(strings.NewReader(string(head)), r), e.cfg.MaxAttachmentBytes+1)
+	key, size, err := e.cfg.Blobs.Put(ctx, workspaceID, name, ct, limited)
+	if err != nil {
+		return Attachment{}, err
+	}
+	if size > e.cfg.MaxAttachmentBytes {
+		return Attachment{}, &ValidationError{Problems: []string{fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes)}}
+	}
+	return Attachment{Kind: kind, Name: SafeDisplayName(name), ContentType: ct, Size: size, BlobKey: key}, nil
+}
+
+// sniffContentType trusts the bytes, not the name: the type comes from the content, refined by the
+// extension only for document formats the sniffer reports as generic containers.
+func sniffContentType(name string, head []byte) string {
+	ct := http.DetectContentType(head)
+	if i := strings.Index(ct, ";"); i >= 0 {
+		ct = ct[:i]
+	}
+	ext := strings.ToLower(name[strings.LastIndex(name, ".")+1:])
+	if ct == "application/zip" || ct == "application/octet-stream" {
+		switch ext {
+		case "docx":
+			return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+		case "xlsx":
+			return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		case "doc":
+			return "application/msword"
+		}
+		if t := mime.TypeByExtension("." + ext); t != "" && !strings.HasPrefix(t, "image/") && !strings.HasPrefix(t, "text/html") {
+			return t
+		}
+	}
+	return ct
+}
+
+// SafeDisplayName keeps an untrusted file name for display: the base name, control characters
+// removed, at most 120 runes. It is still untrusted text (escape it in HTML).
+func SafeDisplayName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 32 || r == 127 {
+			return -1
+		}
+		return r
+	}, name)
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[len(r)-120:])
+	}
+	if name == "" || name == "." || name == ".." {
+		name = "file"
+	}
+	return name
+}

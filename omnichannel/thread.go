@@ -1,0 +1,148 @@
+package omnichannel
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// appendEntry gives m the conversation's next seq, inserts it and updates the conversation's
+// summary fields in memory (the caller saves the conversation).
+func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) error {
+	now := e.now()
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	m.WorkspaceID, m.ConversationID, m.ConnectionID = conv.WorkspaceID, conv.ID, conv.ConnectionID
+	m.Seq = conv.LastSeq + 1
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	m.UpdatedAt = now
+	if err := tx.InsertMessage(m); err != nil {
+		return err
+	}
+	conv.LastSeq = m.Seq
+	conv.UpdatedAt = now
+	switch m.Direction {
+	case DirectionIn:
+		conv.InboundCount++
+		conv.LastInboundAt = m.CreatedAt
+		conv.RepliesSinceInbound = 0
+		conv.summarize(m)
+	case DirectionOut:
+		conv.RepliesSinceInbound++
+		conv.summarize(m)
+	}
+	ch.emit(Event{Kind: EventMessageCreated, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
+		MessageID: m.ID, ConnectionID: conv.ConnectionID, Message: cloneMessage(m), At: now})
+	return nil
+}
+
+func (c *Conversation) summarize(m *Message) {
+	c.LastMessageText = summaryText(m)
+	c.LastMessageAt = m.CreatedAt
+	c.LastMessageDirection = m.Direction
+}
+
+// summaryText is the list preview of a message: its text, or a word for its kind.
+func summaryText(m *Message) string {
+	if m.Text != "" {
+		r := []rune(m.Text)
+		if len(r) > 200 {
+			return string(r[:200]) + "…"
+		}
+		return m.Text
+	}
+	if len(m.Attachments) > 0 {
+		return "[" + string(m.Attachments[0].Kind) + "]"
+	}
+	return "[" + string(m.Type) + "]"
+}
+
+// record appends an activity entry (who, what, from, to; the entry's time is the when).
+func (e *Engine) record(tx Tx, ch *change, conv *Conversation, a Activity) error {
+	return e.appendEntry(tx, ch, conv, &Message{
+		Direction: DirectionSystem, Type: MessageActivity, SenderID: a.ActorID, Status: MessageReceived,
+		Activity: &a,
+	})
+}
+
+// saveConversation writes conv (compare-and-set) and emits the update event.
+func (e *Engine) saveConversation(tx Tx, ch *change, conv *Conversation, kind EventKind) error {
+	conv.UpdatedAt = e.now()
+	if err := tx.UpdateConversation(conv); err != nil {
+		return err
+	}
+	ch.emit(Event{Kind: kind, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
+		ConnectionID: conv.ConnectionID, Conversation: cloneConversation(conv), At: e.now()})
+	return nil
+}
+
+// applyRoute sets the routing decision on conv and records it.
+func (e *Engine) applyRoute(tx Tx, ch *change, conv *Conversation, d RouteDecision, ruleID, actorID string) error {
+	from := conv.AssigneeID
+	conv.AssigneeID = d.AssigneeID
+	conv.AwaitingClaim = d.AwaitingClaim && d.AssigneeID == ""
+	conv.Claimed = false
+	if ruleID != "" {
+		conv.RuleID = ruleID
+	}
+	switch {
+	case conv.AwaitingClaim:
+		return e.record(tx, ch, conv, Activity{Action: ActivityAwaitingClaim, ActorID: actorID, From: from, Detail: d.Detail})
+	case d.AssigneeID != "" && d.AssigneeID != from:
+		return e.record(tx, ch, conv, Activity{Action: ActivityAssigned, ActorID: actorID, From: from, To: d.AssigneeID, Detail: d.Detail})
+	case d.AssigneeID == "" && from != "":
+		return e.record(tx, ch, conv, Activity{Action: ActivityUnassigned, ActorID: actorID, From: from, Detail: d.Detail})
+	}
+	return nil
+}
+
+// route asks the Router about conv and applies the answer.
+func (e *Engine) route(ctx context.Context, tx Tx, ch *change, conv *Conversation, conn *Connection, req RouteRequest, actorID string) error {
+	req.Conversation, req.Connection = conv, conn
+	if req.Rule == nil && conn.Permission == PermissionShared && conn.RuleID != "" {
+		r, err := tx.GetRule(conn.WorkspaceID, conn.RuleID)
+		if err == nil {
+			req.Rule = r
+		} else if !isNotFound(err) {
+			return err
+		}
+	}
+	d, err := e.cfg.Router.Route(ctx, tx, req)
+	if err != nil {
+		return err
+	}
+	ruleID := ""
+	if req.Rule != nil {
+		ruleID = req.Rule.ID
+	}
+	return e.applyRoute(tx, ch, conv, d, ruleID, actorID)
+}
+
+func cloneConversation(c *Conversation) *Conversation {
+	cp := *c
+	cp.CategoryPath = append([]string(nil), c.CategoryPath...)
+	return &cp
+}
+
+func cloneMessage(m *Message) *Message {
+	cp := *m
+	cp.Attachments = append([]Attachment(nil), m.Attachments...)
+	if m.Activity != nil {
+		a := *m.Activity
+		cp.Activity = &a
+	}
+	return &cp
+}
+
+func timeMax(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

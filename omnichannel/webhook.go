@@ -1,0 +1,140 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// WebhookHandler returns the http.Handler providers post to. Mount it under a prefix with
+// http.StripPrefix; it serves POST /{kind} and POST /{kind}/{connectionID}.
+//
+// Order of work (DESIGN §4): the body is capped at MaxWebhookBytes (413 beyond); the adapter verifies
+// the signature on the raw bytes before any lookup (401); the body is parsed (400 when malformed);
+// each event is stored in its own transaction; only then does the provider get 200, so an
+// acknowledged message is durable in the store. Unknown event types, unknown accounts and
+// disconnected connections answer 200 and change nothing; so does a duplicate delivery. A store
+// failure answers 500 so the provider retries.
+func (e *Engine) WebhookHandler() http.Handler {
+	return http.HandlerFunc(e.serveWebhook)
+}
+
+func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	kind, connID, _ := strings.Cut(strings.Trim(r.URL.Path, "/"), "/")
+	adapter := e.channels[Kind(kind)]
+	if adapter == nil || strings.Contains(connID, "/") {
+		webhookError(w, http.StatusNotFound, "unknown webhook path")
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		webhookError(w, http.StatusMethodNotAllowed, "use POST")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.cfg.MaxWebhookBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			webhookError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		webhookError(w, http.StatusBadRequest, "could not read body")
+		return
+	}
+	if err := adapter.VerifyWebhook(r.Header, body); err != nil {
+		e.log.Warn("dakenh: webhook refused: bad signature", "kind", kind, "remote", r.RemoteAddr)
+		webhookError(w, http.StatusUnauthorized, "bad signature")
+		return
+	}
+	events, err := adapter.ParseWebhook(r.Header, body)
+	if err != nil {
+		e.log.Warn("dakenh: webhook refused: malformed body", "kind", kind, "err", err)
+		webhookError(w, http.StatusBadRequest, "malformed body")
+		return
+	}
+	var pathConn *Connection
+	if connID != "" {
+		err := e.view(r.Context(), func(tx Tx) (err error) {
+			pathConn, err = tx.FindConnectionByID(connID)
+			return err
+		})
+		if isNotFound(err) || (err == nil && pathConn.Kind != adapter.Kind()) {
+			webhookError(w, http.StatusNotFound, "unknown connection")
+			return
+		}
+		if err != nil {
+			e.log.Error("dakenh: webhook lookup failed", "kind", kind, "err", err)
+			webhookError(w, http.StatusInternalServerError, "temporary failure, retry")
+			return
+		}
+	}
+	for _, ev := range events {
+		if err := e.deliver(r.Context(), adapter, pathConn, ev); err != nil {
+			e.log.Error("dakenh: webhook event not stored", "kind", kind, "event", ev.Type, "err", err)
+			webhookError(w, http.StatusInternalServerError, "temporary failure, retry")
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"ok":true}`)
+}
+
+// deliver finds the event's connection and ingests it. Events for unknown or disconnected accounts
+// are ignored (logged once per account).
+func (e *Engine) deliver(ctx context.Context, adapter Channel, pathConn *Connection, ev InboundEvent) error {
+	conn := pathConn
+	if conn == nil || (ev.ExternalAccountID != "" && ev.ExternalAccountID != conn.ExternalID) {
+		if conn != nil {
+			e.logUnknownOnce("account mismatch", string(adapter.Kind())+"/"+conn.ID)
+			return nil
+		}
+		err := e.view(ctx, func(tx Tx) (err error) {
+			conn, err = tx.FindConnectionByExternalID(adapter.Kind(), ev.ExternalAccountID)
+			return err
+		})
+		if isNotFound(err) {
+			e.logUnknownOnce("unknown account", string(adapter.Kind())+"/"+ev.ExternalAccountID)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if conn.Status == ConnectionDisconnected {
+		return nil
+	}
+	if ev.NeedsFetch {
+		f, ok := adapter.(ContentFetcher)
+		if !ok {
+			return nil
+		}
+		var full InboundEvent
+		if err := e.callWithFreshToken(ctx, conn, func(c *Connection) (err error) {
+			full, err = f.FetchContent(ctx, c, ev)
+			return err
+		}); err != nil {
+			return err
+		}
+		ev = full
+	}
+	_, err := e.ingest(ctx, conn, ev)
+	return err
+}
+
+func (e *Engine) logUnknownOnce(what, key string) {
+	e.unknownMu.Lock()
+	defer e.unknownMu.Unlock()
+	if len(e.unknownLogged) > 10000 || e.unknownLogged[key] {
+		return
+	}
+	e.unknownLogged[key] = true
+	e.log.Info("dakenh: webhook event ignored: "+what, "key", key)
+}
+
+func webhookError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	io.WriteString(w, `{"error":"`+msg+`"}`)
+}
