@@ -241,3 +241,6 @@ func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) e
 func (e *Engine) view(ctx context.Context, fn func(tx Tx) error) error { return e.store.View(ctx, fn) }
 
 func (ch *change) emit(ev Event) { ch.events = append(ch.events, ev) }
+
+// Blobs returns the engine's attachment store (to serve attachments to agents).
+func (e *Engine) Blobs() BlobStore { return e.cfg.Blobs }
