@@ -91,7 +91,9 @@ func (e *ValidationError) Is(target error) bool {
 //
 // Class is one of ErrRateLimited, ErrTokenExpired, ErrOutsideWindow, ErrNeedsReconnect,
 // ErrUnsupported, or nil for others; errors.Is(err, Class) holds. Retryable says whether the same
-// call may succeed later (throttling, 5xx, timeouts). Message is readable by an agent. Code is the
+// call may succeed later (throttling, 5xx, timeouts). Whatever Retryable says, an error of Class
+// ErrTokenExpired makes the engine refresh the connection's tokens (TokenRefresher) and retry the
+// call once. Message is readable by an agent. Code is the
 // provider's code. Never put tokens or secrets in any field.
 type ProviderError struct {
 	Provider  Kind

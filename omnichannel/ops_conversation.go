@@ -26,23 +26,22 @@ func (e *Engine) MarkRead(ctx context.Context, workspaceID, userID, conversation
 // MarkDone moves the conversation to the done filter ("Đánh dấu đã Xong", SPEC E1). The next
 // customer message reopens it.
 func (e *Engine) MarkDone(ctx context.Context, workspaceID, userID, conversationID string) (*Conversation, error) {
-	return e.mutate(ctx, workspaceID, userID, conversationID, ActionDone, func(tx Tx, ch *change, conv *Conversation, _ *User) error {
-		if conv.Status == StatusDone {
-			return nil
-		}
-		conv.Status = StatusDone
-		return e.record(tx, ch, conv, Activity{Action: ActivityDone, ActorID: userID, From: string(StatusOpen), To: string(StatusDone)})
-	})
+	return e.setStatus(ctx, workspaceID, userID, conversationID, StatusDone, ActivityDone)
 }
 
 // Reopen puts a done conversation back into the open list.
 func (e *Engine) Reopen(ctx context.Context, workspaceID, userID, conversationID string) (*Conversation, error) {
+	return e.setStatus(ctx, workspaceID, userID, conversationID, StatusOpen, ActivityReopened)
+}
+
+func (e *Engine) setStatus(ctx context.Context, workspaceID, userID, conversationID string, to ConversationStatus, a ActivityAction) (*Conversation, error) {
 	return e.mutate(ctx, workspaceID, userID, conversationID, ActionDone, func(tx Tx, ch *change, conv *Conversation, _ *User) error {
-		if conv.Status == StatusOpen {
+		if conv.Status == to {
 			return nil
 		}
-		conv.Status = StatusOpen
-		return e.record(tx, ch, conv, Activity{Action: ActivityReopened, ActorID: userID, From: string(StatusDone), To: string(StatusOpen)})
+		from := conv.Status
+		conv.Status = to
+		return e.record(tx, ch, conv, Activity{Action: a, ActorID: userID, From: string(from), To: string(to)})
 	})
 }
 
