@@ -244,3 +244,6 @@ func (ch *change) emit(ev Event) { ch.events = append(ch.events, ev) }
 
 // Blobs returns the engine's attachment store (to serve attachments to agents).
 func (e *Engine) Blobs() BlobStore { return e.cfg.Blobs }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
