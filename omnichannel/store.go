@@ -22,6 +22,11 @@ type Store interface {
 
 // Tx is a transaction of a Store. A Tx must not be used after fn returns.
 //
+// A Tx stays usable after a method returns ErrNotFound, ErrDuplicate or ErrConflict; the failed call
+// changed nothing (SQL stores use ON CONFLICT or savepoints). Ids are unique per workspace, except
+// connection ids, which are unique across workspaces because webhooks find connections by id.
+// Delete methods return ErrNotFound when the row is absent. Times are kept to the microsecond.
+//
 // Get methods return an error wrapping ErrNotFound when nothing matches. Insert methods return an
 // error wrapping ErrDuplicate on a uniqueness violation and store the value as given (Version
 // included). Put methods insert or replace by id.
@@ -132,7 +137,8 @@ type Tx interface {
 	UpdateJob(j *Job) error
 	// DeleteJob removes a finished job.
 	DeleteJob(id string) error
-	// NextJobTime returns the earliest RunAt of unlocked jobs, zero time when there is none.
+	// NextJobTime returns the earliest RunAt of unlocked jobs, zero time when there is none. (Jobs
+	// whose lock expires are found by the worker's periodic poll.)
 	NextJobTime() (time.Time, error)
 
 	// Leases (global): named locks that hold across engine processes sharing the store.
