@@ -25,7 +25,22 @@ func (e *Engine) ingestHistorical(ctx context.Context, conn *Connection, ev Inbo
 	return err
 }
 
+// ingestWith runs the event's transaction. A uniqueness violation means a concurrent delivery of the
+// same message (or the same new customer) committed first: the transaction is run again and then
+// finds that row, so concurrent duplicates all answer 200 with one stored message.
 func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) (ingestResult, error) {
+	var res ingestResult
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		res, err = e.ingestOnce(ctx, conn, ev, historical)
+		if !errors.Is(err, ErrDuplicate) {
+			break
+		}
+	}
+	return res, err
+}
+
+func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) (ingestResult, error) {
 	var res ingestResult
 	err := e.update(ctx, func(tx Tx, ch *change) error {
 		res = ingestResult{}
@@ -93,9 +108,6 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 		m.CreatedAt = ev.Time
 	}
 	if err := e.appendEntry(tx, ch, conv, m); err != nil {
-		if errors.Is(err, ErrDuplicate) {
-			res.duplicate = true
-		}
 		return err
 	}
 	if err := e.saveConversation(tx, ch, conv, eventFor(opened)); err != nil {
