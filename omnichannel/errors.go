@@ -49,6 +49,7 @@ type ForbiddenError struct {
 	Reason string
 }
 
+// Error says who may not do what, and why.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("omnichannel: user %s may not %s: %s", e.UserID, e.Action, e.Reason)
 }
@@ -63,6 +64,7 @@ type ClaimedError struct {
 	ClaimedBy string
 }
 
+// Error names the conversation and the user who holds it.
 func (e *ClaimedError) Error() string {
 	return fmt.Sprintf("omnichannel: conversation %s already claimed by %s", e.ConversationID, e.ClaimedBy)
 }
@@ -78,6 +80,7 @@ type ValidationError struct {
 	Unsupported bool
 }
 
+// Error lists every problem, separated by semicolons.
 func (e *ValidationError) Error() string {
 	return "omnichannel: " + strings.Join(e.Problems, "; ")
 }
@@ -105,6 +108,7 @@ type ProviderError struct {
 	RetryAfter time.Duration
 }
 
+// Error gives the provider, its code and its readable message (never a secret).
 func (e *ProviderError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("%s error %s: %s", e.Provider, e.Code, e.Message)
