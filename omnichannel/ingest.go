@@ -7,48 +7,37 @@ import (
 	"strings"
 )
 
-// ingestResult says what one inbound event did.
-type ingestResult struct {
-	duplicate bool
-	ignored   bool
-}
-
 // ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
-func (e *Engine) ingest(ctx context.Context, conn *Connection, ev InboundEvent) (ingestResult, error) {
+func (e *Engine) ingest(ctx context.Context, conn *Connection, ev InboundEvent) error {
 	return e.ingestWith(ctx, conn, ev, false)
 }
 
 // ingestHistorical imports a message from before the connection: its conversation is marked
 // Historical and is not routed (the rule's old-conversation policy decides later).
 func (e *Engine) ingestHistorical(ctx context.Context, conn *Connection, ev InboundEvent) error {
-	_, err := e.ingestWith(ctx, conn, ev, true)
-	return err
+	return e.ingestWith(ctx, conn, ev, true)
 }
 
 // ingestWith runs the event's transaction. A uniqueness violation means a concurrent delivery of the
 // same message (or the same new customer) committed first: the transaction is run again and then
 // finds that row, so concurrent duplicates all answer 200 with one stored message.
-func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) (ingestResult, error) {
-	var res ingestResult
+func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		res, err = e.ingestOnce(ctx, conn, ev, historical)
-		if !errors.Is(err, ErrDuplicate) {
+		if err = e.ingestOnce(ctx, conn, ev, historical); !errors.Is(err, ErrDuplicate) {
 			break
 		}
 	}
-	return res, err
+	return err
 }
 
-func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) (ingestResult, error) {
-	var res ingestResult
-	err := e.update(ctx, func(tx Tx, ch *change) error {
-		res = ingestResult{}
+func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) error {
+	return e.update(ctx, func(tx Tx, ch *change) error {
 		switch ev.Type {
 		case EventMessage:
-			return e.ingestMessage(ctx, tx, ch, conn, ev, historical, &res)
+			return e.ingestMessage(ctx, tx, ch, conn, ev, historical)
 		case EventStatus:
-			return e.ingestStatus(tx, ch, conn, ev, &res)
+			return e.ingestStatus(tx, ch, conn, ev)
 		case EventFollow, EventUnfollow, EventProfile:
 			_, _, err := e.upsertIdentity(tx, ch, conn, ev)
 			return err
@@ -64,19 +53,16 @@ func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEve
 			conv.Referral = ev.Referral
 			return e.saveConversation(tx, ch, conv, EventConversationUpdated)
 		default:
-			res.ignored = true
-			return nil
+			return nil // unknown to the engine: ignored
 		}
 	})
-	return res, err
 }
 
-func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool, res *ingestResult) error {
+func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
 	if ev.ProviderMessageID != "" {
 		_, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, ev.ProviderMessageID)
 		if err == nil {
-			res.duplicate = true
-			return nil
+			return nil // a duplicate delivery changes nothing
 		}
 		if !isNotFound(err) {
 			return err
@@ -182,7 +168,7 @@ func (e *Engine) saveMessage(tx Tx, ch *change, m *Message) error {
 }
 
 // ingestStatus moves business messages forward to delivered / seen; never backwards.
-func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEvent, res *ingestResult) error {
+func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEvent) error {
 	var msgs []*Message
 	for _, id := range ev.ProviderMessageIDs {
 		m, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, id)
@@ -197,16 +183,14 @@ func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEve
 	if len(ev.ProviderMessageIDs) == 0 && ev.ExternalUserID != "" {
 		ident, err := tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
 		if isNotFound(err) {
-			res.ignored = true
-			return nil
+			return nil // status of a thread we do not have
 		}
 		if err != nil {
 			return err
 		}
 		conv, err := tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
 		if isNotFound(err) {
-			res.ignored = true
-			return nil
+			return nil // status of a thread we do not have
 		}
 		if err != nil {
 			return err
@@ -221,7 +205,6 @@ func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEve
 			}
 		}
 	}
-	changed := false
 	for _, m := range msgs {
 		if m.Direction != DirectionOut || m.Status == MessageFailed || m.Status.Rank() >= ev.Status.Rank() {
 			continue
@@ -230,10 +213,6 @@ func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEve
 		if err := e.saveMessage(tx, ch, m); err != nil {
 			return err
 		}
-		changed = true
-	}
-	if !changed {
-		res.duplicate = true
 	}
 	return nil
 }

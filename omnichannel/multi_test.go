@@ -52,16 +52,7 @@ func TestTwoEnginesRefreshATokenOnce(t *testing.T) {
 		c.Credentials.AccessExpiry = time.Now().Add(time.Minute)
 		return tx.UpdateConnection(c)
 	}))
-	var wg sync.WaitGroup
-	for _, eng := range []*oc.Engine{e.eng, other} {
-		wg.Add(1)
-		go func(eng *oc.Engine) {
-			defer wg.Done()
-			_, err := eng.RunDue(context.Background())
-			assert.NoError(t, err)
-		}(eng)
-	}
-	wg.Wait()
+	runDueTogether(t, e.eng, other)
 	assert.Equal(t, 1, e.countRequests("/token"), "exactly one refresh reaches the provider")
 	assert.Len(t, e.prov.Sent(), 2, "both engines kept working")
 	for _, m := range e.thread(conv.ID) {
@@ -78,16 +69,7 @@ func TestTwoEnginesNeverSendAMessageTwice(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		e.send(conv, "tin "+string(rune('a'+i%26)), "key-"+string(rune('A'+i)))
 	}
-	var wg sync.WaitGroup
-	for _, eng := range []*oc.Engine{e.eng, other, e.eng, other} {
-		wg.Add(1)
-		go func(eng *oc.Engine) {
-			defer wg.Done()
-			_, err := eng.RunDue(context.Background())
-			assert.NoError(t, err)
-		}(eng)
-	}
-	wg.Wait()
+	runDueTogether(t, e.eng, other, e.eng, other)
 	assert.Len(t, e.prov.Sent(), 40)
 }
 
@@ -177,4 +159,18 @@ func TestSlowSubscriberIsToldItLagged(t *testing.T) {
 	assert.Len(t, sub.C, 2)
 	assert.True(t, sub.Lagged())
 	assert.False(t, sub.Lagged(), "cleared once reported")
+}
+
+// runDueTogether runs the due jobs on every engine at once.
+func runDueTogether(t *testing.T, engines ...*oc.Engine) {
+	var wg sync.WaitGroup
+	for _, eng := range engines {
+		wg.Add(1)
+		go func(eng *oc.Engine) {
+			defer wg.Done()
+			_, err := eng.RunDue(context.Background())
+			assert.NoError(t, err)
+		}(eng)
+	}
+	wg.Wait()
 }

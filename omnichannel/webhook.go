@@ -119,8 +119,7 @@ func (e *Engine) deliver(ctx context.Context, adapter Channel, pathConn *Connect
 		}
 		ev = full
 	}
-	_, err := e.ingest(ctx, conn, ev)
-	return err
+	return e.ingest(ctx, conn, ev)
 }
 
 func (e *Engine) logUnknownOnce(what, key string) {
