@@ -163,7 +163,7 @@ func (e *Engine) saveMessage(tx Tx, ch *change, m *Message) error {
 		return err
 	}
 	ch.emit(Event{Kind: EventMessageUpdated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
-		MessageID: m.ID, ConnectionID: m.ConnectionID, Message: cloneMessage(m), At: e.now()})
+		MessageID: m.ID, ConnectionID: m.ConnectionID, Message: m.Clone(), At: e.now()})
 	return nil
 }
 

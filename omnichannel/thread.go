@@ -2,7 +2,6 @@ package omnichannel
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -38,7 +37,7 @@ func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) 
 		conv.summarize(m)
 	}
 	ch.emit(Event{Kind: EventMessageCreated, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
-		MessageID: m.ID, ConnectionID: conv.ConnectionID, Message: cloneMessage(m), At: now})
+		MessageID: m.ID, ConnectionID: conv.ConnectionID, Message: m.Clone(), At: now})
 	return nil
 }
 
@@ -78,7 +77,7 @@ func (e *Engine) saveConversation(tx Tx, ch *change, conv *Conversation, kind Ev
 		return err
 	}
 	ch.emit(Event{Kind: kind, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
-		ConnectionID: conv.ConnectionID, Conversation: cloneConversation(conv), At: e.now()})
+		ConnectionID: conv.ConnectionID, Conversation: conv.Clone(), At: e.now()})
 	return nil
 }
 
@@ -124,13 +123,15 @@ func (e *Engine) route(ctx context.Context, tx Tx, ch *change, conv *Conversatio
 	return e.applyRoute(tx, ch, conv, d, ruleID, actorID)
 }
 
-func cloneConversation(c *Conversation) *Conversation {
+// Clone returns a deep copy of c (stores and event snapshots use it so callers never share slices).
+func (c *Conversation) Clone() *Conversation {
 	cp := *c
 	cp.CategoryPath = append([]string(nil), c.CategoryPath...)
 	return &cp
 }
 
-func cloneMessage(m *Message) *Message {
+// Clone returns a deep copy of m (attachments and activity included).
+func (m *Message) Clone() *Message {
 	cp := *m
 	cp.Attachments = append([]Attachment(nil), m.Attachments...)
 	if m.Activity != nil {
@@ -138,11 +139,4 @@ func cloneMessage(m *Message) *Message {
 		cp.Activity = &a
 	}
 	return &cp
-}
-
-func timeMax(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

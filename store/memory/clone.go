@@ -29,24 +29,8 @@ func cloneIdentity(i *omnichannel.Identity) *omnichannel.Identity {
 	return &n
 }
 
-func cloneConversation(c *omnichannel.Conversation) *omnichannel.Conversation {
-	n := *c
-	n.CategoryPath = slices.Clone(c.CategoryPath)
-	return &n
-}
-
 func cloneReadState(r *omnichannel.ReadState) *omnichannel.ReadState {
 	n := *r
-	return &n
-}
-
-func cloneMessage(m *omnichannel.Message) *omnichannel.Message {
-	n := *m
-	n.Attachments = slices.Clone(m.Attachments)
-	if m.Activity != nil {
-		a := *m.Activity
-		n.Activity = &a
-	}
 	return &n
 }
 

@@ -22,7 +22,7 @@ func (t *txn) InsertConversation(c *omnichannel.Conversation) error {
 	}
 	w := t.wsw(c.WorkspaceID)
 	set(t, w.threads, key, c.ID)
-	set(t, w.conversations, c.ID, cloneConversation(c))
+	set(t, w.conversations, c.ID, c.Clone())
 	return nil
 }
 
@@ -30,7 +30,7 @@ func (t *txn) GetConversation(workspaceID, id string) (*omnichannel.Conversation
 	if err := t.readable(); err != nil {
 		return nil, err
 	}
-	return getRow(t.ws(workspaceID).conversations, "conversation", id, cloneConversation)
+	return getRow(t.ws(workspaceID).conversations, "conversation", id, (*omnichannel.Conversation).Clone)
 }
 
 func (t *txn) FindConversation(workspaceID, connectionID, identityID string) (*omnichannel.Conversation, error) {
@@ -42,7 +42,7 @@ func (t *txn) FindConversation(workspaceID, connectionID, identityID string) (*o
 	if !ok {
 		return nil, notFound("conversation", connectionID+"/"+identityID)
 	}
-	return cloneConversation(w.conversations[id]), nil
+	return w.conversations[id].Clone(), nil
 }
 
 // UpdateConversation replaces the conversation when its stored Version equals c.Version, then
@@ -67,7 +67,7 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 	w := t.wsw(c.WorkspaceID)
 	del(t, w.threads, pair{old.ConnectionID, old.IdentityID})
 	set(t, w.threads, key, c.ID)
-	n := cloneConversation(c)
+	n := c.Clone()
 	n.Version++
 	set(t, w.conversations, c.ID, n)
 	c.Version++

@@ -59,7 +59,7 @@ func (t *txn) putMessage(m, old *omnichannel.Message) error {
 	if ik != (pair{}) {
 		set(t, w.msgByKey, ik, m.ID)
 	}
-	set(t, w.messages, m.ID, cloneMessage(m))
+	set(t, w.messages, m.ID, m.Clone())
 	return nil
 }
 
@@ -83,7 +83,7 @@ func (t *txn) GetMessage(workspaceID, id string) (*omnichannel.Message, error) {
 	if err := t.readable(); err != nil {
 		return nil, err
 	}
-	return getRow(t.ws(workspaceID).messages, "message", id, cloneMessage)
+	return getRow(t.ws(workspaceID).messages, "message", id, (*omnichannel.Message).Clone)
 }
 
 func (t *txn) FindMessageByProviderID(workspaceID, connectionID, providerMessageID string) (*omnichannel.Message, error) {
@@ -95,7 +95,7 @@ func (t *txn) FindMessageByProviderID(workspaceID, connectionID, providerMessage
 	if !ok || providerMessageID == "" {
 		return nil, notFound("message", "with provider id "+providerMessageID)
 	}
-	return cloneMessage(w.messages[id]), nil
+	return w.messages[id].Clone(), nil
 }
 
 func (t *txn) FindMessageByIdempotencyKey(workspaceID, conversationID, key string) (*omnichannel.Message, error) {
@@ -107,7 +107,7 @@ func (t *txn) FindMessageByIdempotencyKey(workspaceID, conversationID, key strin
 	if !ok || key == "" {
 		return nil, notFound("message", "with idempotency key "+key)
 	}
-	return cloneMessage(w.messages[id]), nil
+	return w.messages[id].Clone(), nil
 }
 
 // ListMessages returns the newest limit messages of the conversation with Seq < beforeSeq (any Seq
@@ -129,7 +129,7 @@ func (t *txn) ListMessages(workspaceID, conversationID string, beforeSeq int64, 
 	if len(rows) > limit {
 		rows = rows[len(rows)-limit:]
 	}
-	return cloneAll(rows, cloneMessage), nil
+	return cloneAll(rows, (*omnichannel.Message).Clone), nil
 }
 
 // FindEchoCandidate returns the oldest (lowest Seq) outgoing, not failed message of the conversation
@@ -152,7 +152,7 @@ func (t *txn) FindEchoCandidate(workspaceID, conversationID, text string, since 
 	if best == nil {
 		return nil, notFound("message", "echo candidate")
 	}
-	return cloneMessage(best), nil
+	return best.Clone(), nil
 }
 
 func bySeq(a, b *omnichannel.Message) int {

@@ -49,7 +49,7 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 	if len(rows) > limit {
 		rows = rows[:limit]
 	}
-	return cloneAll(rows, cloneConversation), nil
+	return cloneAll(rows, (*omnichannel.Conversation).Clone), nil
 }
 
 // CountUnread counts the conversations of q's filter that q.ViewerID has not read; q.ReadState and the
