@@ -232,6 +232,7 @@ func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) e
 		return err
 	}
 	e.bus.publish(ch.events)
+	e.relay(ctx, ch.events)
 	if ch.jobs {
 		e.wakeWorkers()
 	}

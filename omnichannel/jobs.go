@@ -39,11 +39,18 @@ func (e *Engine) enqueueMediaJobs(tx Tx, ch *change, conn *Connection, m *Messag
 
 // Run processes the engine's durable jobs (sends, media copies, profile fetches, CRM links, history
 // syncs) until ctx is cancelled, then waits for the jobs in progress. Run it in one goroutine per
-// engine process; several processes sharing a store split the work safely.
+// engine process; several processes sharing a store split the work safely. When the store is an
+// EventRelay, Run also listens for the events other processes commit and publishes them to this
+// engine's subscribers.
 func (e *Engine) Run(ctx context.Context) error {
 	sem := make(chan struct{}, e.cfg.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.listenRelay(ctx)
+	}()
 	for {
 		jobs, err := e.claim(ctx, e.cfg.Workers)
 		if err != nil && ctx.Err() == nil {

@@ -1,0 +1,112 @@
+package omnichannel
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// EventRef identifies an event without its snapshot: what crosses process boundaries when several
+// engine processes share one store. Receivers re-read the records it names.
+type EventRef struct {
+	Kind           EventKind
+	WorkspaceID    string
+	ConversationID string
+	MessageID      string
+	ConnectionID   string
+	UserID         string
+	At             time.Time
+}
+
+// EventRelay is an optional Store capability for stores that several engine processes share (such
+// as store/postgres). With it, a subscriber of any engine sees the events committed by every engine.
+//
+// The engine calls RelayEvents after each commit that produced events (best effort: a failure is
+// logged, the commit stands) and, while Engine.Run runs, ListenEvents; for every ref it receives it
+// re-reads the conversation and message and publishes the event to its own subscribers.
+type EventRelay interface {
+	// RelayEvents hands the refs of events committed by this process to the other processes sharing
+	// the store.
+	RelayEvents(ctx context.Context, refs []EventRef) error
+	// ListenEvents calls fn, from one goroutine, for the refs relayed through other Store values over
+	// the same database (never those relayed through this one), at least once each, until ctx ends;
+	// it then returns ctx.Err(). Refs relayed while no listener ran may be lost.
+	ListenEvents(ctx context.Context, fn func(EventRef)) error
+}
+
+// refOf is the cross-process form of ev.
+func refOf(ev Event) EventRef {
+	return EventRef{Kind: ev.Kind, WorkspaceID: ev.WorkspaceID, ConversationID: ev.ConversationID,
+		MessageID: ev.MessageID, ConnectionID: ev.ConnectionID, UserID: ev.UserID, At: ev.At}
+}
+
+// relay passes the committed events to the other processes when the store can.
+func (e *Engine) relay(ctx context.Context, evs []Event) {
+	r, ok := e.store.(EventRelay)
+	if !ok || len(evs) == 0 {
+		return
+	}
+	refs := make([]EventRef, len(evs))
+	for i, ev := range evs {
+		refs[i] = refOf(ev)
+	}
+	// The caller's context may end right after the commit; the relay is part of the commit's effects.
+	if err := r.RelayEvents(context.WithoutCancel(ctx), refs); err != nil {
+		e.log.Warn("dakenh: relaying events to other processes failed", "events", len(refs), "err", err)
+	}
+}
+
+// listenRelay publishes the events of other processes to this engine's subscribers until ctx ends.
+func (e *Engine) listenRelay(ctx context.Context) {
+	r, ok := e.store.(EventRelay)
+	if !ok {
+		return
+	}
+	for ctx.Err() == nil {
+		err := r.ListenEvents(ctx, func(ref EventRef) {
+			if ev, ok := e.rehydrate(ctx, ref); ok {
+				e.bus.publish([]Event{ev})
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		e.log.Warn("dakenh: listening for other processes' events failed; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// rehydrate turns a ref into an event with fresh snapshots. A record that no longer exists drops
+// the event.
+func (e *Engine) rehydrate(ctx context.Context, ref EventRef) (Event, bool) {
+	ev := Event{Kind: ref.Kind, WorkspaceID: ref.WorkspaceID, ConversationID: ref.ConversationID,
+		MessageID: ref.MessageID, ConnectionID: ref.ConnectionID, UserID: ref.UserID, At: ref.At}
+	err := e.view(ctx, func(tx Tx) error {
+		if ref.ConversationID != "" {
+			c, err := tx.GetConversation(ref.WorkspaceID, ref.ConversationID)
+			if err != nil {
+				return err
+			}
+			ev.Conversation = c
+		}
+		if ref.MessageID != "" {
+			m, err := tx.GetMessage(ref.WorkspaceID, ref.MessageID)
+			if err != nil {
+				return err
+			}
+			ev.Message = m
+		}
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
+			e.log.Warn("dakenh: re-reading a relayed event failed", "kind", string(ref.Kind), "err", err)
+		}
+		return Event{}, false
+	}
+	return ev, true
+}
