@@ -196,10 +196,13 @@ func (e *Engine) freshConnection(ctx context.Context, conn *Connection, force bo
 	}
 	stale := conn.Credentials.AccessToken
 	key := "refresh:" + conn.ID
-	if err := e.acquireLease(ctx, key, time.Minute); err != nil {
+	// One holder per attempt, not per engine: leases are re-entrant for their holder, and the
+	// workers of one engine must not refresh a single-use refresh token concurrently either.
+	holder := e.id + "/" + newID()
+	if err := e.acquireLease(ctx, key, holder, time.Minute); err != nil {
 		return nil, err
 	}
-	defer e.releaseLease(key)
+	defer e.releaseLease(key, holder)
 	var cur *Connection
 	if err := e.view(ctx, func(tx Tx) (err error) {
 		cur, err = tx.GetConnection(conn.WorkspaceID, conn.ID)
@@ -251,14 +254,14 @@ func (e *Engine) freshConnection(ctx context.Context, conn *Connection, force bo
 	return cur, nil
 }
 
-// acquireLease waits until this engine holds the named lease or ctx ends.
-func (e *Engine) acquireLease(ctx context.Context, key string, ttl time.Duration) error {
+// acquireLease waits until holder holds the named lease or ctx ends.
+func (e *Engine) acquireLease(ctx context.Context, key, holder string, ttl time.Duration) error {
 	delay := 5 * time.Millisecond
 	for {
 		var ok bool
 		err := e.store.Update(ctx, func(tx Tx) (err error) {
 			now := e.now()
-			ok, err = tx.AcquireLease(key, e.id, now, now.Add(ttl))
+			ok, err = tx.AcquireLease(key, holder, now, now.Add(ttl))
 			return err
 		})
 		if err != nil {
@@ -276,8 +279,8 @@ func (e *Engine) acquireLease(ctx context.Context, key string, ttl time.Duration
 	}
 }
 
-func (e *Engine) releaseLease(key string) {
-	err := e.store.Update(context.Background(), func(tx Tx) error { return tx.ReleaseLease(key, e.id) })
+func (e *Engine) releaseLease(key, holder string) {
+	err := e.store.Update(context.Background(), func(tx Tx) error { return tx.ReleaseLease(key, holder) })
 	if err != nil {
 		e.log.Error("dakenh: releasing lease failed", "lease", key, "err", err)
 	}

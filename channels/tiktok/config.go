@@ -1,0 +1,245 @@
+package tiktok
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Kind is the channel kind of TikTok: webhooks arrive at /webhooks/tiktok.
+const Kind omnichannel.Kind = "tiktok"
+
+// Defaults of Config.
+const (
+	// DefaultAPIBaseURL is the Business API root (reference §1, verified).
+	DefaultAPIBaseURL = "https://business-api.tiktok.com/open_api/v1.3"
+	// DefaultAuthorizeURL is the consent page of Business Messaging (reference §0/§1.1, verified).
+	DefaultAuthorizeURL = "https://www.tiktok.com/v2/auth/authorize"
+	// DefaultSignatureTolerance is how old (or how far in the future) a webhook signature may be.
+	// TikTok's sample uses 5 s, which drops live deliveries (reference §1.3, S26).
+	DefaultSignatureTolerance = 300 * time.Second
+	// DefaultRefreshSkew is how long before the access token expires the engine refreshes it.
+	DefaultRefreshSkew = 10 * time.Minute
+)
+
+// Limits of Business Messaging, reported by Capabilities (reference §1.2).
+const (
+	// MaxTextLength is the longest text message, in characters.
+	MaxTextLength = 6000
+	// MaxImageBytes is the largest image TikTok accepts on media/upload (JPG or PNG).
+	MaxImageBytes = 3 << 20
+	// ReplyWindow is how long after the customer's last message the business may answer.
+	ReplyWindow = 48 * time.Hour
+	// MaxRepliesInWindow is about how many business messages TikTok accepts per reply window.
+	MaxRepliesInWindow = 10
+)
+
+// DefaultScopes are requested on the consent page when Config.Scopes is empty (the list Chatwoot
+// requests, minus the analytics scopes the inbox does not use).
+func DefaultScopes() []string {
+	return []string{"user.info.basic", "user.info.username", "user.info.profile",
+		"message.list.read", "message.list.send", "message.list.manage"}
+}
+
+// DefaultRequiredScopes must all be granted, or Exchange refuses the connection: reading,
+// sending and managing direct messages.
+func DefaultRequiredScopes() []string {
+	return []string{"message.list.read", "message.list.send", "message.list.manage"}
+}
+
+// Config configures a Channel.
+type Config struct {
+	// ClientKey is the Business API app id: client_key on the consent page, client_id on the token
+	// endpoints. Required.
+	ClientKey string
+	// ClientSecret is the app secret: client_secret on the token endpoints and the HMAC key of
+	// webhook signatures. Required. It never appears in a log line or an error.
+	ClientSecret string
+	// Scopes are requested on the consent page. Default DefaultScopes().
+	Scopes []string
+	// RequiredScopes must all be granted for a connection to be accepted. Default
+	// DefaultRequiredScopes(). Each must be in Scopes.
+	RequiredScopes []string
+	// APIBaseURL is the Business API root. Default DefaultAPIBaseURL; tests point it at
+	// tiktoktest.Server.APIBaseURL().
+	APIBaseURL string
+	// AuthorizeURL is the consent page. Default DefaultAuthorizeURL.
+	AuthorizeURL string
+	// HTTPClient makes every provider call (through resty). Default http.DefaultClient.
+	HTTPClient *http.Client
+	// SignatureTolerance is how far the signature's t may be from now. Default
+	// DefaultSignatureTolerance (300 s).
+	SignatureTolerance time.Duration
+	// RefreshSkew is how long before AccessExpiry the engine refreshes. Default
+	// DefaultRefreshSkew.
+	RefreshSkew time.Duration
+	// Logger receives the adapter's few log lines (never a token, secret or signature). Default:
+	// a logger that discards.
+	Logger *slog.Logger
+	// Now is the clock used for signature freshness and token expiries. Default time.Now.
+	Now func() time.Time
+}
+
+// Channel is the TikTok Business Messaging adapter. It implements omnichannel.Channel,
+// Connector, TokenRefresher, ProfileFetcher, MediaDownloader, HistorySyncer and ContentFetcher. It
+// holds no mutable state and is safe for concurrent use.
+type Channel struct {
+	cfg       Config
+	secret    []byte
+	api       string // API root, no trailing slash
+	apiURL    *url.URL
+	authorize string
+	http      *resty.Client
+	raw       *http.Client
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+var (
+	_ omnichannel.Channel         = (*Channel)(nil)
+	_ omnichannel.Connector       = (*Channel)(nil)
+	_ omnichannel.TokenRefresher  = (*Channel)(nil)
+	_ omnichannel.ProfileFetcher  = (*Channel)(nil)
+	_ omnichannel.MediaDownloader = (*Channel)(nil)
+	_ omnichannel.HistorySyncer   = (*Channel)(nil)
+	_ omnichannel.ContentFetcher  = (*Channel)(nil)
+)
+
+// New validates cfg, fills its defaults and returns an adapter. Every problem of cfg is reported
+// at once, joined with errors.Join.
+func New(cfg Config) (*Channel, error) {
+	var errs []error
+	if cfg.ClientKey == "" {
+		errs = append(errs, errors.New("tiktok: Config.ClientKey is required"))
+	}
+	if cfg.ClientSecret == "" {
+		errs = append(errs, errors.New("tiktok: Config.ClientSecret is required"))
+	}
+	if cfg.APIBaseURL == "" {
+		cfg.APIBaseURL = DefaultAPIBaseURL
+	}
+	if cfg.AuthorizeURL == "" {
+		cfg.AuthorizeURL = DefaultAuthorizeURL
+	}
+	apiURL, err := absoluteURL("APIBaseURL", cfg.APIBaseURL)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := absoluteURL("AuthorizeURL", cfg.AuthorizeURL); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.SignatureTolerance < 0 {
+		errs = append(errs, errors.New("tiktok: Config.SignatureTolerance must not be negative"))
+	}
+	if cfg.RefreshSkew < 0 {
+		errs = append(errs, errors.New("tiktok: Config.RefreshSkew must not be negative"))
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = DefaultScopes()
+	}
+	if len(cfg.RequiredScopes) == 0 {
+		cfg.RequiredScopes = DefaultRequiredScopes()
+	}
+	for _, s := range cfg.RequiredScopes {
+		if !containsFold(cfg.Scopes, s) {
+			errs = append(errs, fmt.Errorf("tiktok: required scope %q is not in Config.Scopes", s))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if cfg.SignatureTolerance == 0 {
+		cfg.SignatureTolerance = DefaultSignatureTolerance
+	}
+	if cfg.RefreshSkew == 0 {
+		cfg.RefreshSkew = DefaultRefreshSkew
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Scopes = append([]string(nil), cfg.Scopes...)
+	cfg.RequiredScopes = append([]string(nil), cfg.RequiredScopes...)
+	rc := resty.NewWithClient(cfg.HTTPClient).
+		SetLogger(discardLogger{}).
+		SetDisableWarn(true).
+		SetResponseBodyLimit(maxResponseBytes)
+	return &Channel{
+		cfg:       cfg,
+		secret:    []byte(cfg.ClientSecret),
+		api:       strings.TrimSuffix(cfg.APIBaseURL, "/"),
+		apiURL:    apiURL,
+		authorize: cfg.AuthorizeURL,
+		http:      rc,
+		raw:       cfg.HTTPClient,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+	}, nil
+}
+
+func absoluteURL(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("tiktok: Config.%s: %w", field, err)
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return nil, fmt.Errorf("tiktok: Config.%s %q is not an absolute http(s) URL", field, raw)
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("tiktok: Config.%s %q must not have a query or fragment", field, raw)
+	}
+	return u, nil
+}
+
+// Kind returns "tiktok".
+func (c *Channel) Kind() omnichannel.Kind { return Kind }
+
+// Capabilities reports what TikTok accepts: text up to 6,000 characters, one JPG or PNG image up
+// to 3 MB per message, no files or other documents, quotes, echoes (im_send_msg), and the reply
+// window of 48 hours after the customer's last message with about 10 business messages in it.
+func (c *Channel) Capabilities() omnichannel.Capabilities {
+	return omnichannel.Capabilities{
+		MaxTextLength:      MaxTextLength,
+		Images:             true,
+		ImageTypes:         []string{"image/jpeg", "image/png"},
+		MaxImageBytes:      MaxImageBytes,
+		Files:              false,
+		MaxAttachments:     1,
+		ReplyWindow:        ReplyWindow,
+		MaxRepliesInWindow: MaxRepliesInWindow,
+		Quotes:             true,
+		Echoes:             true,
+	}
+}
+
+// RefreshSkew returns Config.RefreshSkew.
+func (c *Channel) RefreshSkew() time.Duration { return c.cfg.RefreshSkew }
+
+// discardLogger keeps resty quiet: its messages may quote requests.
+type discardLogger struct{}
+
+func (discardLogger) Errorf(string, ...any) {}
+func (discardLogger) Warnf(string, ...any)  {}
+func (discardLogger) Debugf(string, ...any) {}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(strings.TrimSpace(v), strings.TrimSpace(s)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+package tiktok
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// DownloadMedia copies an inbound image or video. att.RemoteURL is the opaque locator
+// ParseWebhook made; DownloadMedia posts {business_id, conversation_id, message_id, media_id,
+// media_type} to /business/message/media/download/, then GETs the download_url it returns (valid
+// 24 h) with the header "x-user: <access token>" (reference §1.3, verified). The token is sent
+// only over https, or to the API's own host, so a link elsewhere never receives it. The caller
+// closes the reader. Failures are classified like Send's.
+func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connection, att omnichannel.Attachment) (io.ReadCloser, string, error) {
+	token, err := accessToken(conn)
+	if err != nil {
+		return nil, "", err
+	}
+	convID, msgID, mediaID, mediaType, ok := parseMediaLocator(att.RemoteURL)
+	if !ok {
+		return nil, "", &omnichannel.ValidationError{Problems: []string{"tiktok: the attachment is not a TikTok medium"}}
+	}
+	data, err := c.call(ctx, apiRequest{method: http.MethodPost, path: "/business/message/media/download/", token: token,
+		json: map[string]string{"business_id": conn.ExternalID, "conversation_id": convID, "message_id": msgID,
+			"media_id": mediaID, "media_type": mediaType}})
+	if err != nil {
+		return nil, "", err
+	}
+	var dl struct {
+		DownloadURL string `json:"download_url"`
+	}
+	if err := json.Unmarshal(data, &dl); err != nil || dl.DownloadURL == "" {
+		return nil, "", &omnichannel.ProviderError{Provider: Kind, Code: "bad_response", Message: "TikTok returned no download_url"}
+	}
+	u, err := url.Parse(dl.DownloadURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, "", &omnichannel.ProviderError{Provider: Kind, Code: "bad_response", Message: "TikTok's download_url is not an http(s) URL"}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("tiktok: download media: %w", err)
+	}
+	if u.Scheme == "https" || strings.EqualFold(u.Host, c.apiURL.Host) {
+		req.Header.Set("x-user", token)
+	}
+	resp, err := c.raw.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("tiktok: download media: %w", c.scrub(stripURL(err), token))
+	}
+	if resp.StatusCode/100 != 2 {
+		resp.Body.Close()
+		return nil, "", c.classify(resp.StatusCode, 0, "", token)
+	}
+	ct := resp.Header.Get("Content-Type")
+	if ct == "" {
+		ct = att.ContentType
+	}
+	return resp.Body, ct, nil
+}
+
+// stripURL drops the URL from a *url.Error: signed download links are credentials too.
+func stripURL(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return fmt.Errorf("%s media: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return err
+}
