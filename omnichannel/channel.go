@@ -49,6 +49,9 @@ type Capabilities struct {
 	MaxFileBytes int64
 	// MaxAttachments per message (0: one).
 	MaxAttachments int
+	// TextOrAttachment says that one message carries either text or attachments, never both (the
+	// engine refuses a message with both before saving it).
+	TextOrAttachment bool
 	// ReplyWindow is how long after the customer's last message the business may reply (0: always).
 	ReplyWindow time.Duration
 	// MaxRepliesInWindow caps business messages between two customer messages (0: no cap).

@@ -118,6 +118,10 @@ func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams)
 	if len(p.Attachments) > maxAtt {
 		problems = append(problems, fmt.Sprintf("this channel sends at most %d attachment(s) per message", maxAtt))
 	}
+	if c.TextOrAttachment && text != "" && len(p.Attachments) > 0 {
+		unsupported = true
+		problems = append(problems, "this channel sends text and attachments as separate messages: send them one after the other")
+	}
 	for _, a := range p.Attachments {
 		if a.BlobKey == "" {
 			problems = append(problems, fmt.Sprintf("attachment %q was not uploaded", a.Name))

@@ -218,6 +218,7 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 		MaxImageBytes:      MaxImageBytes,
 		Files:              false,
 		MaxAttachments:     1,
+		TextOrAttachment:   true,
 		ReplyWindow:        ReplyWindow,
 		MaxRepliesInWindow: MaxRepliesInWindow,
 		Quotes:             true,

@@ -533,3 +533,17 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	require.True(t, errors.As(err, &pe))
 	require.ErrorIs(t, err, oc.ErrNeedsReconnect)
 }
+
+func TestEngineRefusesTextWithAnImageBeforeAnyNetworkCall(t *testing.T) {
+	e := newEngineEnv(t, nil)
+	e.says("u1", "Lan", "Cho mình xem mẫu áo")
+	img, err := e.eng.UploadAttachment(e.ctx, ws, "sup", "mau-ao.png", bytes.NewReader(pngBytes))
+	require.NoError(t, err)
+	requests := e.srv.RequestCount()
+	_, err = e.send("u1", "Mẫu này nhé", img)
+	require.ErrorIs(t, err, oc.ErrUnsupported)
+	require.Contains(t, err.Error(), "separate messages")
+	e.runDue()
+	require.Equal(t, requests, e.srv.RequestCount(), "the emulator recorded no request")
+	require.Len(t, e.thread("u1"), 1, "nothing was saved")
+}
