@@ -1,0 +1,84 @@
+// Package inboxapi is the agent-facing HTTP API of a dakenh inbox: JSON over HTTP plus a
+// Server-Sent Events stream, for the host CRM's own front end (examples/inbox is one).
+//
+// New returns an http.Handler; the host mounts it under a prefix with http.StripPrefix and plugs in
+// its own Authenticator (session cookie, bearer token, …):
+//
+//	api, err := inboxapi.New(inboxapi.Config{Engine: engine, Auth: myAuth})
+//	mux.Handle("/api/", http.StripPrefix("/api", api))
+//
+// The Authenticator runs first on every request (401 when it fails). The user it returns carries
+// the WorkspaceID: every call is scoped to that workspace, so ids of another workspace are simply
+// "not found", and every operation is checked by the engine's Authorizer.
+//
+// # Routes
+//
+// JSON request bodies need Content-Type application/json (415 otherwise), are limited to
+// MaxJSONBytes (413), must be valid UTF-8 and hold exactly one object without unknown fields (400).
+// Wire types are in wire.go; times are RFC 3339 strings.
+//
+//	GET    /me                                         → Me
+//	GET    /conversations?channel=&status=open|done&read=unread|read&assignee=<id>|me|unassigned
+//	       &team=&category=&classification=&connection=&q=&awaiting=1&cursor=&limit=
+//	                                                   → ConversationList (newest activity first;
+//	                                                     repeat a parameter, or separate values by
+//	                                                     commas, for several values)
+//	GET    /conversations/unread-count?(same filters)  → UnreadCount
+//	GET    /conversations/{id}                         → ConversationDetail
+//	GET    /conversations/{id}/messages?before=&limit= → MessageList (oldest first)
+//	POST   /conversations/{id}/messages  SendRequest   → 202 MessageResponse (queued; delivery
+//	                                                     states follow as message.updated events)
+//	POST   /messages/{id}/retry                        → MessageResponse
+//	POST   /attachments   multipart/form-data "file"   → AttachmentResponse (413 beyond
+//	                                                     Config.MaxUploadBytes)
+//	GET    /attachments/{id}                           → the bytes (images inline, others as a
+//	                                                     download; nosniff; sandboxed)
+//	POST   /conversations/{id}/read                    → 204
+//	POST   /conversations/{id}/done                    → ConversationResponse
+//	POST   /conversations/{id}/reopen                  → ConversationResponse
+//	POST   /conversations/{id}/claim                   → ConversationResponse
+//	POST   /conversations/{id}/assign   AssignRequest  → ConversationResponse
+//	PATCH  /conversations/{id}/details  DetailsRequest → ConversationResponse
+//	GET    /conversations/{id}/customer                → Customer
+//	GET    /conversations/{id}/templates               → TemplateList
+//	POST   /conversations/{id}/templates/{templateId}/render → RenderedTemplate
+//	GET    /categories                                 → CategoryList
+//	GET    /classifications                            → ClassificationList
+//	GET    /users                                      → UserList
+//	GET    /teams                                      → TeamList
+//	GET    /connections                                → ConnectionList
+//	POST   /connections/{kind}/connect  ConnectRequest → ConnectURL (the provider's consent page)
+//	GET    /connect/callback/{kind}?…                  → 303 to Config.AfterConnect with
+//	                                                     ?connected=<id> or ?connect_error=<code>
+//	POST   /connections/{id}/disconnect                → 204
+//	PUT    /connections/{id}/permission PermissionRequest → ConnectionResponse
+//	GET    /rules                                      → RuleList
+//	POST   /rules        RuleRequest                   → RuleResponse
+//	PUT    /rules/{id}   RuleRequest                   → RuleResponse
+//	DELETE /rules/{id}                                 → 204
+//	GET    /events                                     → text/event-stream
+//
+// # Errors
+//
+// Every error answers ErrorResponse, {"error":{"code","message","fields"}}, with a stable code:
+//
+//	unauthorized 401, forbidden 403, not_found 404, already_claimed 409, conflict 409,
+//	needs_reconnect 409, invalid 422 (with fields), outside_window 422, unsupported 422,
+//	bad_request 400, too_large 413, unsupported_media_type 415, rate_limited 429, internal 500
+//
+// The message of an internal error never carries internals or secrets; the error is logged.
+//
+// # Events
+//
+// GET /events subscribes to the engine (Engine.Subscribe) for the user's workspace and sends each
+// event the user may see (the Authorizer's view check and the conversation list's scope:
+// agents do not see other users' "only me" connections; read.updated only to its reader) as
+//
+//	event: message.created
+//	data: {"kind":"message.created","conversationId":"…","messageId":"…","message":{…}}
+//
+// with kinds conversation.opened, conversation.updated, message.created, message.updated,
+// connection.updated and read.updated. A comment line is sent every Config.HeartbeatInterval.
+// When the client fell behind and events were dropped, "event: resync" tells it to reload its
+// state. The stream ends when the client goes away.
+package inboxapi

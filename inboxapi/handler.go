@@ -1,0 +1,245 @@
+package inboxapi
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Authenticator tells who makes a request. The host plugs in its own (session cookie, bearer token,
+// …). It returns the user, whose WorkspaceID scopes every call of the request, or an error (or a nil
+// user) when the request is not authenticated: the API then answers 401 without doing anything
+// else. The engine's Authorizer checks what the user may do; the user must exist in the engine's
+// store (hosts mirror their users with Tx.PutUser).
+type Authenticator interface {
+	Authenticate(r *http.Request) (*omnichannel.User, error)
+}
+
+// AuthenticatorFunc adapts a function to the Authenticator interface.
+type AuthenticatorFunc func(r *http.Request) (*omnichannel.User, error)
+
+// Authenticate calls f(r).
+func (f AuthenticatorFunc) Authenticate(r *http.Request) (*omnichannel.User, error) { return f(r) }
+
+// Config configures the API handler. Engine and Auth are required; every other field has the
+// documented default. New validates the whole config and reports every problem at once.
+type Config struct {
+	// Engine serves every request.
+	Engine *omnichannel.Engine
+	// Auth authenticates every request, before anything else runs.
+	Auth Authenticator
+	// Logger receives server-side errors (never request bodies, customer text or secrets).
+	// Default: Engine.Logger().
+	Logger *slog.Logger
+	// MaxUploadBytes caps the file of POST /attachments; larger files answer 413. Default 25 MiB.
+	// The engine's Config.MaxAttachmentBytes still applies (422 beyond it).
+	MaxUploadBytes int64
+	// AfterConnect is where the browser goes after an OAuth connect flow (the app's settings page),
+	// with ?connected=<connection id> or ?connect_error=<code> added: a local path ("/settings") or
+	// an absolute http(s) URL. Default "/".
+	AfterConnect string
+	// PublicURL is the absolute URL where the API is mounted (e.g. "https://crm.example.com/api"); the
+	// OAuth redirect URI given to providers is PublicURL + "/connect/callback/{kind}". Default: built
+	// from each request (scheme, Host, and the prefix removed by http.StripPrefix). Set it behind a
+	// reverse proxy.
+	PublicURL string
+	// HeartbeatInterval is how often GET /events writes a comment line to keep proxies from closing
+	// an idle stream. Default 15 s.
+	HeartbeatInterval time.Duration
+	// EventBuffer is the engine subscription buffer of each event stream; a client that falls
+	// further behind gets "event: resync". Default 256.
+	EventBuffer int
+	// UploadSecret signs the ids of uploaded attachments (an upload is stateless until it is sent).
+	// At least 16 bytes. Default: random per handler, so every process serving the API behind one
+	// load balancer must be given the same secret.
+	UploadSecret []byte
+	// UploadTTL is how long an uploaded attachment id stays valid for sending. Default 24 h.
+	UploadTTL time.Duration
+}
+
+// Limits and defaults of the API.
+const (
+	// MaxJSONBytes caps every JSON request body; larger bodies answer 413.
+	MaxJSONBytes = 1 << 20
+	// DefaultMaxUploadBytes is Config.MaxUploadBytes's default.
+	DefaultMaxUploadBytes = 25 << 20
+	// DefaultHeartbeatInterval is Config.HeartbeatInterval's default.
+	DefaultHeartbeatInterval = 15 * time.Second
+)
+
+type handler struct {
+	eng          *omnichannel.Engine
+	auth         Authenticator
+	log          *slog.Logger
+	maxUpload    int64
+	afterConnect string
+	publicURL    *url.URL
+	heartbeat    time.Duration
+	eventBuffer  int
+	uploads      uploadSigner
+	mux          *http.ServeMux
+	now          func() time.Time
+}
+
+// New validates cfg and returns the API handler. Mount it under a prefix with http.StripPrefix
+// (see the package documentation for the routes).
+func New(cfg Config) (http.Handler, error) {
+	var errs []error
+	if cfg.Engine == nil {
+		errs = append(errs, errors.New("inboxapi: Config.Engine is required"))
+	}
+	if cfg.Auth == nil {
+		errs = append(errs, errors.New("inboxapi: Config.Auth is required (the host's Authenticator)"))
+	}
+	if cfg.MaxUploadBytes < 0 {
+		errs = append(errs, errors.New("inboxapi: Config.MaxUploadBytes must not be negative"))
+	}
+	if cfg.HeartbeatInterval < 0 {
+		errs = append(errs, errors.New("inboxapi: Config.HeartbeatInterval must not be negative"))
+	}
+	if cfg.EventBuffer < 0 {
+		errs = append(errs, errors.New("inboxapi: Config.EventBuffer must not be negative"))
+	}
+	if cfg.UploadTTL < 0 {
+		errs = append(errs, errors.New("inboxapi: Config.UploadTTL must not be negative"))
+	}
+	if cfg.UploadSecret != nil && len(cfg.UploadSecret) < 16 {
+		errs = append(errs, errors.New("inboxapi: Config.UploadSecret must have at least 16 bytes"))
+	}
+	if cfg.AfterConnect != "" && !validAfterConnect(cfg.AfterConnect) {
+		errs = append(errs, fmt.Errorf("inboxapi: Config.AfterConnect %q is neither a local path nor an absolute http(s) URL", cfg.AfterConnect))
+	}
+	var public *url.URL
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("inboxapi: Config.PublicURL %q is not an absolute http(s) URL without query", cfg.PublicURL))
+		} else {
+			u.Path = strings.TrimSuffix(u.Path, "/")
+			u.RawPath = ""
+			public = u
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	h := &handler{
+		eng: cfg.Engine, auth: cfg.Auth, log: cfg.Logger, maxUpload: cfg.MaxUploadBytes,
+		afterConnect: cfg.AfterConnect, publicURL: public, heartbeat: cfg.HeartbeatInterval,
+		eventBuffer: cfg.EventBuffer, now: time.Now,
+	}
+	if h.log == nil {
+		h.log = cfg.Engine.Logger()
+	}
+	if h.maxUpload == 0 {
+		h.maxUpload = DefaultMaxUploadBytes
+	}
+	if h.afterConnect == "" {
+		h.afterConnect = "/"
+	}
+	if h.heartbeat == 0 {
+		h.heartbeat = DefaultHeartbeatInterval
+	}
+	if h.eventBuffer == 0 {
+		h.eventBuffer = 256
+	}
+	secret := cfg.UploadSecret
+	if secret == nil {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, fmt.Errorf("inboxapi: upload secret: %w", err)
+		}
+	}
+	ttl := cfg.UploadTTL
+	if ttl == 0 {
+		ttl = 24 * time.Hour
+	}
+	h.uploads = uploadSigner{key: append([]byte(nil), secret...), ttl: ttl}
+	h.mux = http.NewServeMux()
+	h.routes()
+	return h, nil
+}
+
+// apiFunc serves one route for an authenticated user; a returned error becomes the JSON error
+// answer (see writeError).
+type apiFunc func(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error
+
+func (h *handler) routes() {
+	for _, rt := range []struct {
+		pattern string
+		fn      apiFunc
+	}{
+		{"GET /me", h.me},
+		{"GET /conversations", h.listConversations},
+		{"GET /conversations/unread-count", h.unreadCount},
+		{"GET /conversations/{id}", h.getConversation},
+		{"GET /conversations/{id}/messages", h.listMessages},
+		{"POST /conversations/{id}/messages", h.sendMessage},
+		{"POST /messages/{id}/retry", h.retryMessage},
+		{"POST /attachments", h.uploadAttachment},
+		{"GET /attachments/{id}", h.downloadAttachment},
+		{"POST /conversations/{id}/read", h.markRead},
+		{"POST /conversations/{id}/done", h.markDone},
+		{"POST /conversations/{id}/reopen", h.reopen},
+		{"POST /conversations/{id}/claim", h.claim},
+		{"POST /conversations/{id}/assign", h.assign},
+		{"PATCH /conversations/{id}/details", h.updateDetails},
+		{"GET /conversations/{id}/customer", h.customer},
+		{"GET /conversations/{id}/templates", h.listTemplates},
+		{"POST /conversations/{id}/templates/{templateId}/render", h.renderTemplate},
+		{"GET /categories", h.listCategories},
+		{"GET /classifications", h.listClassifications},
+		{"GET /users", h.listUsers},
+		{"GET /teams", h.listTeams},
+		{"GET /connections", h.listConnections},
+		{"POST /connections/{kind}/connect", h.startConnect},
+		{"GET /connect/callback/{kind}", h.connectCallback},
+		{"POST /connections/{id}/disconnect", h.disconnect},
+		{"PUT /connections/{id}/permission", h.setPermission},
+		{"GET /rules", h.listRules},
+		{"POST /rules", h.createRule},
+		{"PUT /rules/{id}", h.updateRule},
+		{"DELETE /rules/{id}", h.deleteRule},
+		{"GET /events", h.events},
+	} {
+		h.mux.Handle(rt.pattern, h.wrap(rt.fn))
+	}
+	h.mux.Handle("/", h.wrap(func(http.ResponseWriter, *http.Request, *omnichannel.User) error {
+		return errNoRoute
+	}))
+}
+
+type userKey struct{}
+
+// ServeHTTP authenticates the request, then routes it.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	u, err := h.auth.Authenticate(r)
+	if err != nil || u == nil || u.ID == "" || u.WorkspaceID == "" {
+		writeJSON(w, http.StatusUnauthorized, ErrorResponse{Error: ErrorDetail{Code: "unauthorized", Message: "sign in first"}})
+		return
+	}
+	h.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+}
+
+func (h *handler) wrap(fn apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := r.Context().Value(userKey{}).(*omnichannel.User)
+		if u == nil { // not reachable through ServeHTTP
+			writeJSON(w, http.StatusUnauthorized, ErrorResponse{Error: ErrorDetail{Code: "unauthorized", Message: "sign in first"}})
+			return
+		}
+		if err := fn(w, r, u); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}

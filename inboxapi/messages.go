@@ -1,0 +1,76 @@
+package inboxapi
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// maxIdempotencyKeyLength caps SendRequest.IdempotencyKey, in bytes.
+const maxIdempotencyKeyLength = 200
+
+func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
+	var req SendRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	f := fieldErrors{}
+	key := strings.TrimSpace(req.IdempotencyKey)
+	switch {
+	case key == "":
+		f.add("idempotencyKey", "required: a unique value per message (e.g. a UUID), reused on retries")
+	case len(key) > maxIdempotencyKeyLength:
+		f.add("idempotencyKey", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength))
+	}
+	if strings.TrimSpace(req.Text) == "" && len(req.AttachmentIDs) == 0 {
+		f.add("text", "write a message or attach a file")
+	}
+	if utf8.RuneCountInString(req.Text) > 100_000 {
+		f.add("text", "is too long")
+	}
+	if len(req.AttachmentIDs) > 10 {
+		f.add("attachmentIds", "at most 10 attachments")
+	}
+	var atts []omnichannel.Attachment
+	for _, id := range req.AttachmentIDs {
+		a, err := h.uploads.verify(id, u, h.now())
+		if err != nil {
+			f.add("attachmentIds", "unknown or expired attachment: upload the file again")
+			continue
+		}
+		atts = append(atts, a)
+	}
+	if err := f.err(); err != nil {
+		return err
+	}
+	m, err := h.eng.Send(r.Context(), omnichannel.SendParams{WorkspaceID: u.WorkspaceID, ConversationID: r.PathValue("id"),
+		UserID: u.ID, Text: req.Text, TemplateID: req.TemplateID, Attachments: atts,
+		QuoteMessageID: strings.TrimSpace(req.QuoteMessageID), IdempotencyKey: key})
+	if err != nil {
+		return withHints(err, hint{"quote", "quoteMessageId"}, hint{"attachment", "attachmentIds"},
+			hint{"file", "attachmentIds"}, hint{"bytes", "attachmentIds"}, hint{"uploaded", "attachmentIds"},
+			hint{"", "text"})
+	}
+	wire, err := h.messageFor(r.Context(), u, m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, MessageResponse{Message: wire})
+	return nil
+}
+
+func (h *handler) retryMessage(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
+	m, err := h.eng.RetrySend(r.Context(), u.WorkspaceID, r.PathValue("id"), u.ID)
+	if err != nil {
+		return withHints(err, hint{"", "id"})
+	}
+	wire, err := h.messageFor(r.Context(), u, m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, MessageResponse{Message: wire})
+	return nil
+}

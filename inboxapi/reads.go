@@ -1,0 +1,135 @@
+package inboxapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// readWorkspace runs fn in a read transaction of the engine's store after checking that u is an
+// active user of their workspace (an error wrapping ErrForbidden otherwise). Every read fn makes
+// must use u.WorkspaceID.
+func (h *handler) readWorkspace(ctx context.Context, u *omnichannel.User, fn func(tx omnichannel.Tx) error) error {
+	return h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+		stored, err := tx.GetUser(u.WorkspaceID, u.ID)
+		if errors.Is(err, omnichannel.ErrNotFound) || (err == nil && !stored.Active) {
+			return &omnichannel.ForbiddenError{Action: omnichannel.ActionView, UserID: u.ID, Reason: "not an active user of this workspace"}
+		}
+		if err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// unreadOf counts the customer messages of c that userID has not read.
+func unreadOf(tx omnichannel.Tx, userID string, c *omnichannel.Conversation) (int64, error) {
+	rs, err := tx.GetReadState(c.WorkspaceID, userID, c.ID)
+	if errors.Is(err, omnichannel.ErrNotFound) {
+		return c.InboundCount, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return max(c.InboundCount-rs.InboundCount, 0), nil
+}
+
+// avatarOf returns the customer's picture on the conversation's channel, or the contact's.
+func avatarOf(tx omnichannel.Tx, c *omnichannel.Conversation) (string, error) {
+	if c.IdentityID != "" {
+		id, err := tx.GetIdentity(c.WorkspaceID, c.IdentityID)
+		if err == nil && id.AvatarURL != "" {
+			return id.AvatarURL, nil
+		}
+		if err != nil && !errors.Is(err, omnichannel.ErrNotFound) {
+			return "", err
+		}
+	}
+	if c.ContactID != "" {
+		ct, err := tx.GetContact(c.WorkspaceID, c.ContactID)
+		if err == nil {
+			return ct.AvatarURL, nil
+		}
+		if !errors.Is(err, omnichannel.ErrNotFound) {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// conversationsFor converts conversations for u: unread counts (from unread when given, else read
+// from the store) and avatars. The conversations must be of u's workspace and visible to u.
+func (h *handler) conversationsFor(ctx context.Context, u *omnichannel.User, convs []*omnichannel.Conversation, unread map[string]int64) ([]Conversation, error) {
+	out := make([]Conversation, 0, len(convs))
+	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+		out = out[:0]
+		for _, c := range convs {
+			if c.WorkspaceID != u.WorkspaceID {
+				continue
+			}
+			n := unread[c.ID]
+			if unread == nil {
+				var err error
+				if n, err = unreadOf(tx, u.ID, c); err != nil {
+					return err
+				}
+			}
+			avatar, err := avatarOf(tx, c)
+			if err != nil {
+				return err
+			}
+			out = append(out, conversationWire(c, n, avatar))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// conversationFor converts one conversation for u.
+func (h *handler) conversationFor(ctx context.Context, u *omnichannel.User, c *omnichannel.Conversation) (Conversation, error) {
+	out, err := h.conversationsFor(ctx, u, []*omnichannel.Conversation{c}, nil)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if len(out) == 0 {
+		return Conversation{}, omnichannel.ErrNotFound
+	}
+	return out[0], nil
+}
+
+// messagesFor converts messages of u's workspace, resolving quoted provider ids to engine ids.
+func (h *handler) messagesFor(ctx context.Context, u *omnichannel.User, msgs []*omnichannel.Message) ([]Message, error) {
+	out := make([]Message, 0, len(msgs))
+	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+		out = out[:0]
+		for _, m := range msgs {
+			if m.WorkspaceID != u.WorkspaceID {
+				continue
+			}
+			quote := ""
+			if m.QuoteProviderMessageID != "" {
+				q, err := tx.FindMessageByProviderID(u.WorkspaceID, m.ConnectionID, m.QuoteProviderMessageID)
+				if err == nil && q.ConversationID == m.ConversationID {
+					quote = q.ID
+				} else if err != nil && !errors.Is(err, omnichannel.ErrNotFound) {
+					return err
+				}
+			}
+			out = append(out, messageWire(m, quote))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (h *handler) messageFor(ctx context.Context, u *omnichannel.User, m *omnichannel.Message) (Message, error) {
+	out, err := h.messagesFor(ctx, u, []*omnichannel.Message{m})
+	if err != nil {
+		return Message{}, err
+	}
+	if len(out) == 0 {
+		return Message{}, omnichannel.ErrNotFound
+	}
+	return out[0], nil
+}
