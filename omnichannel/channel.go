@@ -49,9 +49,9 @@ type Capabilities struct {
 	MaxFileBytes int64
 	// MaxAttachments per message (0: one).
 	MaxAttachments int
-	// TextOrAttachment says that one message carries either text or attachments, never both (the
-	// engine refuses a message with both before saving it).
-	TextOrAttachment bool
+	// NoCaption lists the attachment kinds that cannot carry text in the same message (the engine
+	// refuses text with such an attachment before saving it; the agent sends them one after the other).
+	NoCaption []MessageType
 	// ReplyWindow is how long after the customer's last message the business may reply (0: always).
 	ReplyWindow time.Duration
 	// MaxRepliesInWindow caps business messages between two customer messages (0: no cap).

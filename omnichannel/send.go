@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,9 +119,12 @@ func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams)
 	if len(p.Attachments) > maxAtt {
 		problems = append(problems, fmt.Sprintf("this channel sends at most %d attachment(s) per message", maxAtt))
 	}
-	if c.TextOrAttachment && text != "" && len(p.Attachments) > 0 {
-		unsupported = true
-		problems = append(problems, "this channel sends text and attachments as separate messages: send them one after the other")
+	for _, a := range p.Attachments {
+		if text != "" && slices.Contains(c.NoCaption, a.Kind) {
+			unsupported = true
+			problems = append(problems, fmt.Sprintf("this channel sends text and %s attachments as separate messages: send them one after the other", kindWord(a.Kind)))
+			break
+		}
 	}
 	for _, a := range p.Attachments {
 		if a.BlobKey == "" {

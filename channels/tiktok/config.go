@@ -218,7 +218,7 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 		MaxImageBytes:      MaxImageBytes,
 		Files:              false,
 		MaxAttachments:     1,
-		TextOrAttachment:   true,
+		NoCaption:          []omnichannel.MessageType{omnichannel.MessageImage},
 		ReplyWindow:        ReplyWindow,
 		MaxRepliesInWindow: MaxRepliesInWindow,
 		Quotes:             true,

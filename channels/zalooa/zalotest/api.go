@@ -1,0 +1,323 @@
+package zalotest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Upload limits the emulator enforces (reference §3), answering -210 beyond them.
+const (
+	MaxImageUpload = 1 << 20
+	MaxGIFUpload   = 5 << 20
+	MaxFileUpload  = 5 << 20
+)
+
+type csBody struct {
+	Recipient struct {
+		UserID    string `json:"user_id"`
+		MessageID string `json:"message_id"`
+	} `json:"recipient"`
+	Message struct {
+		Text           string `json:"text"`
+		QuoteMessageID string `json:"quote_message_id"`
+		Attachment     *struct {
+			Type    string `json:"type"`
+			Payload struct {
+				TemplateType string `json:"template_type"`
+				Elements     []struct {
+					MediaType    string `json:"media_type"`
+					AttachmentID string `json:"attachment_id"`
+					URL          string `json:"url"`
+				} `json:"elements"`
+				Token        string `json:"token"`
+				AttachmentID string `json:"attachment_id"`
+			} `json:"payload"`
+		} `json:"attachment"`
+	} `json:"message"`
+}
+
+// handleSend is POST /v3.0/oa/message/cs. The codes for a body it cannot read (-201) and a text
+// over 2,000 characters (-210) are the emulator's choice.
+func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		apiError(w, -201, "Content-Type must be application/json")
+		return
+	}
+	var b csBody
+	if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+		apiError(w, -201, "body is invalid")
+		return
+	}
+	m := b.Message
+	switch {
+	case b.Recipient.UserID == "":
+		apiError(w, -201, "user_id is invalid")
+		return
+	case utf8.RuneCountInString(m.Text) > 2000:
+		apiError(w, -210, "text exceeds 2000 characters")
+		return
+	case strings.TrimSpace(m.Text) == "" && m.Attachment == nil:
+		apiError(w, -201, "message is empty")
+		return
+	}
+	sent := SentMessage{UserID: b.Recipient.UserID, Text: m.Text, QuoteMessageID: m.QuoteMessageID, At: time.Now()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[b.Recipient.UserID]; u != nil {
+		if u.NotFollower {
+			apiError(w, -213, "User has not followed OA")
+			return
+		}
+		if !u.LastInteraction.IsZero() && time.Since(u.LastInteraction) > Window {
+			apiError(w, -230, "User has not interacted with the OA in the past 7 days")
+			return
+		}
+	}
+	historyType, historyURL := "text", ""
+	if a := m.Attachment; a != nil {
+		switch {
+		case a.Type == "template" && a.Payload.TemplateType == "media" && len(a.Payload.Elements) == 1:
+			el := a.Payload.Elements[0]
+			sent.MediaType, sent.AttachmentID, sent.ImageURL = el.MediaType, el.AttachmentID, el.URL
+			if el.AttachmentID != "" {
+				up := s.uploads[el.AttachmentID]
+				if up == nil || up.Kind == "file" {
+					apiError(w, -100, "attachment_id is invalid or expired")
+					return
+				}
+				cp := *up
+				sent.Upload, historyURL = &cp, up.URL
+			} else if el.URL == "" {
+				apiError(w, -201, "element needs attachment_id or url")
+				return
+			} else {
+				historyURL = el.URL
+			}
+			historyType = "photo"
+		case a.Type == "file":
+			ref := a.Payload.Token
+			if ref == "" {
+				ref = a.Payload.AttachmentID
+			}
+			up := s.uploads[ref]
+			if up == nil || up.Kind != "file" {
+				apiError(w, -201, "token is invalid")
+				return
+			}
+			cp := *up
+			sent.FileToken, sent.Upload, historyType, historyURL = ref, &cp, "file", up.URL
+		default:
+			apiError(w, -233, "message type is not supported")
+			return
+		}
+	}
+	sent.ID = randomHex(16)
+	s.sent = append(s.sent, sent)
+	s.history = append(s.history, HistoryMessage{ID: sent.ID, UserID: sent.UserID, FromOA: true, Type: historyType,
+		Text: sent.Text, URL: historyURL, At: sent.At})
+	apiOK(w, map[string]any{"message_id": sent.ID, "user_id": sent.UserID})
+}
+
+// handleUpload is POST /v2.0/oa/upload/{image,gif,file} (multipart field "file").
+func (s *Server) handleUpload(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(16 << 20); err != nil {
+			apiError(w, -201, "file is invalid")
+			return
+		}
+		f, hdr, err := r.FormFile("file")
+		if err != nil {
+			apiError(w, -201, "file is required")
+			return
+		}
+		defer f.Close()
+		data, _ := io.ReadAll(f)
+		ext := strings.ToLower(path.Ext(hdr.Filename))
+		sniffed := http.DetectContentType(data)
+		limit := map[string]int{"image": MaxImageUpload, "gif": MaxGIFUpload, "file": MaxFileUpload}[kind]
+		switch {
+		case len(data) > limit:
+			apiError(w, -210, "file exceeds the size limit")
+			return
+		case kind == "image" && sniffed != "image/jpeg" && sniffed != "image/png":
+			apiError(w, -201, "only JPG and PNG images are accepted")
+			return
+		case kind == "gif" && sniffed != "image/gif":
+			apiError(w, -201, "only GIF images are accepted")
+			return
+		case kind == "file" && ext != ".pdf" && ext != ".doc" && ext != ".docx":
+			apiError(w, -201, "only PDF, DOC and DOCX files are accepted")
+			return
+		}
+		ctype := hdr.Header.Get("Content-Type")
+		up := &Upload{Kind: kind, Name: hdr.Filename, ContentType: ctype, Data: data}
+		s.mu.Lock()
+		up.Ref = randomHex(16)
+		key := randomHex(8) + "-" + safeSegment(hdr.Filename)
+		s.media[key] = mediaItem{contentType: ctype, data: data}
+		up.URL = s.srv.URL + PathMedia + key
+		s.uploads[up.Ref] = up
+		attachmentID := s.opt.FileUploadAttachmentID
+		s.mu.Unlock()
+		if kind == "file" && !attachmentID {
+			apiOK(w, map[string]any{"token": up.Ref})
+			return
+		}
+		apiOK(w, map[string]any{"attachment_id": up.Ref})
+	}
+}
+
+// dataParam decodes the data query parameter (URL-encoded JSON) of the GET APIs.
+func dataParam(r *http.Request) map[string]any {
+	out := map[string]any{}
+	dec := json.NewDecoder(strings.NewReader(r.URL.Query().Get("data")))
+	dec.UseNumber()
+	_ = dec.Decode(&out)
+	return out
+}
+
+// idParam reads an id given as a JSON string or number (both are seen).
+func idParam(p map[string]any, key string) string {
+	switch v := p[key].(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	}
+	return ""
+}
+
+func intParam(p map[string]any, key string, def int) int {
+	if n, ok := p[key].(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			return int(i)
+		}
+	}
+	return def
+}
+
+// handleUserDetail is GET /v3.0/oa/user/detail?data={"user_id":…}. An unknown user answers -201
+// (the emulator's choice).
+func (s *Server) handleUserDetail(w http.ResponseWriter, r *http.Request) {
+	id := idParam(dataParam(r), "user_id")
+	u, ok := s.UserByID(id)
+	if !ok {
+		apiError(w, -201, "user_id is invalid")
+		return
+	}
+	data := map[string]any{
+		"user_id": u.ID, "user_id_by_app": "app-" + u.ID, "display_name": u.Name, "user_alias": "",
+		"is_sensitive": false, "user_is_follower": !u.NotFollower, "avatar": u.Avatar,
+		"avatars": map[string]string{"120": u.Avatar, "240": u.Avatar},
+	}
+	if !u.LastInteraction.IsZero() {
+		data["user_last_interaction_date"] = u.LastInteraction.Format("02/01/2006")
+	}
+	if u.Phone != "" {
+		data["shared_info"] = map[string]any{"name": u.Name, "phone": u.Phone, "address": "", "city": "", "district": ""}
+	}
+	apiOK(w, data)
+}
+
+func (s *Server) handleGetOA(w http.ResponseWriter, _ *http.Request) {
+	apiOK(w, map[string]any{"oaid": s.opt.OAID, "name": s.opt.OAName, "avatar": s.opt.OAAvatar,
+		"description": "Zalo OA emulated by zalotest", "is_verified": true, "oa_type": 2})
+}
+
+// handleRecentChat is GET /v2.0/oa/listrecentchat: the latest message of each user, newest first.
+func (s *Server) handleRecentChat(w http.ResponseWriter, r *http.Request) {
+	p := dataParam(r)
+	offset, count := intParam(p, "offset", 0), intParam(p, "count", 5)
+	if count > 10 || count <= 0 || offset < 0 {
+		apiError(w, -210, "count must be between 1 and 10")
+		return
+	}
+	s.mu.Lock()
+	latest := map[string]HistoryMessage{}
+	for _, m := range s.history {
+		if cur, ok := latest[m.UserID]; !ok || !m.At.Before(cur.At) {
+			latest[m.UserID] = m
+		}
+	}
+	rows := make([]HistoryMessage, 0, len(latest))
+	for _, m := range latest {
+		rows = append(rows, m)
+	}
+	s.mu.Unlock()
+	s.writeRows(w, rows, offset, count)
+}
+
+// handleConversation is GET /v2.0/oa/conversation: one user's messages, newest first.
+func (s *Server) handleConversation(w http.ResponseWriter, r *http.Request) {
+	p := dataParam(r)
+	user := idParam(p, "user_id")
+	offset, count := intParam(p, "offset", 0), intParam(p, "count", 5)
+	if count > 10 || count <= 0 || offset < 0 {
+		apiError(w, -210, "count must be between 1 and 10")
+		return
+	}
+	if user == "" {
+		apiError(w, -201, "user_id is invalid")
+		return
+	}
+	s.mu.Lock()
+	var rows []HistoryMessage
+	for _, m := range s.history {
+		if m.UserID == user {
+			rows = append(rows, m)
+		}
+	}
+	s.mu.Unlock()
+	s.writeRows(w, rows, offset, count)
+}
+
+func (s *Server) writeRows(w http.ResponseWriter, rows []HistoryMessage, offset, count int) {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].At.After(rows[j].At) })
+	if offset > len(rows) {
+		offset = len(rows)
+	}
+	rows = rows[offset:min(offset+count, len(rows))]
+	out := make([]map[string]any, 0, len(rows))
+	for _, m := range rows {
+		u, _ := s.UserByID(m.UserID)
+		userName, userAvatar := u.Name, u.Avatar
+		from, fromName, fromAvatar := m.UserID, userName, userAvatar
+		to, toName, toAvatar := s.opt.OAID, s.opt.OAName, s.opt.OAAvatar
+		src := 1
+		if m.FromOA {
+			from, fromName, fromAvatar, to, toName, toAvatar = to, toName, toAvatar, from, fromName, fromAvatar
+			src = 0
+		}
+		row := map[string]any{
+			"message_id": m.ID, "src": src, "time": m.At.UnixMilli(), "type": m.Type, "message": m.Text,
+			"from_id": from, "from_display_name": fromName, "from_avatar": fromAvatar,
+			"to_id": to, "to_display_name": toName, "to_avatar": toAvatar,
+		}
+		if m.URL != "" {
+			row["url"], row["thumb"] = m.URL, m.URL
+		}
+		out = append(out, row)
+	}
+	apiOK(w, out)
+}
+
+// handleMedia serves CDN content; like Zalo's CDN it needs no token.
+func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	m, ok := s.media[r.PathValue("name")]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if m.contentType != "" {
+		w.Header().Set("Content-Type", m.contentType)
+	}
+	w.Write(m.data)
+}
