@@ -99,7 +99,15 @@ func capabilitiesWire(c omnichannel.Capabilities) Capabilities {
 	}
 	return Capabilities{MaxTextLength: c.MaxTextLength, Images: c.Images, ImageTypes: orEmpty(c.ImageTypes),
 		MaxImageBytes: c.MaxImageBytes, Files: c.Files, FileTypes: orEmpty(c.FileTypes), MaxFileBytes: c.MaxFileBytes,
-		Quotes: c.Quotes, MaxAttachments: maxAtt}
+		Quotes: c.Quotes, MaxAttachments: maxAtt, NoCaption: kindStrings(c.NoCaption)}
+}
+
+func kindStrings(ks []omnichannel.MessageType) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
 }
 
 func windowWire(w omnichannel.ReplyWindow) Window {

@@ -150,6 +150,8 @@ type Capabilities struct {
 	MaxFileBytes   int64    `json:"maxFileBytes"`
 	Quotes         bool     `json:"quotes"`
 	MaxAttachments int      `json:"maxAttachments"`
+	// NoCaption lists the attachment kinds that cannot be sent with text in the same message.
+	NoCaption []string `json:"noCaption"`
 }
 
 // ConversationDetail is the answer of GET /conversations/{id}.
