@@ -177,7 +177,7 @@ func TestRoutesSucceed(t *testing.T) {
 			assert.Nil(t, d.Window.RemainingReplies)
 			assert.Equal(t, inboxapi.Capabilities{MaxTextLength: 1000, Images: true, ImageTypes: []string{"image/png", "image/jpeg"},
 				MaxImageBytes: 5 << 20, Files: true, FileTypes: []string{"application/pdf"}, MaxFileBytes: 10 << 20, Quotes: true,
-				MaxAttachments: 1}, d.Capabilities)
+				MaxAttachments: 1, NoCaption: []string{}}, d.Capabilities)
 		}},
 		{name: "messages oldest first", method: "GET", path: conv("/messages"), user: supA, status: 200, check: func(t *testing.T, e *env, r response) {
 			var l inboxapi.MessageList
