@@ -41,7 +41,11 @@ func Run(t *testing.T, newStore func(t *testing.T) omnichannel.Store) {
 
 // RunShared checks that two Store values over one database behave as one store: what one commits
 // the other sees, and the atomic operations (conversation compare-and-set, NextRotation, ClaimJobs,
-// AcquireLease, unique inserts) stay atomic across them.
+// AcquireLease, unique inserts) stay atomic across them. It plays what several engine processes do
+// at once: round-robin assignment stays fair, the outbox worker loop sends every job exactly once,
+// and a token refresh guarded by a lease happens once. When both values implement
+// omnichannel.EventRelay (and are distinct), every ref relayed through one must reach the other's
+// listener, and never its own.
 //
 // Every subtest calls open once and expects two Store values over one new, empty database; they may
 // be the same value when the implementation cannot open a database twice (the memory store). open

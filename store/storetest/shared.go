@@ -17,6 +17,10 @@ func sharedTests() []sharedTest {
 		{"JobsExactlyOnce", testSharedJobs},
 		{"Leases", leaseLifecycle},
 		{"DuplicateInsert", testSharedDuplicate},
+		{"RoundRobinFair", testSharedRoundRobin},
+		{"OutboxExactlyOnce", testSharedOutbox},
+		{"RefreshLock", testSharedRefreshLock},
+		{"EventRelay", testSharedEventRelay},
 	}
 }
 

@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Config configures a Store. URL is required; every other field has the documented default. Open
+// validates the whole config and reports every problem at once.
+type Config struct {
+	// URL is the PostgreSQL connection string, as a URL ("postgres://user:pass@host:5432/db") or in
+	// key=value form. It is a secret: it never appears in errors or logs.
+	URL string
+	// Schema holds the store's tables; Open creates it and migrates it. Processes that share a
+	// database share a schema. Lower-case letters, digits and underscores, starting with a letter or
+	// an underscore, at most 48 characters. Default "dakenh".
+	Schema string
+	// MaxConns caps the store's connections (the event listener uses one more). Default 10.
+	MaxConns int
+	// MaxRetries bounds how many times Update re-runs fn after a serialization failure (SQLSTATE
+	// 40001) or a deadlock (40P01). Default 10.
+	MaxRetries int
+	// EventPollInterval is how often ListenEvents reads the events table without being notified,
+	// which covers notifications lost with a broken listener connection. Default 1 s.
+	EventPollInterval time.Duration
+	// EventRetention is how long relayed event refs stay in the events table. Default 10 min.
+	EventRetention time.Duration
+	// Logger receives the listener's connection problems (never the URL). Default slog.Default().
+	Logger *slog.Logger
+	// CredentialsKey, when set, encrypts connection credentials (provider tokens) at rest with
+	// AES-GCM: 16, 24 or 32 random bytes, kept outside the database, the same in every process.
+	// Rows written without a key are still read and are encrypted on their next update. Default:
+	// none (credentials are stored as plain JSON, protected by the database's own access control).
+	CredentialsKey []byte
+}
+
+// Defaults of Config.
+const (
+	DefaultSchema            = "dakenh"
+	DefaultMaxConns          = 10
+	DefaultMaxRetries        = 10
+	DefaultEventPollInterval = time.Second
+	DefaultEventRetention    = 10 * time.Minute
+)
+
+var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,47}$`)
+
+// ErrInvalidConfig is wrapped by the error Open returns for a Config it refuses.
+var ErrInvalidConfig = errors.New("postgres: invalid config")
+
+// validate applies the defaults and returns the parsed connection config, or every problem joined.
+func (c *Config) validate() (*pgx.ConnConfig, error) {
+	var errs []error
+	var conn *pgx.ConnConfig
+	if c.URL == "" {
+		errs = append(errs, errors.New("URL is required"))
+	} else if cc, err := pgx.ParseConfig(c.URL); err != nil {
+		// The parser's message may quote the URL; keep the secret out of the error.
+		errs = append(errs, errors.New("URL is not a valid PostgreSQL connection string"))
+	} else {
+		conn = cc
+	}
+	if _, err := newSealer(c.CredentialsKey); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Schema == "" {
+		c.Schema = DefaultSchema
+	} else if !schemaPattern.MatchString(c.Schema) {
+		errs = append(errs, fmt.Errorf("Schema %q must match %s", c.Schema, schemaPattern))
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"MaxConns", int64(c.MaxConns)}, {"MaxRetries", int64(c.MaxRetries)},
+		{"EventPollInterval", int64(c.EventPollInterval)}, {"EventRetention", int64(c.EventRetention)},
+	} {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative", f.name))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.EventPollInterval == 0 {
+		c.EventPollInterval = DefaultEventPollInterval
+	}
+	if c.EventRetention == 0 {
+		c.EventRetention = DefaultEventRetention
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	conn.RuntimeParams["search_path"] = c.Schema
+	if conn.RuntimeParams["application_name"] == "" {
+		conn.RuntimeParams["application_name"] = "dakenh-" + c.Schema // for pg_stat_activity
+	}
+	return conn, nil
+}

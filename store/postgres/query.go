@@ -1,0 +1,152 @@
+package postgres
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Page sizes of ListConversations.
+const (
+	// DefaultPageSize is used when ConversationQuery.Limit ≤ 0.
+	DefaultPageSize = 50
+	// MaxPageSize caps ConversationQuery.Limit.
+	MaxPageSize = 500
+)
+
+// ListConversations returns one page of q's filter, newest LastMessageAt first, ties by id
+// descending, starting strictly after q.After. Each filter is an indexed column that keeps the list
+// order (see the migration), so a page is an index range scan.
+func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel.Conversation, error) {
+	if err := t.readable(); err != nil {
+		return nil, err
+	}
+	sql, args, err := listSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	return list(t, "list conversations", sql, scanConversation, args...)
+}
+
+// listSQL is the query of one page of q.
+func listSQL(q omnichannel.ConversationQuery) (string, []any, error) {
+	w, err := buildFilter(q)
+	if err != nil {
+		return "", nil, err
+	}
+	switch q.ReadState {
+	case omnichannel.ReadUnread:
+		w.add("c.inbound_count > " + w.readCount())
+	case omnichannel.ReadRead:
+		w.add("c.inbound_count <= " + w.readCount())
+	}
+	if q.After != nil {
+		w.add(fmt.Sprintf("(c.last_message_at, c.id) < (%s, %s)", w.arg(q.After.LastMessageAt), w.arg(q.After.ConversationID)))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	limit = min(limit, MaxPageSize)
+	sql := `SELECT ` + qualified("c", conversationColumns) + ` FROM conversations c` +
+		` WHERE ` + w.where() + ` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ` + w.arg(limit)
+	return sql, w.args, nil
+}
+
+// CountUnread counts the conversations of q's filter that q.ViewerID has not read; q.ReadState and
+// the paging fields are ignored.
+func (t *txn) CountUnread(q omnichannel.ConversationQuery) (int, error) {
+	if err := t.readable(); err != nil {
+		return 0, err
+	}
+	q.ReadState, q.After, q.Limit = omnichannel.ReadAny, nil, 0
+	w, err := buildFilter(q)
+	if err != nil {
+		return 0, err
+	}
+	w.add("c.inbound_count > " + w.readCount())
+	var n int
+	err = t.tx.QueryRow(t.ctx, `SELECT count(*) FROM conversations c WHERE `+w.where(), w.args...).Scan(&n)
+	if err != nil {
+		return 0, t.fail("count unread", err)
+	}
+	return n, nil
+}
+
+// filterSQL collects the conditions and arguments of a conversation query.
+type filterSQL struct {
+	conds  []string
+	args   []any
+	viewer string
+}
+
+func (f *filterSQL) arg(v any) string {
+	f.args = append(f.args, v)
+	return fmt.Sprintf("$%d", len(f.args))
+}
+
+func (f *filterSQL) add(cond string) { f.conds = append(f.conds, cond) }
+
+func (f *filterSQL) where() string { return strings.Join(f.conds, " AND ") }
+
+// readCount is how many inbound messages of c the viewer has read: a lookup of the read_states
+// primary key per conversation (a correlated subquery, so that the planner keeps walking the list
+// index in order and stops at the page size, whatever its statistics say about read_states).
+func (f *filterSQL) readCount() string {
+	return `coalesce((SELECT r.inbound_count FROM read_states r WHERE r.workspace_id = c.workspace_id
+		AND r.conversation_id = c.id AND r.user_id = ` + f.arg(f.viewer) + `), 0)`
+}
+
+// buildFilter turns every field of q but ReadState and paging into conditions on c.
+func buildFilter(q omnichannel.ConversationQuery) (*filterSQL, error) {
+	switch q.ReadState {
+	case omnichannel.ReadAny, omnichannel.ReadUnread, omnichannel.ReadRead:
+	default:
+		return nil, fmt.Errorf("postgres: unknown read filter %q: %w", q.ReadState, omnichannel.ErrInvalid)
+	}
+	f := &filterSQL{}
+	f.add("c.workspace_id = " + f.arg(q.WorkspaceID))
+	f.viewer = q.ViewerID
+	in := func(col string, values []string) {
+		if len(values) == 1 {
+			f.add(col + " = " + f.arg(values[0]))
+		} else if len(values) > 1 {
+			f.add(col + " = ANY(" + f.arg(values) + ")")
+		}
+	}
+	in("c.channel_kind", textArray(q.ChannelKinds))
+	in("c.status", textArray(q.Statuses))
+	if len(q.AssigneeIDs) > 0 {
+		ids := slices.Clone(q.AssigneeIDs)
+		for i, id := range ids {
+			if id == omnichannel.Unassigned {
+				ids[i] = "" // stored as the empty string
+			}
+		}
+		in("c.assignee_id", ids)
+	}
+	in("c.team_id", q.TeamIDs)
+	if len(q.CategoryIDs) > 0 {
+		f.add("c.category_path && " + f.arg(q.CategoryIDs) + "::text[]")
+	}
+	in("c.classification_id", q.ClassificationIDs)
+	in("c.connection_id", q.ConnectionIDs)
+	in("c.contact_id", q.ContactIDs)
+	if q.AwaitingClaim {
+		f.add("c.awaiting_claim")
+	}
+	var search []string
+	if q.Search != "" {
+		search = append(search, "strpos(c.contact_name_folded, "+f.arg(foldName(q.Search))+") > 0")
+	}
+	if q.SearchDigits != "" {
+		search = append(search, `strpos(CASE WHEN left(c.contact_phone, 1) = '+' THEN substr(c.contact_phone, 2)
+			ELSE c.contact_phone END, `+f.arg(q.SearchDigits)+") > 0")
+	}
+	if len(search) > 0 {
+		f.add("(" + strings.Join(search, " OR ") + ")")
+	}
+	return f, nil
+}

@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Errors specific to the PostgreSQL store.
+var (
+	// ErrClosed is returned by Update and View after Close.
+	ErrClosed = errors.New("postgres: store closed")
+	// ErrReadOnly is returned by a write method called inside View.
+	ErrReadOnly = errors.New("postgres: write in a read-only transaction")
+	// ErrTxDone is returned by a Tx method called after the transaction's function returned.
+	ErrTxDone = errors.New("postgres: transaction already finished")
+)
+
+// Store is an omnichannel.Store and omnichannel.EventRelay over a PostgreSQL database. It is safe
+// for concurrent use, and several Store values, in one process or many, may share one database.
+type Store struct {
+	cfg    Config
+	conn   *pgx.ConnConfig
+	pool   *pool
+	sealer *sealer
+	id     string // tells this Store's relayed events from the others'
+	closed atomic.Bool
+	// listeners counts the ListenEvents calls past their start (tests wait for them).
+	listeners atomic.Int32
+
+	pruneMu   sync.Mutex
+	lastPrune time.Time
+}
+
+var (
+	_ omnichannel.Store      = (*Store)(nil)
+	_ omnichannel.EventRelay = (*Store)(nil)
+)
+
+// Open validates cfg, connects, and creates or migrates the schema. Racing Opens of one database
+// are safe: migrations run under a transaction-scoped advisory lock. Close the Store when done.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	conn, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	sl, _ := newSealer(cfg.CredentialsKey) // validated above
+	s := &Store{cfg: cfg, conn: conn, pool: newPool(conn, cfg.MaxConns), sealer: sl, id: uuid.NewString()}
+	if err := s.migrate(ctx); err != nil {
+		s.pool.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the connections. Update and View fail with ErrClosed afterwards; ListenEvents
+// calls should be ended through their contexts first. Close always returns nil.
+func (s *Store) Close() error {
+	s.closed.Store(true)
+	s.pool.close()
+	return nil
+}
+
+// Update runs fn in a READ COMMITTED read-write transaction and commits when fn returns nil;
+// otherwise it rolls back and returns fn's error unchanged. Conversation and connection updates are
+// compare-and-set on Version, so concurrent writers never lose an update. When PostgreSQL reports
+// a serialization failure or a deadlock, the transaction is rolled back and fn runs again (up to
+// Config.MaxRetries times) with a short random pause.
+func (s *Store) Update(ctx context.Context, fn func(tx omnichannel.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, fn)
+}
+
+// View runs fn in a REPEATABLE READ read-only transaction: every read of fn sees one snapshot.
+// Write methods of tx return ErrReadOnly. fn's error is returned unchanged.
+func (s *Store) View(ctx context.Context, fn func(tx omnichannel.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+}
+
+func (s *Store) run(ctx context.Context, opts pgx.TxOptions, writable bool, fn func(tx omnichannel.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s.closed.Load() {
+			return ErrClosed
+		}
+		err, retry := s.attempt(ctx, opts, writable, fn)
+		if !retry || attempt >= s.cfg.MaxRetries {
+			return err
+		}
+		pause := time.Duration(1+rand.IntN(5<<min(attempt, 5))) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// attempt runs fn once in a transaction. retry reports a serialization failure or deadlock.
+func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, writable bool, fn func(tx omnichannel.Tx) error) (err error, retry bool) {
+	conn, ptx, err := s.begin(ctx, opts)
+	if err != nil {
+		return err, false
+	}
+	defer s.pool.release(conn)
+	t := &txn{ctx: ctx, tx: ptx, writable: writable, sealer: s.sealer}
+	committed := false
+	defer func() {
+		t.done.Store(true)
+		if !committed {
+			// A rollback that fails leaves the connection unusable; release closes it.
+			_ = ptx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err, t.retryable || isRetryable(err)
+	}
+	if t.retryable {
+		// fn swallowed a serialization failure: the transaction is aborted, run fn again.
+		return fmt.Errorf("postgres: transaction aborted by a serialization failure"), true
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err), isRetryable(err)
+	}
+	committed = true
+	return nil, false
+}
+
+// begin starts a transaction on a pooled connection. A pooled connection the server closed while it
+// sat idle (a restart, an idle timeout) fails at BEGIN, before anything ran: it is dropped and the
+// next one tried.
+func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (*pgx.Conn, pgx.Tx, error) {
+	for tries := 0; ; tries++ {
+		conn, err := s.pool.acquire(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("postgres: connecting: %w", err)
+		}
+		ptx, err := conn.BeginTx(ctx, opts)
+		if err == nil {
+			return conn, ptx, nil
+		}
+		dead := conn.IsClosed()
+		s.pool.release(conn)
+		if !dead || tries >= s.cfg.MaxConns || ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("postgres: begin: %w", err)
+		}
+	}
+}
+
+// isRetryable reports whether err is a serialization failure (40001) or a deadlock (40P01).
+func isRetryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
