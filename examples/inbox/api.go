@@ -1,0 +1,23 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/dakenh/dakenh/inboxapi"
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// apiPrefix is where the agent API is mounted.
+const apiPrefix = "/api"
+
+// newAPI builds the agent HTTP API the web pages call (package inboxapi), authenticated by the
+// session cookie. After a provider consent the browser comes back to "/" with ?connected=<id>.
+func newAPI(engine *omnichannel.Engine, auth *sessions, logger *slog.Logger, publicURL string) (http.Handler, error) {
+	return inboxapi.New(inboxapi.Config{
+		Engine: engine, Auth: auth, Logger: logger,
+		MaxUploadBytes: maxUploadBytes,
+		AfterConnect:   "/",
+		PublicURL:      publicURL,
+	})
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"github.com/dakenh/dakenh/channels/tiktok"
+	"github.com/dakenh/dakenh/channels/zalooa"
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Channel kinds of the inbox.
+const (
+	kindZalo   = zalooa.Kind
+	kindTikTok = tiktok.Kind
+)
+
+// buildChannels returns the channel adapters, and in demo mode the emulators they talk to. This is
+// the one place that picks adapters: the real providers for the credentials given, the in-process
+// emulators when none is given.
+func buildChannels(o Options) ([]omnichannel.Channel, []emulator, error) {
+	if !o.Demo() {
+		return realChannels(o)
+	}
+	var emus []emulator
+	tt, err := newTikTokEmulator()
+	if err != nil {
+		return nil, nil, err
+	}
+	emus = append(emus, tt)
+	z, err := newZaloEmulator()
+	if err != nil {
+		return nil, emus, err
+	}
+	emus = append(emus, z)
+	chans := make([]omnichannel.Channel, len(emus))
+	for i, e := range emus {
+		chans[i] = e.Adapter()
+	}
+	return chans, emus, nil
+}
+
+// realChannels builds the adapters of the providers whose credentials are given.
+func realChannels(o Options) ([]omnichannel.Channel, []emulator, error) {
+	var chans []omnichannel.Channel
+	if o.Zalo.set() {
+		z, err := zalooa.New(zalooa.Config{AppID: o.Zalo.AppID, AppSecret: o.Zalo.AppSecret, OASecretKey: o.Zalo.OASecretKey})
+		if err != nil {
+			return nil, nil, err
+		}
+		chans = append(chans, z)
+	}
+	if o.TikTok.set() {
+		t, err := tiktok.New(tiktok.Config{ClientKey: o.TikTok.ClientKey, ClientSecret: o.TikTok.ClientSecret})
+		if err != nil {
+			return nil, nil, err
+		}
+		chans = append(chans, t)
+	}
+	return chans, nil, nil
+}

@@ -1,0 +1,109 @@
+// Command inbox is the example web inbox of dakenh: the whole of SPEC.md in a browser, on the
+// embedded SQLite store, in one command.
+//
+//	go run ./examples/inbox
+//
+// It listens on 127.0.0.1:8080 (-addr), keeps its database and attachments under ./data (-data,
+// -db, or -postgres for PostgreSQL), and prints the URL and how to sign in. Without provider
+// credentials it runs in demo mode: the Zalo OA and TikTok emulators run in process and the page
+// /sim lets you write as a customer. With credentials (flags or DAKENH_* environment variables, see
+// -help) it talks to the real providers.
+//
+// The pages are plain HTML, CSS and JavaScript modules embedded in the binary (no CDN, no build
+// step). They call the agent API (package inboxapi) mounted at /api and receive live updates over
+// Server-Sent Events. Customer text is only ever inserted with textContent, and a strict
+// Content-Security-Policy forbids inline scripts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "inbox:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the options, starts the app and serves until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, o, ln, stdout, stderr)
+}
+
+// serve runs the app on ln until ctx ends, printing the URL and the login hint to stdout.
+func serve(ctx context.Context, o Options, ln net.Listener, stdout, logOut io.Writer) error {
+	defer ln.Close()
+	self := "http://" + ln.Addr().String()
+	app, err := newApp(ctx, o, self, logOut)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		_ = app.Run(ctx)
+	}()
+	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	url := self
+	fmt.Fprintf(stdout, "dakenh inbox on %s (store: %s, %s)\n", url, app.storeName, modeName(o))
+	fmt.Fprintf(stdout, "sign in at %s/login as any listed user with the password %q\n", url, DemoPassword)
+	if o.Demo() {
+		fmt.Fprintf(stdout, "play the customer at %s/sim\n", url)
+	} else {
+		fmt.Fprintf(stdout, "provider webhooks: %s/webhooks/{zalo,tiktok}; OAuth redirects: %s/api/connect/callback/{zalo,tiktok}\n",
+			strings.TrimSuffix(o.PublicURL, "/"), strings.TrimSuffix(o.PublicURL, "/"))
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if err := app.SeedConversations(ctx); err != nil {
+		app.log.Warn("seeding the demo conversations", "err", err)
+	}
+	select {
+	case err := <-errc:
+		cancel()
+		<-workerDone
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	err = srv.Shutdown(shutdown)
+	<-workerDone
+	return err
+}
+
+func modeName(o Options) string {
+	if o.Demo() {
+		return "demo mode: Zalo OA and TikTok emulators in process"
+	}
+	return "real providers"
+}

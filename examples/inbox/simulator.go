@@ -1,0 +1,176 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// simHeader must accompany simulator writes: a cross-site form cannot set it, and a cross-site
+// script cannot send it without a CORS preflight the app never allows.
+const simHeader = "X-Dakenh-Sim"
+
+// demoOnly answers 404 outside demo mode.
+func (a *App) demoOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !a.opts.Demo() {
+			writeJSONError(w, http.StatusNotFound, "not_found", errNotDemo.Error())
+			return
+		}
+		h(w, r)
+	}
+}
+
+// simAccount is a connected account a simulated customer can write to.
+type simAccount struct {
+	ConnectionID string `json:"connectionId"`
+	Channel      string `json:"channel"`
+	Label        string `json:"label"`
+	DisplayName  string `json:"displayName"`
+}
+
+func (a *App) handleSimAccounts(w http.ResponseWriter, r *http.Request) {
+	var out []simAccount
+	err := a.store.View(r.Context(), func(tx omnichannel.Tx) error {
+		list, err := tx.ListConnections(workspaceID)
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			if e := a.emulators[c.Kind]; e != nil && c.Status == omnichannel.ConnectionConnected {
+				out = append(out, simAccount{ConnectionID: c.ID, Channel: string(c.Kind), Label: e.Label(), DisplayName: c.DisplayName})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		writeJSONError(w, http.StatusInternalServerError, "internal", "could not list the accounts")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// simReply is a message of the business as the customer received it.
+type simReply struct {
+	ID          string    `json:"id"`
+	Text        string    `json:"text"`
+	Attachments []string  `json:"attachments"`
+	At          time.Time `json:"at"`
+}
+
+func (a *App) handleSimThread(w http.ResponseWriter, r *http.Request) {
+	e := a.emulators[omnichannel.Kind(r.URL.Query().Get("channel"))]
+	if e == nil {
+		writeJSONError(w, http.StatusNotFound, "not_found", "unknown channel")
+		return
+	}
+	out := []simReply{}
+	for _, m := range e.Received(r.URL.Query().Get("customerId")) {
+		out = append(out, simReply{ID: m.ProviderMessageID, Text: m.Text, Attachments: append([]string{}, m.Attachments...), At: m.At})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// handleSimMessage takes a multipart form (connectionId, channel, customerId, name, phone, text,
+// file) and delivers it as the customer's message.
+func (a *App) handleSimMessage(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(simHeader) != "1" {
+		writeJSONError(w, http.StatusForbidden, "forbidden", "missing "+simHeader+" header")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "the file is too large")
+			return
+		}
+		writeJSONError(w, http.StatusBadRequest, "bad_request", "expected a multipart form")
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	f := r.MultipartForm.Value
+	get := func(k string) string {
+		if v := f[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	m := customerMessage{CustomerID: get("customerId"), Name: get("name"), Phone: get("phone"), Text: get("text")}
+	fields := map[string]string{}
+	if m.CustomerID == "" || len(m.CustomerID) > 64 {
+		fields["customerId"] = "required, at most 64 characters"
+	}
+	if utf8.RuneCountInString(m.Name) > 100 {
+		fields["name"] = "at most 100 characters"
+	}
+	if utf8.RuneCountInString(m.Text) > 2000 {
+		fields["text"] = "at most 2000 characters"
+	}
+	if files := r.MultipartForm.File["file"]; len(files) > 0 {
+		fh := files[0]
+		src, err := fh.Open()
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "bad_request", "unreadable file")
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(src, maxUploadBytes+1))
+		src.Close()
+		if err != nil || len(data) > maxUploadBytes {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "the file is too large")
+			return
+		}
+		ct := fh.Header.Get("Content-Type")
+		if ct == "" || ct == "application/octet-stream" {
+			ct = http.DetectContentType(data)
+		}
+		m.File = &customerFile{Name: omnichannel.SafeFileName(fh.Filename), ContentType: ct, Data: data}
+	}
+	if m.Text == "" && m.File == nil && m.Phone == "" {
+		fields["text"] = "write something, attach a file or share a phone number"
+	}
+	if len(fields) > 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]any{
+			"code": "invalid", "message": "the message is incomplete", "fields": fields}})
+		return
+	}
+	if err := a.customerWrites(r.Context(), omnichannel.Kind(get("channel")), m); err != nil {
+		if errors.Is(err, omnichannel.ErrNotFound) {
+			writeJSONError(w, http.StatusNotFound, "not_found", "no emulator for this channel")
+			return
+		}
+		if errors.Is(err, errCustomerCannot) {
+			writeJSONError(w, http.StatusUnprocessableEntity, "unsupported", err.Error())
+			return
+		}
+		a.log.Warn("simulator: delivering a customer message", "err", err)
+		writeJSONError(w, http.StatusBadGateway, "internal", "the webhook was not accepted")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleSimRead plays the customer reading the shop's messages (the provider's "seen" webhook).
+func (a *App) handleSimRead(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(simHeader) != "1" {
+		writeJSONError(w, http.StatusForbidden, "forbidden", "missing "+simHeader+" header")
+		return
+	}
+	kind := omnichannel.Kind(r.URL.Query().Get("channel"))
+	e := a.emulators[kind]
+	if e == nil {
+		writeJSONError(w, http.StatusNotFound, "not_found", "unknown channel")
+		return
+	}
+	if err := e.CustomerReads(r.Context(), a.webhookURL(kind), r.URL.Query().Get("customerId")); err != nil {
+		a.log.Warn("simulator: posting a seen receipt", "err", err)
+		writeJSONError(w, http.StatusBadGateway, "internal", "the webhook was not accepted")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

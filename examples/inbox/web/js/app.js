@@ -1,0 +1,100 @@
+// The inbox page: top bar, hash routes (#/, #/c/{id}, #/customer/{id}, #/settings) and live events.
+import { h, fill, avatar, toast } from './dom.js';
+import { t, langPicker, applyI18n } from './i18n.js';
+import { liveEvents } from './api.js';
+import { state, loadReference, isSupervisor } from './state.js';
+import { InboxView } from './inbox.js';
+import { ProfileView } from './profile.js';
+import { SettingsView } from './settings.js';
+
+const view = document.getElementById('view');
+let current = null;
+let inbox = null;
+
+function topbar() {
+  const bar = document.getElementById('topbar');
+  const me = state.me;
+  const nav = h('nav', { class: 'nav' },
+    h('a', { href: '#/', class: 'navlink', dataset: { route: 'inbox', testid: 'nav-inbox' } }, t('nav.inbox')),
+    isSupervisor() ? h('a', { href: '#/settings', class: 'navlink', dataset: { route: 'settings', testid: 'nav-settings' } }, t('nav.settings')) : null,
+    h('a', { href: '/sim', class: 'navlink', target: '_blank', rel: 'noopener' }, t('nav.sim')));
+  const logout = h('form', { method: 'post', action: '/auth/logout', class: 'logout' },
+    h('button', { type: 'submit', class: 'btn ghost', dataset: { testid: 'logout' } }, t('nav.logout')));
+  fill(bar,
+    h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'đa'), h('span', {}, t('nav.section'))),
+    nav,
+    h('span', { id: 'live', class: 'live', title: '' }),
+    langPicker(document),
+    h('span', { class: 'me', dataset: { testid: 'me' } }, avatar(me.name, me.avatarUrl, me.id), h('span', { class: 'me-name' }, me.name),
+      h('span', { class: 'me-role' }, t('role.' + me.role))),
+    logout);
+}
+
+function markNav(route) {
+  for (const a of document.querySelectorAll('.navlink')) a.classList.toggle('active', a.dataset.route === route);
+}
+
+function route() {
+  const hash = location.hash || '#/';
+  const parts = hash.slice(2).split('/');
+  if (parts[0] === 'settings') {
+    markNav('settings');
+    show(new SettingsView());
+  } else if (parts[0] === 'customer' && parts[1]) {
+    markNav('inbox');
+    show(new ProfileView(decodeURIComponent(parts[1])));
+  } else {
+    markNav('inbox');
+    if (!inbox) inbox = new InboxView();
+    if (current !== inbox) show(inbox);
+    inbox.select(parts[0] === 'c' && parts[1] ? decodeURIComponent(parts[1]) : '');
+  }
+}
+
+function show(v) {
+  if (current && current !== v && current.leave) current.leave();
+  if (current !== inbox || v !== inbox) fill(view, v.el);
+  current = v;
+  if (v.enter) v.enter();
+}
+
+function onEvent(kind, data) {
+  if (inbox) inbox.onEvent(kind, data);
+  if (current && current !== inbox && current.onEvent) current.onEvent(kind, data);
+}
+
+function onResync() {
+  if (inbox) inbox.resync();
+  if (current && current !== inbox && current.enter) current.enter();
+}
+
+function liveState(ok) {
+  const el = document.getElementById('live');
+  if (!el) return;
+  el.classList.toggle('off', !ok);
+  el.title = ok ? '' : t('live.reconnecting');
+}
+
+async function boot() {
+  applyI18n(document);
+  document.title = t('app.title') + ' — dakenh';
+  try {
+    await loadReference();
+  } catch (e) {
+    fill(view, h('p', { class: 'error' }, t('error.generic', { message: e.message })));
+    return;
+  }
+  topbar();
+  // Back from the provider consent page: ?connected=<id> or ?connect_error=<code>.
+  const q = new URLSearchParams(location.search);
+  if (q.has('connected') || q.has('connect_error')) {
+    sessionStorage.setItem('dakenh.connect', JSON.stringify({ connected: q.get('connected') || '', error: q.get('connect_error') || '' }));
+    history.replaceState(null, '', '/#/settings');
+  }
+  window.addEventListener('hashchange', route);
+  route();
+  liveEvents(onEvent, onResync, liveState);
+}
+
+window.addEventListener('error', (e) => toast(t('error.generic', { message: e.message }), 'error'));
+boot();

@@ -1,0 +1,450 @@
+// The open conversation: header with owner ("Phụ trách"), claim / done actions, the thread with
+// delivery states, and the composer (Enter sends, templates, attachments).
+import { h, fill, avatar, debounce, toast, uuid, formatBytes } from './dom.js';
+import { t, formatTime } from './i18n.js';
+import { api, upload, attachmentURL, ApiError } from './api.js';
+import { state, userName, teamName, connectionName, isSupervisor } from './state.js';
+import { logo, channelLabel, icon } from './logos.js';
+
+export class Thread {
+  constructor({ onConversation }) {
+    this.onConversation = onConversation;
+    this.id = '';
+    this.conv = null;
+    this.detail = null;
+    this.messages = [];
+    this.more = false;
+    this.file = null;
+    this.templateId = '';
+    this.panel = null;
+    this.el = h('section', { class: 'thread-pane', dataset: { testid: 'thread' } });
+    this.refetch = debounce(() => this.reloadDetail(), 150);
+    this.markRead = debounce(() => this.id && api('POST', `/conversations/${encodeURIComponent(this.id)}/read`).catch(() => {}), 300);
+    this.clear();
+  }
+
+  clear() {
+    this.id = '';
+    this.conv = null;
+    fill(this.el, h('div', { class: 'placeholder' }, t('thread.pick')));
+  }
+
+  async open(id, force) {
+    if (!id) {
+      this.clear();
+      return;
+    }
+    if (id === this.id && !force) return;
+    this.id = id;
+    this.file = null;
+    this.templateId = '';
+    const enc = encodeURIComponent(id);
+    let detail, msgs, tpls;
+    try {
+      [detail, msgs, tpls] = await Promise.all([
+        api('GET', `/conversations/${enc}`),
+        api('GET', `/conversations/${enc}/messages`, null, { limit: 50 }),
+        api('GET', `/conversations/${enc}/templates`).catch(() => ({ items: [] })),
+      ]);
+    } catch (e) {
+      if (this.id === id) fill(this.el, h('div', { class: 'placeholder error' }, t('error.generic', { message: e.message })));
+      return;
+    }
+    if (this.id !== id) return;
+    this.detail = detail;
+    this.conv = detail.conversation;
+    this.messages = msgs.items;
+    this.more = !!msgs.more;
+    this.templates = tpls.items || [];
+    this.render();
+    this.markRead();
+    if (this.panel) this.panel.open(this.conv);
+  }
+
+  async reloadDetail() {
+    if (!this.id) return;
+    const id = this.id;
+    try {
+      const d = await api('GET', `/conversations/${encodeURIComponent(id)}`);
+      if (this.id !== id) return;
+      this.detail = d;
+      this.conv = d.conversation;
+      this.renderHeader();
+      this.renderComposerState();
+      if (this.panel) this.panel.update(this.conv);
+    } catch (e) {
+      if (e instanceof ApiError && (e.code === 'not_found' || e.code === 'forbidden')) this.clear();
+    }
+  }
+
+  render() {
+    this.header = h('header', { class: 'thread-header' });
+    this.list = h('div', { class: 'messages', dataset: { testid: 'messages' } });
+    this.composer = this.buildComposer();
+    fill(this.el, this.header, this.list, this.composer);
+    this.renderHeader();
+    this.renderMessages(true);
+    this.renderComposerState();
+  }
+
+  // ---- header: name, owner, actions
+
+  renderHeader() {
+    const c = this.conv;
+    const me = state.me;
+    const owner = c.assigneeId
+      ? [avatar(userName(c.assigneeId), '', c.assigneeId, 'small'), h('span', { dataset: { testid: 'owner-name' } }, userName(c.assigneeId))]
+      : [h('span', { dataset: { testid: 'owner-name' } }, c.awaitingClaim ? t('list.awaiting') : t('thread.nobody'))];
+    const ownerBtn = h('button', { class: 'owner', dataset: { testid: 'owner-button' }, onclick: () => this.toggleAssign() },
+      h('span', { class: 'owner-label' }, t('thread.owner') + ':'), ...owner,
+      c.teamId ? h('span', { class: 'team-chip' }, teamName(c.teamId)) : null, ' ▾');
+    const actions = h('div', { class: 'actions' });
+    const claimable = c.status === 'open' && c.assigneeId !== me.id && (c.awaitingClaim || !c.assigneeId);
+    if (claimable) actions.append(h('button', { class: 'btn primary', dataset: { testid: 'claim' }, onclick: () => this.claim() }, t('thread.claim')));
+    if (c.status === 'open') {
+      actions.append(h('button', { class: 'btn', dataset: { testid: 'mark-done' }, onclick: () => this.setStatus('done') }, '✓ ' + t('thread.done')));
+    } else {
+      actions.append(h('span', { class: 'badge done', dataset: { testid: 'done-badge' } }, t('thread.isDone')),
+        h('button', { class: 'btn ghost', dataset: { testid: 'reopen' }, onclick: () => this.setStatus('reopen') }, t('thread.reopen')));
+    }
+    this.assignBox = h('div', { class: 'assign-box', hidden: true, dataset: { testid: 'assign-box' } });
+    fill(this.header,
+      h('div', { class: 'title-row' }, logo(c.channel, 26),
+        h('div', { class: 'title' },
+          h('h2', { dataset: { testid: 'thread-name' } }, c.contactName || '—'),
+          h('div', { class: 'sub' }, channelLabel(c.channel) + ' · ' + connectionName(c.connectionId))),
+        actions),
+      h('div', { class: 'owner-row' }, ownerBtn),
+      this.assignBox);
+  }
+
+  toggleAssign() {
+    if (!this.assignBox.hidden) {
+      this.assignBox.hidden = true;
+      return;
+    }
+    const team = h('select', { dataset: { testid: 'assign-team' } }, h('option', { value: '' }, t('panel.none')),
+      ...state.teams.map((x) => h('option', { value: x.id }, x.name)));
+    const user = h('select', { dataset: { testid: 'assign-user' } }, h('option', { value: '' }, t('panel.none')),
+      ...[...state.users.values()].filter((u) => u.active !== false).map((u) => h('option', { value: u.id }, u.name)));
+    team.addEventListener('change', () => { if (team.value) user.value = ''; });
+    user.addEventListener('change', () => { if (user.value) team.value = ''; });
+    fill(this.assignBox,
+      h('label', { class: 'field' }, h('span', {}, t('thread.team')), team),
+      h('label', { class: 'field' }, h('span', {}, t('thread.person')), user),
+      h('div', { class: 'row' },
+        h('button', { class: 'btn primary', dataset: { testid: 'assign-save' }, onclick: () => this.assign(team.value, user.value) }, t('thread.save')),
+        h('button', { class: 'btn ghost', onclick: () => { this.assignBox.hidden = true; } }, t('thread.cancel'))));
+    this.assignBox.hidden = false;
+  }
+
+  async assign(teamId, userId) {
+    if (!teamId && !userId) {
+      toast(t('thread.chooseOne'), 'error');
+      return;
+    }
+    await this.act(() => api('POST', `/conversations/${encodeURIComponent(this.id)}/assign`, teamId ? { teamId } : { userId }), t('thread.reassigned'));
+  }
+
+  async claim() {
+    await this.act(() => api('POST', `/conversations/${encodeURIComponent(this.id)}/claim`));
+  }
+
+  async setStatus(what) {
+    await this.act(() => api('POST', `/conversations/${encodeURIComponent(this.id)}/${what}`));
+  }
+
+  async act(fn, okText) {
+    try {
+      const res = await fn();
+      if (res && res.conversation) this.applyConversation(res.conversation);
+      if (okText) toast(okText, 'ok');
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'already_claimed') {
+        toast(t('thread.claimLost', { name: userName(e.claimedBy) || '?' }), 'error');
+        this.reloadDetail();
+      } else {
+        toast(e instanceof ApiError && e.code === 'forbidden' ? t('error.forbidden') + ' ' + e.message : t('error.generic', { message: e.message }), 'error');
+      }
+    }
+  }
+
+  applyConversation(c) {
+    if (c.id !== this.id) return;
+    this.conv = c;
+    if (this.detail) this.detail.conversation = c;
+    this.renderHeader();
+    this.renderComposerState();
+    if (this.panel) this.panel.update(c);
+    this.onConversation(c);
+    this.refetch();
+  }
+
+  // ---- messages
+
+  renderMessages(scroll) {
+    const nodes = [];
+    if (this.more) nodes.push(h('button', { class: 'btn ghost older', onclick: () => this.loadOlder() }, t('thread.older')));
+    for (const m of this.messages) nodes.push(this.messageNode(m));
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
+    fill(this.list, ...nodes);
+    if (scroll || atBottom) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  async loadOlder() {
+    if (!this.messages.length) return;
+    const res = await api('GET', `/conversations/${encodeURIComponent(this.id)}/messages`, null, { before: this.messages[0].seq, limit: 50 });
+    const seen = new Set(this.messages.map((m) => m.id));
+    this.messages = res.items.filter((m) => !seen.has(m.id)).concat(this.messages);
+    this.more = !!res.more;
+    this.renderMessages(false);
+  }
+
+  upsertMessage(m) {
+    const i = this.messages.findIndex((x) => x.id === m.id);
+    if (i >= 0) {
+      // A live update may overtake the answer of the send call: keep the newer state.
+      if (!newer(m, this.messages[i])) return;
+      this.messages[i] = m;
+    } else {
+      this.messages.push(m);
+      this.messages.sort((a, b) => a.seq - b.seq);
+    }
+    this.renderMessages(i < 0);
+  }
+
+  messageNode(m) {
+    if (m.direction === 'system') {
+      return h('div', { class: 'activity', dataset: { testid: 'activity', kind: m.activity ? m.activity.kind : '' } },
+        activityText(m), ' · ', h('time', { datetime: m.createdAt }, formatTime(m.createdAt)));
+    }
+    const out = m.direction === 'out';
+    // A customer message shows the customer's current name on this channel (the provider may
+    // have sent a placeholder before the profile was fetched).
+    const who = out ? (m.senderName || (m.senderId ? userName(m.senderId) : t('thread.console'))) + ' (' + t('thread.agent') + ')'
+      : (this.conv && this.conv.contactName) || m.senderName || t('thread.customer');
+    const body = h('div', { class: 'bubble' });
+    if (m.text) body.append(h('div', { class: 'text', dataset: { testid: 'msg-text' } }, m.text));
+    for (const a of m.attachments || []) body.append(attachmentNode(a));
+    const meta = h('div', { class: 'meta' }, h('span', { class: 'who' }, who), ' · ', h('time', { datetime: m.createdAt }, formatTime(m.sentAt || m.createdAt)));
+    if (out) {
+      meta.append(' · ', h('span', { class: 'status st-' + m.status, dataset: { testid: 'msg-status' } }, t('status.' + m.status)));
+      if (m.status === 'failed') {
+        meta.append(h('span', { class: 'failure', dataset: { testid: 'msg-failure' } }, ' — ' + (m.failureReason || m.failureCode || '')));
+        if (m.retryable) meta.append(' ', h('button', { class: 'btn small', dataset: { testid: 'retry' }, onclick: () => this.retry(m) }, t('thread.retry')));
+      }
+    }
+    return h('div', { class: 'msg ' + (out ? 'out' : 'in'), dataset: { testid: 'msg', id: m.id, direction: m.direction, status: m.status } }, body, meta);
+  }
+
+  async retry(m) {
+    try {
+      const res = await api('POST', `/messages/${encodeURIComponent(m.id)}/retry`);
+      this.upsertMessage(res.message);
+    } catch (e) {
+      toast(t('error.generic', { message: e.message }), 'error');
+    }
+  }
+
+  // ---- composer
+
+  buildComposer() {
+    const caps = this.detail.capabilities || {};
+    this.text = h('textarea', { rows: 2, placeholder: t('thread.placeholder'), dataset: { testid: 'composer' },
+      onkeydown: (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+          e.preventDefault();
+          this.send();
+        }
+      } });
+    this.preview = h('div', { class: 'preview', hidden: true, dataset: { testid: 'attachment-preview' } });
+    this.notice = h('div', { class: 'notice', hidden: true, dataset: { testid: 'composer-notice' } });
+    this.fileInput = h('input', { type: 'file', hidden: true, dataset: { testid: 'file-input' }, onchange: () => this.pickFile() });
+    const accept = acceptOf(caps);
+    if (accept) this.fileInput.setAttribute('accept', accept);
+    const canAttach = caps.images || caps.files;
+    const attachTitle = !canAttach ? t('thread.attachDisabled') : caps.files ? t('thread.attach') : t('thread.imagesOnly');
+    this.attachBtn = h('button', { class: 'btn icon', type: 'button', title: attachTitle,
+      'aria-label': t('thread.attach'), disabled: !canAttach, dataset: { testid: 'attach-button' }, onclick: () => this.fileInput.click() }, icon('clip'));
+    this.menu = h('ul', { class: 'menu', hidden: true, dataset: { testid: 'template-menu' } },
+      ...this.templates.map((tp) => h('li', {}, h('button', { type: 'button', dataset: { testid: 'template-item', id: tp.id }, title: tp.body, onclick: () => this.insertTemplate(tp) }, tp.name))));
+    this.tplBtn = h('button', { class: 'btn icon', type: 'button', title: t('thread.templates'), 'aria-label': t('thread.templates'), dataset: { testid: 'templates-button' },
+      onclick: () => { this.menu.hidden = !this.menu.hidden; } }, icon('template'));
+    this.sendBtn = h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'send' }, onclick: () => this.send() }, t('thread.send'));
+    return h('div', { class: 'composer' }, this.notice, this.preview,
+      h('div', { class: 'compose-row' },
+        h('div', { class: 'tools' }, h('div', { class: 'menu-wrap' }, this.tplBtn, this.menu), this.attachBtn, this.fileInput),
+        this.text, this.sendBtn));
+  }
+
+  sendBlock() {
+    const c = this.conv;
+    const me = state.me;
+    const w = (this.detail && this.detail.window) || { open: true };
+    if (c.awaitingClaim) return t('thread.cannotSend.claim');
+    if (!isSupervisor() && c.assigneeId !== me.id) {
+      if (!c.assigneeId) return t('thread.cannotSend.claim');
+      return c.claimed ? t('thread.cannotSend.claimed', { name: userName(c.assigneeId) }) : t('thread.cannotSend.other', { name: userName(c.assigneeId) });
+    }
+    if (!w.open) return t('thread.windowClosed');
+    return '';
+  }
+
+  renderComposerState() {
+    if (!this.text) return;
+    const block = this.sendBlock();
+    const w = (this.detail && this.detail.window) || {};
+    const caps = (this.detail && this.detail.capabilities) || {};
+    let info = block;
+    if (!block && w.remainingReplies !== undefined && w.remainingReplies !== null) info = t('thread.remaining', { n: w.remainingReplies });
+    if (!block && w.closesAt) info = (info ? info + ' ' : '') + t('thread.closesAt', { time: formatTime(w.closesAt) });
+    this.notice.textContent = info;
+    this.notice.hidden = !info;
+    this.notice.classList.toggle('blocked', !!block);
+    this.text.disabled = !!block;
+    this.sendBtn.disabled = !!block;
+    this.tplBtn.disabled = !!block;
+    this.attachBtn.disabled = !!block || !(caps.images || caps.files);
+    if (caps.maxTextLength) this.text.maxLength = caps.maxTextLength;
+  }
+
+  async insertTemplate(tp) {
+    this.menu.hidden = true;
+    try {
+      const res = await api('POST', `/conversations/${encodeURIComponent(this.id)}/templates/${encodeURIComponent(tp.id)}/render`);
+      const ta = this.text;
+      ta.setRangeText(res.text, ta.selectionStart, ta.selectionEnd, 'end');
+      this.templateId = tp.id;
+      ta.focus();
+    } catch (e) {
+      toast(t('error.generic', { message: e.message }), 'error');
+    }
+  }
+
+  pickFile() {
+    const f = this.fileInput.files && this.fileInput.files[0];
+    this.fileInput.value = '';
+    if (!f) return;
+    const caps = this.detail.capabilities || {};
+    const image = f.type.startsWith('image/');
+    const allowed = image ? caps.images && (!caps.imageTypes || !caps.imageTypes.length || caps.imageTypes.includes(f.type))
+      : caps.files && (!caps.fileTypes || !caps.fileTypes.length || caps.fileTypes.includes(f.type));
+    if (!allowed) {
+      toast(t('thread.fileType'), 'error');
+      return;
+    }
+    const max = image ? caps.maxImageBytes : caps.maxFileBytes;
+    if (max && f.size > max) {
+      toast(t('thread.fileTooBig', { max: formatBytes(max) }), 'error');
+      return;
+    }
+    this.setFile(f);
+  }
+
+  setFile(f) {
+    if (this.previewURL) URL.revokeObjectURL(this.previewURL);
+    this.previewURL = '';
+    this.file = f;
+    if (!f) {
+      fill(this.preview);
+      this.preview.hidden = true;
+      return;
+    }
+    let thumb;
+    if (f.type.startsWith('image/')) {
+      this.previewURL = URL.createObjectURL(f);
+      thumb = h('img', { src: this.previewURL, alt: f.name, dataset: { testid: 'preview-image' } });
+    } else {
+      thumb = h('span', { class: 'file-chip' }, icon('file'));
+    }
+    fill(this.preview, thumb, h('span', { class: 'file-name', dataset: { testid: 'preview-name' } }, f.name + ' · ' + formatBytes(f.size)),
+      h('button', { class: 'btn small ghost', type: 'button', title: t('thread.remove'), onclick: () => this.setFile(null) }, '✕'));
+    this.preview.hidden = false;
+    this.text.focus();
+  }
+
+  async send() {
+    if (this.sending || this.sendBlock()) return;
+    const text = this.text.value;
+    if (!text.trim() && !this.file) return;
+    this.sending = true;
+    this.sendBtn.disabled = true;
+    const id = this.id;
+    try {
+      const ids = [];
+      if (this.file) ids.push((await upload(this.file)).id);
+      const res = await api('POST', `/conversations/${encodeURIComponent(id)}/messages`, {
+        text: text.trim() ? text : '', attachmentIds: ids, idempotencyKey: uuid(), templateId: this.templateId,
+      });
+      if (this.id === id) {
+        this.text.value = '';
+        this.templateId = '';
+        this.setFile(null);
+        this.upsertMessage(res.message);
+      }
+    } catch (e) {
+      toast(e instanceof ApiError && e.code === 'forbidden' ? t('error.forbidden') + ' ' + e.message : t('error.generic', { message: e.message }), 'error');
+      this.reloadDetail();
+    } finally {
+      this.sending = false;
+      this.renderComposerState();
+    }
+  }
+
+  // ---- live events
+
+  onEvent(kind, data) {
+    if (!this.id || data.conversationId !== this.id) return;
+    if ((kind === 'message.created' || kind === 'message.updated') && data.message) {
+      this.upsertMessage(data.message);
+      if (data.message.direction === 'in') this.markRead();
+    } else if (kind.startsWith('message.')) {
+      this.open(this.id, true);
+    }
+    // The reply window and the remaining replies change with every message.
+    if (kind.startsWith('conversation.') || kind === 'message.created') this.refetch();
+  }
+}
+
+const statusRank = { pending: 0, sending: 1, sent: 2, delivered: 3, seen: 4, failed: 5 };
+
+// newer tells whether message state a is not older than b (by updatedAt, then by status).
+function newer(a, b) {
+  const ta = Date.parse(a.updatedAt || a.createdAt) || 0;
+  const tb = Date.parse(b.updatedAt || b.createdAt) || 0;
+  if (ta !== tb) return ta > tb;
+  return (statusRank[a.status] ?? 0) >= (statusRank[b.status] ?? 0);
+}
+
+function acceptOf(caps) {
+  const parts = [];
+  if (caps.images) parts.push(...(caps.imageTypes && caps.imageTypes.length ? caps.imageTypes : ['image/*']));
+  if (caps.files) {
+    if (!caps.fileTypes || !caps.fileTypes.length) return '';
+    parts.push(...caps.fileTypes);
+  }
+  return parts.join(',');
+}
+
+function attachmentNode(a) {
+  const url = attachmentURL(a);
+  if (a.kind === 'image' && url) {
+    return h('a', { href: url, target: '_blank', rel: 'noopener', class: 'att-image' },
+      h('img', { src: url, alt: a.name || 'image', loading: 'lazy', dataset: { testid: 'msg-image' } }));
+  }
+  const label = (a.name || a.kind) + (a.size ? ' · ' + formatBytes(a.size) : '');
+  if (!url) return h('span', { class: 'att-file' }, icon('file'), label);
+  return h('a', { href: url, class: 'att-file', download: a.name || '', rel: 'noopener', dataset: { testid: 'msg-file' } }, icon('file'), label);
+}
+
+function activityText(m) {
+  const a = m.activity || {};
+  const actor = a.actorId ? userName(a.actorId) : t('activity.system');
+  const to = userName(a.toUserId || a.to);
+  const from = userName(a.fromUserId || a.from);
+  const toTeam = teamName(a.toTeamId || a.to);
+  let key = 'activity.' + a.kind;
+  if (a.kind === 'assigned' && !a.actorId) key = 'activity.assigned.system';
+  const text = t(key, { actor, to, from, toTeam });
+  return text === key ? a.kind || '' : text;
+}

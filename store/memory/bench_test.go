@@ -1,0 +1,19 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store/memory"
+	"github.com/dakenh/dakenh/store/storetest"
+)
+
+// BenchmarkStore runs the store benchmarks over the in-memory reference store, as the baseline of
+// the SQL stores.
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) omnichannel.Store {
+		s := memory.New()
+		tb.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Synchronous is SQLite's PRAGMA synchronous setting for the writer connection.
+type Synchronous string
+
+// Synchronous settings. In WAL mode both keep every acknowledged commit through a crash of the
+// process (SIGKILL, panic, OOM kill): a commit is in the WAL file, that is in the operating system,
+// before Update returns. They differ on a power loss or kernel crash.
+const (
+	// SyncFull fsyncs the WAL at every commit: an acknowledged commit also survives a power loss.
+	// Group commit pays one fsync per batch, not per Update. The default.
+	SyncFull Synchronous = "FULL"
+	// SyncNormal fsyncs only at checkpoints: faster, but the last commits before a power loss or a
+	// kernel crash may be lost (never corrupted).
+	SyncNormal Synchronous = "NORMAL"
+)
+
+// Defaults of Config.
+const (
+	DefaultBusyTimeout      = 5 * time.Second
+	DefaultMaxBatchSize     = 128
+	DefaultMaxBatchDuration = 20 * time.Millisecond
+	DefaultQueueSize        = 1024
+)
+
+// Config configures a Store. Only Path is required; zero values take the documented defaults.
+type Config struct {
+	// Path is the database file; it is created when missing. SQLite keeps "-wal" and "-shm" files
+	// beside it. Required; ":memory:" and URIs with "?" are refused (the writer and the readers
+	// are separate connections and must see the same file).
+	Path string
+	// ReadConns is the size of the read pool that View uses. Default: max(4, GOMAXPROCS).
+	ReadConns int
+	// BusyTimeout is how long a connection waits for a lock held by another process sharing the
+	// file (another Store over the same path) before failing. Default 5 s.
+	BusyTimeout time.Duration
+	// Synchronous is the durability of a commit. Default SyncFull.
+	Synchronous Synchronous
+	// MaxBatchSize caps how many Update calls share one SQLite transaction (group commit).
+	// Default 128; 1 turns group commit off.
+	MaxBatchSize int
+	// MaxBatchDuration stops a batch from taking more Update calls once it has been running this
+	// long, which bounds the wait of the first caller of a batch. Default 20 ms.
+	MaxBatchDuration time.Duration
+	// QueueSize is how many Update calls may wait for the writer before Update blocks. Default 1024.
+	QueueSize int
+}
+
+// validate reports every problem of c, joined.
+func (c Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("sqlite: Config.%s: %w", fmt.Sprintf(format, args...), omnichannel.ErrInvalid))
+	}
+	switch {
+	case c.Path == "":
+		bad("Path is required")
+	case c.Path == ":memory:" || strings.HasPrefix(c.Path, "file:") || strings.Contains(c.Path, "?"):
+		bad("Path %q must be a plain file path (no :memory:, file: URI or query)", c.Path)
+	}
+	if c.ReadConns < 0 {
+		bad("ReadConns must not be negative")
+	}
+	if c.BusyTimeout < 0 {
+		bad("BusyTimeout must not be negative")
+	}
+	switch c.Synchronous {
+	case "", SyncFull, SyncNormal:
+	default:
+		bad("Synchronous %q must be %q or %q", c.Synchronous, SyncFull, SyncNormal)
+	}
+	if c.MaxBatchSize < 0 {
+		bad("MaxBatchSize must not be negative")
+	}
+	if c.MaxBatchDuration < 0 {
+		bad("MaxBatchDuration must not be negative")
+	}
+	if c.QueueSize < 0 {
+		bad("QueueSize must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.ReadConns == 0 {
+		c.ReadConns = max(4, runtime.GOMAXPROCS(0))
+	}
+	if c.BusyTimeout == 0 {
+		c.BusyTimeout = DefaultBusyTimeout
+	}
+	if c.Synchronous == "" {
+		c.Synchronous = SyncFull
+	}
+	if c.MaxBatchSize == 0 {
+		c.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if c.MaxBatchDuration == 0 {
+		c.MaxBatchDuration = DefaultMaxBatchDuration
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	return c
+}
+
+// dsn is the driver's data source name: the path and the pragmas every connection runs.
+func (c Config) dsn(readOnly bool) string {
+	params := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", c.BusyTimeout.Milliseconds()),
+		"_pragma=foreign_keys(1)",
+		"_pragma=synchronous(" + string(c.Synchronous) + ")",
+	}
+	if readOnly {
+		params = append(params, "_pragma=query_only(1)")
+	}
+	return c.Path + "?" + strings.Join(params, "&")
+}

@@ -1,0 +1,12 @@
+package sqlite
+
+import "github.com/dakenh/dakenh/omnichannel"
+
+// QueueLen reports how many Update calls wait for the writer (tests only).
+func QueueLen(s *Store) int { return len(s.queue) }
+
+// ExecInTx runs raw SQL in tx (tests only: to set up situations the Tx methods cannot make).
+func ExecInTx(tx omnichannel.Tx, query string, args ...any) error {
+	_, err := tx.(*txn).q.exec(query, args...)
+	return err
+}

@@ -1,0 +1,202 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// txn is the omnichannel.Tx of a Store: a savepoint of the writer's batch (Update) or a read
+// transaction of the read pool (View).
+type txn struct {
+	q        *runner
+	writable bool
+	// done is set when fn returns; atomic because a misbehaving caller may keep tx and use it from
+	// another goroutine afterwards.
+	done atomic.Bool
+}
+
+var _ omnichannel.Tx = (*txn)(nil)
+
+func (t *txn) readable() error {
+	if t.done.Load() {
+		return ErrTxDone
+	}
+	return nil
+}
+
+func (t *txn) writing() error {
+	if err := t.readable(); err != nil {
+		return err
+	}
+	if !t.writable {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// runner runs the statements of a txn on one connection, with a cache of prepared statements for
+// static SQL; dynamic SQL (the list filters) is prepared per call. A runner is used by one goroutine
+// at a time: the writer's by the goroutine whose turn it is, a reader's by its View.
+type runner struct {
+	ctx   context.Context
+	conn  *sql.Conn
+	cache map[string]*sql.Stmt
+}
+
+func (r *runner) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := r.cache[query]; ok {
+		return st, nil
+	}
+	st, err := r.conn.PrepareContext(r.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	r.cache[query] = st
+	return st, nil
+}
+
+func (r *runner) exec(query string, args ...any) (sql.Result, error) {
+	st, err := r.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(r.ctx, args...)
+}
+
+func (r *runner) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := r.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(r.ctx, args...)
+}
+
+func (r *runner) queryRow(query string, args ...any) *sql.Row {
+	st, err := r.stmt(query)
+	if err != nil {
+		// Scan reports the error: the connection prepares the query again and fails the same way.
+		return r.conn.QueryRowContext(r.ctx, query, args...)
+	}
+	return st.QueryRowContext(r.ctx, args...)
+}
+
+// maxDynamicStmts bounds how many dynamic statements a connection keeps prepared; the list filters
+// have a bounded number of shapes in practice, and past the bound a query is prepared per call.
+const maxDynamicStmts = 256
+
+func (r *runner) queryDynamic(query string, args ...any) (*sql.Rows, error) {
+	if _, ok := r.cache[query]; ok || len(r.cache) < maxDynamicStmts {
+		return r.query(query, args...)
+	}
+	return r.conn.QueryContext(r.ctx, query, args...)
+}
+
+// close closes the cached statements.
+func (r *runner) close() error {
+	var errs []error
+	for _, st := range r.cache {
+		errs = append(errs, st.Close())
+	}
+	clear(r.cache)
+	return errors.Join(errs...)
+}
+
+// Value codecs: times are microseconds since the Unix epoch in UTC (the zero time included, as a
+// large negative number, so that it round-trips); booleans 0/1; composite values JSON.
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// jsonText encodes v; nil maps and slices become "null" and come back nil.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode %T: %w", v, err)
+	}
+	return string(b), nil
+}
+
+func fromJSON(text string, v any) error {
+	if err := json.Unmarshal([]byte(text), v); err != nil {
+		return fmt.Errorf("sqlite: decode %T: %w", v, err)
+	}
+	return nil
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// getOne runs a single-row query and decodes it with scan; no row is ErrNotFound for what/id.
+func getOne[T any](t *txn, scan func(scanner) (*T, error), what, id, query string, args ...any) (*T, error) {
+	if err := t.readable(); err != nil {
+		return nil, err
+	}
+	v, err := scan(t.q.queryRow(query, args...))
+	if err == sql.ErrNoRows {
+		return nil, notFound(what, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// getAll runs a query and decodes every row with scan; an empty result is an empty list.
+func getAll[T any](t *txn, scan func(scanner) (*T, error), what, query string, args ...any) ([]*T, error) {
+	if err := t.readable(); err != nil {
+		return nil, err
+	}
+	rows, err := t.q.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list %s: %w", what, err)
+	}
+	return collect(rows, scan, what)
+}
+
+func collect[T any](rows *sql.Rows, scan func(scanner) (*T, error), what string) ([]*T, error) {
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// deleteOne deletes by key; no row is ErrNotFound.
+func deleteOne(t *txn, what, id, query string, args ...any) error {
+	if err := t.writing(); err != nil {
+		return err
+	}
+	res, err := t.q.exec(query, args...)
+	if err != nil {
+		return writeError("delete "+what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound(what, id)
+	}
+	return nil
+}
