@@ -17,12 +17,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/dakenh/dakenh/channels/channeltest/fakechannel"
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/routing"
-	"github.com/dakenh/dakenh/store/memory"
+	"github.com/dakenh/dakenh/store/sqlite"
 )
 
 const workspace = "demo"
@@ -50,12 +51,19 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store := memory.New()
-	blobs, err := os.MkdirTemp("", "dakenh-minimal-")
+	// The embedded SQLite store: one file in a data directory (a fresh one per run, so the printed
+	// conversation is always the first).
+	data, err := os.MkdirTemp("", "dakenh-minimal-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(blobs)
+	defer os.RemoveAll(data)
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(data, "dakenh.db")})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	blobs := filepath.Join(data, "attachments")
 	engine, err := omnichannel.New(omnichannel.Config{
 		Store: store, Channels: []omnichannel.Channel{adapter}, Router: router,
 		Blobs:  omnichannel.DirBlobStore{Dir: blobs},
