@@ -12,13 +12,17 @@
 //     Authorizer), the Engine with its webhook http.Handler, outbox worker and agent operations,
 //     events and errors.
 //   - routing: the standard Router (round-robin, self-claim, least-loaded, only-me).
-//   - store/memory: the in-memory reference Store; store/storetest: the conformance suite every
-//     Store must pass.
+//   - channels/zalooa and channels/tiktok: the Zalo OA and TikTok Business Messaging adapters, each
+//     with an emulator of the provider's HTTP API (zalooa/zalotest, tiktok/tiktoktest).
 //   - channels/channeltest: the conformance harness every channel adapter must pass, with
 //     channels/channeltest/fakechannel, a small adapter plus provider emulator used by tests and
 //     examples.
-//   - examples/minimal: the smallest embedding, one conversation end to end over real HTTP.
-//   - examples/customchannel: how a vendor writes and tests a new channel adapter.
+//   - store/memory (reference), store/sqlite (the embedded default), store/postgres (several
+//     engine processes over one database); store/storetest: the conformance suite and benchmarks
+//     every Store must pass.
+//   - inboxapi: the agent-facing HTTP API (JSON + Server-Sent Events) a host mounts in its server.
+//   - examples/inbox: the full web inbox (go run ./examples/inbox); examples/minimal: the smallest
+//     embedding; examples/customchannel: how a vendor writes and tests a new channel adapter.
 //
 // Start with the README, then omnichannel.Engine.
 package dakenh
