@@ -5,12 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,24 +42,7 @@ const (
 	agentB = wsB + "/b1"
 )
 
-// logBuffer collects the handler's and engine's logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
+// testlog.Buffer collects the handler's and engine's logs.
 // env is an engine over a memory store and the fake provider, with two workspaces:
 //
 //   - A: supervisor "sup", agents "a1" and "a2" (team "t1"); connection connA (the provider's
@@ -78,7 +60,7 @@ type env struct {
 	prov   *fakechannel.Provider
 	hook   *httptest.Server
 	api    *httptest.Server
-	logs   *logBuffer
+	logs   *testlog.Buffer
 	blobs  oc.BlobStore
 	connA  *oc.Connection
 	connA2 *oc.Connection
@@ -95,13 +77,13 @@ type envOption func(*oc.Config, *inboxapi.Config)
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), store: memory.New(), prov: fakechannel.NewProvider("hook-secret-123"),
-		logs: &logBuffer{}, eventsDone: make(chan struct{}, 16)}
+		logs: &testlog.Buffer{}, eventsDone: make(chan struct{}, 16)}
 	t.Cleanup(e.prov.Close)
 	ch, err := fakechannel.New(fakechannel.Config{Secret: e.prov.Secret(), BaseURL: e.prov.URL(), HTTPClient: e.prov.Client()})
 	require.NoError(t, err)
 	router, err := routing.New(routing.Config{})
 	require.NoError(t, err)
-	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := e.logs.Logger()
 	e.blobs = oc.DirBlobStore{Dir: t.TempDir()}
 	cfg := oc.Config{Store: e.store, Channels: []oc.Channel{ch}, Router: router, Blobs: e.blobs, Logger: logger,
 		RetryBaseDelay: time.Millisecond, RetryMaxDelay: time.Millisecond, MaxSendAttempts: 1}

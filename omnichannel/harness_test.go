@@ -1,11 +1,10 @@
 package omnichannel_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -29,24 +28,7 @@ type clock struct{ off atomic.Int64 }
 func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *clock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
-// logBuffer captures the engine's logs so tests can assert what never appears in them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
+// testlog.Buffer captures the engine's logs so tests can assert what never appears in them.
 // env is one engine over a memory store, a fake provider and a real HTTP webhook endpoint.
 type env struct {
 	t     *testing.T
@@ -57,7 +39,7 @@ type env struct {
 	hook  *httptest.Server
 	conn  *oc.Connection
 	clock *clock
-	logs  *logBuffer
+	logs  *testlog.Buffer
 	dir   *directory
 }
 
@@ -73,7 +55,7 @@ func withChannel(wrap func(*fakechannel.Channel) oc.Channel) envOption {
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), store: memory.New(), prov: fakechannel.NewProvider("hook-secret-123"),
-		clock: &clock{}, logs: &logBuffer{}, dir: newDirectory()}
+		clock: &clock{}, logs: &testlog.Buffer{}, dir: newDirectory()}
 	t.Cleanup(e.prov.Close)
 	ch, err := fakechannel.New(fakechannel.Config{Secret: e.prov.Secret(), BaseURL: e.prov.URL(), HTTPClient: e.prov.Client()})
 	require.NoError(t, err)
@@ -82,7 +64,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	cfg := oc.Config{
 		Store: e.store, Channels: []oc.Channel{ch}, Router: router, Blobs: oc.DirBlobStore{Dir: t.TempDir()},
 		Directory: e.dir, Interactions: e.dir, Now: e.clock.Now, RetryBaseDelay: time.Second, RetryMaxDelay: time.Minute,
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: e.logs.Logger(),
 	}
 	for _, o := range opts {
 		o(&cfg, e)

@@ -3,6 +3,7 @@ package tiktok_test
 import (
 	"context"
 	"errors"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"net/http"
 	"strings"
@@ -179,7 +180,7 @@ func TestTwoEnginesRefreshOnce(t *testing.T) {
 		router, err := routing.New(routing.Config{})
 		require.NoError(t, err)
 		eng, err := oc.New(oc.Config{Store: store, Channels: []oc.Channel{newAdapter(t, srv, nil)}, Router: router,
-			Blobs: oc.DirBlobStore{Dir: t.TempDir()}, Logger: (&logBuffer{}).logger()})
+			Blobs: oc.DirBlobStore{Dir: t.TempDir()}, Logger: (&testlog.Buffer{}).Logger()})
 		require.NoError(t, err)
 		engines = append(engines, eng)
 	}

@@ -2,6 +2,7 @@ package tiktok_test
 
 import (
 	"context"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"net/http"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ var malformed = [][]byte{
 func TestConformance(t *testing.T) {
 	srv := tiktoktest.New(tiktoktest.Options{NoReplyLimits: true})
 	t.Cleanup(srv.Close)
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	ch := newAdapter(t, srv, logs)
 	ctx := context.Background()
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,14 +36,14 @@ type engineEnv struct {
 	store  *memory.Store
 	hook   *httptest.Server
 	hits   atomic.Int64 // webhook deliveries received
-	logs   *logBuffer
+	logs   *testlog.Buffer
 	conn   *oc.Connection
 	hookTo string // the TikTok webhook URL
 }
 
 func newEngineEnv(t *testing.T, seed func(*tiktoktest.Server)) *engineEnv {
 	t.Helper()
-	e := &engineEnv{t: t, ctx: context.Background(), srv: tiktoktest.New(tiktoktest.Options{}), store: memory.New(), logs: &logBuffer{}}
+	e := &engineEnv{t: t, ctx: context.Background(), srv: tiktoktest.New(tiktoktest.Options{}), store: memory.New(), logs: &testlog.Buffer{}}
 	t.Cleanup(e.srv.Close)
 	if seed != nil {
 		seed(e.srv)
@@ -51,7 +52,7 @@ func newEngineEnv(t *testing.T, seed func(*tiktoktest.Server)) *engineEnv {
 	router, err := routing.New(routing.Config{})
 	require.NoError(t, err)
 	e.eng, err = oc.New(oc.Config{Store: e.store, Channels: []oc.Channel{e.ch}, Router: router,
-		Blobs: oc.DirBlobStore{Dir: t.TempDir()}, Logger: e.logs.logger(), RetryBaseDelay: time.Millisecond,
+		Blobs: oc.DirBlobStore{Dir: t.TempDir()}, Logger: e.logs.Logger(), RetryBaseDelay: time.Millisecond,
 		RetryMaxDelay: time.Millisecond})
 	require.NoError(t, err)
 	handler := http.StripPrefix("/webhooks", e.eng.WebhookHandler())

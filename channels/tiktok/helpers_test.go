@@ -3,8 +3,8 @@ package tiktok_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -17,34 +17,13 @@ import (
 // pngBytes is a minimal PNG header: http.DetectContentType says image/png.
 var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{7}, 64)...)
 
-// logBuffer captures logs so tests can assert what never appears in them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
+// testlog.Buffer captures logs so tests can assert what never appears in them.
 // newAdapter returns an adapter pointed at srv, logging into logs.
-func newAdapter(t *testing.T, srv *tiktoktest.Server, logs *logBuffer, edit ...func(*tiktok.Config)) *tiktok.Channel {
+func newAdapter(t *testing.T, srv *tiktoktest.Server, logs *testlog.Buffer, edit ...func(*tiktok.Config)) *tiktok.Channel {
 	t.Helper()
 	cfg := srv.Config()
 	if logs != nil {
-		cfg.Logger = logs.logger()
+		cfg.Logger = logs.Logger()
 	}
 	for _, e := range edit {
 		e(&cfg)

@@ -1,10 +1,8 @@
 package zalooa_test
 
 import (
-	"bytes"
-	"log/slog"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +14,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
+// testlog.Buffer is a log sink safe for concurrent writers.
 // newEmulator starts a zalotest server with the fixtures' app and OA ids.
 func newEmulator(t *testing.T, o zalotest.Options) *zalotest.Server {
 	t.Helper()
@@ -44,11 +25,11 @@ func newEmulator(t *testing.T, o zalotest.Options) *zalotest.Server {
 }
 
 // newChannel returns an adapter talking to s that logs (at debug level) into logs.
-func newChannel(t *testing.T, s *zalotest.Server, logs *syncBuffer, tweak ...func(*zalooa.Config)) *zalooa.Channel {
+func newChannel(t *testing.T, s *zalotest.Server, logs *testlog.Buffer, tweak ...func(*zalooa.Config)) *zalooa.Channel {
 	t.Helper()
 	cfg := s.Config()
 	if logs != nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = logs.Logger()
 	}
 	for _, f := range tweak {
 		f(&cfg)
@@ -60,7 +41,7 @@ func newChannel(t *testing.T, s *zalotest.Server, logs *syncBuffer, tweak ...fun
 
 func TestConformance(t *testing.T) {
 	s := newEmulator(t, zalotest.Options{})
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	ch := newChannel(t, s, logs)
 	s.AddUser(zalotest.User{ID: fxUser, Name: "Nguyễn Thị Lan", Avatar: "https://s240-ava-talk.zadn.vn/a.jpg"})
 	png := []byte("\x89PNG\r\n\x1a\nzalotest-image")

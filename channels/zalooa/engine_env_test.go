@@ -2,7 +2,7 @@ package zalooa_test
 
 import (
 	"context"
-	"log/slog"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -47,7 +47,7 @@ type engineEnv struct {
 	eng    *oc.Engine
 	blobs  oc.DirBlobStore
 	clock  *testClock
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	hook   *httptest.Server
 	conn   *oc.Connection
 	hookTo string
@@ -57,7 +57,7 @@ type engineEnv struct {
 func newEngineEnv(t *testing.T, o zalotest.Options, tweaks ...func(*zalooa.Config)) *engineEnv {
 	t.Helper()
 	e := &engineEnv{t: t, ctx: context.Background(), emu: newEmulator(t, o), store: memory.New(),
-		blobs: oc.DirBlobStore{Dir: t.TempDir()}, clock: &testClock{}, logs: &syncBuffer{}, tweaks: tweaks}
+		blobs: oc.DirBlobStore{Dir: t.TempDir()}, clock: &testClock{}, logs: &testlog.Buffer{}, tweaks: tweaks}
 	e.eng = e.newEngine(nil)
 	e.hook = httptest.NewServer(http.StripPrefix("/webhooks", e.eng.WebhookHandler()))
 	t.Cleanup(e.hook.Close)
@@ -82,7 +82,7 @@ func newEngineEnv(t *testing.T, o zalotest.Options, tweaks ...func(*zalooa.Confi
 // transport (to count one engine's calls).
 func (e *engineEnv) newEngine(transport func(http.RoundTripper) http.RoundTripper, opts ...func(*oc.Config)) *oc.Engine {
 	e.t.Helper()
-	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := e.logs.Logger()
 	cfg := e.emu.Config()
 	cfg.Logger = logger
 	cfg.Now = e.clock.Now

@@ -2,6 +2,7 @@ package zalooa_test
 
 import (
 	"errors"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,7 +87,7 @@ func TestVerifyWebhookBareSignatureMode(t *testing.T) {
 // Unknown events yield no event and no error, and each name is logged once.
 func TestParseWebhookUnknownEvents(t *testing.T) {
 	s := newEmulator(t, zalotest.Options{})
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	ch := newChannel(t, s, logs)
 	for _, name := range []string{"user_reacted_message", "user_reacted_message", "shop_has_order", "user_send_contact", "user_send_contact"} {
 		evs, err := ch.ParseWebhook(nil, s.Build(zalotest.Event{EventName: name, Sender: &zalotest.Party{ID: fxUser}, Recipient: &zalotest.Party{ID: fxOA},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"io/fs"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -283,7 +283,7 @@ func findConversation(t *testing.T, a *App, name string) *omnichannel.Conversati
 func TestRunPrintsURLAndLoginHint(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", t.TempDir()}, noEnv, out, io.Discard)
@@ -305,23 +305,6 @@ func TestRunPrintsURLAndLoginHint(t *testing.T) {
 			t.Errorf("output %q lacks %q", text, want)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func Example_parseOptions() {
