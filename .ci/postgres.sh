@@ -16,17 +16,21 @@ _dakenh_pg_user=""
 # _dakenh_pg_as runs a command as the server's user.
 _dakenh_pg_as() {
   if [ "$(id -u)" = "0" ]; then
-    su -s /bin/sh "$_dakenh_pg_user" -c "$(printf '%q ' "$@")"
+    # From / : the caller's working directory may not be readable by the server's user.
+    (cd / && su -s /bin/sh "$_dakenh_pg_user" -c "$(printf '%q ' "$@")")
   else
     "$@"
   fi
 }
 
-# _dakenh_pg_free_port prints a TCP port nobody listens on at 127.0.0.1.
+# _dakenh_pg_free_port prints a TCP port below the kernel's ephemeral range (so no outgoing
+# connection can hold it) that nobody listens on at 127.0.0.1.
 _dakenh_pg_free_port() {
-  local port
+  local port low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 12000 ] || low=32768
   for _ in $(seq 1 50); do
-    port=$(( (RANDOM % 20000) + 30000 ))
+    port=$(( (RANDOM % (low - 11000)) + 10000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -61,20 +65,26 @@ start_postgres() {
     chown -R "$_dakenh_pg_user" "$_dakenh_pg_dir"
   fi
 
-  local port
-  port=$(_dakenh_pg_free_port) || return 1
-
   _dakenh_pg_as "$_dakenh_pg_bin/initdb" -D "$_dakenh_pg_dir/data" -U postgres --auth=trust \
     --encoding=UTF8 --locale=C.UTF-8 >"$_dakenh_pg_dir/initdb.log" 2>&1 || {
     cat "$_dakenh_pg_dir/initdb.log" >&2
     return 1
   }
   # Enough connections for parallel test packages; fsync on (the default) for honest numbers.
-  _dakenh_pg_as "$_dakenh_pg_bin/pg_ctl" -D "$_dakenh_pg_dir/data" -l "$_dakenh_pg_dir/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $port -k $_dakenh_pg_dir/sock -c fsync=on -c max_connections=300" start >/dev/null || {
+  # A port can be taken between the check and the bind: try a few.
+  local port started=""
+  for _ in 1 2 3 4 5; do
+    port=$(_dakenh_pg_free_port) || return 1
+    if _dakenh_pg_as "$_dakenh_pg_bin/pg_ctl" -D "$_dakenh_pg_dir/data" -l "$_dakenh_pg_dir/server.log" -w -t 60 \
+      -o "-h 127.0.0.1 -p $port -k $_dakenh_pg_dir/sock -c fsync=on -c max_connections=300" start >/dev/null; then
+      started=1
+      break
+    fi
+  done
+  if [ -z "$started" ]; then
     cat "$_dakenh_pg_dir/server.log" >&2
     return 1
-  }
+  fi
   _dakenh_pg_as "$_dakenh_pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres dakenh_test || return 1
 
   export DAKENH_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/dakenh_test?sslmode=disable"
