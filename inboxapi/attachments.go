@@ -76,14 +76,19 @@ func (s uploadSigner) verify(id string, u *omnichannel.User, now time.Time) (omn
 		Size: c.Size, BlobKey: c.Key}, nil
 }
 
-// limitedReader fails with errUploadTooLarge once more than n bytes were read.
+// limitedReader fails with errUploadTooLarge once more than n bytes were read; err keeps the
+// first error of r other than io.EOF (a malformed or cut multipart body).
 type limitedReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && l.err == nil {
+		l.err = err
+	}
 	l.n -= int64(n)
 	if l.n < 0 {
 		return n, errUploadTooLarge
@@ -133,11 +138,16 @@ func (h *handler) uploadAttachment(w http.ResponseWriter, r *http.Request, u *om
 		if name == "" {
 			name = "file"
 		}
-		att, err := h.eng.UploadAttachment(r.Context(), u.WorkspaceID, u.ID, name, &limitedReader{r: part, n: h.maxUpload})
+		body := &limitedReader{r: part, n: h.maxUpload}
+		att, err := h.eng.UploadAttachment(r.Context(), u.WorkspaceID, u.ID, name, body)
 		part.Close()
 		if err != nil {
-			if errors.Is(err, errUploadTooLarge) {
+			var tooBig *http.MaxBytesError
+			switch {
+			case errors.Is(err, errUploadTooLarge) || errors.As(body.err, &tooBig):
 				return tooLarge(fmt.Sprintf("files are limited to %d bytes", h.maxUpload))
+			case body.err != nil:
+				return badRequest("malformed multipart body")
 			}
 			return withHints(err, hint{"", "file"})
 		}

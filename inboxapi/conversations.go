@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -12,19 +13,38 @@ import (
 // maxSearchLength caps the free-text search, in characters.
 const maxSearchLength = 200
 
+// maxFilterValues caps the values of one list filter: more would only make a slower (or, past the
+// store's limit of query parameters, failing) query.
+const maxFilterValues = 100
+
+// filterValues returns the values of the list filter name (see queryValues), refusing more than
+// maxFilterValues of them.
+func filterValues(r *http.Request, name string, f fieldErrors) []string {
+	vs := queryValues(r, name)
+	if len(vs) > maxFilterValues {
+		f.add(name, fmt.Sprintf("at most %d values", maxFilterValues))
+		return nil
+	}
+	return vs
+}
+
 // conversationQuery reads the list filters of GET /conversations and /conversations/unread-count.
 func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omnichannel.ConversationQuery {
 	q := omnichannel.ConversationQuery{WorkspaceID: u.WorkspaceID}
-	for _, v := range queryValues(r, "channel") {
+	for _, v := range filterValues(r, "channel", f) {
 		q.ChannelKinds = append(q.ChannelKinds, omnichannel.Kind(v))
 	}
-	for _, v := range queryValues(r, "status") {
+	badStatus := false
+	for _, v := range filterValues(r, "status", f) {
 		switch s := omnichannel.ConversationStatus(v); s {
 		case omnichannel.StatusOpen, omnichannel.StatusDone:
 			q.Statuses = append(q.Statuses, s)
 		default:
-			f.add("status", "must be open or done")
+			badStatus = true
 		}
+	}
+	if badStatus {
+		f.add("status", "must be open or done")
 	}
 	switch v := r.URL.Query().Get("read"); v {
 	case "":
@@ -35,7 +55,7 @@ func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omni
 	default:
 		f.add("read", "must be unread or read")
 	}
-	for _, v := range queryValues(r, "assignee") {
+	for _, v := range filterValues(r, "assignee", f) {
 		switch v {
 		case "me":
 			q.AssigneeIDs = append(q.AssigneeIDs, u.ID)
@@ -45,10 +65,10 @@ func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omni
 			q.AssigneeIDs = append(q.AssigneeIDs, v)
 		}
 	}
-	q.TeamIDs = queryValues(r, "team")
-	q.CategoryIDs = queryValues(r, "category")
-	q.ClassificationIDs = queryValues(r, "classification")
-	q.ConnectionIDs = queryValues(r, "connection")
+	q.TeamIDs = filterValues(r, "team", f)
+	q.CategoryIDs = filterValues(r, "category", f)
+	q.ClassificationIDs = filterValues(r, "classification", f)
+	q.ConnectionIDs = filterValues(r, "connection", f)
 	switch v := r.URL.Query().Get("awaiting"); v {
 	case "", "0", "false":
 	case "1", "true":
@@ -59,6 +79,10 @@ func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omni
 	q.Search = strings.TrimSpace(r.URL.Query().Get("q"))
 	if !utf8.ValidString(q.Search) {
 		f.add("q", "must be valid UTF-8")
+	} else if strings.ContainsFunc(q.Search, unicode.IsControl) {
+		// NUL and other control characters are in no name or phone; stores cannot take them in a
+		// query (a NUL ends SQLite's full-text query string; PostgreSQL text refuses it).
+		f.add("q", "must not contain control characters")
 	} else if utf8.RuneCountInString(q.Search) > maxSearchLength {
 		f.add("q", fmt.Sprintf("must be at most %d characters", maxSearchLength))
 	}

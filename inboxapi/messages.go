@@ -31,17 +31,23 @@ func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnicha
 	if utf8.RuneCountInString(req.Text) > 100_000 {
 		f.add("text", "is too long")
 	}
-	if len(req.AttachmentIDs) > 10 {
-		f.add("attachmentIds", "at most 10 attachments")
-	}
 	var atts []omnichannel.Attachment
-	for _, id := range req.AttachmentIDs {
-		a, err := h.uploads.verify(id, u, h.now())
-		if err != nil {
-			f.add("attachmentIds", "unknown or expired attachment: upload the file again")
-			continue
+	if len(req.AttachmentIDs) > 10 {
+		// Refused before any id is checked: the work per request stays bounded.
+		f.add("attachmentIds", "at most 10 attachments")
+	} else {
+		unknown := false
+		for _, id := range req.AttachmentIDs {
+			a, err := h.uploads.verify(id, u, h.now())
+			if err != nil {
+				unknown = true
+				continue
+			}
+			atts = append(atts, a)
 		}
-		atts = append(atts, a)
+		if unknown {
+			f.add("attachmentIds", "unknown or expired attachment: upload the file again")
+		}
 	}
 	if err := f.err(); err != nil {
 		return err

@@ -152,7 +152,12 @@ func (e *Engine) retryOrDrop(ctx context.Context, j *Job, cause error) {
 		}
 		j.RunAt = e.now().Add(e.retryDelay(j.Attempts, cause))
 		j.LastError = cause.Error()
-		j.Started = false
+		if j.Kind != JobSend {
+			// A send job that failed after runSend marked it started may have reached the provider
+			// (recording the outcome failed): it stays started, so its next run settles it from the
+			// provider id or as delivery unknown instead of sending it a second time.
+			j.Started = false
+		}
 		j.LockedUntil = e.now() // releases the lock; RunAt keeps it waiting
 		return tx.UpdateJob(j)
 	})

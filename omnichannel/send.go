@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -108,6 +109,9 @@ func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams)
 	}
 	if !utf8.ValidString(p.Text) {
 		problems = append(problems, "the text is not valid UTF-8")
+	}
+	if strings.IndexByte(p.Text, 0) >= 0 {
+		problems = append(problems, "the text contains a NUL character")
 	}
 	if n := utf8.RuneCountInString(p.Text); c.MaxTextLength > 0 && n > c.MaxTextLength {
 		problems = append(problems, fmt.Sprintf("the text has %d characters; this channel takes at most %d", n, c.MaxTextLength))
@@ -282,15 +286,40 @@ func (e *Engine) UploadAttachment(ctx context.Context, workspaceID, userID, name
 	if strings.HasPrefix(ct, "image/") {
 		kind = MessageImage
 	}
-	limited := io.LimitReader(io.MultiReader(strings.NewReader(string(head)), r), e.cfg.MaxAttachmentBytes+1)
+	// Past the limit the reader fails, so the BlobStore's Put fails and keeps nothing of the file.
+	limited := &cappedReader{r: io.MultiReader(strings.NewReader(string(head)), r), left: e.cfg.MaxAttachmentBytes}
 	key, size, err := e.cfg.Blobs.Put(ctx, workspaceID, name, ct, limited)
+	if limited.over {
+		return Attachment{}, &ValidationError{Problems: []string{fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes)}}
+	}
 	if err != nil {
 		return Attachment{}, err
 	}
-	if size > e.cfg.MaxAttachmentBytes {
-		return Attachment{}, &ValidationError{Problems: []string{fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes)}}
-	}
 	return Attachment{Kind: kind, Name: SafeDisplayName(name), ContentType: ct, Size: size, BlobKey: key}, nil
+}
+
+// errCapped is what cappedReader returns past its limit.
+var errCapped = errors.New("attachment over the size limit")
+
+// cappedReader reads r and fails with errCapped once more than left bytes come out of it (an
+// error of r itself, such as the API's own upload limit, goes first).
+type cappedReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, err
+	}
+	if c.left < 0 {
+		c.over = true
+		return n, errCapped
+	}
+	return n, err
 }
 
 // sniffContentType trusts the bytes, not the name: the type comes from the content, refined by the
@@ -317,15 +346,16 @@ func sniffContentType(name string, head []byte) string {
 	return ct
 }
 
-// SafeDisplayName keeps an untrusted file name for display: the base name, control characters
-// removed, at most 120 runes. It is still untrusted text (escape it in HTML).
+// SafeDisplayName keeps an untrusted file name for display: the base name, control characters and
+// bidirectional formatting characters (which make "x\u202Efdp.exe" look like "xexe.pdf") removed,
+// at most 120 runes. It is still untrusted text (escape it in HTML).
 func SafeDisplayName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 32 || r == 127 {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			return -1
 		}
 		return r

@@ -269,7 +269,10 @@ func mapAttachment(a webhookAttachment) (*omnichannel.Attachment, string) {
 			if p.Name == "" {
 				att.Name = ""
 			}
-			att.Size = int64(p.Size)
+			// A size the provider cannot mean (negative, or a float beyond int64) stays unknown.
+			if p.Size > 0 {
+				att.Size = int64(p.Size)
+			}
 		}
 		return att, ""
 	case "link":

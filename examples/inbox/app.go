@@ -72,6 +72,7 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 		Blobs:     omnichannel.DirBlobStore{Dir: filepath.Join(o.DataDir, "blobs")},
 		Directory: crm, Interactions: crm, Logger: logger,
 		MaxAttachmentBytes: maxUploadBytes,
+		JobLease:           o.JobLease,
 	})
 	if err != nil {
 		return nil, err

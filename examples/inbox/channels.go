@@ -37,18 +37,21 @@ func buildChannels(o Options) ([]omnichannel.Channel, []emulator, error) {
 	return chans, emus, nil
 }
 
-// realChannels builds the adapters of the providers whose credentials are given.
+// realChannels builds the adapters of the providers whose credentials are given, at the providers'
+// own addresses unless o.Endpoints names others.
 func realChannels(o Options) ([]omnichannel.Channel, []emulator, error) {
 	var chans []omnichannel.Channel
 	if o.Zalo.set() {
-		z, err := zalooa.New(zalooa.Config{AppID: o.Zalo.AppID, AppSecret: o.Zalo.AppSecret, OASecretKey: o.Zalo.OASecretKey})
+		z, err := zalooa.New(zalooa.Config{AppID: o.Zalo.AppID, AppSecret: o.Zalo.AppSecret, OASecretKey: o.Zalo.OASecretKey,
+			OAuthBaseURL: o.Endpoints.ZaloOAuthURL, APIBaseURL: o.Endpoints.ZaloAPIURL})
 		if err != nil {
 			return nil, nil, err
 		}
 		chans = append(chans, z)
 	}
 	if o.TikTok.set() {
-		t, err := tiktok.New(tiktok.Config{ClientKey: o.TikTok.ClientKey, ClientSecret: o.TikTok.ClientSecret})
+		t, err := tiktok.New(tiktok.Config{ClientKey: o.TikTok.ClientKey, ClientSecret: o.TikTok.ClientSecret,
+			APIBaseURL: o.Endpoints.TikTokAPIURL, AuthorizeURL: o.Endpoints.TikTokAuthorizeURL})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Options configure the example inbox. Every field can be set by a flag or by an environment
@@ -31,6 +32,19 @@ type Options struct {
 	TikTok TikTokCredentials
 	// Quiet silences request logs (tests).
 	Quiet bool
+
+	// Endpoints point the real adapters at other provider URLs (sandboxes, proxies, emulators in
+	// another process); see ProviderEndpoints.
+	Endpoints ProviderEndpoints
+	// JobLease is how long the engine's worker holds a job before another worker (or this process
+	// after a restart) may take it over; 0 keeps the engine's default (2 min). A killed process's
+	// jobs wait that long, so crash tests shorten it.
+	JobLease time.Duration
+
+	// SecretKeys encrypts provider tokens at rest: "id:secret" entries separated by commas, the
+	// current key first, each secret 32 bytes in base64 or hex (see package seal). Empty: the key
+	// file in DataDir (secrets.go), generated in demo mode.
+	SecretKeys string
 }
 
 // ZaloCredentials are a Zalo OA app's secrets (developers.zalo.me).
@@ -74,11 +88,26 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.Zalo.OASecretKey, "zalo-oa-secret", env("DAKENH_ZALO_OA_SECRET", ""), "Zalo OA secret key for webhook signatures (env DAKENH_ZALO_OA_SECRET)")
 	fs.StringVar(&o.TikTok.ClientKey, "tiktok-client-key", env("DAKENH_TIKTOK_CLIENT_KEY", ""), "TikTok app client key (env DAKENH_TIKTOK_CLIENT_KEY)")
 	fs.StringVar(&o.TikTok.ClientSecret, "tiktok-client-secret", env("DAKENH_TIKTOK_CLIENT_SECRET", ""), "TikTok app client secret (env DAKENH_TIKTOK_CLIENT_SECRET)")
+
+	// Provider endpoint overrides (endpoints.go).
+	o.Endpoints.registerFlags(fs, env)
+	jobLease := fs.String("job-lease", env("DAKENH_JOB_LEASE", ""), "how long a worker holds a job before another may take it, e.g. 5s (env DAKENH_JOB_LEASE; default the engine's 2m)")
+
+	// Encryption of provider tokens at rest (secrets.go).
+	fs.StringVar(&o.SecretKeys, "secret-keys", env("DAKENH_SECRET_KEYS", ""), "keys that encrypt provider tokens at rest, id:base64-or-hex of 32 bytes, comma-separated, current first (env DAKENH_SECRET_KEYS; default <data>/"+SecretKeysFile+", generated in demo mode)")
+
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *jobLease != "" {
+		d, err := time.ParseDuration(*jobLease)
+		if err != nil || d <= 0 {
+			return o, fmt.Errorf("-job-lease %q: want a positive duration such as 5s", *jobLease)
+		}
+		o.JobLease = d
 	}
 	if o.DB == "" {
 		o.DB = filepath.Join(o.DataDir, "inbox.db")
@@ -107,5 +136,7 @@ func (o Options) validate() error {
 	if o.TikTok.set() && (o.TikTok.ClientKey == "" || o.TikTok.ClientSecret == "") {
 		errs = append(errs, errors.New("TikTok needs both -tiktok-client-key and -tiktok-client-secret"))
 	}
+	errs = append(errs, o.Endpoints.problems()...)
+	errs = append(errs, o.secretKeysProblems()...)
 	return errors.Join(errs...)
 }

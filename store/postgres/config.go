@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dakenh/dakenh/seal"
 )
 
 // Config configures a Store. URL is required; every other field has the documented default. Open
@@ -32,10 +34,21 @@ type Config struct {
 	EventRetention time.Duration
 	// Logger receives the listener's connection problems (never the URL). Default slog.Default().
 	Logger *slog.Logger
-	// CredentialsKey, when set, encrypts connection credentials (provider tokens) at rest with
-	// AES-GCM: 16, 24 or 32 random bytes, kept outside the database, the same in every process.
-	// Rows written without a key are still read and are encrypted on their next update. Default:
-	// none (credentials are stored as plain JSON, protected by the database's own access control).
+	// Keyring, when set, encrypts provider secrets at rest with AES-256-GCM: connection credentials
+	// (access and refresh tokens, scopes, extra values) and the PKCE code verifiers of pending
+	// connect flows, each bound to its row. Its current (first) key seals; every key opens. Rows
+	// written without it are read as they are and sealed on their next write, or at once by
+	// Store.ResealCredentials, which also moves rows to a new current key after a rotation. Every
+	// process sharing the database needs the keys of the values it reads.
+	//
+	// Default: none. Without a Keyring (and without CredentialsKey), credentials are stored as
+	// plain JSON and verifiers as plain text, readable by anyone who can read the database or its
+	// dumps and backups.
+	Keyring *seal.Keyring
+	// CredentialsKey is the single AES key (16, 24 or 32 bytes) of earlier versions; use Keyring.
+	// Alone it seals connection credentials in its own format, as before. Next to a Keyring it only
+	// opens the rows it sealed: keep it set until Store.ResealCredentials has moved them to the
+	// Keyring, then drop it.
 	CredentialsKey []byte
 }
 
@@ -65,7 +78,7 @@ func (c *Config) validate() (*pgx.ConnConfig, error) {
 	} else {
 		conn = cc
 	}
-	if _, err := newSealer(c.CredentialsKey); err != nil {
+	if _, err := newSealer(*c); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Schema == "" {

@@ -48,7 +48,12 @@ func (t *txn) InsertOAuthState(s *omnichannel.OAuthState) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	doc, err := jsonArg(s)
+	stored := *s // with the PKCE verifier sealed (Config.Keyring)
+	var err error
+	if stored.CodeVerifier, err = t.sealer.sealVerifier(s.State, s.CodeVerifier); err != nil {
+		return err
+	}
+	doc, err := jsonArg(stored)
 	if err != nil {
 		return err
 	}
@@ -75,6 +80,9 @@ func (t *txn) TakeOAuthState(state string) (*omnichannel.OAuthState, error) {
 	}
 	if err != nil {
 		return nil, t.fail("take oauth state", err)
+	}
+	if s.CodeVerifier, err = t.sealer.openVerifier(s.State, s.CodeVerifier); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

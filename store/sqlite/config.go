@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/seal"
 )
 
 // Synchronous is SQLite's PRAGMA synchronous setting for the writer connection.
@@ -44,7 +45,9 @@ type Config struct {
 	// BusyTimeout is how long a connection waits for a lock held by another process sharing the
 	// file (another Store over the same path) before failing. Default 5 s.
 	BusyTimeout time.Duration
-	// Synchronous is the durability of a commit. Default SyncFull.
+	// Synchronous is the durability of a commit. Default SyncFull: an acknowledged Update survives a
+	// killed process and a power loss. SyncNormal survives a killed process only, for less latency
+	// (one fsync per group commit saved); the package documentation has the measured difference.
 	Synchronous Synchronous
 	// MaxBatchSize caps how many Update calls share one SQLite transaction (group commit).
 	// Default 128; 1 turns group commit off.
@@ -54,6 +57,17 @@ type Config struct {
 	MaxBatchDuration time.Duration
 	// QueueSize is how many Update calls may wait for the writer before Update blocks. Default 1024.
 	QueueSize int
+	// Keyring, when set, encrypts provider secrets at rest with AES-256-GCM: connection credentials
+	// (access and refresh tokens, scopes, extra values) and the PKCE code verifiers of pending
+	// connect flows, each bound to its row. Its current (first) key seals; every key opens. Rows
+	// written without a keyring are read as they are and sealed on their next write, or at once by
+	// Store.ResealCredentials, which also moves rows to a new current key after a rotation (then
+	// Store.Compact removes what the replaced values left in free space of the file). Every process
+	// sharing the file needs the keys of the values it reads.
+	//
+	// Default: none. Without a keyring, credentials are stored as plain JSON and verifiers as plain
+	// text, readable by anyone who can read the database file (or its -wal file or backups).
+	Keyring *seal.Keyring
 }
 
 // validate reports every problem of c, joined.
@@ -87,6 +101,9 @@ func (c Config) validate() error {
 	}
 	if c.QueueSize < 0 {
 		bad("QueueSize must not be negative")
+	}
+	if c.Keyring != nil && c.Keyring.Len() == 0 {
+		bad("Keyring holds no key (make it with seal.NewKeyring or seal.ParseKeyring)")
 	}
 	return errors.Join(errs...)
 }

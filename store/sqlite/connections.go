@@ -9,7 +9,8 @@ import (
 const connectionColumns = `workspace_id, id, kind, external_id, display_name, avatar_url, status, status_reason,
 	owner_id, permission, rule_id, credentials, settings, created_at, updated_at, version`
 
-func scanConnection(sc scanner) (*omnichannel.Connection, error) {
+// scanConnection reads a connection row, opening its credentials with t's keyring.
+func (t *txn) scanConnection(sc scanner) (*omnichannel.Connection, error) {
 	var c omnichannel.Connection
 	var creds, settings string
 	var created, updated int64
@@ -17,7 +18,7 @@ func scanConnection(sc scanner) (*omnichannel.Connection, error) {
 		&c.StatusReason, &c.OwnerID, &c.Permission, &c.RuleID, &creds, &settings, &created, &updated, &c.Version); err != nil {
 		return nil, err
 	}
-	if err := fromJSON(creds, &c.Credentials); err != nil {
+	if err := openCredentials(t.keys, c.ID, creds, &c.Credentials); err != nil {
 		return nil, err
 	}
 	if err := fromJSON(settings, &c.Settings); err != nil {
@@ -27,9 +28,9 @@ func scanConnection(sc scanner) (*omnichannel.Connection, error) {
 	return &c, nil
 }
 
-// connectionArgs are c's values in connectionColumns order.
-func connectionArgs(c *omnichannel.Connection) ([]any, error) {
-	creds, err := jsonText(c.Credentials)
+// connectionArgs are c's values in connectionColumns order, its credentials sealed with t's keyring.
+func (t *txn) connectionArgs(c *omnichannel.Connection) ([]any, error) {
+	creds, err := sealCredentials(t.keys, c.ID, c.Credentials)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func (t *txn) PutConnection(c *omnichannel.Connection) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	args, err := connectionArgs(c)
+	args, err := t.connectionArgs(c)
 	if err != nil {
 		return err
 	}
@@ -71,19 +72,19 @@ func (t *txn) PutConnection(c *omnichannel.Connection) error {
 }
 
 func (t *txn) GetConnection(workspaceID, id string) (*omnichannel.Connection, error) {
-	return getOne(t, scanConnection, "connection", id,
+	return getOne(t, t.scanConnection, "connection", id,
 		`SELECT `+connectionColumns+` FROM connections WHERE id = ? AND workspace_id = ?`, id, workspaceID)
 }
 
 func (t *txn) FindConnectionByID(id string) (*omnichannel.Connection, error) {
-	return getOne(t, scanConnection, "connection", id,
+	return getOne(t, t.scanConnection, "connection", id,
 		`SELECT `+connectionColumns+` FROM connections WHERE id = ?`, id)
 }
 
 // FindConnectionByExternalID returns the non-disconnected connection of kind with the provider
 // account id; should several match, the newest by CreatedAt (then the greatest id) wins.
 func (t *txn) FindConnectionByExternalID(kind omnichannel.Kind, externalID string) (*omnichannel.Connection, error) {
-	return getOne(t, scanConnection, "connection", string(kind)+"/"+externalID,
+	return getOne(t, t.scanConnection, "connection", string(kind)+"/"+externalID,
 		`SELECT `+connectionColumns+` FROM connections
 		WHERE kind = ? AND external_id = ? AND status <> ?
 		ORDER BY created_at DESC, id DESC LIMIT 1`,
@@ -92,7 +93,7 @@ func (t *txn) FindConnectionByExternalID(kind omnichannel.Kind, externalID strin
 
 // ListConnections returns the workspace's connections ordered by id.
 func (t *txn) ListConnections(workspaceID string) ([]*omnichannel.Connection, error) {
-	return getAll(t, scanConnection, "connections",
+	return getAll(t, t.scanConnection, "connections",
 		`SELECT `+connectionColumns+` FROM connections WHERE workspace_id = ? ORDER BY id`, workspaceID)
 }
 
@@ -102,7 +103,7 @@ func (t *txn) UpdateConnection(c *omnichannel.Connection) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	args, err := connectionArgs(c)
+	args, err := t.connectionArgs(c)
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,11 @@ func scanOAuthState(sc scanner) (*omnichannel.OAuthState, error) {
 func (t *txn) InsertOAuthState(s *omnichannel.OAuthState) error {
 	return t.put("oauth state", `INSERT INTO oauth_states (`+oauthColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		func() ([]any, error) {
-			return []any{s.State, s.WorkspaceID, s.UserID, string(s.Kind), s.CodeVerifier, s.RedirectURI,
+			verifier, err := sealVerifier(t.keys, s.State, s.CodeVerifier)
+			if err != nil {
+				return nil, err
+			}
+			return []any{s.State, s.WorkspaceID, s.UserID, string(s.Kind), verifier, s.RedirectURI,
 				string(s.Permission), s.RuleID, micros(s.ExpiresAt)}, nil
 		})
 }
@@ -192,6 +196,9 @@ func (t *txn) TakeOAuthState(state string) (*omnichannel.OAuthState, error) {
 	}
 	if err != nil {
 		return nil, writeError("take oauth state", err)
+	}
+	if s.CodeVerifier, err = openVerifier(t.keys, s.State, s.CodeVerifier); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package tiktoktest
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Fault is a failure the emulator can answer instead of the real call.
@@ -20,15 +21,30 @@ const (
 	FaultServerError
 	// FaultParamError answers code 40002 (parameter error).
 	FaultParamError
+	// FaultTimeout holds the answer until the caller gives up (its request ends), at most
+	// TimeoutHold, and changes nothing: a provider too slow to answer before the client's timeout.
+	FaultTimeout
 )
+
+// TimeoutHold caps how long FaultTimeout holds a request whose caller never gives up; the emulator
+// then answers HTTP 504 without acting on the call.
+const TimeoutHold = 30 * time.Second
 
 type pendingFault struct {
 	fault Fault
 	n     int
 }
 
-func (f pendingFault) write(w http.ResponseWriter) {
+func (f pendingFault) write(w http.ResponseWriter, r *http.Request) {
 	switch f.fault {
+	case FaultTimeout:
+		t := time.NewTimer(TimeoutHold)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+		case <-t.C:
+			w.WriteHeader(http.StatusGatewayTimeout)
+		}
 	case FaultThrottled:
 		writeCode(w, CodeThrottled, "Too many requests")
 	case FaultTokenExpired:

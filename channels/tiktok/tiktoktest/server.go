@@ -100,6 +100,8 @@ type RecordedRequest struct {
 	RawQuery string
 	Header   http.Header
 	Body     []byte
+	// At is when the request arrived (the emulator's clock, Options.Now).
+	At time.Time
 }
 
 // SentMessage is a message the business sent through the send endpoint and the emulator accepted.
@@ -328,7 +330,7 @@ func (s *Server) Requests() []RecordedRequest {
 	out := make([]RecordedRequest, len(s.requests))
 	for i, r := range s.requests {
 		out[i] = RecordedRequest{Method: r.Method, Path: r.Path, RawQuery: r.RawQuery, Header: r.Header.Clone(),
-			Body: append([]byte(nil), r.Body...)}
+			Body: append([]byte(nil), r.Body...), At: r.At}
 	}
 	return out
 }
@@ -363,11 +365,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
 		s.requests = append(s.requests, RecordedRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			Header: r.Header.Clone(), Body: body})
+			Header: r.Header.Clone(), Body: body, At: s.opts.Now()})
 		f, faulty := s.takeFaultLocked(strings.TrimPrefix(r.URL.Path, APIPrefix))
 		s.mu.Unlock()
 		if faulty {
-			f.write(w)
+			f.write(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

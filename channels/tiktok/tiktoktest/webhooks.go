@@ -125,6 +125,15 @@ func (s *Server) CustomerSays(ctx context.Context, webhookURL, userID, name, tex
 	return c["message_id"].(string), s.PostWebhook(ctx, webhookURL, "im_receive_msg", c)
 }
 
+// PrepareCustomerText stores customer userID's text message as CustomerSays does, but returns
+// the im_receive_msg delivery body instead of posting it, with TikTok's message id. Post it with
+// PostRaw as often and in whatever order a test needs: TikTok delivers at least once, so repeated
+// and reordered deliveries are what a receiver must survive.
+func (s *Server) PrepareCustomerText(userID, name, text string) (messageID string, body []byte) {
+	c, _ := s.customerMessage(userID, name, &storedMessage{typ: "TEXT", text: text})
+	return c["message_id"].(string), s.WebhookBody("im_receive_msg", c)
+}
+
 // CustomerSendsImage plays customer userID sending an image (its bytes and content type): the
 // image is kept for media/download and delivered as im_receive_msg of type image.
 func (s *Server) CustomerSendsImage(ctx context.Context, webhookURL, userID, name string, data []byte, contentType string) (string, error) {

@@ -227,6 +227,17 @@ func (s *Server) CustomerSays(ctx context.Context, webhookURL, userID, name, tex
 	return id, s.Post(ctx, webhookURL, s.UserSend("text", userID, id, text))
 }
 
+// PrepareCustomerText registers userID's text message as CustomerSays does, but returns the
+// user_send_text body instead of posting it, with its message id. Deliver it with Post as often and
+// in whatever order a test needs: Zalo resends an event it could not deliver, so repeated and
+// reordered deliveries are what a receiver must survive.
+func (s *Server) PrepareCustomerText(userID, name, text string) (messageID string, body []byte) {
+	s.customer(userID, name)
+	id := randomHex(16)
+	s.remember(HistoryMessage{ID: id, UserID: userID, Type: "text", Text: text})
+	return id, s.UserSend("text", userID, id, text)
+}
+
 // CustomerSendsImage plays userID sending an image (served by the emulator's CDN) with an
 // optional caption; it returns the message id.
 func (s *Server) CustomerSendsImage(ctx context.Context, webhookURL, userID, name string, image []byte, caption string) (string, error) {
