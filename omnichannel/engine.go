@@ -74,6 +74,9 @@ type Engine struct {
 
 	unknownMu     sync.Mutex
 	unknownLogged map[string]bool
+
+	// conns caches the connections webhooks resolve (conncache.go).
+	conns connCache
 }
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
@@ -214,19 +217,37 @@ func (e *Engine) wakeWorkers() {
 type change struct {
 	events []Event
 	jobs   bool
+	// connections is set when the transaction wrote a connection (see connWatchTx).
+	connections bool
+	// opening is a conversation opened in this transaction and not stored yet, and pending its
+	// entries so far: saveConversation inserts them once the conversation is complete (one
+	// insert instead of an insert and an update of a row with a dozen indexes).
+	opening *Conversation
+	pending []*Message
 }
 
 // update runs fn in a store transaction, retrying on ErrConflict, then publishes the events fn
-// collected (only those of the committed attempt).
+// collected (only those of the committed attempt). A transaction that wrote a connection empties
+// the webhook connection cache once it is over, committed or not.
 func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) error {
 	var ch *change
 	var err error
+	wroteConnections := false
 	for attempt := 0; attempt < 8; attempt++ {
 		ch = &change{}
-		err = e.store.Update(ctx, func(tx Tx) error { return fn(tx, ch) })
+		err = e.store.Update(ctx, func(tx Tx) error {
+			// A store may run fn again after a serialization failure (Store's contract): only what
+			// the last run collected is published.
+			*ch = change{}
+			return fn(connWatchTx{Tx: tx, wrote: &ch.connections}, ch)
+		})
+		wroteConnections = wroteConnections || ch.connections
 		if !errors.Is(err, ErrConflict) {
 			break
 		}
+	}
+	if wroteConnections {
+		e.conns.forget()
 	}
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ func (e *Engine) ingestHistorical(ctx context.Context, conn *Connection, ev Inbo
 // same message (or the same new customer) committed first: the transaction is run again and then
 // finds that row, so concurrent duplicates all answer 200 with one stored message.
 func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) error {
+	sanitizeEvent(&ev)
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if err = e.ingestOnce(ctx, conn, ev, historical); !errors.Is(err, ErrDuplicate) {
@@ -33,29 +34,39 @@ func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEve
 
 func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) error {
 	return e.update(ctx, func(tx Tx, ch *change) error {
-		switch ev.Type {
-		case EventMessage:
-			return e.ingestMessage(ctx, tx, ch, conn, ev, historical)
-		case EventStatus:
-			return e.ingestStatus(tx, ch, conn, ev)
-		case EventFollow, EventUnfollow, EventProfile:
-			_, _, err := e.upsertIdentity(tx, ch, conn, ev)
+		if err := e.ingestEvent(ctx, tx, ch, conn, ev, historical); err != nil {
 			return err
-		case EventReferral:
-			ident, _, err := e.upsertIdentity(tx, ch, conn, ev)
-			if err != nil {
-				return err
-			}
-			conv, _, err := e.findOrOpen(ctx, tx, ch, conn, ident)
-			if err != nil {
-				return err
-			}
-			conv.Referral = ev.Referral
-			return e.saveConversation(tx, ch, conv, EventConversationUpdated)
-		default:
-			return nil // unknown to the engine: ignored
 		}
+		// Every path that opens a conversation saves it; this keeps one that did not from
+		// losing it.
+		return e.insertOpening(tx, ch)
 	})
+}
+
+// ingestEvent applies ev in tx.
+func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
+	switch ev.Type {
+	case EventMessage:
+		return e.ingestMessage(ctx, tx, ch, conn, ev, historical)
+	case EventStatus:
+		return e.ingestStatus(tx, ch, conn, ev)
+	case EventFollow, EventUnfollow, EventProfile:
+		_, _, err := e.upsertIdentity(tx, ch, conn, ev)
+		return err
+	case EventReferral:
+		ident, _, err := e.upsertIdentity(tx, ch, conn, ev)
+		if err != nil {
+			return err
+		}
+		conv, _, err := e.findOrOpen(ctx, tx, ch, conn, ident, nil)
+		if err != nil {
+			return err
+		}
+		conv.Referral = ev.Referral
+		return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+	default:
+		return nil // unknown to the engine: ignored
+	}
 }
 
 func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
@@ -72,7 +83,7 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 	if err != nil {
 		return err
 	}
-	conv, opened, err := e.findOrOpenAs(ctx, tx, ch, conn, ident, historical)
+	conv, opened, err := e.findOrOpenAs(ctx, tx, ch, conn, ident, contact, historical)
 	if err != nil {
 		return err
 	}
@@ -102,10 +113,17 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 	if err := e.enqueueMediaJobs(tx, ch, conn, m); err != nil {
 		return err
 	}
-	if contact.CRMRef == "" && e.cfg.Directory != nil {
+	if e.cfg.Directory != nil {
 		if phones := ExtractPhones(ev.Text); len(phones) > 0 {
-			return e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobLinkContact, ConversationID: conv.ID,
-				ConnectionID: conn.ID, Payload: map[string]string{"phone": phones[0], "contact": contact.ID}})
+			if contact == nil {
+				if contact, err = tx.GetContact(conn.WorkspaceID, ident.ContactID); err != nil {
+					return err
+				}
+			}
+			if contact.CRMRef == "" {
+				return e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobLinkContact, ConversationID: conv.ID,
+					ConnectionID: conn.ID, Payload: map[string]string{"phone": phones[0], "contact": contact.ID}})
+			}
 		}
 	}
 	return nil
@@ -218,7 +236,9 @@ func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEve
 }
 
 // upsertIdentity finds or creates the customer's identity (and contact) and applies the profile data
-// the event carries. A shared phone number is normalized and queued for CRM linking.
+// the event carries. A shared phone number is normalized and queued for CRM linking. The contact is
+// returned when it was created or read (new identity, or new profile data); otherwise it is nil and
+// left unread, which saves the ingest of a known customer's message a query.
 func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundEvent) (*Identity, *Contact, error) {
 	if ev.ExternalUserID == "" {
 		return nil, nil, fmt.Errorf("%w: event without a user id", ErrMalformed)
@@ -255,10 +275,6 @@ func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundE
 		}
 	case err != nil:
 		return nil, nil, err
-	default:
-		if contact, err = tx.GetContact(conn.WorkspaceID, ident.ContactID); err != nil {
-			return nil, nil, err
-		}
 	}
 	dirty := false
 	if n := strings.TrimSpace(p.DisplayName); n != "" && n != ident.DisplayName {
@@ -288,6 +304,11 @@ func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundE
 	ident.UpdatedAt = now
 	if err := tx.PutIdentity(ident); err != nil {
 		return nil, nil, err
+	}
+	if contact == nil {
+		if contact, err = tx.GetContact(conn.WorkspaceID, ident.ContactID); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := e.refreshContactFromIdentity(tx, ch, conn, contact, ident, phone); err != nil {
 		return nil, nil, err
@@ -340,12 +361,12 @@ func defaultCustomerName(kind Kind, externalID string) string {
 }
 
 // findOrOpen returns the conversation of ident on conn, opening (and routing) a new one when there
-// is none.
-func (e *Engine) findOrOpen(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity) (*Conversation, bool, error) {
-	return e.findOrOpenAs(ctx, tx, ch, conn, ident, false)
+// is none. contact is ident's contact when the caller has it (nil: read when needed).
+func (e *Engine) findOrOpen(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, contact *Contact) (*Conversation, bool, error) {
+	return e.findOrOpenAs(ctx, tx, ch, conn, ident, contact, false)
 }
 
-func (e *Engine) findOrOpenAs(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, historical bool) (*Conversation, bool, error) {
+func (e *Engine) findOrOpenAs(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, contact *Contact, historical bool) (*Conversation, bool, error) {
 	conv, err := tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
 	if err == nil {
 		return conv, false, nil
@@ -353,9 +374,10 @@ func (e *Engine) findOrOpenAs(ctx context.Context, tx Tx, ch *change, conn *Conn
 	if !isNotFound(err) {
 		return nil, false, err
 	}
-	contact, err := tx.GetContact(conn.WorkspaceID, ident.ContactID)
-	if err != nil {
-		return nil, false, err
+	if contact == nil {
+		if contact, err = tx.GetContact(conn.WorkspaceID, ident.ContactID); err != nil {
+			return nil, false, err
+		}
 	}
 	now := e.now()
 	conv = &Conversation{
@@ -363,9 +385,13 @@ func (e *Engine) findOrOpenAs(ctx context.Context, tx Tx, ch *change, conn *Conn
 		ContactID: ident.ContactID, IdentityID: ident.ID, ContactName: ident.DisplayName, ContactPhone: contact.Phone,
 		Status: StatusOpen, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, Historical: historical,
 	}
-	if err := tx.InsertConversation(conv); err != nil {
-		return nil, false, err
+	// The conversation is stored by the caller's saveConversation, complete (see change.opening).
+	if ch.opening != nil {
+		if err := e.insertOpening(tx, ch); err != nil {
+			return nil, false, err
+		}
 	}
+	ch.opening = conv
 	if err := e.record(tx, ch, conv, Activity{Action: ActivityOpened}); err != nil {
 		return nil, false, err
 	}

@@ -7,6 +7,9 @@ import "context"
 //
 // Route is called inside the store transaction that opens or re-distributes the conversation, so
 // what it reads and writes through tx (e.g. Tx.NextRotation) commits atomically with the assignment.
+// For RouteNew the conversation is not in the store yet when Route runs: the engine inserts it,
+// assignment included, in the same transaction once the customer's message is added (Route gets
+// it as RouteRequest.Conversation).
 type Router interface {
 	Route(ctx context.Context, tx Tx, req RouteRequest) (RouteDecision, error)
 }

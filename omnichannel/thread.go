@@ -21,7 +21,9 @@ func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) 
 		m.CreatedAt = now
 	}
 	m.UpdatedAt = now
-	if err := tx.InsertMessage(m); err != nil {
+	if ch.opening == conv {
+		ch.pending = append(ch.pending, m)
+	} else if err := tx.InsertMessage(m); err != nil {
 		return err
 	}
 	conv.LastSeq = m.Seq
@@ -70,14 +72,39 @@ func (e *Engine) record(tx Tx, ch *change, conv *Conversation, a Activity) error
 	})
 }
 
-// saveConversation writes conv (compare-and-set) and emits the update event.
+// saveConversation writes conv (compare-and-set; a conversation being opened is inserted with its
+// entries) and emits the update event.
 func (e *Engine) saveConversation(tx Tx, ch *change, conv *Conversation, kind EventKind) error {
 	conv.UpdatedAt = e.now()
-	if err := tx.UpdateConversation(conv); err != nil {
+	if ch.opening == conv {
+		if err := e.insertOpening(tx, ch); err != nil {
+			return err
+		}
+	} else if err := tx.UpdateConversation(conv); err != nil {
 		return err
 	}
 	ch.emit(Event{Kind: kind, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
 		ConnectionID: conv.ConnectionID, Conversation: conv.Clone(), At: e.now()})
+	return nil
+}
+
+// insertOpening stores the conversation opened in this transaction, then its entries. It is
+// stored at Version 1, as if inserted and then saved once.
+func (e *Engine) insertOpening(tx Tx, ch *change) error {
+	conv, entries := ch.opening, ch.pending
+	ch.opening, ch.pending = nil, nil
+	if conv == nil {
+		return nil
+	}
+	conv.Version++
+	if err := tx.InsertConversation(conv); err != nil {
+		return err
+	}
+	for _, m := range entries {
+		if err := tx.InsertMessage(m); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -56,9 +56,9 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	var pathConn *Connection
 	if connID != "" {
-		err := e.view(r.Context(), func(tx Tx) (err error) {
-			pathConn, err = tx.FindConnectionByID(connID)
-			return err
+		var err error
+		pathConn, err = e.webhookConnection(r.Context(), connCacheKey{id: connID}, func(tx Tx) (*Connection, error) {
+			return tx.FindConnectionByID(connID)
 		})
 		if isNotFound(err) || (err == nil && pathConn.Kind != adapter.Kind()) {
 			webhookError(w, http.StatusNotFound, "unknown connection")
@@ -90,10 +90,11 @@ func (e *Engine) deliver(ctx context.Context, adapter Channel, pathConn *Connect
 			e.logUnknownOnce("account mismatch", string(adapter.Kind())+"/"+conn.ID)
 			return nil
 		}
-		err := e.view(ctx, func(tx Tx) (err error) {
-			conn, err = tx.FindConnectionByExternalID(adapter.Kind(), ev.ExternalAccountID)
-			return err
-		})
+		var err error
+		conn, err = e.webhookConnection(ctx, connCacheKey{kind: adapter.Kind(), externalID: ev.ExternalAccountID},
+			func(tx Tx) (*Connection, error) {
+				return tx.FindConnectionByExternalID(adapter.Kind(), ev.ExternalAccountID)
+			})
 		if isNotFound(err) {
 			e.logUnknownOnce("unknown account", string(adapter.Kind())+"/"+ev.ExternalAccountID)
 			return nil

@@ -17,3 +17,12 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkIngest runs storetest's ingest benchmarks alone (saturated, and at 1,000 webhooks/s).
+func BenchmarkIngest(b *testing.B) {
+	storetest.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
+		s := memory.New()
+		tb.Cleanup(func() { s.Close() })
+		return s
+	})
+}

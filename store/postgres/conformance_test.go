@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -9,12 +8,12 @@ import (
 	"github.com/dakenh/dakenh/store/storetest"
 )
 
-// TestConformance runs the suite with credentials encrypted at rest (TestConformanceShared and the
-// engine tests run without a key).
+// TestConformance runs the suite with provider secrets encrypted at rest by a Keyring
+// (TestConformanceShared and the engine tests run without keys).
 func TestConformance(t *testing.T) {
-	key := bytes.Repeat([]byte{0x5a}, 32)
+	keys := sealKeyring(t, "conformance")
 	storetest.Run(t, func(t *testing.T) omnichannel.Store {
-		return openStore(t, newSchema(t), func(c *postgres.Config) { c.CredentialsKey = key })
+		return openStore(t, newSchema(t), func(c *postgres.Config) { c.Keyring = keys })
 	})
 }
 

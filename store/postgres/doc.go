@@ -38,8 +38,10 @@
 // contract requires. Deadlocks (40P01) and serialization failures (40001) roll the transaction back
 // and run fn again, up to Config.MaxRetries times.
 //
-// Provider tokens are secrets: with Config.CredentialsKey (the same key in every process) they are
-// stored AES-GCM encrypted, bound to their connection id.
+// Provider tokens are secrets: with Config.Keyring (the same keys in every process) they and the
+// PKCE verifiers of pending connect flows are stored AES-256-GCM encrypted, bound to their row;
+// Store.ResealCredentials moves every row to the current key after a rotation. Without it they are
+// plain JSON.
 //
 // The conversation list is keyset-paged on (last_message_at DESC, id DESC), with an index per
 // common filter of the inbox (status, assignee, team, connection, channel, classification, contact,

@@ -18,9 +18,10 @@ const eventGapTimeout = 10 * time.Second
 // eventChannel is the NOTIFY channel of the store's schema.
 func (s *Store) eventChannel() string { return "dakenh_events_" + s.cfg.Schema }
 
-// RelayEvents stores refs as one row of the events table and notifies the listeners of the other
+// RelayEvents stores refs as a row of the events table and notifies the listeners of the other
 // Store values with the row's id, in one statement (the notification is sent when it commits).
-// Rows older than Config.EventRetention are pruned now and then.
+// Concurrent calls are combined into one row (see relayBatcher). Rows older than
+// Config.EventRetention are pruned now and then.
 func (s *Store) RelayEvents(ctx context.Context, refs []omnichannel.EventRef) error {
 	if len(refs) == 0 {
 		return nil
@@ -28,22 +29,7 @@ func (s *Store) RelayEvents(ctx context.Context, refs []omnichannel.EventRef) er
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	payload, err := json.Marshal(refs)
-	if err != nil {
-		return fmt.Errorf("postgres: encoding event refs: %w", err)
-	}
-	conn, err := s.pool.acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: connecting: %w", err)
-	}
-	defer s.pool.release(conn)
-	_, err = conn.Exec(ctx, `WITH ins AS (INSERT INTO events (source, refs) VALUES ($1, $2) RETURNING id)
-		SELECT pg_notify($3, id::text) FROM ins`, s.id, payload, s.eventChannel())
-	if err != nil {
-		return fmt.Errorf("postgres: relaying events: %w", err)
-	}
-	s.maybePrune(ctx, conn)
-	return nil
+	return s.relay(ctx, refs)
 }
 
 // maybePrune deletes expired event rows at most once per minute per Store.

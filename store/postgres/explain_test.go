@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dakenh/dakenh/internal/bigbox"
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/store/postgres"
 )
@@ -93,6 +94,12 @@ func TestListUsesIndexes(t *testing.T) {
 		{"OpenMineUnread", omnichannel.ConversationQuery{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen},
 			AssigneeIDs: []string{"u-3"}, ReadState: omnichannel.ReadUnread, ViewerID: "u-3"}, true},
 		{"Search", omnichannel.ConversationQuery{Search: "khách 12"}, true},
+		{"SearchShort", omnichannel.ConversationQuery{Search: "kh"}, true},
+		{"SearchPhone", omnichannel.ConversationQuery{Search: "0900012", SearchDigits: "8490001"}, true},
+		{"OpenAssignee", omnichannel.ConversationQuery{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen},
+			AssigneeIDs: []string{"u-3"}}, true},
+		{"OpenConnectionUnread", omnichannel.ConversationQuery{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen},
+			ConnectionIDs: []string{"conn-1-1"}, ReadState: omnichannel.ReadUnread, ViewerID: "u-3"}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,9 +114,72 @@ func TestListUsesIndexes(t *testing.T) {
 				assert.NotContains(t, plan, "Sort", plan)
 			}
 			if q.ReadState != omnichannel.ReadAny {
-				assert.Contains(t, plan, "read_states_pkey", "read states are looked up by key")
+				assert.Regexp(t, `read_states_(pkey|user)`, plan, "read states are looked up by key")
 				assert.NotContains(t, plan, "Seq Scan on read_states", plan)
 			}
+		})
+	}
+}
+
+// TestSearchUsesTrigramIndexes checks the second query of a search (a rare term: every match from
+// the trigram indexes, then sorted) over a bigbox workspace of 30,000 conversations loaded with
+// BulkLoad: the name and the phone digits are looked up in their GIN indexes, the table is not
+// scanned.
+func TestSearchUsesTrigramIndexes(t *testing.T) {
+	schema := newSchema(t)
+	s := openStore(t, schema)
+	spec := bigbox.Spec{WorkspaceID: "ws", Conversations: 30_000, MessagesPerConversation: 1, LongThread: 2}
+	_, err := bigbox.Load(context.Background(), s, spec, 10_000)
+	require.NoError(t, err)
+	analyze(t, schema)
+	for name, q := range map[string]omnichannel.ConversationQuery{
+		"FullName":  {Search: bigbox.Name(spec, 17)},
+		"NamePhone": {Search: "0912345", SearchDigits: "84912345"},
+		"Filtered": {Search: bigbox.Name(spec, 17), Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen},
+			ReadState: omnichannel.ReadUnread, ViewerID: bigbox.SupervisorID},
+	} {
+		t.Run(name, func(t *testing.T) {
+			q.WorkspaceID = spec.WorkspaceID
+			plan, err := postgres.ExplainSearchIndexed(context.Background(), s, q)
+			require.NoError(t, err)
+			t.Log("\n" + plan)
+			assert.NotContains(t, plan, "Seq Scan on conversations", plan)
+			assert.Contains(t, plan, "conversations_name_trgm", plan)
+			if q.SearchDigits != "" {
+				assert.Contains(t, plan, "conversations_phone_trgm", plan)
+			}
+		})
+	}
+}
+
+// analyze refreshes the planner's statistics of the schema's tables.
+func analyze(t *testing.T, schema string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), databaseURL(t))
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	for _, table := range []string{"conversations", "messages", "read_states", "unread_counters"} {
+		_, err = conn.Exec(context.Background(), "ANALYZE "+schema+"."+table)
+		require.NoError(t, err)
+	}
+}
+
+// TestCountUnreadReadsCounters checks that the inbox badge reads the counter rows by key.
+func TestCountUnreadReadsCounters(t *testing.T) {
+	schema := newSchema(t)
+	s := openStore(t, schema)
+	seedList(t, s, schema, 1, 2000)
+	for name, q := range map[string]omnichannel.ConversationQuery{
+		"All":         {ViewerID: "u-3"},
+		"Connections": {ViewerID: "u-3", ConnectionIDs: []string{"conn-0-1", "conn-0-2"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			q.WorkspaceID = "ws-0"
+			plan, err := postgres.ExplainCountUnread(context.Background(), s, q)
+			require.NoError(t, err)
+			t.Log("\n" + plan)
+			assert.Contains(t, plan, "unread_counters", plan)
+			assert.NotContains(t, plan, "conversations", plan)
 		})
 	}
 }

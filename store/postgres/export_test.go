@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -13,14 +14,48 @@ import (
 // must not relay events before the other side listens.
 func Listeners(s *Store) int { return int(s.listeners.Load()) }
 
-// ExplainList returns PostgreSQL's plan of the ListConversations query for q.
+// ExplainList returns PostgreSQL's plan of the ListConversations query for q (of its probe, for a
+// search the trigram indexes can serve).
 func ExplainList(ctx context.Context, s *Store, q omnichannel.ConversationQuery) (string, error) {
-	sql, args, err := listSQL(q)
+	if searchIndexable(q) {
+		return explain(ctx, s, searchProbeSQL, q)
+	}
+	return explain(ctx, s, listSQL, q)
+}
+
+// ExplainSearchIndexed returns the plan of the second query of a search, the one that finds every
+// match through the trigram indexes, with sequential scans disabled: on a small table a scan is
+// cheaper, and the test wants to know whether the indexes can serve the query at all.
+func ExplainSearchIndexed(ctx context.Context, s *Store, q omnichannel.ConversationQuery) (string, error) {
+	return explain(ctx, s, func(q omnichannel.ConversationQuery) (string, []any, error) {
+		sql, args, err := searchIndexedSQL(q)
+		return "/* no seqscan */ " + sql, args, err
+	}, q)
+}
+
+// ExplainCountUnread returns the plan of the CountUnread query for q.
+func ExplainCountUnread(ctx context.Context, s *Store, q omnichannel.ConversationQuery) (string, error) {
+	return explain(ctx, s, func(q omnichannel.ConversationQuery) (string, []any, error) {
+		if !countable(q) {
+			return "", nil, errors.New("not answered from the counters")
+		}
+		return countersSQL(q)
+	}, q)
+}
+
+func explain(ctx context.Context, s *Store, build func(omnichannel.ConversationQuery) (string, []any, error),
+	q omnichannel.ConversationQuery) (string, error) {
+	sql, args, err := build(q)
 	if err != nil {
 		return "", err
 	}
 	var lines []string
 	err = s.View(ctx, func(tx omnichannel.Tx) error {
+		if strings.HasPrefix(sql, "/* no seqscan */") {
+			if _, err := tx.(*txn).tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.(*txn).tx.Query(ctx, "EXPLAIN "+sql, args...)
 		if err != nil {
 			return err

@@ -18,23 +18,64 @@ const (
 
 // ListConversations returns one page of q's filter, newest LastMessageAt first, ties by id
 // descending, starting strictly after q.After. Each filter is an indexed column that keeps the list
-// order (see the migration), so a page is an index range scan.
+// order (see the migrations), so a page is an index range scan. A search is probed in list order
+// first and, when the probe does not fill the page, answered from the trigram indexes (search.go).
+// In a View, the viewer's read states of the returned rows are fetched along (one query) and
+// answer the GetReadState calls that follow.
 func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel.Conversation, error) {
 	if err := t.readable(); err != nil {
 		return nil, err
 	}
-	sql, args, err := listSQL(q)
+	var out []*omnichannel.Conversation
+	var err error
+	if searchIndexable(q) {
+		out, err = t.searchConversations(q)
+	} else {
+		var sql string
+		var args []any
+		if sql, args, err = listSQL(q); err != nil {
+			return nil, err
+		}
+		out, err = list(t, "list conversations", sql, scanConversation, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return list(t, "list conversations", sql, scanConversation, args...)
+	if err := t.prefetchReadStates(q.WorkspaceID, q.ViewerID, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pageLimit is q's page size, capped.
+func pageLimit(q omnichannel.ConversationQuery) int {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	return min(limit, MaxPageSize)
 }
 
 // listSQL is the query of one page of q.
 func listSQL(q omnichannel.ConversationQuery) (string, []any, error) {
-	w, err := buildFilter(q)
+	w, err := listFilter(q, true)
 	if err != nil {
 		return "", nil, err
+	}
+	sql := `SELECT ` + qualified("c", conversationColumns) + ` FROM conversations c` +
+		` WHERE ` + w.where() + ` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ` + w.arg(pageLimit(q))
+	return sql, w.args, nil
+}
+
+// listFilter is every condition of a page of q: the filter, the read state and the keyset
+// position; the search conditions only when withSearch.
+func listFilter(q omnichannel.ConversationQuery, withSearch bool) (*filterSQL, error) {
+	if !withSearch {
+		q.Search, q.SearchDigits = "", ""
+	}
+	w, err := buildFilter(q)
+	if err != nil {
+		return nil, err
 	}
 	switch q.ReadState {
 	case omnichannel.ReadUnread:
@@ -45,23 +86,20 @@ func listSQL(q omnichannel.ConversationQuery) (string, []any, error) {
 	if q.After != nil {
 		w.add(fmt.Sprintf("(c.last_message_at, c.id) < (%s, %s)", w.arg(q.After.LastMessageAt), w.arg(q.After.ConversationID)))
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultPageSize
-	}
-	limit = min(limit, MaxPageSize)
-	sql := `SELECT ` + qualified("c", conversationColumns) + ` FROM conversations c` +
-		` WHERE ` + w.where() + ` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ` + w.arg(limit)
-	return sql, w.args, nil
+	return w, nil
 }
 
 // CountUnread counts the conversations of q's filter that q.ViewerID has not read; q.ReadState and
-// the paging fields are ignored.
+// the paging fields are ignored. The inbox badge — a viewer over a set of connections (or all) and
+// no other filter — is read from the maintained counters (unread.go); any other filter counts.
 func (t *txn) CountUnread(q omnichannel.ConversationQuery) (int, error) {
 	if err := t.readable(); err != nil {
 		return 0, err
 	}
 	q.ReadState, q.After, q.Limit = omnichannel.ReadAny, nil, 0
+	if countable(q) {
+		return t.countUnreadFromCounters(q)
+	}
 	w, err := buildFilter(q)
 	if err != nil {
 		return 0, err
@@ -137,16 +175,8 @@ func buildFilter(q omnichannel.ConversationQuery) (*filterSQL, error) {
 	if q.AwaitingClaim {
 		f.add("c.awaiting_claim")
 	}
-	var search []string
-	if q.Search != "" {
-		search = append(search, "strpos(c.contact_name_folded, "+f.arg(foldName(q.Search))+") > 0")
-	}
-	if q.SearchDigits != "" {
-		search = append(search, `strpos(CASE WHEN left(c.contact_phone, 1) = '+' THEN substr(c.contact_phone, 2)
-			ELSE c.contact_phone END, `+f.arg(q.SearchDigits)+") > 0")
-	}
-	if len(search) > 0 {
-		f.add("(" + strings.Join(search, " OR ") + ")")
+	if cond := f.searchCondition("c", q); cond != "" {
+		f.add(cond)
 	}
 	return f, nil
 }

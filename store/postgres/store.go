@@ -40,6 +40,8 @@ type Store struct {
 
 	pruneMu   sync.Mutex
 	lastPrune time.Time
+
+	relayer relayBatcher
 }
 
 var (
@@ -54,7 +56,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	sl, _ := newSealer(cfg.CredentialsKey) // validated above
+	sl, _ := newSealer(cfg) // validated above
 	s := &Store{cfg: cfg, conn: conn, pool: newPool(conn, cfg.MaxConns), sealer: sl, id: uuid.NewString()}
 	if err := s.migrate(ctx); err != nil {
 		s.pool.close()
@@ -68,6 +70,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	s.pool.close()
+	s.closeRelay()
 	return nil
 }
 

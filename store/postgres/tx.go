@@ -24,6 +24,9 @@ type txn struct {
 	// retryable is set when a statement failed with a serialization failure or deadlock: the
 	// transaction is aborted and Update runs fn again, whatever fn returned.
 	retryable bool
+	// readStates caches, in a read-only transaction, the viewer's read states of the rows the last
+	// ListConversations returned (nil value: none stored), keyed by readStateKey.
+	readStates map[string]*omnichannel.ReadState
 }
 
 var _ omnichannel.Tx = (*txn)(nil)

@@ -44,3 +44,23 @@ func BenchmarkStoreNoGroupCommit(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkIngest runs storetest's ingest benchmarks alone over each durability setting, with the
+// default group commit:
+//
+//	go test -run '^$' -bench 'BenchmarkIngest' ./store/sqlite/
+func BenchmarkIngest(b *testing.B) {
+	for _, sync := range []sqlite.Synchronous{sqlite.SyncFull, sqlite.SyncNormal} {
+		b.Run(string(sync), func(b *testing.B) {
+			storetest.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
+				s, err := sqlite.Open(tb.Context(), sqlite.Config{Path: filepath.Join(tb.TempDir(), "bench.db"),
+					Synchronous: sync})
+				if err != nil {
+					tb.Fatal(err)
+				}
+				tb.Cleanup(func() { s.Close() })
+				return s
+			})
+		})
+	}
+}

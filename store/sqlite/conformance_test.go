@@ -30,10 +30,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// TestConformanceShared opens the same file twice: two writers, two read pools, one database.
+// TestConformanceShared opens the same file twice: two writers, two read pools, one database,
+// with provider secrets encrypted at rest by the same Keyring (TestConformance runs without keys).
 func TestConformanceShared(t *testing.T) {
+	keys := testKeyring(t, "conformance")
 	storetest.RunShared(t, func(t *testing.T) (a, b omnichannel.Store) {
 		path := filepath.Join(t.TempDir(), "dakenh.db")
-		return open(t, path), open(t, path)
+		return openSealed(t, path, keys), openSealed(t, path, keys)
 	})
 }

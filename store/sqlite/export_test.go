@@ -10,3 +10,10 @@ func ExecInTx(tx omnichannel.Tx, query string, args ...any) error {
 	_, err := tx.(*txn).q.exec(query, args...)
 	return err
 }
+
+// QueryInTx runs a single-value query in tx (tests only: to read the connection's settings).
+func QueryInTx(tx omnichannel.Tx, query string) (string, error) {
+	var v string
+	err := tx.(*txn).q.queryRow(query).Scan(&v)
+	return v, err
+}

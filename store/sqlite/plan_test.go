@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,36 +44,55 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		q      cq
 		index  string
 		sorted bool // read in index order, no temporary B-tree for ORDER BY
+		plan   *listPlan
 	}{
-		{"NoFilter", cq{}, "conversations_list", true},
-		{"NoFilter/NextPage", cq{After: cursor}, "conversations_list", true},
-		{"Status", cq{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}}, "conversations_by_status", true},
-		{"Status/NextPage", cq{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}, After: cursor}, "conversations_by_status", true},
-		{"Channel", cq{ChannelKinds: []omnichannel.Kind{"zalooa"}}, "conversations_by_channel", true},
-		{"Assignee", cq{AssigneeIDs: []string{"u-1"}}, "conversations_by_assignee", true},
-		{"Assignee/NextPage", cq{AssigneeIDs: []string{"u-1"}, After: cursor}, "conversations_by_assignee", true},
-		{"Unassigned", cq{AssigneeIDs: []string{omnichannel.Unassigned}}, "conversations_by_assignee", true},
-		{"Team", cq{TeamIDs: []string{"t-1"}}, "conversations_by_team", true},
+		{"NoFilter", cq{}, "INDEX conversations_list", true, nil},
+		{"NoFilter/NextPage", cq{After: cursor}, "INDEX conversations_list", true, nil},
+		{"Status", cq{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}}, "INDEX conversations_by_status", true, nil},
+		{"Status/NextPage", cq{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}, After: cursor}, "INDEX conversations_by_status", true, nil},
+		{"Channel", cq{ChannelKinds: []omnichannel.Kind{"zalooa"}}, "INDEX conversations_by_channel", true, nil},
+		{"Assignee", cq{AssigneeIDs: []string{"u-1"}}, "INDEX conversations_by_assignee", true, nil},
+		{"Assignee/NextPage", cq{AssigneeIDs: []string{"u-1"}, After: cursor}, "INDEX conversations_by_assignee", true, nil},
+		{"Unassigned", cq{AssigneeIDs: []string{omnichannel.Unassigned}}, "INDEX conversations_by_assignee", true, nil},
+		{"Team", cq{TeamIDs: []string{"t-1"}}, "INDEX conversations_by_team", true, nil},
 		// Any of three levels: an index of the list in order, the levels tested on each row (or, with
 		// statistics, a multi-index OR over the three category indexes and a sort).
-		{"Category", cq{CategoryIDs: []string{"cat-1"}}, "conversations_", false},
-		{"Classification", cq{ClassificationIDs: []string{"cls-1"}}, "conversations_by_classification", true},
-		{"Connection", cq{ConnectionIDs: []string{"conn-1"}}, "conversations_by_connection", true},
-		{"Contact", cq{ContactIDs: []string{"ct-1"}}, "conversations_by_contact", true},
-		{"AwaitingClaim", cq{AwaitingClaim: true}, "conversations_awaiting_claim", true},
-		{"UnreadForUser", cq{ViewerID: "u-1", ReadState: omnichannel.ReadUnread}, "conversations_list", true},
-		{"UnreadForUser/NextPage", cq{ViewerID: "u-1", ReadState: omnichannel.ReadUnread, After: cursor}, "conversations_list", true},
-		{"Search", cq{Search: "an", SearchDigits: "8491"}, "conversations_list", true},
+		{"Category", cq{CategoryIDs: []string{"cat-1"}}, "INDEX conversations_", false, nil},
+		{"Classification", cq{ClassificationIDs: []string{"cls-1"}}, "INDEX conversations_by_classification", true, nil},
+		{"Connection", cq{ConnectionIDs: []string{"conn-1"}}, "INDEX conversations_by_connection", true, nil},
+		{"Contact", cq{ContactIDs: []string{"ct-1"}}, "INDEX conversations_by_contact", true, nil},
+		{"AwaitingClaim", cq{AwaitingClaim: true}, "INDEX conversations_awaiting_claim", true, nil},
+		{"UnreadForUser", cq{ViewerID: "u-1", ReadState: omnichannel.ReadUnread}, "INDEX conversations_list", true, nil},
+		{"UnreadForUser/NextPage", cq{ViewerID: "u-1", ReadState: omnichannel.ReadUnread, After: cursor}, "INDEX conversations_list", true, nil},
+		{"Search", cq{Search: "an", SearchDigits: "8491"}, "INDEX conversations_list", true, nil},
+		// Category ids found at one level of the path: that level's index, in order.
+		{"Category/OneLevel", cq{CategoryIDs: []string{"cat-1-2"}}, "INDEX conversations_by_category2", true,
+			&listPlan{categoryLevels: []int{2}}},
+		{"Category/OneLevel/NextPage", cq{CategoryIDs: []string{"cat-1"}, After: cursor}, "INDEX conversations_by_category1", true,
+			&listPlan{categoryLevels: []int{1}}},
+		{"Category/OneLevelWithStatus", cq{CategoryIDs: []string{"cat-1-2-0"},
+			Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}}, "INDEX conversations_by_", true,
+			&listPlan{categoryLevels: []int{3}}},
+		// A rare search term: the rowids the probe found in the trigram index, then their rows.
+		{"Search/Index", cq{Search: "nguyễn văn an", SearchDigits: "8491234"}, "SCAN hits VIRTUAL TABLE", false,
+			&listPlan{search: &searchIndex{match: `contact_name_fold : "nguyễn văn an" OR contact_phone_digits : "8491234"`, hits: "[1,5,9]"}}},
+		{"Search/Index/Unread", cq{Search: "nguyễn văn an", ViewerID: "u-1", ReadState: omnichannel.ReadUnread},
+			"SCAN hits VIRTUAL TABLE", false,
+			&listPlan{search: &searchIndex{match: `contact_name_fold : "nguyễn văn an"`, hits: "[1,5,9]"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			q := tc.q
 			q.WorkspaceID = "ws-1"
-			query, args, err := listSQL(q)
+			query, args, err := listSQL(q, tc.plan)
 			require.NoError(t, err)
 			plan := queryPlan(t, s, query, args)
 			text := strings.Join(plan, "\n")
-			assert.Contains(t, text, "INDEX "+tc.index, "plan:\n%s", text)
+			assert.Contains(t, text, tc.index, "plan:\n%s", text)
+			if tc.plan != nil && tc.plan.search != nil {
+				assert.Regexp(t, `(?m)^SCAN hits VIRTUAL TABLE`, text, "the probe's rowids drive:\n%s", text)
+				assert.Contains(t, text, "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", "rows by rowid:\n%s", text)
+			}
 			for _, line := range plan {
 				assert.NotRegexp(t, `^SCAN c\b`, line, "a full scan of conversations:\n%s", text)
 			}
@@ -85,10 +105,29 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		})
 	}
 	t.Run("CountUnread", func(t *testing.T) {
-		query, args, err := countUnreadSQL(cq{WorkspaceID: "ws-1", ViewerID: "u-1"})
+		query, args, err := countUnreadSQL(cq{WorkspaceID: "ws-1", ViewerID: "u-1"}, nil)
 		require.NoError(t, err)
 		text := strings.Join(queryPlan(t, s, query, args), "\n")
 		assert.Contains(t, text, "COVERING INDEX conversations_list", "counted from the index alone:\n%s", text)
+	})
+	t.Run("CountUnread/Counters", func(t *testing.T) {
+		for _, conns := range [][]string{nil, {"conn-1", "conn-2"}} {
+			query, args := countersSQL(cq{WorkspaceID: "ws-1", ViewerID: "u-1", ConnectionIDs: conns})
+			text := strings.Join(queryPlan(t, s, query, args), "\n")
+			assert.Contains(t, text, "SEARCH conversation_counts USING PRIMARY KEY (workspace_id=?", text)
+			assert.Contains(t, text, "SEARCH read_counts USING PRIMARY KEY (workspace_id=? AND user_id=?", text)
+		}
+	})
+	t.Run("Probe/Category", func(t *testing.T) {
+		query, args := categoryProbeSQL(cq{WorkspaceID: "ws-1", CategoryIDs: []string{"a", "b"}})
+		text := strings.Join(queryPlan(t, s, query, args), "\n")
+		for level := 1; level <= MaxCategoryDepth; level++ {
+			assert.Contains(t, text, fmt.Sprintf("COVERING INDEX conversations_by_category%d (workspace_id=? AND category%d=?)", level, level), text)
+		}
+	})
+	t.Run("Probe/Search", func(t *testing.T) {
+		text := strings.Join(queryPlan(t, s, searchProbeSQL, []any{`contact_name_fold : "abc"`, 10}), "\n")
+		assert.Contains(t, text, "conversations_search VIRTUAL TABLE INDEX", text)
 	})
 	t.Run("Messages", func(t *testing.T) {
 		text := strings.Join(queryPlan(t, s, `SELECT `+messageColumns+` FROM messages

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -18,11 +17,22 @@ const (
 
 // ListConversations returns one page of q's filter, newest LastMessageAt first, ties by id
 // descending, starting strictly after q.After (keyset paging on the list indexes).
+//
+// Three rewrites keep a big workspace fast without changing the result (see planQuery): a
+// connection filter that covers every connection the workspace's conversations use is dropped (an
+// agent's query names all the connections the agent may see, usually all of them), a category
+// filter tests only the path levels where its ids occur, and a search of three characters or more
+// probes the trigram index and reads the matching conversations through it when they are few (see
+// searchPlan).
 func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel.Conversation, error) {
 	if err := t.readable(); err != nil {
 		return nil, err
 	}
-	query, args, err := listSQL(q)
+	plan, err := t.planQuery(&q)
+	if err != nil {
+		return nil, err
+	}
+	query, args, err := listSQL(q, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -34,12 +44,20 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 }
 
 // CountUnread counts the conversations of q's filter that q.ViewerID has not read; q.ReadState and the
-// paging fields are ignored.
+// paging fields are ignored. A filter on connections alone (the inbox badge) is answered from the
+// maintained counters; any other filter counts the matching rows.
 func (t *txn) CountUnread(q omnichannel.ConversationQuery) (int, error) {
 	if err := t.readable(); err != nil {
 		return 0, err
 	}
-	query, args, err := countUnreadSQL(q)
+	plan, err := t.planQuery(&q)
+	if err != nil {
+		return 0, err
+	}
+	if onlyConnections(q) {
+		return t.countUnreadFromCounters(q)
+	}
+	query, args, err := countUnreadSQL(q, plan)
 	if err != nil {
 		return 0, err
 	}
@@ -57,9 +75,90 @@ func (t *txn) CountUnread(q omnichannel.ConversationQuery) (int, error) {
 	return n, rows.Err()
 }
 
-// listSQL is the query of one page of q.
-func listSQL(q omnichannel.ConversationQuery) (string, []any, error) {
-	w, err := compileFilter(q, true)
+// listPlan is what the probes of a query found out (nil or zero: nothing, the plain query).
+type listPlan struct {
+	// search, when not nil, drives the query from the search index.
+	search *searchIndex
+	// categoryLevels are the levels of the category path (1 to MaxCategoryDepth) to test for the
+	// query's category ids; nil tests them all.
+	categoryLevels []int
+}
+
+// planQuery probes the data for the rewrites of ListConversations (see there) and applies the
+// connection rewrite to q.
+func (t *txn) planQuery(q *omnichannel.ConversationQuery) (*listPlan, error) {
+	if err := t.dropCoveringConnections(q); err != nil {
+		return nil, err
+	}
+	levels, err := t.categoryLevels(*q)
+	if err != nil {
+		return nil, err
+	}
+	search, err := t.searchPlan(*q)
+	if err != nil {
+		return nil, err
+	}
+	return &listPlan{search: search, categoryLevels: levels}, nil
+}
+
+// categoryLevels returns the levels of the category path at which q's category ids occur in the
+// workspace (nil when q has no category filter). A category id sits at one level of the tree, so
+// this is normally one level, and the query can then read that level's list index in order
+// instead of testing three columns on every row. Levels without an occurrence cannot match, so
+// leaving them out changes no result; when no level has one, the first is kept (an empty range).
+func (t *txn) categoryLevels(q omnichannel.ConversationQuery) ([]int, error) {
+	if len(q.CategoryIDs) == 0 {
+		return nil, nil
+	}
+	query, args := categoryProbeSQL(q)
+	rows, err := t.q.queryDynamic(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: probe category levels: %w", err)
+	}
+	defer rows.Close()
+	found := make([]bool, MaxCategoryDepth)
+	dest := make([]any, MaxCategoryDepth)
+	for i := range found {
+		dest[i] = &found[i]
+	}
+	if rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sqlite: probe category levels: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: probe category levels: %w", err)
+	}
+	var levels []int
+	for i, ok := range found {
+		if ok {
+			levels = append(levels, i+1)
+		}
+	}
+	if len(levels) == 0 {
+		levels = []int{1}
+	}
+	return levels, nil
+}
+
+// categoryProbeSQL is the query of categoryLevels: for each level, whether a conversation of the
+// workspace has one of q's category ids there (an index lookup in that level's list index).
+func categoryProbeSQL(q omnichannel.ConversationQuery) (string, []any) {
+	ids := anys(q.CategoryIDs)
+	marks := placeholders(len(ids))
+	var probes []string
+	var args []any
+	for level := 1; level <= MaxCategoryDepth; level++ {
+		probes = append(probes, fmt.Sprintf(`EXISTS (SELECT 1 FROM conversations
+			WHERE workspace_id = ? AND category%d IN (%s))`, level, marks))
+		args = append(append(args, q.WorkspaceID), ids...)
+	}
+	return `SELECT ` + strings.Join(probes, ", "), args
+}
+
+// listSQL is the query of one page of q as plan (nil: the plain query) reads it.
+func listSQL(q omnichannel.ConversationQuery, plan *listPlan) (string, []any, error) {
+	w, err := compileFilter(q, true, plan)
 	if err != nil {
 		return "", nil, err
 	}
@@ -68,23 +167,24 @@ func listSQL(q omnichannel.ConversationQuery) (string, []any, error) {
 		limit = DefaultPageSize
 	}
 	limit = min(limit, MaxPageSize)
-	return `SELECT ` + conversationColumnsC + ` FROM conversations c` + w.join + ` WHERE ` + w.where() +
+	return `SELECT ` + conversationColumnsC + ` FROM ` + w.from + ` WHERE ` + w.where() +
 		` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, append(w.args, limit), nil
 }
 
-// countUnreadSQL is the query of CountUnread(q).
-func countUnreadSQL(q omnichannel.ConversationQuery) (string, []any, error) {
+// countUnreadSQL is the query of CountUnread(q) over the rows.
+func countUnreadSQL(q omnichannel.ConversationQuery, plan *listPlan) (string, []any, error) {
 	q.ReadState, q.After, q.Limit = omnichannel.ReadUnread, nil, 0
-	w, err := compileFilter(q, false)
+	w, err := compileFilter(q, false, plan)
 	if err != nil {
 		return "", nil, err
 	}
-	return `SELECT COUNT(*) FROM conversations c` + w.join + ` WHERE ` + w.where(), w.args, nil
+	return `SELECT COUNT(*) FROM ` + w.from + ` WHERE ` + w.where(), w.args, nil
 }
 
-// filterSQL is a ConversationQuery compiled to SQL over conversations c (and read_states r).
+// filterSQL is a ConversationQuery compiled to SQL over conversations c (and read_states r, and
+// the search index): the FROM clause, its conditions and their arguments in order.
 type filterSQL struct {
-	join  string
+	from  string
 	conds []string
 	args  []any
 }
@@ -105,16 +205,30 @@ func (f *filterSQL) in(column string, values []any) {
 
 // compileFilter turns q into SQL. Every condition leads with the workspace, so every query uses an
 // index that starts with workspace_id; the argument order follows the conditions.
-func compileFilter(q omnichannel.ConversationQuery, paging bool) (*filterSQL, error) {
+//
+// With a search plan, the rows come from the search index's matches found by the probe (CROSS
+// JOIN keeps that order of the loops): the page is then sorted, which is cheap for the few rows a probed search lets
+// through. The search conditions stay in the WHERE clause either way, so the index only narrows
+// the candidates and never decides what matches.
+func compileFilter(q omnichannel.ConversationQuery, paging bool, plan *listPlan) (*filterSQL, error) {
 	switch q.ReadState {
 	case omnichannel.ReadAny, omnichannel.ReadUnread, omnichannel.ReadRead:
 	default:
 		return nil, fmt.Errorf("sqlite: unknown read filter %q: %w", q.ReadState, omnichannel.ErrInvalid)
 	}
-	f := &filterSQL{}
+	if plan == nil {
+		plan = &listPlan{}
+	}
+	search := plan.search
+	f := &filterSQL{from: "conversations c"}
+	if search != nil {
+		// The probe's rowids drive; CROSS JOIN keeps that order of the loops.
+		f.from = "json_each(?) AS hits CROSS JOIN conversations c ON c.rowid = hits.value"
+		f.args = append(f.args, search.hits)
+	}
 	if q.ReadState != omnichannel.ReadAny {
 		// The viewer's read state, by its primary key, for each candidate row.
-		f.join = ` LEFT JOIN read_states r ON r.workspace_id = c.workspace_id AND r.user_id = ? AND r.conversation_id = c.id`
+		f.from += ` LEFT JOIN read_states r ON r.workspace_id = c.workspace_id AND r.user_id = ? AND r.conversation_id = c.id`
 		f.args = append(f.args, q.ViewerID)
 	}
 	f.add("c.workspace_id = ?", q.WorkspaceID)
@@ -135,8 +249,17 @@ func compileFilter(q omnichannel.ConversationQuery, paging bool) (*filterSQL, er
 	if len(q.CategoryIDs) > 0 {
 		ids := anys(q.CategoryIDs)
 		marks := placeholders(len(ids))
-		f.add("(c.category1 IN ("+marks+") OR c.category2 IN ("+marks+") OR c.category3 IN ("+marks+"))",
-			slices.Concat(ids, ids, ids)...)
+		levels := plan.categoryLevels
+		if levels == nil {
+			levels = []int{1, 2, 3}
+		}
+		var ors []string
+		var args []any
+		for _, level := range levels {
+			ors = append(ors, fmt.Sprintf("c.category%d IN (%s)", level, marks))
+			args = append(args, ids...)
+		}
+		f.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
 	f.in("c.classification_id", anys(q.ClassificationIDs))
 	f.in("c.connection_id", anys(q.ConnectionIDs))

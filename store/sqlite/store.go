@@ -39,6 +39,10 @@ type Store struct {
 
 	batches atomic.Int64 // committed or failed batches, for tests and metrics
 	updates atomic.Int64 // Update functions run by the writer
+
+	// ckpt runs the WAL checkpoints in the background (checkpoint.go).
+	ckpt        *checkpointer
+	checkpoints atomic.Int64
 }
 
 var _ omnichannel.Store = (*Store)(nil)
@@ -78,6 +82,9 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.useWAL(ctx); err != nil {
 		return err
 	}
+	if err := s.tuneWriter(ctx); err != nil {
+		return err
+	}
 	if err := migrate(ctx, wconn, 0); err != nil {
 		return err
 	}
@@ -96,7 +103,7 @@ func (s *Store) open(ctx context.Context) error {
 		s.readers <- &runner{ctx: bg, conn: conn, cache: map[string]*sql.Stmt{}}
 		s.readConns++
 	}
-	return nil
+	return s.startCheckpointer(ctx)
 }
 
 // useWAL switches the file to write-ahead logging (persistent in the file). Another process may hold
@@ -180,7 +187,7 @@ func (s *Store) View(ctx context.Context, fn func(tx omnichannel.Tx) error) erro
 	if _, err := r.conn.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
-	tx := &txn{q: r}
+	tx := &txn{q: r, keys: s.cfg.Keyring}
 	defer func() {
 		tx.done.Store(true)
 		if _, err := r.conn.ExecContext(bg, "ROLLBACK"); err != nil {
@@ -213,6 +220,9 @@ func (s *Store) Close() error {
 // that was opened.
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	for range s.readConns {
 		r := <-s.readers
 		errs = append(errs, r.close(), r.conn.Close())
@@ -235,9 +245,12 @@ type Stats struct {
 	Batches int64
 	// Updates is the number of Update functions the writer ran in them.
 	Updates int64
+	// Checkpoints is the number of background checkpoints that copied WAL pages into the
+	// database file.
+	Checkpoints int64
 }
 
 // Stats returns the writer's counters; Updates / Batches is the average group-commit size.
 func (s *Store) Stats() Stats {
-	return Stats{Batches: s.batches.Load(), Updates: s.updates.Load()}
+	return Stats{Batches: s.batches.Load(), Updates: s.updates.Load(), Checkpoints: s.checkpoints.Load()}
 }

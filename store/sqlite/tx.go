@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/seal"
 )
 
 // txn is the omnichannel.Tx of a Store: a savepoint of the writer's batch (Update) or a read
@@ -17,6 +18,8 @@ import (
 type txn struct {
 	q        *runner
 	writable bool
+	// keys seals provider secrets (Config.Keyring); nil keeps them plain.
+	keys *seal.Keyring
 	// done is set when fn returns; atomic because a misbehaving caller may keep tx and use it from
 	// another goroutine afterwards.
 	done atomic.Bool
@@ -122,8 +125,24 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// jsonText encodes v; nil maps and slices become "null" and come back nil.
+// jsonText encodes v; nil maps and slices become "null" and come back nil. The nil values the
+// write path meets on every message and conversation (no attachments, no category) skip the
+// encoder.
 func jsonText(v any) (string, error) {
+	switch v := v.(type) {
+	case []omnichannel.Attachment:
+		if v == nil {
+			return "null", nil
+		}
+	case []string:
+		if v == nil {
+			return "null", nil
+		}
+	case map[string]string:
+		if v == nil {
+			return "null", nil
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("sqlite: encode %T: %w", v, err)
@@ -131,7 +150,12 @@ func jsonText(v any) (string, error) {
 	return string(b), nil
 }
 
+// fromJSON decodes text into v, which must point to its zero value; "null" leaves it so without
+// running the decoder.
 func fromJSON(text string, v any) error {
+	if text == "null" {
+		return nil
+	}
 	if err := json.Unmarshal([]byte(text), v); err != nil {
 		return fmt.Errorf("sqlite: decode %T: %w", v, err)
 	}

@@ -69,6 +69,7 @@ func groups() []group {
 		{"Query", queryTests()},
 		{"Paging", pagingTests()},
 		{"Unread", unreadTests()},
+		{"UnreadCounters", unreadCounterTests()},
 		{"Message", messageTests()},
 		{"ReadState", readStateTests()},
 		{"User", userKit().tests()},
