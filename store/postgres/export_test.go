@@ -65,3 +65,7 @@ func explain(ctx context.Context, s *Store, build func(omnichannel.ConversationQ
 	})
 	return strings.Join(lines, "\n"), err
 }
+
+// MessageLookupSQL holds the message lookups by provider id and idempotency key (tests only: their
+// generic plans are checked).
+var MessageLookupSQL = map[string]string{"provider id": findMessageByProviderIDSQL, "idempotency key": findMessageByIdempotencyKeySQL}

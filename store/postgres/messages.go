@@ -118,10 +118,19 @@ func (t *txn) FindMessageByProviderID(workspaceID, connectionID, providerMessage
 		return nil, notFound("message", "with an empty provider id")
 	}
 	return get(t, "find message", "message", "with provider id "+providerMessageID,
-		`SELECT `+messageColumns+` FROM messages
-		WHERE workspace_id = $1 AND connection_id = $2 AND provider_message_id = $3`,
-		scanMessage, workspaceID, connectionID, providerMessageID)
+		findMessageByProviderIDSQL, scanMessage, workspaceID, connectionID, providerMessageID)
 }
+
+// The lookups by provider id and idempotency key repeat the partial unique indexes' predicates as
+// literals: pgx prepares statements, PostgreSQL switches a prepared statement to a generic plan,
+// and a generic plan can use a partial index only when the query implies its predicate without the
+// parameters' values (without them, every lookup scanned the messages table).
+const (
+	findMessageByProviderIDSQL = `SELECT ` + messageColumns + ` FROM messages
+		WHERE workspace_id = $1 AND connection_id = $2 AND provider_message_id = $3 AND provider_message_id <> ''`
+	findMessageByIdempotencyKeySQL = `SELECT ` + messageColumns + ` FROM messages
+		WHERE workspace_id = $1 AND conversation_id = $2 AND idempotency_key = $3 AND idempotency_key <> ''`
+)
 
 func (t *txn) FindMessageByIdempotencyKey(workspaceID, conversationID, key string) (*omnichannel.Message, error) {
 	if err := t.readable(); err != nil {
@@ -131,9 +140,7 @@ func (t *txn) FindMessageByIdempotencyKey(workspaceID, conversationID, key strin
 		return nil, notFound("message", "with an empty idempotency key")
 	}
 	return get(t, "find message", "message", "with idempotency key "+key,
-		`SELECT `+messageColumns+` FROM messages
-		WHERE workspace_id = $1 AND conversation_id = $2 AND idempotency_key = $3`,
-		scanMessage, workspaceID, conversationID, key)
+		findMessageByIdempotencyKeySQL, scanMessage, workspaceID, conversationID, key)
 }
 
 // ListMessages returns the newest limit messages of the conversation with Seq < beforeSeq (any Seq
