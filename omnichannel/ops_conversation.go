@@ -50,25 +50,32 @@ func (e *Engine) setStatus(ctx context.Context, workspaceID, userID, conversatio
 // naming the winner. Claiming a conversation one already holds succeeds without change. On a rule,
 // only the rule's users (and supervisors) may claim.
 func (e *Engine) Claim(ctx context.Context, workspaceID, userID, conversationID string) (*Conversation, error) {
-	return e.mutate(ctx, workspaceID, userID, conversationID, ActionClaim, func(tx Tx, ch *change, conv *Conversation, u *User) error {
+	var out *Conversation
+	err := e.update(ctx, func(tx Tx, ch *change) error {
+		conv, u, notInRule, err := e.loadForClaim(ctx, tx, workspaceID, conversationID, userID)
+		if err != nil {
+			return err
+		}
+		out = conv
 		if conv.AssigneeID == userID {
-			return nil
+			return nil // already ours: nothing changes
 		}
 		if conv.AssigneeID != "" {
 			return &ClaimedError{ConversationID: conv.ID, ClaimedBy: conv.AssigneeID}
 		}
-		if conv.RuleID != "" && u.Role != RoleSupervisor {
-			r, err := tx.GetRule(workspaceID, conv.RuleID)
-			if err != nil && !isNotFound(err) {
-				return err
-			}
-			if r != nil && !contains(r.UserIDs, userID) {
-				return &ForbiddenError{Action: ActionClaim, UserID: userID, Reason: "you are not a member of the conversation's rule"}
-			}
+		if notInRule && u.Role != RoleSupervisor {
+			return &ForbiddenError{Action: ActionClaim, UserID: userID, Reason: "you are not a member of the conversation's rule"}
 		}
 		conv.AssigneeID, conv.AwaitingClaim, conv.Claimed = userID, false, true
-		return e.record(tx, ch, conv, Activity{Action: ActivityClaimed, ActorID: userID, To: userID})
+		if err := e.record(tx, ch, conv, Activity{Action: ActivityClaimed, ActorID: userID, To: userID}); err != nil {
+			return err
+		}
+		return e.saveConversation(tx, ch, conv, EventConversationUpdated)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ReassignParams says who takes a conversation ("Phụ trách", SPEC F1–F3): a user, or a team whose

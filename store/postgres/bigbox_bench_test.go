@@ -275,7 +275,7 @@ func openBigInbox(b *testing.B, spec bigbox.Spec) *postgres.Store {
 }
 
 // bigInboxEngine is an Engine over st; the channel is only there because an Engine needs one.
-func bigInboxEngine(b *testing.B, st omnichannel.Store) *omnichannel.Engine {
+func bigInboxEngine(b testing.TB, st omnichannel.Store) *omnichannel.Engine {
 	b.Helper()
 	ch, err := fakechannel.New(fakechannel.Config{Secret: "bench", BaseURL: "http://127.0.0.1:9"})
 	if err != nil {
