@@ -2,7 +2,6 @@ package inboxapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +19,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut a live stream
+	fd := h.fan.join(h.eng, u.WorkspaceID, u.ID)
+	defer h.fan.leave(fd, u.ID)
 	sub := h.eng.Subscribe(ctx, omnichannel.SubscribeOptions{WorkspaceID: u.WorkspaceID, Buffer: h.eventBuffer})
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -41,6 +42,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 			return nil
 		case <-tick.C:
 			if sub.Lagged() {
+				fd.forgetReads()
 				if writeSSE(w, "resync", []byte("{}")) != nil {
 					return nil
 				}
@@ -48,24 +50,39 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 				return nil
 			}
 		case ev, ok := <-sub.C:
-			if !ok {
-				return nil
-			}
-			if sub.Lagged() {
-				// Events were dropped: the client reloads its state, which covers this one too.
-				if writeSSE(w, "resync", []byte("{}")) != nil {
+			// The events of one commit arrive together: write those queued, then flush once.
+			for n := 0; ; n++ {
+				if !ok || !h.writeEvent(ctx, w, fd, sub, u, ev) {
 					return nil
 				}
-			} else if data, send := h.eventFor(ctx, u, ev); send {
-				if writeSSE(w, string(ev.Kind), data) != nil {
-					return nil
+				if n == maxEventsPerFlush || len(sub.C) == 0 {
+					break
 				}
+				ev, ok = <-sub.C
 			}
 		}
 		if rc.Flush() != nil {
 			return nil
 		}
 	}
+}
+
+// maxEventsPerFlush bounds how many queued events a stream writes before it flushes.
+const maxEventsPerFlush = 32
+
+// writeEvent writes ev when u may see it, or a resync when events were dropped before it; false
+// when the client is gone.
+func (h *handler) writeEvent(ctx context.Context, w io.Writer, fd *feed, sub *omnichannel.Subscription, u *omnichannel.User, ev omnichannel.Event) bool {
+	if sub.Lagged() {
+		// Events were dropped (a read.updated among them, maybe: the feed forgets read positions):
+		// the client reloads its state, which covers this one too.
+		fd.forgetReads()
+		return writeSSE(w, "resync", []byte("{}")) == nil
+	}
+	if data, send := h.eventFor(ctx, fd, u, ev); send {
+		return writeSSE(w, string(ev.Kind), data) == nil
+	}
+	return true
 }
 
 // writeSSE writes one event; data is a single line of JSON.
@@ -76,52 +93,38 @@ func writeSSE(w io.Writer, event string, data []byte) error {
 
 // eventFor decides whether u may see ev and returns its wire data. Read-state events go only to the
 // reader; conversation and message events to users who may view the conversation (the Authorizer
-// and the list's scope, omnichannel.Engine.CanView); connection events to users who see the
-// connection in GET /connections.
-func (h *handler) eventFor(ctx context.Context, u *omnichannel.User, ev omnichannel.Event) ([]byte, bool) {
-	if ev.WorkspaceID != u.WorkspaceID {
+// and the list's scope, as omnichannel.Engine.CanView); connection events to users who see the
+// connection in GET /connections. The store work is shared by the workspace's streams (see feed):
+// the decision itself is made in memory with omnichannel.Engine.Visible.
+func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, ev omnichannel.Event) ([]byte, bool) {
+	if ev.WorkspaceID != u.WorkspaceID || fd.ws != u.WorkspaceID {
 		return nil, false
 	}
-	out := Event{Kind: string(ev.Kind), ConversationID: ev.ConversationID, MessageID: ev.MessageID, ConnectionID: ev.ConnectionID}
+	p := fd.prepare(ctx, h, ev)
+	if !p.ok {
+		return nil, false
+	}
 	switch {
 	case ev.Kind == omnichannel.EventReadUpdated:
 		if ev.UserID != u.ID {
 			return nil, false
 		}
-	case ev.ConversationID != "":
-		if h.eng.CanView(ctx, u.WorkspaceID, u.ID, ev.ConversationID) != nil {
-			return nil, false
-		}
-	case ev.Kind == omnichannel.EventConnectionUpdated:
-		conns, err := h.eng.Connections(ctx, u.WorkspaceID, u.ID)
-		if err != nil {
-			return nil, false
-		}
-		seen := false
-		for _, c := range conns {
-			seen = seen || c.ID == ev.ConnectionID
-		}
-		if !seen {
+	case ev.ConversationID != "" || ev.Kind == omnichannel.EventConnectionUpdated:
+		viewer, err := fd.user(ctx, u.ID)
+		if err != nil || viewer == nil || h.eng.Visible(ctx, viewer, p.conv, p.conn) != nil {
 			return nil, false
 		}
 	default:
 		return nil, false
 	}
-	if ev.Conversation != nil {
-		c, err := h.conversationFor(ctx, u, ev.Conversation)
-		if err != nil {
+	unread := int64(0)
+	if ev.Conversation != nil && p.out.Conversation != nil {
+		var err error
+		if unread, err = fd.unread(ctx, u.ID, ev.Conversation); err != nil {
 			return nil, false
 		}
-		out.Conversation = &c
 	}
-	if ev.Message != nil {
-		m, err := h.messageFor(ctx, u, ev.Message)
-		if err != nil {
-			return nil, false
-		}
-		out.Message = &m
-	}
-	data, err := json.Marshal(out)
+	data, err := p.bytes(unread)
 	if err != nil {
 		return nil, false
 	}

@@ -87,6 +87,7 @@ type handler struct {
 	uploads      uploadSigner
 	mux          *http.ServeMux
 	now          func() time.Time
+	fan          fanout // the SSE streams' shared store work (events.go)
 }
 
 // New validates cfg and returns the API handler. Mount it under a prefix with http.StripPrefix

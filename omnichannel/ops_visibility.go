@@ -57,3 +57,28 @@ func (e *Engine) Connections(ctx context.Context, workspaceID, viewerID string) 
 func inListScope(u *User, conn *Connection) bool {
 	return u.Role == RoleSupervisor || conn.Permission != PermissionOnlyMe || conn.OwnerID == u.ID
 }
+
+// Visible is CanView and Connections' filter without a transaction, for callers that already hold
+// the records (a live-event fan-out deciding, in memory, which of its streams get an event). It
+// returns nil when u may see conv on conn: the Authorizer allows ActionView and conn is inside u's
+// list scope. With conv nil it decides whether u sees the connection conn itself (the filter of
+// Connections). An error wraps ErrForbidden. u, conv and conn must be current records of one
+// workspace; Visible reads nothing and does not check that u is still a user of it.
+func (e *Engine) Visible(ctx context.Context, u *User, conv *Conversation, conn *Connection) error {
+	if u == nil || conn == nil || (conv != nil && (conv.WorkspaceID != u.WorkspaceID || conv.ConnectionID != conn.ID)) || conn.WorkspaceID != u.WorkspaceID {
+		return &ForbiddenError{Action: ActionView, Reason: "the records are not of one workspace"}
+	}
+	var err error
+	if conv == nil {
+		err = e.cfg.Authorizer.Authorize(ctx, u, ActionView, nil, nil)
+	} else {
+		err = e.cfg.Authorizer.Authorize(ctx, u, ActionView, conv, conn)
+	}
+	if err != nil {
+		return err
+	}
+	if !inListScope(u, conn) {
+		return &ForbiddenError{Action: ActionView, UserID: u.ID, Reason: "the connection is set to \"only me\" for its owner"}
+	}
+	return nil
+}
