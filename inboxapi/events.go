@@ -2,7 +2,6 @@ package inboxapi
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -79,23 +78,34 @@ func (h *handler) writeEvent(ctx context.Context, w io.Writer, fd *feed, sub *om
 		fd.forgetReads()
 		return writeSSE(w, "resync", []byte("{}")) == nil
 	}
-	if data, send := h.eventFor(ctx, fd, u, ev); send {
-		return writeSSE(w, string(ev.Kind), data) == nil
+	if frame, send := h.eventFor(ctx, fd, u, ev); send {
+		_, err := w.Write(frame)
+		return err == nil
 	}
 	return true
 }
 
 // writeSSE writes one event; data is a single line of JSON.
 func writeSSE(w io.Writer, event string, data []byte) error {
-	_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data)
+	_, err := w.Write(appendSSE(nil, event, data))
 	return err
 }
 
-// eventFor decides whether u may see ev and returns its wire data. Read-state events go only to the
-// reader; conversation and message events to users who may view the conversation (the Authorizer
-// and the list's scope, as omnichannel.Engine.CanView); connection events to users who see the
-// connection in GET /connections. The store work is shared by the workspace's streams (see feed):
-// the decision itself is made in memory with omnichannel.Engine.Visible.
+// appendSSE appends the SSE frame of one event to b; data is a single line of JSON.
+func appendSSE(b []byte, event string, data []byte) []byte {
+	b = append(b, "event: "...)
+	b = append(b, event...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
+}
+
+// eventFor decides whether u may see ev and returns its SSE frame (shared by the streams: the
+// caller must not modify it). Read-state events go only to the reader; conversation and message
+// events to users who may view the conversation (the Authorizer and the list's scope, as
+// omnichannel.Engine.CanView); connection events to users who see the connection in GET
+// /connections. The store work is shared by the workspace's streams (see feed): the decision
+// itself is made in memory with omnichannel.Engine.Visible.
 func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, ev omnichannel.Event) ([]byte, bool) {
 	if ev.WorkspaceID != u.WorkspaceID || fd.ws != u.WorkspaceID {
 		return nil, false
@@ -124,9 +134,9 @@ func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, e
 			return nil, false
 		}
 	}
-	data, err := p.bytes(unread)
+	frame, err := p.frame(unread)
 	if err != nil {
 		return nil, false
 	}
-	return data, true
+	return frame, true
 }

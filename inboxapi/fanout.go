@@ -11,11 +11,13 @@ import (
 )
 
 // The SSE streams of one handler share their store work per workspace (a feed): each event's
-// records and wire form are read once for all streams (prepared), the workspace's users are read
-// at most once per fanoutUsersTTL, and the viewers' read states of a conversation are read once and
-// kept until a read.updated event changes them. What each stream may see is then decided in memory
-// with omnichannel.Engine.Visible, so an event costs O(1) store reads whatever the number of
-// streams.
+// records and wire form are read once for all streams (prepared), in one read transaction, the
+// workspace's users are read at most once per fanoutUsersTTL, and the viewers' read states of a
+// conversation are read once (in that same transaction, in one query when the store's Tx is a
+// ReadStatesReader) and kept until a read.updated event changes them. What each stream may see is
+// then decided in memory with omnichannel.Engine.Visible, so an event costs O(1) store round trips
+// whatever the number of streams: on a networked store (PostgreSQL) every round trip is on the
+// path of every stream's copy of the event.
 const (
 	// fanoutUsersTTL bounds how long a stream judges with a user record it read earlier (a role
 	// change or a deactivation, which emit no event, reaches live streams within it).
@@ -87,16 +89,17 @@ type feed struct {
 	usersMu sync.Mutex // one reload of users at a time
 }
 
-// prepared is what every stream shares of one event.
+// prepared is what every stream shares of one event. The fields above mu are written by the
+// stream that prepares the event before it closes ready, and only read after.
 type prepared struct {
-	once sync.Once
-	ok   bool                      // false: no stream gets the event
-	conv *omnichannel.Conversation // current record, for visibility (conversation events)
-	conn *omnichannel.Connection   // the conversation's connection, or the event's
-	out  Event                     // wire form; out.Conversation.Unread is set per viewer
+	ready chan struct{}             // closed once the event is prepared: every waiting stream wakes at once
+	ok    bool                      // false: no stream gets the event
+	conv  *omnichannel.Conversation // current record, for visibility (conversation events)
+	conn  *omnichannel.Connection   // the conversation's connection, or the event's
+	out   Event                     // wire form; out.Conversation.Unread is set per viewer
 
-	mu   sync.Mutex
-	data map[int64][]byte // marshalled wire form by viewer's unread count (-1: no conversation)
+	mu     sync.Mutex
+	frames map[int64][]byte // the SSE frame by viewer's unread count (-1: no conversation)
 }
 
 // convReads are viewers' read positions in one conversation: the conversation's InboundCount at
@@ -111,28 +114,36 @@ type convReads struct {
 // unknownRead marks a user whose read position must be read again.
 const unknownRead = -1
 
-// prepare returns ev's shared part, reading the store the first time a stream asks for it. Every
+// prepare returns ev's shared part, reading the store the first time a stream asks for it; the
+// streams asking meanwhile wait for that read and are all woken together when it is done. Every
 // stream calls it for every event it receives, so read.updated reaches the read-state cache
 // before the stream judges later events.
 func (fd *feed) prepare(ctx context.Context, h *handler, ev omnichannel.Event) *prepared {
 	fd.mu.Lock()
 	p := fd.prepared[ev]
-	if p == nil {
-		p = &prepared{}
-		if len(fd.ring) < fanoutPreparedMax {
-			fd.ring = append(fd.ring, ev)
-		} else {
-			delete(fd.prepared, fd.ring[fd.next])
-			fd.ring[fd.next] = ev
-			fd.next = (fd.next + 1) % fanoutPreparedMax
-		}
-		fd.prepared[ev] = p
+	if p != nil {
+		fd.mu.Unlock()
+		<-p.ready
+		return p
 	}
+	p = &prepared{ready: make(chan struct{})}
+	if len(fd.ring) < fanoutPreparedMax {
+		fd.ring = append(fd.ring, ev)
+	} else {
+		delete(fd.prepared, fd.ring[fd.next])
+		fd.ring[fd.next] = ev
+		fd.next = (fd.next + 1) % fanoutPreparedMax
+	}
+	fd.prepared[ev] = p
 	fd.mu.Unlock()
-	p.once.Do(func() { p.ok = fd.compute(ctx, h, ev, p) == nil })
+	defer close(p.ready)
+	p.ok = fd.compute(ctx, h, ev, p) == nil
 	return p
 }
 
+// compute reads what every stream needs of ev in one read transaction: the current conversation
+// and its connection (or the event's connection), the customer's avatar, the quoted message's id,
+// and, the first time the feed meets the conversation, the read positions of every streaming user.
 func (fd *feed) compute(ctx context.Context, h *handler, ev omnichannel.Event, p *prepared) error {
 	// The context is the first stream's; its end must not spoil the event for the others.
 	ctx = context.WithoutCancel(ctx)
@@ -141,60 +152,74 @@ func (fd *feed) compute(ctx context.Context, h *handler, ev omnichannel.Event, p
 	case ev.Kind == omnichannel.EventReadUpdated:
 		fd.readChanged(ev.ConversationID, ev.UserID)
 		return nil
-	case ev.ConversationID != "":
-		err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
-			c, err := tx.GetConversation(fd.ws, ev.ConversationID)
-			if err != nil {
+	case ev.ConversationID == "" && ev.Kind != omnichannel.EventConnectionUpdated:
+		return errors.New("inboxapi: an event kind the stream does not send")
+	case ev.Conversation != nil && ev.Conversation.WorkspaceID != fd.ws,
+		ev.Message != nil && ev.Message.WorkspaceID != fd.ws:
+		return omnichannel.ErrNotFound
+	}
+	if ev.Kind == omnichannel.EventConversationOpened {
+		// Nobody has read a conversation that did not exist before this event.
+		fd.conversationOpened(ev.ConversationID)
+	}
+	var load *readsLoad
+	if ev.Conversation != nil {
+		load = fd.startReadsLoad(ev.Conversation.ID, "")
+	}
+	var avatar, quote string
+	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+		var err error
+		if ev.ConversationID != "" {
+			if p.conv, err = tx.GetConversation(fd.ws, ev.ConversationID); err != nil {
 				return err
 			}
-			conn, err := tx.GetConnection(fd.ws, c.ConnectionID)
-			p.conv, p.conn = c, conn
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if ev.Kind == omnichannel.EventConversationOpened {
-			fd.conversationOpened(ev.ConversationID)
-		}
-	case ev.Kind == omnichannel.EventConnectionUpdated:
-		err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
-			var err error
-			p.conn, err = tx.GetConnection(fd.ws, ev.ConnectionID)
-			return err
-		})
-		if err != nil {
+			if p.conn, err = tx.GetConnection(fd.ws, p.conv.ConnectionID); err != nil {
+				return err
+			}
+		} else if p.conn, err = tx.GetConnection(fd.ws, ev.ConnectionID); err != nil {
 			return err
 		}
-	default:
-		return errors.New("inboxapi: an event kind the stream does not send")
+		if ev.Conversation != nil {
+			if avatar, err = avatarOf(tx, ev.Conversation); err != nil {
+				return err
+			}
+		}
+		if ev.Message != nil {
+			if quote, err = quoteOf(tx, ev.Message); err != nil {
+				return err
+			}
+		}
+		if load != nil {
+			load.read, err = readStatesOf(tx, fd.ws, ev.Conversation.ID, load.users)
+		}
+		return err
+	})
+	if load != nil {
+		fd.finishReadsLoad(load, err)
 	}
-	ws := &omnichannel.User{WorkspaceID: fd.ws}
+	if err != nil {
+		return err
+	}
 	if ev.Conversation != nil {
-		c, err := h.conversationsFor(ctx, ws, []*omnichannel.Conversation{ev.Conversation}, map[string]int64{})
-		if err != nil || len(c) == 0 {
-			return errors.Join(err, omnichannel.ErrNotFound)
-		}
-		p.out.Conversation = &c[0]
+		c := conversationWire(ev.Conversation, 0, avatar)
+		p.out.Conversation = &c
 	}
 	if ev.Message != nil {
-		m, err := h.messageFor(ctx, ws, ev.Message)
-		if err != nil {
-			return err
-		}
+		m := messageWire(ev.Message, quote)
 		p.out.Message = &m
 	}
 	return nil
 }
 
-// bytes is the wire form with the viewer's unread count (ignored without a conversation).
-func (p *prepared) bytes(unread int64) ([]byte, error) {
+// frame is the event's SSE frame ("event: …", "data: …" and the blank line) with the viewer's
+// unread count (ignored without a conversation), marshalled once per distinct count.
+func (p *prepared) frame(unread int64) ([]byte, error) {
 	if p.out.Conversation == nil {
 		unread = -1
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if b, ok := p.data[unread]; ok {
+	if b, ok := p.frames[unread]; ok {
 		return b, nil
 	}
 	out := p.out
@@ -203,14 +228,15 @@ func (p *prepared) bytes(unread int64) ([]byte, error) {
 		c.Unread = unread
 		out.Conversation = &c
 	}
-	b, err := json.Marshal(out)
+	data, err := json.Marshal(out)
 	if err != nil {
 		return nil, err
 	}
-	if p.data == nil {
-		p.data = map[int64][]byte{}
+	b := appendSSE(nil, out.Kind, data)
+	if p.frames == nil {
+		p.frames = map[int64][]byte{}
 	}
-	p.data[unread] = b
+	p.frames[unread] = b
 	return b, nil
 }
 
@@ -291,9 +317,62 @@ func (fd *feed) putReads(conversationID string, cr *convReads) {
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// unread counts the customer messages of the snapshot c that userID has not read. The first
-// stream to need a conversation reads the positions of every user streaming in one transaction;
-// later ones (and users who join later) find them cached.
+// readsLoad is a claimed first load of a conversation's read positions (see startReadsLoad).
+type readsLoad struct {
+	conversationID string
+	cr             *convReads
+	users          []string         // every streaming user, and the one who asked
+	read           map[string]int64 // the positions read, set by the loader
+}
+
+// startReadsLoad claims the first load of the read positions of conversationID for every user
+// streaming (and userID, when not empty): it returns nil when the feed has them or another stream
+// is loading them. finishReadsLoad must follow a non-nil result; streams needing a position
+// meanwhile wait for it.
+func (fd *feed) startReadsLoad(conversationID, userID string) *readsLoad {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	if fd.reads[conversationID] != nil {
+		return nil
+	}
+	return fd.startReadsLoadLocked(conversationID, userID)
+}
+
+// startReadsLoadLocked is startReadsLoad with fd.mu held and no entry for conversationID.
+func (fd *feed) startReadsLoadLocked(conversationID, userID string) *readsLoad {
+	cr := &convReads{ready: make(chan struct{}), known: map[string]int64{}}
+	fd.putReads(conversationID, cr)
+	users := make([]string, 0, len(fd.streaming)+1)
+	for id := range fd.streaming {
+		users = append(users, id)
+	}
+	if userID != "" && fd.streaming[userID] == 0 {
+		users = append(users, userID)
+	}
+	return &readsLoad{conversationID: conversationID, cr: cr, users: users}
+}
+
+// finishReadsLoad stores the positions l read (a read.updated seen meanwhile wins) and wakes the
+// streams waiting for them; after an error the entry is dropped, so the next need loads again.
+func (fd *feed) finishReadsLoad(l *readsLoad, err error) {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	if err == nil {
+		for id, n := range l.read {
+			if _, set := l.cr.known[id]; !set {
+				l.cr.known[id] = n
+			}
+		}
+	}
+	close(l.cr.ready)
+	if err != nil && fd.reads[l.conversationID] == l.cr {
+		delete(fd.reads, l.conversationID)
+	}
+}
+
+// unread counts the customer messages of the snapshot c that userID has not read. The positions
+// of every streaming user are loaded once per conversation, usually along with the event (see
+// compute); later streams (and users who join later) find them cached.
 func (fd *feed) unread(ctx context.Context, userID string, c *omnichannel.Conversation) (int64, error) {
 	ctx = context.WithoutCancel(ctx)
 	for {
@@ -301,32 +380,15 @@ func (fd *feed) unread(ctx context.Context, userID string, c *omnichannel.Conver
 		cr := fd.reads[c.ID]
 		if cr == nil {
 			// Load every streaming user's position; the others wait for it.
-			cr = &convReads{ready: make(chan struct{}), known: map[string]int64{}}
-			fd.putReads(c.ID, cr)
-			users := make([]string, 0, len(fd.streaming)+1)
-			for id := range fd.streaming {
-				users = append(users, id)
-			}
-			if fd.streaming[userID] == 0 {
-				users = append(users, userID)
-			}
+			l := fd.startReadsLoadLocked(c.ID, userID)
 			fd.mu.Unlock()
-			read, err := fd.readPositions(ctx, c.ID, users)
-			fd.mu.Lock()
-			for id, n := range read {
-				if _, set := cr.known[id]; !set { // a read.updated meanwhile wins
-					cr.known[id] = n
-				}
-			}
-			close(cr.ready)
-			if err != nil && fd.reads[c.ID] == cr {
-				delete(fd.reads, c.ID)
-			}
-			fd.mu.Unlock()
+			var err error
+			l.read, err = fd.readPositions(ctx, c.ID, l.users)
+			fd.finishReadsLoad(l, err)
 			if err != nil {
 				return 0, err
 			}
-			return unreadAfter(c, read[userID]), nil
+			return unreadAfter(c, l.read[userID]), nil
 		}
 		select {
 		case <-cr.ready:
@@ -359,22 +421,14 @@ func (fd *feed) unread(ctx context.Context, userID string, c *omnichannel.Conver
 	}
 }
 
-// readPositions reads the users' positions in the conversation (0 for one who never read it).
+// readPositions reads the users' positions in the conversation (0 for one who never read it), in
+// one round trip when the store's Tx is a ReadStatesReader.
 func (fd *feed) readPositions(ctx context.Context, conversationID string, users []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(users))
+	var out map[string]int64
 	err := fd.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
-		for _, id := range users {
-			rs, err := tx.GetReadState(fd.ws, id, conversationID)
-			switch {
-			case errors.Is(err, omnichannel.ErrNotFound):
-				out[id] = 0
-			case err != nil:
-				return err
-			default:
-				out[id] = rs.InboundCount
-			}
-		}
-		return nil
+		var err error
+		out, err = readStatesOf(tx, fd.ws, conversationID, users)
+		return err
 	})
 	return out, err
 }

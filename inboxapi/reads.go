@@ -98,6 +98,22 @@ func (h *handler) conversationFor(ctx context.Context, u *omnichannel.User, c *o
 	return out[0], nil
 }
 
+// quoteOf returns the engine id of the message m quotes, when m quotes a stored message of its own
+// conversation; "" otherwise.
+func quoteOf(tx omnichannel.Tx, m *omnichannel.Message) (string, error) {
+	if m.QuoteProviderMessageID == "" {
+		return "", nil
+	}
+	q, err := tx.FindMessageByProviderID(m.WorkspaceID, m.ConnectionID, m.QuoteProviderMessageID)
+	switch {
+	case err == nil && q.ConversationID == m.ConversationID:
+		return q.ID, nil
+	case err != nil && !errors.Is(err, omnichannel.ErrNotFound):
+		return "", err
+	}
+	return "", nil
+}
+
 // messagesFor converts messages of u's workspace, resolving quoted provider ids to engine ids.
 func (h *handler) messagesFor(ctx context.Context, u *omnichannel.User, msgs []*omnichannel.Message) ([]Message, error) {
 	out := make([]Message, 0, len(msgs))
@@ -107,14 +123,9 @@ func (h *handler) messagesFor(ctx context.Context, u *omnichannel.User, msgs []*
 			if m.WorkspaceID != u.WorkspaceID {
 				continue
 			}
-			quote := ""
-			if m.QuoteProviderMessageID != "" {
-				q, err := tx.FindMessageByProviderID(u.WorkspaceID, m.ConnectionID, m.QuoteProviderMessageID)
-				if err == nil && q.ConversationID == m.ConversationID {
-					quote = q.ID
-				} else if err != nil && !errors.Is(err, omnichannel.ErrNotFound) {
-					return err
-				}
+			quote, err := quoteOf(tx, m)
+			if err != nil {
+				return err
 			}
 			out = append(out, messageWire(m, quote))
 		}
