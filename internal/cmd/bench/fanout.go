@@ -243,7 +243,14 @@ func (c *sseClient) stream(ctx context.Context, hc *http.Client, base string, co
 			c.resyncs++
 			c.mu.Unlock()
 		case strings.HasPrefix(line, "data: ") && event == string(omnichannel.EventMessageCreated):
-			var ev inboxapi.Event
+			// Only the message text is decoded (the field names of inboxapi.Event and Message): a
+			// full decode of every event by 1,000 clients costs the server's 2 cores a fifth of
+			// their time, which is not what the scenario measures.
+			var ev struct {
+				Message *struct {
+					Text string `json:"text"`
+				} `json:"message"`
+			}
 			if json.Unmarshal([]byte(line[len("data: "):]), &ev) != nil || ev.Message == nil {
 				continue
 			}
