@@ -45,8 +45,11 @@
 //
 // The conversation list is keyset-paged on (last_message_at DESC, id DESC), with an index per
 // common filter of the inbox (status, assignee, team, connection, channel, classification, contact,
-// awaiting claim) that keeps that order, a GIN index on the category path, and read states looked
-// up by primary key; a page is an index range scan that stops at the page size.
+// awaiting claim) that keeps that order, a GIN index on the category path and an ordered index per
+// category level, and read states looked up by primary key; a page is an index range scan that
+// stops at the page size. The read filter scans the viewer's read states in list order (each carries
+// a copy of its conversation's last_message_at, kept by triggers; readlist.go), and a category
+// filter alone merges one ordered scan per level (categorylist.go).
 //
 // Tests of this package need a server: they read DAKENH_POSTGRES_URL (see .ci/postgres.sh), use a
 // schema of their own each, and are skipped without it, except under CI=true where they fail.

@@ -88,9 +88,18 @@ func TestListUsesIndexes(t *testing.T) {
 		{"Classification", omnichannel.ConversationQuery{ClassificationIDs: []string{"cl-4"}}, true},
 		{"Contact", omnichannel.ConversationQuery{ContactIDs: []string{"k-17"}}, true},
 		{"AwaitingClaim", omnichannel.ConversationQuery{AwaitingClaim: true}, true},
+		// Category: one ordered scan per path level (and the partial index of deeper paths, empty).
 		{"Category", omnichannel.ConversationQuery{CategoryIDs: []string{"cat-3"}}, false},
+		{"CategoryNextPage", omnichannel.ConversationQuery{CategoryIDs: []string{"cat-3"}, After: cursor}, false},
+		{"CategoryUnread", omnichannel.ConversationQuery{CategoryIDs: []string{"cat-3"}, ReadState: omnichannel.ReadUnread, ViewerID: "u-3"}, false},
+		{"CategoryTwo", omnichannel.ConversationQuery{CategoryIDs: []string{"cat-3", "cat-5"}}, false},
 		{"Unread", omnichannel.ConversationQuery{ReadState: omnichannel.ReadUnread, ViewerID: "u-3"}, true},
-		{"Read", omnichannel.ConversationQuery{ReadState: omnichannel.ReadRead, ViewerID: "u-3"}, true},
+		// Read: the viewer's read states in list order, and the conversations without customer
+		// messages in list order; the outer sort orders at most two pages.
+		{"Read", omnichannel.ConversationQuery{ReadState: omnichannel.ReadRead, ViewerID: "u-3"}, false},
+		{"ReadNextPage", omnichannel.ConversationQuery{ReadState: omnichannel.ReadRead, ViewerID: "u-3", After: cursor}, false},
+		{"ReadOpenTeam", omnichannel.ConversationQuery{ReadState: omnichannel.ReadRead, ViewerID: "u-3",
+			Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}, TeamIDs: []string{"t-2"}}, false},
 		{"OpenMineUnread", omnichannel.ConversationQuery{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen},
 			AssigneeIDs: []string{"u-3"}, ReadState: omnichannel.ReadUnread, ViewerID: "u-3"}, true},
 		{"Search", omnichannel.ConversationQuery{Search: "khách 12"}, true},
@@ -116,6 +125,22 @@ func TestListUsesIndexes(t *testing.T) {
 			if q.ReadState != omnichannel.ReadAny {
 				assert.Regexp(t, `read_states_(pkey|user)`, plan, "read states are looked up by key")
 				assert.NotContains(t, plan, "Seq Scan on read_states", plan)
+			}
+			if len(q.CategoryIDs) > 0 && q.ReadState != omnichannel.ReadRead && len(q.Statuses)+len(q.TeamIDs) == 0 {
+				for level := 1; level <= 3; level++ {
+					assert.Regexp(t, fmt.Sprintf(`Index Scan using conversations_category%d on conversations c_\d+ [^\n]*\n\s+Index Cond: \(\(workspace_id = 'ws-1'::text\) AND \(category_path\[%d\] = `, level, level),
+						plan, "level %d is an ordered range scan", level)
+				}
+				assert.Contains(t, plan, "Merge Append", "the scans are merged in list order")
+				assert.NotContains(t, plan, "conversations_category ", "the GIN index is not read")
+			}
+			if q.ReadState == omnichannel.ReadRead {
+				assert.Regexp(t, `Index Scan using read_states_by_time on read_states r [^\n]*\n\s+Index Cond: \(\(workspace_id = 'ws-1'::text\) AND \(user_id = 'u-3'::text\)`,
+					plan, "the read states are scanned in list order")
+				if len(q.Statuses)+len(q.TeamIDs) == 0 {
+					assert.Contains(t, plan, "conversations_no_inbound", plan)
+				}
+				assert.NotContains(t, plan, "Join Filter", "a join on the read states would scan them for every conversation")
 			}
 		})
 	}

@@ -20,6 +20,12 @@ func ExplainList(ctx context.Context, s *Store, q omnichannel.ConversationQuery)
 	if searchIndexable(q) {
 		return explain(ctx, s, searchProbeSQL, q)
 	}
+	if q.ReadState == omnichannel.ReadRead {
+		return explain(ctx, s, readListSQL, q)
+	}
+	if categoryScans(q) {
+		return explain(ctx, s, categoryListSQL, q)
+	}
 	return explain(ctx, s, listSQL, q)
 }
 

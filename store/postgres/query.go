@@ -18,7 +18,8 @@ const (
 
 // ListConversations returns one page of q's filter, newest LastMessageAt first, ties by id
 // descending, starting strictly after q.After. Each filter is an indexed column that keeps the list
-// order (see the migrations), so a page is an index range scan. A search is probed in list order
+// order (see the migrations), so a page is an index range scan; the "read" filter scans the
+// viewer's read states in list order (readlist.go). A search is probed in list order
 // first and, when the probe does not fill the page, answered from the trigram indexes (search.go).
 // In a View, the viewer's read states of the returned rows are fetched along (one query) and
 // answer the GetReadState calls that follow.
@@ -33,7 +34,14 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 	} else {
 		var sql string
 		var args []any
-		if sql, args, err = listSQL(q); err != nil {
+		build := listSQL
+		switch {
+		case q.ReadState == omnichannel.ReadRead:
+			build = readListSQL // from the viewer's read states (readlist.go)
+		case categoryScans(q):
+			build = categoryListSQL // by ordered scans per category level (categorylist.go)
+		}
+		if sql, args, err = build(q); err != nil {
 			return nil, err
 		}
 		out, err = list(t, "list conversations", sql, scanConversation, args...)

@@ -82,24 +82,31 @@ type bulkTable struct {
 	columns     string
 	ncols       int
 	rowsPerStmt int
+	// row is one row's VALUES tuple with ncols placeholders; "" is the plain tuple.
+	row string
 }
 
 var (
-	bulkContacts = bulkTable{"contact", "contacts", contactColumns, 10, 200}
-	bulkIdents   = bulkTable{"identity", "identities", identityColumns, 12, 160}
+	bulkContacts = bulkTable{"contact", "contacts", contactColumns, 10, 200, ""}
+	bulkIdents   = bulkTable{"identity", "identities", identityColumns, 12, 160, ""}
 	bulkConvs    = bulkTable{"conversation", "conversations", `workspace_id, id, connection_id, channel_kind,
 		contact_id, identity_id, contact_name, contact_name_fold, contact_phone, contact_phone_digits, status,
 		assignee_id, team_id, rule_id, awaiting_claim, claimed, historical, category_id, category_path,
 		category1, category2, category3, classification_id, note, referral, last_seq, inbound_count,
 		replies_since_inbound, last_message_text, last_message_at, last_message_direction, last_inbound_at,
-		created_at, updated_at, version`, 35, 64}
-	bulkMessages   = bulkTable{"message", "messages", messageColumns, 23, 128}
-	bulkReadStates = bulkTable{"read state", "read_states", readStateColumns, 6, 256}
+		created_at, updated_at, version`, 35, 64, ""}
+	bulkMessages = bulkTable{"message", "messages", messageColumns, 23, 128, ""}
+	// A read state's copy of its conversation's time (migration 4) is looked up by key.
+	bulkReadStates = bulkTable{"read state", "read_states", readStateColumns + ", last_message_at", 8, 256,
+		"(?, ?, ?, ?, ?, ?, " + readStateTimeSQL + ")"}
 )
 
 // statement returns the INSERT of rows rows.
 func (bt bulkTable) statement(rows int) string {
-	row := "(" + placeholders(bt.ncols) + ")"
+	row := bt.row
+	if row == "" {
+		row = "(" + placeholders(bt.ncols) + ")"
+	}
 	return "INSERT INTO " + bt.table + " (" + bt.columns + ") VALUES " +
 		strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
@@ -187,6 +194,7 @@ func bulkInsert(t *txn, part *omnichannel.Bulk) (err error) {
 	}
 	return bulkReadStates.insert(t, len(part.ReadStates), func(dst []any, i int) ([]any, error) {
 		r := part.ReadStates[i]
-		return append(dst, r.WorkspaceID, r.UserID, r.ConversationID, r.InboundCount, r.Seq, micros(r.ReadAt)), nil
+		return append(dst, r.WorkspaceID, r.UserID, r.ConversationID, r.InboundCount, r.Seq, micros(r.ReadAt),
+			r.WorkspaceID, r.ConversationID), nil
 	})
 }

@@ -90,23 +90,34 @@ func (t *txn) InsertConversation(c *omnichannel.Conversation) error {
 		args...); err != nil {
 		return writeError("insert conversation", err)
 	}
+	t.remember(c)
 	return nil
 }
 
 func (t *txn) GetConversation(workspaceID, id string) (*omnichannel.Conversation, error) {
-	return getOne(t, scanConversation, "conversation", id,
-		`SELECT `+conversationColumns+` FROM conversations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	return t.rememberRead(getOne(t, scanConversation, "conversation", id,
+		`SELECT `+conversationColumns+` FROM conversations WHERE workspace_id = ? AND id = ?`, workspaceID, id))
 }
 
 func (t *txn) FindConversation(workspaceID, connectionID, identityID string) (*omnichannel.Conversation, error) {
-	return getOne(t, scanConversation, "conversation", connectionID+"/"+identityID,
+	return t.rememberRead(getOne(t, scanConversation, "conversation", connectionID+"/"+identityID,
 		`SELECT `+conversationColumns+` FROM conversations
-		WHERE workspace_id = ? AND connection_id = ? AND identity_id = ?`, workspaceID, connectionID, identityID)
+		WHERE workspace_id = ? AND connection_id = ? AND identity_id = ?`, workspaceID, connectionID, identityID))
+}
+
+// rememberRead passes a conversation read in t on, remembering it (see remember).
+func (t *txn) rememberRead(c *omnichannel.Conversation, err error) (*omnichannel.Conversation, error) {
+	if err == nil {
+		t.remember(c)
+	}
+	return c, err
 }
 
 // UpdateConversation replaces the conversation when its stored Version equals c.Version, then
 // increments Version in the store and in c. A missing conversation is ErrNotFound, a version mismatch
 // ErrConflict, and moving it onto another conversation's (ConnectionID, IdentityID) ErrDuplicate.
+// When the same transaction read or wrote the conversation at c.Version, only the columns whose
+// values differ are written (see conversation_update.go); the stored row is the same either way.
 func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 	if err := t.writing(); err != nil {
 		return err
@@ -115,8 +126,17 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.q.exec(`UPDATE conversations SET `+conversationSet+`, version = version + 1
-		WHERE workspace_id = ? AND id = ? AND version = ?`, append(vals, c.WorkspaceID, c.ID, c.Version)...)
+	query, args := `UPDATE conversations SET `+conversationSet+`, version = version + 1
+		WHERE workspace_id = ? AND id = ? AND version = ?`, []any(nil)
+	if mask, ok := t.changedColumns(c, vals); ok {
+		if q, ok := partialUpdateSQL(mask); ok {
+			query, args = q, partialArgs(mask, vals, c)
+		}
+	}
+	if args == nil {
+		args = append(vals, c.WorkspaceID, c.ID, c.Version)
+	}
+	res, err := t.q.exec(query, args...)
 	if err != nil {
 		return writeError("update conversation", err)
 	}
@@ -127,6 +147,7 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 		return conflict("conversation", c.ID, c.Version)
 	}
 	c.Version++
+	t.remember(c)
 	return nil
 }
 
@@ -182,16 +203,25 @@ func (t *txn) GetReadState(workspaceID, userID, conversationID string) (*omnicha
 		workspaceID, userID, conversationID)
 }
 
+// readStateTimeSQL is the value of read_states.last_message_at for a new row: its conversation's
+// last_message_at, looked up by key (arguments: workspace id, conversation id). A missing
+// conversation gives 0, and the foreign key reports the row.
+const readStateTimeSQL = `COALESCE((SELECT last_message_at FROM conversations WHERE workspace_id = ? AND id = ?), 0)`
+
 // PutReadState inserts or replaces the read state of (UserID, ConversationID); the conversation must
 // exist (ErrNotFound otherwise).
 func (t *txn) PutReadState(r *omnichannel.ReadState) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	if _, err := t.q.exec(`INSERT INTO read_states (`+readStateColumns+`) VALUES (?, ?, ?, ?, ?, ?)
+	// The list-order copy of the conversation's time (migration 4) is written along; an existing
+	// row has it already (a trigger keeps it current).
+	if _, err := t.q.exec(`INSERT INTO read_states (`+readStateColumns+`, last_message_at)
+		VALUES (?, ?, ?, ?, ?, ?, `+readStateTimeSQL+`)
 		ON CONFLICT (workspace_id, user_id, conversation_id) DO UPDATE SET inbound_count = excluded.inbound_count,
 			seq = excluded.seq, read_at = excluded.read_at`,
-		r.WorkspaceID, r.UserID, r.ConversationID, r.InboundCount, r.Seq, micros(r.ReadAt)); err != nil {
+		r.WorkspaceID, r.UserID, r.ConversationID, r.InboundCount, r.Seq, micros(r.ReadAt),
+		r.WorkspaceID, r.ConversationID); err != nil {
 		return writeError("put read state", err)
 	}
 	return nil

@@ -34,6 +34,11 @@
 // re-keys a conversation's list indexes exceeds, so every Update created, wrote and deleted a file)
 // and has a 64 MiB page cache; its transaction-control statements are prepared once.
 //
+// UpdateConversation names only the columns that changed since the conversation was read or written
+// in the same Update (conversation_update.go): SQLite re-keys every index, checks every foreign key
+// and runs every UPDATE OF trigger of the columns an UPDATE names, changed or not, and the engine
+// saves a conversation whole after each message, which changes only its summary columns.
+//
 // # Durability
 //
 // An Update returns nil only after the COMMIT holding its writes succeeded, so an acknowledged
@@ -75,15 +80,18 @@
 // The conversation list (SPEC A1, A3) is served by indexes that lead with the workspace, then the
 // filtered column (status, channel, assignee, team, each category level, classification, connection,
 // contact, awaiting claim), and end with the sort key (last_message_at DESC, id DESC), so a page is
-// an ordered index range read continued by keyset, never an OFFSET. The read-state filter probes the
-// viewer's read_states row by primary key. Two probes rewrite a query before it runs, without
+// an ordered index range read continued by keyset, never an OFFSET. The unread filter probes the
+// viewer's read_states row by primary key; the read filter reads the viewer's read states in list
+// order (read_states_by_time: each read state carries a copy of its conversation's last_message_at,
+// kept by triggers) and joins each to its conversation by key. Two probes rewrite a query before it runs, without
 // changing its result: a connection filter naming every connection the workspace's conversations
 // use (an agent's scope) is dropped, and a category filter tests only the levels of the path where
 // its ids occur, so that level's index is read in order.
 //
 // The customer search (a case-insensitive substring of the name, or digits of the phone) has a
 // trigram index (FTS5, conversations_search) over the lower-cased name and the phone's digits. A
-// term of three characters or more is first counted in it, up to SearchProbeLimit matches: a rare
+// term of three characters or more is first counted in it (by the trigrams that tile it), up to
+// SearchProbeLimit matches: a rare
 // term (a full name, a phone number) reads its few rows through the index and sorts them; a common
 // one ("Nguyễn") walks the list index in order, which carries the same two columns so the test needs
 // no table read, and stops at the page's last match. Shorter terms always walk.

@@ -18,7 +18,7 @@ const (
 // ListConversations returns one page of q's filter, newest LastMessageAt first, ties by id
 // descending, starting strictly after q.After (keyset paging on the list indexes).
 //
-// Three rewrites keep a big workspace fast without changing the result (see planQuery): a
+// The "read" filter reads the viewer's read states in list order (readlist.go). Three rewrites keep a big workspace fast without changing the result (see planQuery): a
 // connection filter that covers every connection the workspace's conversations use is dropped (an
 // agent's query names all the connections the agent may see, usually all of them), a category
 // filter tests only the path levels where its ids occur, and a search of three characters or more
@@ -32,7 +32,11 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 	if err != nil {
 		return nil, err
 	}
-	query, args, err := listSQL(q, plan)
+	build := listSQL
+	if q.ReadState == omnichannel.ReadRead && plan.search == nil {
+		build = readListSQL // from the viewer's read states (readlist.go)
+	}
+	query, args, err := build(q, plan)
 	if err != nil {
 		return nil, err
 	}

@@ -102,6 +102,10 @@ func TestSearchIndexMatchesScan(t *testing.T) {
 		{Search: "xyz", SearchDigits: "1234"}, {Search: "an", SearchDigits: "8491234"},
 		{Search: "nguyễn", ReadState: omnichannel.ReadUnread, ViewerID: "u-1"},
 		{Search: "nguyễn", Statuses: []omnichannel.ConversationStatus{omnichannel.StatusOpen}},
+		// Long terms, looked up by the trigrams that tile them.
+		{Search: "Nguyễn Văn An"}, {Search: "nguyễn thị bình"}, {Search: "uyễn thị bì"}, {Search: "ĐỨC ĐẠT"},
+		{Search: "ễn văn a"}, {Search: "nguyễn văn bình"}, {Search: "lê \"bé\" na"}, {Search: "an nguyễn"},
+		{SearchDigits: "84912340074"}, {Search: "trần ngọc ánh", SearchDigits: "84912340111"},
 	}
 	for _, q := range cases {
 		name := fmt.Sprintf("%q/%q", q.Search, q.SearchDigits)
@@ -186,4 +190,19 @@ func TestSearchPlanChoosesByMatches(t *testing.T) {
 	}))
 	assert.Nil(t, plan(omnichannel.ConversationQuery{WorkspaceID: "ws-3", Search: "hoàng"}))
 	assert.NotNil(t, plan(omnichannel.ConversationQuery{WorkspaceID: "ws-3", Search: "many-00012"}))
+}
+
+// TestFTSTiles checks the FTS5 query of a search term: a phrase up to five characters, the tiling
+// trigrams (every third character, and the last three) beyond, FTS5 syntax quoted.
+func TestFTSTiles(t *testing.T) {
+	for term, want := range map[string]string{
+		"abc":             `"abc"`,
+		"abcde":           `"abcde"`,
+		"abcdef":          `("abc" AND "def")`,
+		"abcdefg":         `("abc" AND "def" AND "efg")`,
+		"phạm hoàng hiếu": `("phạ" AND "m h" AND "oàn" AND "g h" AND "iếu")`,
+		`a"b c*d(e`:       `("a""b" AND " c*" AND "d(e")`,
+	} {
+		assert.Equal(t, want, ftsTiles(term), term)
+	}
 }

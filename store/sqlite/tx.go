@@ -23,6 +23,9 @@ type txn struct {
 	// done is set when fn returns; atomic because a misbehaving caller may keep tx and use it from
 	// another goroutine afterwards.
 	done atomic.Bool
+	// seen holds the conversations as read or written in a writable txn, by key, for partial
+	// updates (conversation_update.go).
+	seen map[conversationKey]omnichannel.Conversation
 }
 
 var _ omnichannel.Tx = (*txn)(nil)

@@ -191,6 +191,9 @@ func bigInboxListCases(spec bigbox.Spec) []bigInboxCase {
 			TeamIDs: []string{bigbox.TeamID(1)}}},
 		{"CategoryClassChannel", bigbox.SupervisorID, cq{CategoryIDs: []string{bigbox.CategoryID(2, -1, -1)},
 			ClassificationIDs: []string{"sale"}, ChannelKinds: []omnichannel.Kind{bigbox.KindZalo}}},
+		// The bench tool's "done + category + classification" (README).
+		{"DoneCategoryClass", bigInboxAgent, cq{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusDone},
+			CategoryIDs: []string{bigbox.CategoryID(2, -1, -1)}, ClassificationIDs: []string{"sale"}}},
 	}
 }
 

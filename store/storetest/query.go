@@ -47,6 +47,7 @@ func testQueryFilters(t *testing.T, s omnichannel.Store) {
 		{"CategoryIDs/Root", cq{CategoryIDs: []string{"a"}}, []string{"c08", "c04", "c01"}},
 		{"CategoryIDs/Middle", cq{CategoryIDs: []string{"a1"}}, []string{"c04", "c01"}},
 		{"CategoryIDs/Leaves", cq{CategoryIDs: []string{"a1x", "b1"}}, []string{"c06", "c01"}},
+		{"CategoryIDs/RootAndMiddle", cq{CategoryIDs: []string{"a1", "a"}}, []string{"c08", "c04", "c01"}},
 		{"ClassificationIDs", cq{ClassificationIDs: []string{"cl-spam"}}, []string{"c07", "c03"}},
 		{"ConnectionIDs", cq{ConnectionIDs: []string{"cz2"}}, []string{"c07", "c04"}},
 		{"ConnectionIDs/Two", cq{ConnectionIDs: []string{"cz2", "ct1"}}, []string{"c08", "c07", "c05", "c04", "c03"}},

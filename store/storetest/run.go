@@ -69,6 +69,7 @@ func groups() []group {
 		{"Query", queryTests()},
 		{"Paging", pagingTests()},
 		{"Unread", unreadTests()},
+		{"ReadList", readListTests()},
 		{"UnreadCounters", unreadCounterTests()},
 		{"Message", messageTests()},
 		{"ReadState", readStateTests()},
