@@ -75,3 +75,23 @@ func explain(ctx context.Context, s *Store, build func(omnichannel.ConversationQ
 // MessageLookupSQL holds the message lookups by provider id and idempotency key (tests only: their
 // generic plans are checked).
 var MessageLookupSQL = map[string]string{"provider id": findMessageByProviderIDSQL, "idempotency key": findMessageByIdempotencyKeySQL}
+
+// PreparedListStatements lists q seven times in one View (past the five runs after which
+// PostgreSQL may switch a prepared statement to a generic plan) and returns how many prepared
+// statements of that connection hold q's list query.
+func PreparedListStatements(ctx context.Context, s *Store, q omnichannel.ConversationQuery) (int, error) {
+	sql, _, err := listSQL(q)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.View(ctx, func(tx omnichannel.Tx) error {
+		for range 7 {
+			if _, err := tx.ListConversations(q); err != nil {
+				return err
+			}
+		}
+		return tx.(*txn).tx.QueryRow(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement = $1`, sql).Scan(&n)
+	})
+	return n, err
+}
