@@ -80,11 +80,11 @@ func (s *stream) unreadIn(conversationID string) int64 {
 // TestEventsFanOutReadsTheStoreOncePerEvent: with many streams open, a customer message costs the
 // same few store reads whether 1 or 60 agents stream, and each stream still gets its viewer's own
 // unread count, also right after that viewer (and only they) read the conversation.
-func TestEventsFanOutReadsTheStoreOncePerEvent(t *testing.T) {
-	counting := &countingStore{}
-	e := newEnv(t, func(c *oc.Config, _ *inboxapi.Config) { counting.Store = c.Store; c.Store = counting })
-	const agents = 60
-	// More streams end than env.eventsDone holds: take the extra notices as the streams end.
+// addStreamingAgents adds n active agents x0…x(n-1) to workspace A for tests that open a stream
+// for each; more streams end than env.eventsDone holds, so the extra notices are taken as the
+// streams end.
+func (e *env) addStreamingAgents(t *testing.T, n int) {
+	t.Helper()
 	t.Cleanup(func() {
 		go func() {
 			for {
@@ -97,13 +97,20 @@ func TestEventsFanOutReadsTheStoreOncePerEvent(t *testing.T) {
 		}()
 	})
 	require.NoError(t, e.store.Update(e.ctx, func(tx oc.Tx) error {
-		for i := range agents {
+		for i := range n {
 			if err := tx.PutUser(&oc.User{WorkspaceID: wsA, ID: fmt.Sprintf("x%d", i), Name: "Agent", Role: oc.RoleAgent, Active: true}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}))
+}
+
+func TestEventsFanOutReadsTheStoreOncePerEvent(t *testing.T) {
+	counting := &countingStore{}
+	e := newEnv(t, func(c *oc.Config, _ *inboxapi.Config) { counting.Store = c.Store; c.Store = counting })
+	const agents = 60
+	e.addStreamingAgents(t, agents)
 	streams := make([]*stream, agents)
 	for i := range streams {
 		streams[i] = e.openEvents(fmt.Sprintf("%s/x%d", wsA, i))

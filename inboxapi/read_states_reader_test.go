@@ -65,25 +65,7 @@ func TestEventsFanOutReadsPositionsInOneBatch(t *testing.T) {
 	batching := &batchingStore{}
 	e := newEnv(t, func(c *oc.Config, _ *inboxapi.Config) { batching.Store = c.Store; c.Store = batching })
 	const agents = 60
-	t.Cleanup(func() { // more streams end than env.eventsDone holds
-		go func() {
-			for {
-				select {
-				case <-e.eventsDone:
-				case <-time.After(5 * time.Second):
-					return
-				}
-			}
-		}()
-	})
-	require.NoError(t, e.store.Update(e.ctx, func(tx oc.Tx) error {
-		for i := range agents {
-			if err := tx.PutUser(&oc.User{WorkspaceID: wsA, ID: fmt.Sprintf("x%d", i), Name: "Agent", Role: oc.RoleAgent, Active: true}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	e.addStreamingAgents(t, agents)
 	// x0 has read the conversation before anything streams.
 	e.inbound(fakechannel.AccountID, "cust-a", "m-b-0", "không")
 	require.Equal(t, http.StatusNoContent, e.call("POST", "/conversations/"+e.convA.ID+"/read", wsA+"/x0", nil).status)

@@ -160,17 +160,21 @@ func categoryProbeSQL(q omnichannel.ConversationQuery) (string, []any) {
 	return `SELECT ` + strings.Join(probes, ", "), args
 }
 
+// pageSize is q's page size: Limit, DefaultPageSize when not set, at most MaxPageSize.
+func pageSize(q omnichannel.ConversationQuery) int {
+	if q.Limit <= 0 {
+		return DefaultPageSize
+	}
+	return min(q.Limit, MaxPageSize)
+}
+
 // listSQL is the query of one page of q as plan (nil: the plain query) reads it.
 func listSQL(q omnichannel.ConversationQuery, plan *listPlan) (string, []any, error) {
 	w, err := compileFilter(q, true, plan)
 	if err != nil {
 		return "", nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultPageSize
-	}
-	limit = min(limit, MaxPageSize)
+	limit := pageSize(q)
 	return `SELECT ` + conversationColumnsC + ` FROM ` + w.from + ` WHERE ` + w.where() +
 		` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, append(w.args, limit), nil
 }

@@ -26,11 +26,7 @@ func readListSQL(q omnichannel.ConversationQuery, plan *listPlan) (string, []any
 	if err != nil {
 		return "", nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultPageSize
-	}
-	limit = min(limit, MaxPageSize)
+	limit := pageSize(q)
 
 	var args []any
 	read := `SELECT ` + conversationColumnsC + ` FROM read_states r INDEXED BY read_states_by_time
