@@ -20,25 +20,12 @@ const claimContenders = 3
 // works through its own shuffled share). It reports claims/s and checks that each conversation has
 // exactly one owner, in the final state and in the activity entries.
 func runClaims(ctx context.Context, o Options, kind string, rep *Report, logf func(string, ...any)) error {
-	st, closeStore, err := openFresh(ctx, o, kind, "claims")
+	env, closeAll, err := openScenario(ctx, o, kind, "claims")
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	p, err := newProviders()
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	blobs, rmBlobs, err := tempBlobDir()
-	if err != nil {
-		return err
-	}
-	defer rmBlobs()
-	eng, err := newEngine(st, p, blobs)
-	if err != nil {
-		return err
-	}
+	defer closeAll()
+	st, p, eng := env.st, env.p, env.eng
 	ws, err := setupWorkspace(ctx, eng, p, "bench-claims", o.ClaimAgents, omnichannel.MethodClaim, nil)
 	if err != nil {
 		return err

@@ -68,6 +68,50 @@ func newEngine(st omnichannel.Store, p *providers, blobDir string) (*omnichannel
 		Blobs: omnichannel.DirBlobStore{Dir: blobDir}, Logger: discardLogger})
 }
 
+// scenarioEnv is what a timed scenario runs on: a fresh store, both provider emulators and an
+// Engine over them.
+type scenarioEnv struct {
+	st  omnichannel.Store
+	p   *providers
+	eng *omnichannel.Engine
+}
+
+// openScenario opens a fresh store of kind for the named scenario, the emulators and an Engine;
+// close releases them all (call it also when err is nil only).
+func openScenario(ctx context.Context, o Options, kind, name string) (env scenarioEnv, closeAll func(), err error) {
+	var undo []func()
+	closeAll = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	st, closeStore, err := openFresh(ctx, o, kind, name)
+	if err != nil {
+		return env, nil, err
+	}
+	undo = append(undo, closeStore)
+	p, err := newProviders()
+	if err != nil {
+		return env, nil, err
+	}
+	undo = append(undo, p.Close)
+	blobs, rmBlobs, err := tempBlobDir()
+	if err != nil {
+		return env, nil, err
+	}
+	undo = append(undo, rmBlobs)
+	eng, err := newEngine(st, p, blobs)
+	if err != nil {
+		return env, nil, err
+	}
+	return scenarioEnv{st: st, p: p, eng: eng}, closeAll, nil
+}
+
 // tempBlobDir is a directory for the engine's blobs (none are written by the scenarios).
 func tempBlobDir() (string, func(), error) {
 	dir, err := os.MkdirTemp("", "dakenh-bench-blobs-")

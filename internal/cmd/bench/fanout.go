@@ -39,25 +39,12 @@ type sseClient struct {
 // o.FanoutRate for o.Duration and measures, for every client and every acknowledged message, the
 // delay from the webhook's 200 to the client reading the message.created event.
 func runFanout(ctx context.Context, o Options, kind string, rep *Report, logf func(string, ...any)) error {
-	st, closeStore, err := openFresh(ctx, o, kind, "fanout")
+	env, closeAll, err := openScenario(ctx, o, kind, "fanout")
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	p, err := newProviders()
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	blobs, rmBlobs, err := tempBlobDir()
-	if err != nil {
-		return err
-	}
-	defer rmBlobs()
-	eng, err := newEngine(st, p, blobs)
-	if err != nil {
-		return err
-	}
+	defer closeAll()
+	st, p, eng := env.st, env.p, env.eng
 	ws, err := setupWorkspace(ctx, eng, p, "bench-fanout", o.FanoutClients, omnichannel.MethodRoundRobin, nil)
 	if err != nil {
 		return err

@@ -87,25 +87,12 @@ func runIngestBaseline(ctx context.Context, o Options, label string, rep *Report
 // runIngest measures one store: closed-loop throughput with o.Senders senders, then open-loop
 // latency at o.OfferedRate, then checks what was stored.
 func runIngest(ctx context.Context, o Options, kind string, baseline float64, rep *Report, logf func(string, ...any)) error {
-	st, closeStore, err := openFresh(ctx, o, kind, "ingest")
+	env, closeAll, err := openScenario(ctx, o, kind, "ingest")
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	p, err := newProviders()
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	blobs, rmBlobs, err := tempBlobDir()
-	if err != nil {
-		return err
-	}
-	defer rmBlobs()
-	eng, err := newEngine(st, p, blobs)
-	if err != nil {
-		return err
-	}
+	defer closeAll()
+	st, p, eng := env.st, env.p, env.eng
 	ws, err := setupWorkspace(ctx, eng, p, "bench-ingest", ingestAgents, omnichannel.MethodRoundRobin, nil)
 	if err != nil {
 		return err
