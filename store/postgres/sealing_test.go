@@ -110,35 +110,6 @@ func sealRawCredentials(t *testing.T, db *pgx.Conn, schema, id string) string {
 	return v
 }
 
-func sealConnection(id string) *omnichannel.Connection {
-	return &omnichannel.Connection{WorkspaceID: "ws", ID: id, Kind: "zalo", ExternalID: "oa-" + id,
-		Status: omnichannel.ConnectionConnected, Credentials: omnichannel.Credentials{
-			AccessToken: "at-SECRET-" + id, RefreshToken: "rt-SECRET-" + id,
-			AccessExpiry: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Scopes: []string{"message"},
-			Extra: map[string]string{"page_token": "pt-SECRET-" + id}}}
-}
-
-func sealGet(s *postgres.Store, id string) (*omnichannel.Connection, error) {
-	var c *omnichannel.Connection
-	err := s.View(context.Background(), func(tx omnichannel.Tx) (err error) {
-		c, err = tx.FindConnectionByID(id)
-		return err
-	})
-	return c, err
-}
-
-func sealPut(t *testing.T, s *postgres.Store, conns ...*omnichannel.Connection) {
-	t.Helper()
-	require.NoError(t, s.Update(context.Background(), func(tx omnichannel.Tx) error {
-		for _, c := range conns {
-			if err := tx.PutConnection(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
 // pgDump returns the data of schema as pg_dump prints it. pg_dump comes with the server
 // (/usr/lib/postgresql/<version>/bin), which the tests of this package need anyway.
 func pgDump(t *testing.T, schema string) []byte {
@@ -168,7 +139,7 @@ func TestSecretsNotInDump(t *testing.T) {
 			schema := newSchema(t)
 			s := openStore(t, schema, func(cfg *postgres.Config) { cfg.Keyring = c.keys })
 			secrets := sealtest.ConnectZalo(t, s)
-			got, err := sealGet(s, secrets.ConnectionID)
+			got, err := sealtest.Get(s, secrets.ConnectionID)
 			require.NoError(t, err)
 			assert.Equal(t, secrets.RefreshToken, got.Credentials.RefreshToken)
 
@@ -193,13 +164,13 @@ func TestKeyringSealsCredentials(t *testing.T) {
 	schema := newSchema(t)
 	s := openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k1") })
 	db := sealDB(t)
-	want := sealConnection("conn-1")
-	sealPut(t, s, want, sealConnection("conn-2"))
+	want := sealtest.Connection("conn-1")
+	sealtest.Put(t, s, want, sealtest.Connection("conn-2"))
 
 	raw := sealRawCredentials(t, db, schema, "conn-1")
 	assert.True(t, strings.HasPrefix(raw, `"sealed:v1:k1:`), raw)
 	assert.NotContains(t, raw, "SECRET")
-	got, err := sealGet(s, "conn-1")
+	got, err := sealtest.Get(s, "conn-1")
 	require.NoError(t, err)
 	assert.Equal(t, want.Credentials.AccessToken, got.Credentials.AccessToken)
 	assert.Equal(t, want.Credentials.RefreshToken, got.Credentials.RefreshToken)
@@ -210,7 +181,7 @@ func TestKeyringSealsCredentials(t *testing.T) {
 	got.Credentials.AccessToken = "at-SECRET-rotated"
 	require.NoError(t, s.Update(ctx, func(tx omnichannel.Tx) error { return tx.UpdateConnection(got) }))
 	assert.NotContains(t, sealRawCredentials(t, db, schema, "conn-1"), "SECRET")
-	got, err = sealGet(s, "conn-1")
+	got, err = sealtest.Get(s, "conn-1")
 	require.NoError(t, err)
 	assert.Equal(t, "at-SECRET-rotated", got.Credentials.AccessToken)
 
@@ -227,7 +198,7 @@ func TestKeyringSealsCredentials(t *testing.T) {
 		{"keyring without k1", sealKeyring(t, "k2"), seal.ErrUnknownKey},
 		{"k1 with other material", otherRing, seal.ErrTampered},
 	} {
-		_, err := sealGet(openStore(t, schema, func(c *postgres.Config) { c.Keyring = r.keys }), "conn-1")
+		_, err := sealtest.Get(openStore(t, schema, func(c *postgres.Config) { c.Keyring = r.keys }), "conn-1")
 		require.ErrorIs(t, err, postgres.ErrSealed, r.name)
 		require.ErrorIs(t, err, r.want, r.name)
 		assert.NotContains(t, err.Error(), "SECRET", r.name)
@@ -245,7 +216,7 @@ func TestKeyringSealsCredentials(t *testing.T) {
 	for name, v := range map[string]string{"flipped byte": flipped, "copied from conn-2": sealRawCredentials(t, db, schema, "conn-2")} {
 		_, err := db.Exec(ctx, "UPDATE "+schema+".connections SET credentials = $1::jsonb WHERE id = 'conn-1'", v)
 		require.NoError(t, err)
-		_, err = sealGet(s, "conn-1")
+		_, err = sealtest.Get(s, "conn-1")
 		require.ErrorIs(t, err, seal.ErrTampered, name)
 		assert.NotContains(t, err.Error(), "SECRET", name)
 	}
@@ -266,7 +237,7 @@ func TestKeyRotationWithReseal(t *testing.T) {
 	const n = postgres.ResealBatchSize + 20
 	var plainRows, legacyRows []*omnichannel.Connection
 	for i := range n {
-		c := sealConnection(fmt.Sprintf("conn-%03d", i))
+		c := sealtest.Connection(fmt.Sprintf("conn-%03d", i))
 		if i%2 == 0 {
 			plainRows = append(plainRows, c)
 		} else {
@@ -274,17 +245,17 @@ func TestKeyRotationWithReseal(t *testing.T) {
 		}
 	}
 	plain := openStore(t, schema)
-	sealPut(t, plain, plainRows...)
+	sealtest.Put(t, plain, plainRows...)
 	_, err := plain.ResealCredentials(ctx)
 	require.ErrorIs(t, err, postgres.ErrNoKeyring)
-	sealPut(t, openStore(t, schema, func(c *postgres.Config) { c.CredentialsKey = legacyKey }), legacyRows...)
+	sealtest.Put(t, openStore(t, schema, func(c *postgres.Config) { c.CredentialsKey = legacyKey }), legacyRows...)
 	assert.Contains(t, sealRawCredentials(t, db, schema, "conn-001"), `"sealed"`)
 
 	v1 := openStore(t, schema, func(c *postgres.Config) {
 		c.Keyring, c.CredentialsKey = sealKeyring(t, "k1"), legacyKey
 	})
 	for _, id := range []string{"conn-000", "conn-001"} {
-		got, err := sealGet(v1, id)
+		got, err := sealtest.Get(v1, id)
 		require.NoError(t, err, "plain and CredentialsKey rows open")
 		assert.Equal(t, "at-SECRET-"+id, got.Credentials.AccessToken)
 	}
@@ -298,7 +269,7 @@ func TestKeyRotationWithReseal(t *testing.T) {
 	assert.NotContains(t, dump, "SECRET")
 
 	v2 := openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k2", "k1") })
-	got, err := sealGet(v2, "conn-001")
+	got, err := sealtest.Get(v2, "conn-001")
 	require.NoError(t, err, "CredentialsKey dropped after the re-seal; k1 rows open with k2 first")
 	assert.Equal(t, "rt-SECRET-conn-001", got.Credentials.RefreshToken)
 	resealed, err = v2.ResealCredentials(ctx)
@@ -308,11 +279,11 @@ func TestKeyRotationWithReseal(t *testing.T) {
 
 	k2only := openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k2") })
 	for _, id := range []string{"conn-000", "conn-001", "conn-119"} {
-		got, err := sealGet(k2only, id)
+		got, err := sealtest.Get(k2only, id)
 		require.NoError(t, err, "the old key can be dropped after the re-seal")
 		assert.Equal(t, "at-SECRET-"+id, got.Credentials.AccessToken)
 	}
-	_, err = sealGet(openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k1") }), "conn-000")
+	_, err = sealtest.Get(openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k1") }), "conn-000")
 	assert.ErrorIs(t, err, seal.ErrUnknownKey, "k1 alone no longer opens anything")
 
 	// A row whose key is gone is reported by name and the others are still done.
@@ -333,9 +304,9 @@ func TestResealWhileWriting(t *testing.T) {
 	schema := newSchema(t)
 	var conns []*omnichannel.Connection
 	for i := range 20 {
-		conns = append(conns, sealConnection(fmt.Sprintf("conn-%02d", i)))
+		conns = append(conns, sealtest.Connection(fmt.Sprintf("conn-%02d", i)))
 	}
-	sealPut(t, openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k1") }), conns...)
+	sealtest.Put(t, openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k1") }), conns...)
 	s := openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k2", "k1") })
 
 	var wg sync.WaitGroup
@@ -360,7 +331,7 @@ func TestResealWhileWriting(t *testing.T) {
 	for w := range 4 {
 		for k := range 5 {
 			id := fmt.Sprintf("conn-%02d", w*5+k)
-			c, err := sealGet(s, id)
+			c, err := sealtest.Get(s, id)
 			require.NoError(t, err)
 			assert.Equal(t, fmt.Sprintf("at-%s-round-%d", id, 5+k), c.Credentials.AccessToken)
 			assert.Equal(t, int64(2), c.Version, "two updates per connection, none by the re-seal")

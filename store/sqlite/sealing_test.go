@@ -57,35 +57,6 @@ func rawCredentials(t *testing.T, path, id string) string {
 	return rawColumn(t, path, `SELECT credentials FROM connections WHERE id = ?`, id)
 }
 
-func secretConnection(id string) *omnichannel.Connection {
-	return &omnichannel.Connection{WorkspaceID: "ws", ID: id, Kind: "zalo", ExternalID: "oa-" + id,
-		Status: omnichannel.ConnectionConnected, Credentials: omnichannel.Credentials{
-			AccessToken: "at-SECRET-" + id, RefreshToken: "rt-SECRET-" + id,
-			AccessExpiry: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Scopes: []string{"message"},
-			Extra: map[string]string{"page_token": "pt-SECRET-" + id}}}
-}
-
-func getConnection(s *sqlite.Store, id string) (*omnichannel.Connection, error) {
-	var c *omnichannel.Connection
-	err := s.View(context.Background(), func(tx omnichannel.Tx) (err error) {
-		c, err = tx.FindConnectionByID(id)
-		return err
-	})
-	return c, err
-}
-
-func putConnections(t *testing.T, s *sqlite.Store, conns ...*omnichannel.Connection) {
-	t.Helper()
-	require.NoError(t, s.Update(context.Background(), func(tx omnichannel.Tx) error {
-		for _, c := range conns {
-			if err := tx.PutConnection(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
 // The grep test: a Zalo OA connected through the Engine and the emulator's consent page leaves
 // its tokens and PKCE verifier in the database files in the clear without a keyring, and nowhere
 // in the database, -wal or -shm file with one.
@@ -98,7 +69,7 @@ func TestSecretsNotInDatabaseFiles(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "inbox.db")
 			s := openSealed(t, path, c.keys)
 			secrets := sealtest.ConnectZalo(t, s)
-			got, err := getConnection(s, secrets.ConnectionID)
+			got, err := sealtest.Get(s, secrets.ConnectionID)
 			require.NoError(t, err)
 			assert.Equal(t, secrets.AccessToken, got.Credentials.AccessToken)
 			assert.Equal(t, secrets.RefreshToken, got.Credentials.RefreshToken)
@@ -125,13 +96,13 @@ func TestSecretsNotInDatabaseFiles(t *testing.T) {
 func TestCredentialsSealedAtRest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	s := openSealed(t, path, testKeyring(t, "k1"))
-	want := secretConnection("conn-1")
-	putConnections(t, s, want, secretConnection("conn-2"))
+	want := sealtest.Connection("conn-1")
+	sealtest.Put(t, s, want, sealtest.Connection("conn-2"))
 
 	raw := rawCredentials(t, path, "conn-1")
 	assert.True(t, strings.HasPrefix(raw, "sealed:v1:k1:"), raw)
 	assert.NotContains(t, raw, "SECRET")
-	got, err := getConnection(s, "conn-1")
+	got, err := sealtest.Get(s, "conn-1")
 	require.NoError(t, err)
 	assert.Equal(t, want.Credentials.AccessToken, got.Credentials.AccessToken)
 	assert.Equal(t, want.Credentials.RefreshToken, got.Credentials.RefreshToken)
@@ -144,7 +115,7 @@ func TestCredentialsSealedAtRest(t *testing.T) {
 	require.NoError(t, s.Update(context.Background(), func(tx omnichannel.Tx) error { return tx.UpdateConnection(got) }))
 	assert.NotEqual(t, raw, rawCredentials(t, path, "conn-1"))
 	assert.NotContains(t, rawCredentials(t, path, "conn-1"), "SECRET")
-	got, err = getConnection(s, "conn-1")
+	got, err = sealtest.Get(s, "conn-1")
 	require.NoError(t, err)
 	assert.Equal(t, "at-SECRET-rotated", got.Credentials.AccessToken)
 
@@ -158,7 +129,7 @@ func TestCredentialsSealedAtRest(t *testing.T) {
 		{"k1 with other material", openSealed(t, path, keyringWithMaterial(t, "k1", 0x77)), seal.ErrTampered},
 	}
 	for _, r := range refusals {
-		_, err := getConnection(r.store, "conn-1")
+		_, err := sealtest.Get(r.store, "conn-1")
 		require.ErrorIs(t, err, r.want, r.name)
 		assert.NotContains(t, err.Error(), "SECRET", r.name)
 	}
@@ -177,7 +148,7 @@ func TestCredentialsSealedAtRest(t *testing.T) {
 		require.NoError(t, s.Update(context.Background(), func(tx omnichannel.Tx) error {
 			return sqlite.ExecInTx(tx, `UPDATE connections SET credentials = ? WHERE id = 'conn-1'`, v)
 		}))
-		_, err := getConnection(s, "conn-1")
+		_, err := sealtest.Get(s, "conn-1")
 		require.ErrorIs(t, err, seal.ErrTampered, name)
 		assert.NotContains(t, err.Error(), "SECRET", name)
 	}
@@ -203,12 +174,12 @@ func TestKeyRotationWithReseal(t *testing.T) {
 	var conns []*omnichannel.Connection
 	var secrets []string
 	for i := range n {
-		c := secretConnection(fmt.Sprintf("conn-%03d", i))
+		c := sealtest.Connection(fmt.Sprintf("conn-%03d", i))
 		conns = append(conns, c)
 		secrets = append(secrets, c.Credentials.AccessToken, c.Credentials.RefreshToken)
 	}
 	plain := openSealed(t, path, nil)
-	putConnections(t, plain, conns...)
+	sealtest.Put(t, plain, conns...)
 	_, err := plain.ResealCredentials(ctx)
 	require.ErrorIs(t, err, sqlite.ErrNoKeyring)
 	require.NoError(t, plain.Close())
@@ -216,7 +187,7 @@ func TestKeyRotationWithReseal(t *testing.T) {
 	require.Len(t, sealtest.Find(files, secrets), len(secrets), "plain rows are visible before the re-seal")
 
 	v1 := openSealed(t, path, testKeyring(t, "k1"))
-	got, err := getConnection(v1, "conn-007")
+	got, err := sealtest.Get(v1, "conn-007")
 	require.NoError(t, err, "plain rows open with a keyring")
 	assert.Equal(t, "at-SECRET-conn-007", got.Credentials.AccessToken)
 	resealed, err := v1.ResealCredentials(ctx)
@@ -234,10 +205,10 @@ func TestKeyRotationWithReseal(t *testing.T) {
 	require.NoError(t, v1.Close())
 
 	v2 := openSealed(t, path, testKeyring(t, "k2", "k1"))
-	got, err = getConnection(v2, "conn-007")
+	got, err = sealtest.Get(v2, "conn-007")
 	require.NoError(t, err, "k1 rows open with k2 first")
 	assert.Equal(t, "rt-SECRET-conn-007", got.Credentials.RefreshToken)
-	putConnections(t, v2, secretConnection("conn-new"))
+	sealtest.Put(t, v2, sealtest.Connection("conn-new"))
 	assert.True(t, strings.HasPrefix(rawCredentials(t, path, "conn-new"), "sealed:v1:k2:"), "new writes use the current key")
 	resealed, err = v2.ResealCredentials(ctx)
 	require.NoError(t, err)
@@ -246,11 +217,11 @@ func TestKeyRotationWithReseal(t *testing.T) {
 
 	k2only := openSealed(t, path, testKeyring(t, "k2"))
 	for _, id := range []string{"conn-000", "conn-119", "conn-new"} {
-		got, err := getConnection(k2only, id)
+		got, err := sealtest.Get(k2only, id)
 		require.NoError(t, err, "the old key can be dropped after the re-seal")
 		assert.Equal(t, "at-SECRET-"+id, got.Credentials.AccessToken)
 	}
-	_, err = getConnection(openSealed(t, path, testKeyring(t, "k1")), "conn-000")
+	_, err = sealtest.Get(openSealed(t, path, testKeyring(t, "k1")), "conn-000")
 	assert.ErrorIs(t, err, seal.ErrUnknownKey, "k1 alone no longer opens anything")
 
 	// A row whose key is gone is reported by name and the others are still done.
@@ -272,9 +243,9 @@ func TestResealWhileWriting(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	var conns []*omnichannel.Connection
 	for i := range 40 {
-		conns = append(conns, secretConnection(fmt.Sprintf("conn-%02d", i)))
+		conns = append(conns, sealtest.Connection(fmt.Sprintf("conn-%02d", i)))
 	}
-	putConnections(t, openSealed(t, path, testKeyring(t, "k1")), conns...)
+	sealtest.Put(t, openSealed(t, path, testKeyring(t, "k1")), conns...)
 	s := openSealed(t, path, testKeyring(t, "k2", "k1"))
 
 	var wg sync.WaitGroup
@@ -304,7 +275,7 @@ func TestResealWhileWriting(t *testing.T) {
 	for w := range 4 {
 		for k := range 10 {
 			id := fmt.Sprintf("conn-%02d", w*10+k)
-			c, err := getConnection(s, id)
+			c, err := sealtest.Get(s, id)
 			require.NoError(t, err)
 			last := rounds - 10 + k
 			assert.Equal(t, fmt.Sprintf("at-%s-round-%d", id, last), c.Credentials.AccessToken)
