@@ -1,6 +1,7 @@
 package channeltest
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -60,5 +61,27 @@ func CheckEvent(t testing.TB, ev omnichannel.InboundEvent) {
 	}
 	if p := ev.Profile; p != nil && p.ExternalUserID != "" && p.ExternalUserID != ev.ExternalUserID {
 		t.Fatalf("profile of another user: %+v", ev)
+	}
+}
+
+// CheckParseResult fails t unless evs and err are what ParseWebhook may return for one delivery:
+// either an error wrapping omnichannel.ErrMalformed and no events, or at most one event that
+// passes CheckEvent. Fuzz targets of ParseWebhook call it on every result.
+func CheckParseResult(t testing.TB, evs []omnichannel.InboundEvent, err error) {
+	t.Helper()
+	if err != nil {
+		if !errors.Is(err, omnichannel.ErrMalformed) {
+			t.Fatalf("error does not wrap ErrMalformed: %v", err)
+		}
+		if evs != nil {
+			t.Fatalf("events with an error: %+v", evs)
+		}
+		return
+	}
+	if len(evs) > 1 {
+		t.Fatalf("%d events from one delivery", len(evs))
+	}
+	for _, ev := range evs {
+		CheckEvent(t, ev)
 	}
 }
