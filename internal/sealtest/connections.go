@@ -41,3 +41,23 @@ func Put(t testing.TB, s omnichannel.Store, conns ...*omnichannel.Connection) {
 		return nil
 	}))
 }
+
+// InsertOAuthState stores a pending connect flow of state with verifier as its PKCE code verifier
+// (expiring in a minute) in s, and fails t on an error.
+func InsertOAuthState(t testing.TB, s omnichannel.Store, state, verifier string) {
+	t.Helper()
+	must(t, s.Update(context.Background(), func(tx omnichannel.Tx) error {
+		return tx.InsertOAuthState(&omnichannel.OAuthState{State: state, WorkspaceID: "ws", UserID: "u",
+			Kind: "zalo", CodeVerifier: verifier, ExpiresAt: time.Now().Add(time.Minute)})
+	}))
+}
+
+// TakeOAuthState takes the pending connect flow of state from s (TakeOAuthState in an Update).
+func TakeOAuthState(s omnichannel.Store, state string) (*omnichannel.OAuthState, error) {
+	var got *omnichannel.OAuthState
+	err := s.Update(context.Background(), func(tx omnichannel.Tx) (err error) {
+		got, err = tx.TakeOAuthState(state)
+		return err
+	})
+	return got, err
+}

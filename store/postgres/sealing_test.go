@@ -347,20 +347,8 @@ func TestOAuthVerifierSealed(t *testing.T) {
 	db := sealDB(t)
 	plain := openStore(t, schema)
 	s := openStore(t, schema, func(c *postgres.Config) { c.Keyring = sealKeyring(t, "k1") })
-	insert := func(st *postgres.Store, state, verifier string) {
-		require.NoError(t, st.Update(ctx, func(tx omnichannel.Tx) error {
-			return tx.InsertOAuthState(&omnichannel.OAuthState{State: state, WorkspaceID: "ws", UserID: "u",
-				Kind: "zalo", CodeVerifier: verifier, ExpiresAt: time.Now().Add(time.Minute)})
-		}))
-	}
-	take := func(state string) (*omnichannel.OAuthState, error) {
-		var got *omnichannel.OAuthState
-		err := s.Update(ctx, func(tx omnichannel.Tx) (err error) {
-			got, err = tx.TakeOAuthState(state)
-			return err
-		})
-		return got, err
-	}
+	insert := func(st *postgres.Store, state, verifier string) { sealtest.InsertOAuthState(t, st, state, verifier) }
+	take := func(state string) (*omnichannel.OAuthState, error) { return sealtest.TakeOAuthState(s, state) }
 	insert(s, "st-1", "cv-SECRET-1")
 	insert(s, "st-2", "cv-SECRET-2")
 	insert(plain, "st-old", "cv-plain")

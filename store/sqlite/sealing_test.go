@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -292,20 +291,8 @@ func TestOAuthVerifierSealed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inbox.db")
 	plain := openSealed(t, path, nil)
 	s := openSealed(t, path, testKeyring(t, "k1"))
-	insert := func(st *sqlite.Store, state, verifier string) {
-		require.NoError(t, st.Update(ctx, func(tx omnichannel.Tx) error {
-			return tx.InsertOAuthState(&omnichannel.OAuthState{State: state, WorkspaceID: "ws", UserID: "u",
-				Kind: "zalo", CodeVerifier: verifier, ExpiresAt: time.Now().Add(time.Minute)})
-		}))
-	}
-	take := func(state string) (*omnichannel.OAuthState, error) {
-		var got *omnichannel.OAuthState
-		err := s.Update(ctx, func(tx omnichannel.Tx) (err error) {
-			got, err = tx.TakeOAuthState(state)
-			return err
-		})
-		return got, err
-	}
+	insert := func(st *sqlite.Store, state, verifier string) { sealtest.InsertOAuthState(t, st, state, verifier) }
+	take := func(state string) (*omnichannel.OAuthState, error) { return sealtest.TakeOAuthState(s, state) }
 	insert(s, "st-1", "cv-SECRET-1")
 	insert(s, "st-2", "cv-SECRET-2")
 	insert(plain, "st-old", "cv-plain")
