@@ -89,12 +89,12 @@ func (e *Engine) scopeQuery(tx Tx, viewerID string, q *ConversationQuery) (bool,
 	if q.WorkspaceID == "" {
 		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
 	}
-	u, err := tx.GetUser(q.WorkspaceID, viewerID)
+	u, conns, err := readScope(tx, q.WorkspaceID, viewerID, func(u *User) bool { return u.Role != RoleSupervisor })
 	if err != nil {
-		if isNotFound(err) {
-			return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "unknown user in this workspace"}
-		}
 		return false, err
+	}
+	if u == nil {
+		return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "unknown user in this workspace"}
 	}
 	if err := e.cfg.Authorizer.Authorize(context.Background(), u, ActionView, nil, nil); err != nil {
 		return false, err
@@ -104,10 +104,6 @@ func (e *Engine) scopeQuery(tx Tx, viewerID string, q *ConversationQuery) (bool,
 	q.SearchDigits = searchDigits(q.Search)
 	if u.Role == RoleSupervisor {
 		return true, nil
-	}
-	conns, err := tx.ListConnections(q.WorkspaceID)
-	if err != nil {
-		return false, err
 	}
 	var visible []string
 	for _, c := range conns {

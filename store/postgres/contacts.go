@@ -57,17 +57,15 @@ func (t *txn) PutIdentity(i *omnichannel.Identity) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	return t.guarded("put identity", "identity",
-		fmt.Sprintf("for user %q on connection %q", i.ExternalUserID, i.ConnectionID), func(tx pgx.Tx) error {
-			_, err := tx.Exec(t.ctx, `INSERT INTO identities (`+identityColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-				ON CONFLICT (workspace_id, id) DO UPDATE SET contact_id = EXCLUDED.contact_id,
-					connection_id = EXCLUDED.connection_id, channel_kind = EXCLUDED.channel_kind,
-					external_user_id = EXCLUDED.external_user_id, display_name = EXCLUDED.display_name,
-					avatar_url = EXCLUDED.avatar_url, phone = EXCLUDED.phone, follower = EXCLUDED.follower,
-					created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`, identityArgs(i)...)
-			return err
-		})
+	_, err := t.guarded("put identity", "identity",
+		fmt.Sprintf("for user %q on connection %q", i.ExternalUserID, i.ConnectionID), `INSERT INTO identities (`+identityColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (workspace_id, id) DO UPDATE SET contact_id = EXCLUDED.contact_id,
+				connection_id = EXCLUDED.connection_id, channel_kind = EXCLUDED.channel_kind,
+				external_user_id = EXCLUDED.external_user_id, display_name = EXCLUDED.display_name,
+				avatar_url = EXCLUDED.avatar_url, phone = EXCLUDED.phone, follower = EXCLUDED.follower,
+				created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`, identityArgs(i)...)
+	return err
 }
 
 func (t *txn) GetIdentity(workspaceID, id string) (*omnichannel.Identity, error) {

@@ -120,17 +120,15 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 		return conflict("conversation", c.ID, c.Version, stored)
 	}
 	// The thread key changes: the new key may belong to another conversation.
-	err = t.guarded("update conversation", "conversation",
-		fmt.Sprintf("for identity %q on connection %q", c.IdentityID, c.ConnectionID), func(tx pgx.Tx) error {
-			tag, err := tx.Exec(t.ctx, conversationUpdate+`, connection_id = $3, identity_id = $6
-				WHERE workspace_id = $1 AND id = $2 AND version = $30`, args...)
-			if err == nil && tag.RowsAffected() == 0 {
-				return conflict("conversation", c.ID, c.Version, -1)
-			}
-			return err
-		})
+	tag, err = t.guarded("update conversation", "conversation",
+		fmt.Sprintf("for identity %q on connection %q", c.IdentityID, c.ConnectionID),
+		conversationUpdate+`, connection_id = $3, identity_id = $6
+			WHERE workspace_id = $1 AND id = $2 AND version = $30`, args...)
 	if err != nil {
 		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("conversation", c.ID, c.Version, -1)
 	}
 	c.Version++
 	return nil

@@ -87,19 +87,21 @@ func (t *txn) UpdateMessage(m *omnichannel.Message) error {
 	if err != nil {
 		return err
 	}
-	return t.guarded("update message", "message",
-		fmt.Sprintf("provider id %q or idempotency key %q", m.ProviderMessageID, m.IdempotencyKey), func(tx pgx.Tx) error {
-			tag, err := tx.Exec(t.ctx, `UPDATE messages SET conversation_id = $3, connection_id = $4, seq = $5,
-				direction = $6, type = $7, sender_id = $8, sender_name = $9, text = $10, attachments = $11,
-				quote_provider_message_id = $12, template_id = $13, provider_message_id = $14, idempotency_key = $15,
-				status = $16, failure_code = $17, failure_reason = $18, attempts = $19, activity = $20,
-				provider_time = $21, created_at = $22, updated_at = $23
-				WHERE workspace_id = $1 AND id = $2`, args...)
-			if err == nil && tag.RowsAffected() == 0 {
-				return notFound("message", m.ID)
-			}
-			return err
-		})
+	tag, err := t.guarded("update message", "message",
+		fmt.Sprintf("provider id %q or idempotency key %q", m.ProviderMessageID, m.IdempotencyKey),
+		`UPDATE messages SET conversation_id = $3, connection_id = $4, seq = $5,
+			direction = $6, type = $7, sender_id = $8, sender_name = $9, text = $10, attachments = $11,
+			quote_provider_message_id = $12, template_id = $13, provider_message_id = $14, idempotency_key = $15,
+			status = $16, failure_code = $17, failure_reason = $18, attempts = $19, activity = $20,
+			provider_time = $21, created_at = $22, updated_at = $23
+			WHERE workspace_id = $1 AND id = $2`, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("message", m.ID)
+	}
+	return nil
 }
 
 func (t *txn) GetMessage(workspaceID, id string) (*omnichannel.Message, error) {

@@ -112,18 +112,24 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, writable bool, fn f
 
 // attempt runs fn once in a transaction. retry reports a serialization failure or deadlock.
 func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, writable bool, fn func(tx omnichannel.Tx) error) (err error, retry bool) {
-	conn, ptx, err := s.begin(ctx, opts)
+	conn, err := s.pool.acquire(ctx)
 	if err != nil {
-		return err, false
+		return fmt.Errorf("postgres: connecting: %w", err), false
 	}
-	defer s.pool.release(conn)
-	t := &txn{ctx: ctx, tx: ptx, writable: writable, sealer: s.sealer}
+	// The BEGIN goes with the first statement; lazyTx may trade a dead idle connection for another.
+	ltx := &lazyTx{ctx: ctx, pool: s.pool, conn: conn, opts: opts}
+	defer func() {
+		if ltx.conn != nil {
+			s.pool.release(ltx.conn)
+		}
+	}()
+	t := &txn{ctx: ctx, tx: ltx, writable: writable, sealer: s.sealer}
 	committed := false
 	defer func() {
 		t.done.Store(true)
 		if !committed {
 			// A rollback that fails leaves the connection unusable; release closes it.
-			_ = ptx.Rollback(context.WithoutCancel(ctx))
+			_ = ltx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
 	if err := fn(t); err != nil {
@@ -133,32 +139,11 @@ func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, writable bool, 
 		// fn swallowed a serialization failure: the transaction is aborted, run fn again.
 		return fmt.Errorf("postgres: transaction aborted by a serialization failure"), true
 	}
-	if err := ptx.Commit(ctx); err != nil {
+	if err := ltx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err), isRetryable(err)
 	}
 	committed = true
 	return nil, false
-}
-
-// begin starts a transaction on a pooled connection. A pooled connection the server closed while it
-// sat idle (a restart, an idle timeout) fails at BEGIN, before anything ran: it is dropped and the
-// next one tried.
-func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (*pgx.Conn, pgx.Tx, error) {
-	for tries := 0; ; tries++ {
-		conn, err := s.pool.acquire(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("postgres: connecting: %w", err)
-		}
-		ptx, err := conn.BeginTx(ctx, opts)
-		if err == nil {
-			return conn, ptx, nil
-		}
-		dead := conn.IsClosed()
-		s.pool.release(conn)
-		if !dead || tries >= s.cfg.MaxConns || ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("postgres: begin: %w", err)
-		}
-	}
 }
 
 // isRetryable reports whether err is a serialization failure (40001) or a deadlock (40P01).

@@ -16,7 +16,7 @@ import (
 // txn is the omnichannel.Tx of a Store: a pgx transaction plus the bookkeeping of the contract.
 type txn struct {
 	ctx      context.Context
-	tx       pgx.Tx
+	tx       *lazyTx
 	writable bool
 	sealer   *sealer
 	// done is set when fn returns; atomic because a misbehaving caller may keep tx in a goroutine.
@@ -98,27 +98,18 @@ func list[T any](t *txn, op, sql string, scan func(pgx.Row) (*T, error), args ..
 	return out, nil
 }
 
-// guarded runs fn inside a savepoint. A unique violation rolls back to the savepoint, leaving the
-// transaction usable, and is returned as ErrDuplicate with detail; other errors are returned wrapped.
-func (t *txn) guarded(op, what, detail string, fn func(tx pgx.Tx) error) error {
-	sp, err := t.tx.Begin(t.ctx)
+// guarded runs sql inside a savepoint (one round trip, see lazyTx.execGuarded). A unique
+// violation rolls back to the savepoint, leaving the transaction usable, and is returned as
+// ErrDuplicate with detail; other errors are returned wrapped.
+func (t *txn) guarded(op, what, detail, sql string, args ...any) (pgconn.CommandTag, error) {
+	tag, err := t.tx.execGuarded(t.ctx, sql, args...)
 	if err != nil {
-		return t.fail(op, err)
-	}
-	if err := fn(sp); err != nil {
-		_ = sp.Rollback(t.ctx)
 		if isUniqueViolation(err) {
-			return duplicate(what, detail)
+			return tag, duplicate(what, detail)
 		}
-		if isContractError(err) {
-			return err
-		}
-		return t.fail(op, err)
+		return tag, t.fail(op, err)
 	}
-	if err := sp.Commit(t.ctx); err != nil {
-		return t.fail(op, err)
-	}
-	return nil
+	return tag, nil
 }
 
 func isUniqueViolation(err error) bool {

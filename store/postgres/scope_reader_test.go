@@ -1,0 +1,96 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store/memory"
+)
+
+// TestReadScope checks the PostgreSQL ScopeReader directly: the user and the connections of the
+// asked workspace only, a nil user when missing, no credentials read.
+func TestReadScope(t *testing.T) {
+	st := openStore(t, newSchema(t))
+	seedClaimCases(t, st)
+	read := func(ws, user string) (*omnichannel.User, []string) {
+		t.Helper()
+		var u *omnichannel.User
+		var ids []string
+		require.NoError(t, st.View(context.Background(), func(tx omnichannel.Tx) error {
+			r, ok := tx.(omnichannel.ScopeReader)
+			if !ok {
+				return errors.New("the PostgreSQL Tx is not a ScopeReader")
+			}
+			var conns []*omnichannel.Connection
+			var err error
+			u, conns, err = r.ReadScope(ws, user)
+			for _, c := range conns {
+				assert.Empty(t, c.Credentials.AccessToken, "connection %s carries its credentials", c.ID)
+				assert.Equal(t, ws, c.WorkspaceID)
+				ids = append(ids, c.ID)
+			}
+			return err
+		}))
+		return u, ids
+	}
+	u, ids := read("w", "a2")
+	require.NotNil(t, u)
+	assert.Equal(t, "a2", u.ID)
+	assert.Equal(t, []string{"mine", "shared"}, ids)
+	u, ids = read("o", "a2")
+	assert.Nil(t, u, "a2 is not a user of workspace o")
+	assert.Equal(t, []string{"theirs"}, ids)
+	u, ids = read("nobody", "a2")
+	assert.Nil(t, u)
+	assert.Empty(t, ids)
+}
+
+// TestScopedListsMatchMemory: the lists and unread counts the engine scopes through the ScopeReader
+// on PostgreSQL equal those it scopes row by row on the memory store, for every kind of viewer.
+func TestScopedListsMatchMemory(t *testing.T) {
+	pg := openStore(t, newSchema(t))
+	mem := memory.New()
+	seedClaimCases(t, pg)
+	seedClaimCases(t, mem)
+	engines := map[omnichannel.Store]*omnichannel.Engine{pg: bigInboxEngine(t, pg), mem: bigInboxEngine(t, mem)}
+	outcome := func(st omnichannel.Store, viewer string) (ids []string, unread int, err error) {
+		eng := engines[st]
+		page, err := eng.ListConversations(context.Background(), viewer, omnichannel.ConversationQuery{WorkspaceID: "w"})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, c := range page.Conversations {
+			ids = append(ids, c.ID)
+		}
+		unread, err = eng.CountUnread(context.Background(), viewer, omnichannel.ConversationQuery{WorkspaceID: "w"})
+		return ids, unread, err
+	}
+	for _, viewer := range []string{"a1", "a2", "sup", "ox", "ghost"} {
+		wantIDs, wantUnread, wantErr := outcome(mem, viewer)
+		if viewer == "ox" || viewer == "ghost" {
+			require.ErrorIs(t, wantErr, omnichannel.ErrForbidden, "%s is no user of workspace w", viewer)
+		} else {
+			require.NoError(t, wantErr, viewer)
+			require.NotEmpty(t, wantIDs, viewer)
+			require.Positive(t, wantUnread, viewer)
+		}
+		gotIDs, gotUnread, gotErr := outcome(pg, viewer)
+		assert.Equal(t, wantIDs, gotIDs, viewer)
+		assert.Equal(t, wantUnread, gotUnread, viewer)
+		assert.Equal(t, wantErr != nil, gotErr != nil, "%s: memory %v, postgres %v", viewer, wantErr, gotErr)
+		if wantErr != nil {
+			assert.ErrorIs(t, gotErr, omnichannel.ErrForbidden, viewer)
+		}
+	}
+	ids, _, err := outcome(pg, "a2")
+	require.NoError(t, err)
+	assert.Contains(t, ids, "c3", "a2 sees the conversation of its own only-me connection")
+	ids, _, err = outcome(pg, "a1")
+	require.NoError(t, err)
+	assert.NotContains(t, ids, "c3", "a1 does not see a2's only-me connection")
+}
