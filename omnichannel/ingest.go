@@ -70,7 +70,20 @@ func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Conne
 }
 
 func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
-	if ev.ProviderMessageID != "" {
+	var pre ingestLookups
+	if ev.ExternalUserID != "" {
+		s, ok, err := readForIngest(tx, conn.WorkspaceID, conn.ID, ev.ProviderMessageID, ev.ExternalUserID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if s.Duplicate {
+				return nil // a duplicate delivery changes nothing
+			}
+			pre = ingestLookups{known: true, identity: s.Identity, conversation: s.Conversation}
+		}
+	}
+	if ev.ProviderMessageID != "" && !pre.known {
 		_, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, ev.ProviderMessageID)
 		if err == nil {
 			return nil // a duplicate delivery changes nothing
@@ -79,11 +92,11 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 			return err
 		}
 	}
-	ident, contact, err := e.upsertIdentity(tx, ch, conn, ev)
+	ident, contact, err := e.upsertIdentityFrom(tx, ch, conn, ev, &pre)
 	if err != nil {
 		return err
 	}
-	conv, opened, err := e.findOrOpenAs(ctx, tx, ch, conn, ident, contact, historical)
+	conv, opened, err := e.findOrOpenFrom(ctx, tx, ch, conn, ident, contact, historical, &pre)
 	if err != nil {
 		return err
 	}
@@ -240,6 +253,12 @@ func (e *Engine) ingestStatus(tx Tx, ch *change, conn *Connection, ev InboundEve
 // returned when it was created or read (new identity, or new profile data); otherwise it is nil and
 // left unread, which saves the ingest of a known customer's message a query.
 func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundEvent) (*Identity, *Contact, error) {
+	return e.upsertIdentityFrom(tx, ch, conn, ev, &ingestLookups{})
+}
+
+// upsertIdentityFrom is upsertIdentity using the identity pre read when pre.known. When it writes
+// the identity it clears pre.known: the identity's conversation may have changed with it.
+func (e *Engine) upsertIdentityFrom(tx Tx, ch *change, conn *Connection, ev InboundEvent, pre *ingestLookups) (*Identity, *Contact, error) {
 	if ev.ExternalUserID == "" {
 		return nil, nil, fmt.Errorf("%w: event without a user id", ErrMalformed)
 	}
@@ -248,7 +267,16 @@ func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundE
 	if p == nil {
 		p = &Profile{}
 	}
-	ident, err := tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
+	var ident *Identity
+	var err error
+	switch {
+	case !pre.known:
+		ident, err = tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
+	case pre.identity == nil:
+		err = fmt.Errorf("identity of %s: %w", conn.ID, ErrNotFound)
+	default:
+		ident = pre.identity
+	}
 	var contact *Contact
 	switch {
 	case isNotFound(err):
@@ -301,6 +329,7 @@ func (e *Engine) upsertIdentity(tx Tx, ch *change, conn *Connection, ev InboundE
 	if !dirty {
 		return ident, contact, nil
 	}
+	pre.known = false
 	ident.UpdatedAt = now
 	if err := tx.PutIdentity(ident); err != nil {
 		return nil, nil, err
@@ -363,11 +392,23 @@ func defaultCustomerName(kind Kind, externalID string) string {
 // findOrOpen returns the conversation of ident on conn, opening (and routing) a new one when there
 // is none. contact is ident's contact when the caller has it (nil: read when needed).
 func (e *Engine) findOrOpen(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, contact *Contact) (*Conversation, bool, error) {
-	return e.findOrOpenAs(ctx, tx, ch, conn, ident, contact, false)
+	return e.findOrOpenFrom(ctx, tx, ch, conn, ident, contact, false, &ingestLookups{})
 }
 
-func (e *Engine) findOrOpenAs(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, contact *Contact, historical bool) (*Conversation, bool, error) {
-	conv, err := tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+// findOrOpenFrom is findOrOpen for a conversation that may be historical, using the conversation
+// pre read when pre.known.
+func (e *Engine) findOrOpenFrom(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, contact *Contact,
+	historical bool, pre *ingestLookups) (*Conversation, bool, error) {
+	var conv *Conversation
+	var err error
+	switch {
+	case !pre.known:
+		conv, err = tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+	case pre.conversation == nil:
+		err = fmt.Errorf("conversation of identity %s: %w", ident.ID, ErrNotFound)
+	default:
+		conv = pre.conversation
+	}
 	if err == nil {
 		return conv, false, nil
 	}

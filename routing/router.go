@@ -90,20 +90,23 @@ func OnlyMe(tx omnichannel.Tx, conn *omnichannel.Connection, exclude []string) (
 }
 
 func activeUsers(tx omnichannel.Tx, ws string, ids, exclude []string) ([]string, error) {
-	var out []string
+	var wanted []string
 	for _, id := range ids {
-		if contains(exclude, id) || contains(out, id) {
-			continue
+		if !contains(exclude, id) && !contains(wanted, id) {
+			wanted = append(wanted, id)
 		}
-		u, err := tx.GetUser(ws, id)
-		if omnichannelNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	}
+	if len(wanted) == 0 {
+		return nil, nil
+	}
+	users, err := omnichannel.GetUsers(tx, ws, wanted)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, u := range users {
 		if u.Active {
-			out = append(out, id)
+			out = append(out, u.ID)
 		}
 	}
 	return out, nil

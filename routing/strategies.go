@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"errors"
 
 	"github.com/dakenh/dakenh/omnichannel"
 )
@@ -63,4 +62,3 @@ func (LeastLoaded) Pick(_ context.Context, tx omnichannel.Tx, p Pool) (omnichann
 	return omnichannel.RouteDecision{AssigneeID: tied[int(n%int64(len(tied)))], Detail: "least loaded, " + p.Label}, nil
 }
 
-func omnichannelNotFound(err error) bool { return errors.Is(err, omnichannel.ErrNotFound) }
