@@ -61,4 +61,3 @@ func (LeastLoaded) Pick(_ context.Context, tx omnichannel.Tx, p Pool) (omnichann
 	}
 	return omnichannel.RouteDecision{AssigneeID: tied[int(n%int64(len(tied)))], Detail: "least loaded, " + p.Label}, nil
 }
-
