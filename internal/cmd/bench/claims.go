@@ -34,6 +34,9 @@ func runClaims(ctx context.Context, o Options, kind string, rep *Report, logf fu
 	if err != nil {
 		return err
 	}
+	if err := settle(ctx, st); err != nil {
+		return err
+	}
 
 	shares := make([][]string, len(ws.agents))
 	for k, id := range ids {

@@ -71,6 +71,9 @@ func runFanout(ctx context.Context, o Options, kind string, rep *Report, logf fu
 	if err := deliverAll(ctx, hooks, base, regularsTraffic(p, o.Regulars), 16); err != nil {
 		return err
 	}
+	if err := settle(ctx, st); err != nil {
+		return err
+	}
 
 	logf("fan-out on %s: connecting %d SSE clients", kind, len(ws.agents))
 	streamCtx, endStreams := context.WithCancel(ctx)

@@ -109,6 +109,9 @@ func runIngest(ctx context.Context, o Options, kind string, baseline float64, re
 	if err := deliverAll(ctx, client, base, regularsTraffic(p, o.Regulars), 16); err != nil {
 		return err
 	}
+	if err := settle(ctx, st); err != nil {
+		return err
+	}
 	traffic := &ingestTraffic{p: p, prefix: "e", regulars: o.Regulars}
 	logf("ingest on %s: %d senders for %s", kind, o.Senders, o.Duration)
 	closed := closedLoop(ctx, client, base, o.Senders, o.Duration, o.DuplicateRate, traffic.next)
