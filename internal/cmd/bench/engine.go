@@ -225,7 +225,9 @@ func (w *workspace) providerID(id string) (connID, msgID string) {
 }
 
 // analyzer is a store that can refresh its planner statistics (postgres.Store.Analyze).
-type analyzer interface{ Analyze(ctx context.Context) error }
+type analyzer interface {
+	Analyze(ctx context.Context) error
+}
 
 // settle gives the store's planner the statistics of the tables a scenario just filled, as
 // autovacuum does within a minute on a live database, so that a timed phase measures the plans of
