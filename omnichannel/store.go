@@ -119,9 +119,12 @@ type Tx interface {
 	GetClassification(workspaceID, id string) (*Classification, error)
 	ListClassifications(workspaceID string) ([]*Classification, error)
 
-	// Rotation returns the next position of the named rotation (0, 1, 2, …): each call increments a
-	// counter kept in the store, so concurrent callers and several engine processes sharing the store
-	// get distinct consecutive values.
+	// NextRotation returns the next position of the named rotation (0, 1, 2, …): each call
+	// increments a counter kept in the store, so concurrent callers and several engine processes
+	// sharing the store get distinct values, in the order they are handed out. A store may take the
+	// position outside the calling transaction, so that concurrent transactions do not queue on the
+	// counter until they commit (store/postgres does): a position taken by a transaction that rolls
+	// back is then skipped, which only moves the turn on by one.
 	NextRotation(workspaceID, key string) (int64, error)
 
 	// Jobs (global: the worker serves all workspaces).

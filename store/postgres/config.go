@@ -22,7 +22,9 @@ type Config struct {
 	// database share a schema. Lower-case letters, digits and underscores, starting with a letter or
 	// an underscore, at most 48 characters. Default "dakenh".
 	Schema string
-	// MaxConns caps the store's connections (the event listener uses one more). Default 10.
+	// MaxConns caps the connections of the store's transactions. Besides them the store opens the
+	// event listener's connection, one for relaying events and up to four for round-robin positions
+	// (taken outside transactions, see Tx.NextRotation). Default 10.
 	MaxConns int
 	// MaxRetries bounds how many times Update re-runs fn after a serialization failure (SQLSTATE
 	// 40001) or a deadlock (40P01). Default 10.

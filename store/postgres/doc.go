@@ -19,8 +19,10 @@
 //     of two processes claiming one conversation, exactly one wins.
 //   - Webhook retries and duplicates: unique indexes with INSERT … ON CONFLICT DO NOTHING, so the
 //     same provider message delivered to two processes at once is stored once.
-//   - Round-robin: Tx.NextRotation is one upsert on a counter row, so consecutive positions go to
-//     consecutive conversations whichever process opens them, and the spread stays even.
+//   - Round-robin: Tx.NextRotation is one upsert on a counter row, committed on its own (outside
+//     the caller's transaction, so transactions opening conversations under one rule do not queue
+//     on the row until they commit): positions are distinct and increasing whichever process opens
+//     the conversation, and the spread stays even; a transaction that rolls back skips its turn.
 //   - The outbox: Tx.ClaimJobs selects due jobs FOR UPDATE SKIP LOCKED and stamps them with a
 //     lease, so each send is handed to one worker of one process.
 //   - Token refresh: leases (Tx.AcquireLease) are rows updated by a conditional upsert; one process

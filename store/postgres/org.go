@@ -82,17 +82,12 @@ func (t *txn) ListClassifications(workspaceID string) ([]*omnichannel.Classifica
 }
 
 // NextRotation returns the rotation's counter (0 on first use) and increments it, in one atomic
-// upsert: concurrent callers, in this process or others, queue on the row and get consecutive values.
+// upsert of its own outside the transaction (rotation.go): concurrent callers, in this process or
+// others, get distinct increasing values without holding the row until they commit; a rollback of
+// the calling transaction does not give its position back.
 func (t *txn) NextRotation(workspaceID, key string) (int64, error) {
 	if err := t.writing(); err != nil {
 		return 0, err
 	}
-	var n int64
-	err := t.tx.QueryRow(t.ctx, `INSERT INTO rotations (workspace_id, key, next) VALUES ($1, $2, 1)
-		ON CONFLICT (workspace_id, key) DO UPDATE SET next = rotations.next + 1
-		RETURNING next - 1`, workspaceID, key).Scan(&n)
-	if err != nil {
-		return 0, t.fail("next rotation", err)
-	}
-	return n, nil
+	return t.store.nextRotation(t.ctx, workspaceID, key)
 }

@@ -42,6 +42,7 @@ type Store struct {
 	lastPrune time.Time
 
 	relayer relayBatcher
+	rotator rotator
 }
 
 var (
@@ -71,6 +72,7 @@ func (s *Store) Close() error {
 	s.closed.Store(true)
 	s.pool.close()
 	s.closeRelay()
+	s.closeRotator()
 	return nil
 }
 
@@ -123,7 +125,7 @@ func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, writable bool, 
 			s.pool.release(ltx.conn)
 		}
 	}()
-	t := &txn{ctx: ctx, tx: ltx, writable: writable, sealer: s.sealer}
+	t := &txn{ctx: ctx, tx: ltx, writable: writable, sealer: s.sealer, store: s}
 	committed := false
 	defer func() {
 		t.done.Store(true)

@@ -19,6 +19,7 @@ type txn struct {
 	tx       *lazyTx
 	writable bool
 	sealer   *sealer
+	store    *Store // for what runs outside the transaction (NextRotation)
 	// done is set when fn returns; atomic because a misbehaving caller may keep tx in a goroutine.
 	done atomic.Bool
 	// retryable is set when a statement failed with a serialization failure or deadlock: the

@@ -138,8 +138,10 @@ func testTxRollback(t *testing.T, s omnichannel.Store) {
 		return tx.GetRule(ws1, "rule-1")
 	}), "the delete was undone")
 
-	assert.Equal(t, int64(1), nextRotation(t, s, ws1, "rr"), "the rotation counter was restored")
-	assert.Equal(t, int64(0), nextRotation(t, s, ws1, "rr-new"), "the new rotation counter was dropped")
+	// A store may take rotation positions outside the transaction (Tx.NextRotation): the rolled-back
+	// transaction's positions are then skipped. Either way none is handed out twice.
+	assert.Contains(t, []int64{1, 2}, nextRotation(t, s, ws1, "rr"), "the rotation counter was restored or moved on")
+	assert.Contains(t, []int64{0, 1}, nextRotation(t, s, ws1, "rr-new"), "the new rotation counter was dropped or moved on")
 	assert.Equal(t, []string{"job-old"}, jobIDs(claim(t, s, "w-2", t0, time.Hour, 10)),
 		"the job insert and the claim were undone")
 	assert.True(t, acquire(t, s, "lease-1", "B", t0, at(time.Minute)), "the lease was undone")
