@@ -191,6 +191,21 @@ func TestReadForClaim(t *testing.T) {
 	if s := read("w", "ghost", "nope"); s.User != nil || s.Conversation != nil || s.Connection != nil || s.RuleFound {
 		t.Fatalf("missing rows: %+v", s)
 	}
+	if s := read("w", "a1", "nope"); s.User == nil || s.User.ID != "a1" || s.Conversation != nil || s.Connection != nil {
+		t.Fatalf("a missing conversation: %+v", s)
+	}
+	err := st.Update(context.Background(), func(tx omnichannel.Tx) error {
+		return tx.InsertConversation(&omnichannel.Conversation{WorkspaceID: "w", ID: "c9", ConnectionID: "gone",
+			ChannelKind: "fake", IdentityID: "id-9", ContactID: "ct-9", Status: omnichannel.StatusOpen, RuleID: "rule",
+			LastMessageAt: time.Unix(1, 0), CreatedAt: time.Unix(1, 0), UpdatedAt: time.Unix(1, 0), Version: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := read("w", "ghost", "c9"); s.User != nil || s.Conversation == nil || s.Conversation.ConnectionID != "gone" ||
+		s.Connection != nil || !s.RuleFound || s.InRule {
+		t.Fatalf("a conversation of a missing connection, read by a missing user: %+v", s)
+	}
 }
 
 // TestClaimRace races every agent over a few waiting conversations at once on PostgreSQL: each

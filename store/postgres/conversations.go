@@ -17,15 +17,19 @@ const conversationColumns = `workspace_id, id, connection_id, channel_kind, cont
 
 func scanConversation(r pgx.Row) (*omnichannel.Conversation, error) {
 	var c omnichannel.Conversation
-	err := r.Scan(&c.WorkspaceID, &c.ID, &c.ConnectionID, &c.ChannelKind, &c.ContactID, &c.IdentityID,
-		&c.ContactName, &c.ContactPhone, &c.Status, &c.AssigneeID, &c.TeamID, &c.RuleID, &c.AwaitingClaim,
-		&c.Claimed, &c.Historical, &c.CategoryID, &c.CategoryPath, &c.ClassificationID, &c.Note, &c.Referral,
-		&c.LastSeq, &c.InboundCount, &c.RepliesSinceInbound, &c.LastMessageText, &c.LastMessageAt,
-		&c.LastMessageDirection, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt, &c.Version)
-	if err != nil {
+	if err := r.Scan(conversationDest(&c)...); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// conversationDest are the scan destinations of conversationColumns in c.
+func conversationDest(c *omnichannel.Conversation) []any {
+	return []any{&c.WorkspaceID, &c.ID, &c.ConnectionID, &c.ChannelKind, &c.ContactID, &c.IdentityID,
+		&c.ContactName, &c.ContactPhone, &c.Status, &c.AssigneeID, &c.TeamID, &c.RuleID, &c.AwaitingClaim,
+		&c.Claimed, &c.Historical, &c.CategoryID, &c.CategoryPath, &c.ClassificationID, &c.Note, &c.Referral,
+		&c.LastSeq, &c.InboundCount, &c.RepliesSinceInbound, &c.LastMessageText, &c.LastMessageAt,
+		&c.LastMessageDirection, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt, &c.Version}
 }
 
 // conversationArgs are c's values in conversationColumns order, then the folded contact name.

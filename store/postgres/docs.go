@@ -29,6 +29,11 @@ func scanDoc[T any](r pgx.Row) (*T, error) {
 	if err := r.Scan(&b); err != nil {
 		return nil, err
 	}
+	return decodeDoc[T](b)
+}
+
+// decodeDoc decodes a doc column's value into a new T.
+func decodeDoc[T any](b []byte) (*T, error) {
 	v := new(T)
 	if err := json.Unmarshal(b, v); err != nil {
 		return nil, err
