@@ -63,6 +63,18 @@ func (e *Engine) ListConversations(ctx context.Context, viewerID string, q Conve
 func (e *Engine) CountUnread(ctx context.Context, viewerID string, q ConversationQuery) (int, error) {
 	n := 0
 	err := e.view(ctx, func(tx Tx) error {
+		if r, fast := unreadScopeReaderOf(tx); fast && countableByConnection(q) && q.WorkspaceID != "" {
+			u, conns, counts, err := r.ReadUnreadScope(q.WorkspaceID, viewerID)
+			if err != nil {
+				return err
+			}
+			ok, err := e.scopeFrom(u, conns, viewerID, &q)
+			if err != nil || !ok {
+				return err
+			}
+			n = sumCounts(counts, q.ConnectionIDs)
+			return nil
+		}
 		ok, err := e.scopeQuery(tx, viewerID, &q)
 		if err != nil || !ok {
 			return err
@@ -92,6 +104,15 @@ func (e *Engine) scopeQuery(tx Tx, viewerID string, q *ConversationQuery) (bool,
 	u, conns, err := readScope(tx, q.WorkspaceID, viewerID, func(u *User) bool { return u.Role != RoleSupervisor })
 	if err != nil {
 		return false, err
+	}
+	return e.scopeFrom(u, conns, viewerID, q)
+}
+
+// scopeFrom is scopeQuery once the viewer u (nil: unknown) and the workspace's connections (read
+// only when the viewer is not a supervisor) are read.
+func (e *Engine) scopeFrom(u *User, conns []*Connection, viewerID string, q *ConversationQuery) (bool, error) {
+	if q.WorkspaceID == "" {
+		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
 	}
 	if u == nil {
 		return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "unknown user in this workspace"}

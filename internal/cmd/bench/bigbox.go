@@ -60,6 +60,13 @@ func runBigbox(ctx context.Context, o Options, kind string, rep *Report, logf fu
 		return err
 	}
 	defer closeStore()
+	// The planner statistics of a just-loaded inbox (BulkLoad's documented next step); without them
+	// the first queries race autovacuum's own ANALYZE of ten million rows.
+	start := time.Now()
+	if err := settle(ctx, st); err != nil {
+		return err
+	}
+	logf("big inbox on %s: statistics refreshed in %v", kind, time.Since(start).Round(time.Millisecond))
 	seedName := "seed: conversations + messages (bulk load)"
 	switch {
 	case info.Reused:
