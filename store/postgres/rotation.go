@@ -24,18 +24,20 @@ const rotatorConns = 4
 // may forget the last few increments, and then a few turns repeat. They are not the store's pool:
 // a transaction holding a pool connection never waits for another pool connection.
 type rotator struct {
-	once sync.Once
-	pool *pool
+	mu   sync.Mutex
+	pool *pool // nil until first use
 }
 
 // rotatorPool returns the rotator's pool, made on first use.
 func (s *Store) rotatorPool() *pool {
 	r := &s.rotator
-	r.once.Do(func() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pool == nil {
 		cfg := s.conn.Copy()
 		cfg.RuntimeParams["synchronous_commit"] = "off"
 		r.pool = newPool(cfg, rotatorConns)
-	})
+	}
 	return r.pool
 }
 
@@ -62,8 +64,14 @@ func (s *Store) nextRotation(ctx context.Context, workspaceID, key string) (int6
 	return n, nil
 }
 
-// closeRotator closes the rotator's idle connections (at Close); one in use is closed when
-// released.
+// closeRotator closes the rotator's idle connections (at Close), if it ever made any; one in use
+// is closed when released.
 func (s *Store) closeRotator() {
-	s.rotatorPool().close()
+	r := &s.rotator
+	r.mu.Lock()
+	p := r.pool
+	r.mu.Unlock()
+	if p != nil {
+		p.close()
+	}
 }
