@@ -267,16 +267,9 @@ func (e *Engine) upsertIdentityFrom(tx Tx, ch *change, conn *Connection, ev Inbo
 	if p == nil {
 		p = &Profile{}
 	}
-	var ident *Identity
-	var err error
-	switch {
-	case !pre.known:
-		ident, err = tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
-	case pre.identity == nil:
-		err = fmt.Errorf("identity of %s: %w", conn.ID, ErrNotFound)
-	default:
-		ident = pre.identity
-	}
+	ident, err := preRead(pre.known, pre.identity, "identity of "+conn.ID, func() (*Identity, error) {
+		return tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
+	})
 	var contact *Contact
 	switch {
 	case isNotFound(err):
@@ -399,16 +392,9 @@ func (e *Engine) findOrOpen(ctx context.Context, tx Tx, ch *change, conn *Connec
 // pre read when pre.known.
 func (e *Engine) findOrOpenFrom(ctx context.Context, tx Tx, ch *change, conn *Connection, ident *Identity, contact *Contact,
 	historical bool, pre *ingestLookups) (*Conversation, bool, error) {
-	var conv *Conversation
-	var err error
-	switch {
-	case !pre.known:
-		conv, err = tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
-	case pre.conversation == nil:
-		err = fmt.Errorf("conversation of identity %s: %w", ident.ID, ErrNotFound)
-	default:
-		conv = pre.conversation
-	}
+	conv, err := preRead(pre.known, pre.conversation, "conversation of identity "+ident.ID, func() (*Conversation, error) {
+		return tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+	})
 	if err == nil {
 		return conv, false, nil
 	}

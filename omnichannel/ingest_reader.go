@@ -1,5 +1,7 @@
 package omnichannel
 
+import "fmt"
+
 // IngestSnapshot is what the ingest of a customer message reads before it writes.
 type IngestSnapshot struct {
 	// Duplicate reports that the connection already has a message with the provider message id.
@@ -27,6 +29,18 @@ type ingestLookups struct {
 	known        bool
 	identity     *Identity
 	conversation *Conversation
+}
+
+// preRead returns the row an IngestReader read when known (an ErrNotFound naming what when there
+// was none), and reads it with read otherwise.
+func preRead[T any](known bool, v *T, what string, read func() (*T, error)) (*T, error) {
+	switch {
+	case !known:
+		return read()
+	case v == nil:
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return v, nil
 }
 
 // readForIngest reads through tx's IngestReader when it has one; ok is false without one.

@@ -17,14 +17,11 @@ import (
 // new schema: a conversation lookup reading a thousand index entries instead of one). ANALYZE
 // invalidates those cached plans.
 func (s *Store) Analyze(ctx context.Context) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	conn, err := s.pool.acquire(ctx)
+	conn, release, err := s.ownConn(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: connecting: %w", err)
+		return err
 	}
-	defer s.pool.release(conn)
+	defer release()
 	rows, err := conn.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, s.cfg.Schema)
 	if err != nil {
 		return fmt.Errorf("postgres: listing tables: %w", err)
@@ -44,4 +41,17 @@ func (s *Store) Analyze(ctx context.Context) error {
 		return fmt.Errorf("postgres: analyze: %w", err)
 	}
 	return nil
+}
+
+// ownConn takes a pooled connection for work outside Update and View (bulk loads, ANALYZE); call
+// release when done. ErrClosed after Close.
+func (s *Store) ownConn(ctx context.Context) (conn *pgx.Conn, release func(), err error) {
+	if s.closed.Load() {
+		return nil, nil, ErrClosed
+	}
+	conn, err = s.pool.acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: connecting: %w", err)
+	}
+	return conn, func() { s.pool.release(conn) }, nil
 }

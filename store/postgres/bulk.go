@@ -21,14 +21,11 @@ var _ omnichannel.BulkLoader = (*Store)(nil)
 // Statistics: after a large import run ANALYZE (autovacuum does it too, later) so that the planner
 // knows the new sizes.
 func (s *Store) BulkLoad(ctx context.Context, b *omnichannel.Bulk) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	conn, err := s.pool.acquire(ctx)
+	conn, release, err := s.ownConn(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: connecting: %w", err)
+		return err
 	}
-	defer s.pool.release(conn)
+	defer release()
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		for _, step := range []struct {
 			table   string

@@ -82,12 +82,20 @@ func batchable(args []any) bool {
 	return !mode
 }
 
+// first reports whether sql must go as the transaction's first batch (with its BEGIN).
+func (l *lazyTx) first(args []any) bool { return l.tx == nil && batchable(args) }
+
+// sendOne sends sql as a batch of its own (behind the BEGIN: see first).
+func (l *lazyTx) sendOne(sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	return l.send(b)
+}
+
 // Exec runs sql in the transaction.
 func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if l.tx == nil && batchable(args) {
-		b := &pgx.Batch{}
-		b.Queue(sql, args...)
-		br, err := l.send(b)
+	if l.first(args) {
+		br, err := l.sendOne(sql, args)
 		if err != nil {
 			return pgconn.CommandTag{}, err
 		}
@@ -106,10 +114,8 @@ func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 // Query runs sql in the transaction. The rows must be closed (or read to the end) before the next
 // statement.
 func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if l.tx == nil && batchable(args) {
-		b := &pgx.Batch{}
-		b.Queue(sql, args...)
-		br, err := l.send(b)
+	if l.first(args) {
+		br, err := l.sendOne(sql, args)
 		if err != nil {
 			return nil, err
 		}
@@ -128,10 +134,8 @@ func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 
 // QueryRow runs sql in the transaction; the row's Scan reports every error, pgx.ErrNoRows included.
 func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if l.tx == nil && batchable(args) {
-		b := &pgx.Batch{}
-		b.Queue(sql, args...)
-		br, err := l.send(b)
+	if l.first(args) {
+		br, err := l.sendOne(sql, args)
 		if err != nil {
 			return errRow{err}
 		}

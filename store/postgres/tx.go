@@ -118,11 +118,6 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-// isContractError reports the store's own ErrNotFound and ErrConflict, returned as they are.
-func isContractError(err error) bool {
-	return errors.Is(err, omnichannel.ErrNotFound) || errors.Is(err, omnichannel.ErrConflict)
-}
-
 func notFound(what, id string) error {
 	return fmt.Errorf("postgres: %s %q: %w", what, id, omnichannel.ErrNotFound)
 }
