@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -114,6 +115,9 @@ func (t *txn) categoryLevels(q omnichannel.ConversationQuery) ([]int, error) {
 	if len(q.CategoryIDs) == 0 {
 		return nil, nil
 	}
+	if len(pathIDs(q.CategoryIDs)) == 0 {
+		return []int{1}, nil // the filter matches nothing (compileFilter)
+	}
 	query, args := categoryProbeSQL(q)
 	rows, err := t.q.queryDynamic(query, args...)
 	if err != nil {
@@ -148,16 +152,28 @@ func (t *txn) categoryLevels(q omnichannel.ConversationQuery) ([]int, error) {
 // categoryProbeSQL is the query of categoryLevels: for each level, whether a conversation of the
 // workspace has one of q's category ids there (an index lookup in that level's list index).
 func categoryProbeSQL(q omnichannel.ConversationQuery) (string, []any) {
-	ids := anys(q.CategoryIDs)
+	ids := anys(pathIDs(q.CategoryIDs))
 	marks := placeholders(len(ids))
 	var probes []string
 	var args []any
 	for level := 1; level <= MaxCategoryDepth; level++ {
-		probes = append(probes, fmt.Sprintf(`EXISTS (SELECT 1 FROM conversations
-			WHERE workspace_id = ? AND category%d IN (%s))`, level, marks))
+		probes = append(probes, `EXISTS (SELECT 1 FROM conversations WHERE workspace_id = ? AND `+
+			categoryLevelSQL(fmt.Sprintf("category%d", level), marks)+`)`)
 		args = append(append(args, q.WorkspaceID), ids...)
 	}
 	return `SELECT ` + strings.Join(probes, ", "), args
+}
+
+// categoryLevelSQL tests one level's column for non-empty category ids (marks are their
+// placeholders), with the implied non-empty test of that level's partial index (see inSparse).
+func categoryLevelSQL(column, marks string) string {
+	return "(" + column + " IN (" + marks + ") AND " + nonEmpty(column) + ")"
+}
+
+// pathIDs are the category ids of a filter that a path can hold: the empty id is left out, as the
+// empty levels of a path are stored as empty strings and must not match it.
+func pathIDs(ids []string) []string {
+	return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
 }
 
 // pageSize is q's page size: Limit, DefaultPageSize when not set, at most MaxPageSize.
@@ -211,6 +227,22 @@ func (f *filterSQL) in(column string, values []any) {
 	}
 }
 
+// inSparse is in for a column whose list index is partial, holding only the rows with a value
+// (migration 5): when no value asked for is empty, it adds the implied non-empty test (nonEmpty),
+// the term SQLite needs to see in the query to use that index.
+func (f *filterSQL) inSparse(column string, values []string) {
+	f.in(column, anys(values))
+	if len(values) > 0 && !slices.Contains(values, "") {
+		f.add(nonEmpty(column))
+	}
+}
+
+// nonEmpty is the condition of the partial list indexes of the sparse columns (migration 5),
+// spelled as they are.
+func nonEmpty(column string) string {
+	return column + " <> ''"
+}
+
 // compileFilter turns q into SQL. Every condition leads with the workspace, so every query uses an
 // index that starts with workspace_id; the argument order follows the conditions.
 //
@@ -253,23 +285,27 @@ func compileFilter(q omnichannel.ConversationQuery, paging bool, plan *listPlan)
 		}
 		f.in("c.assignee_id", ids)
 	}
-	f.in("c.team_id", anys(q.TeamIDs))
+	f.inSparse("c.team_id", q.TeamIDs)
 	if len(q.CategoryIDs) > 0 {
-		ids := anys(q.CategoryIDs)
-		marks := placeholders(len(ids))
-		levels := plan.categoryLevels
-		if levels == nil {
-			levels = []int{1, 2, 3}
+		ids := anys(pathIDs(q.CategoryIDs))
+		if len(ids) == 0 {
+			f.add("0") // only empty ids, which no path holds
+		} else {
+			marks := placeholders(len(ids))
+			levels := plan.categoryLevels
+			if levels == nil {
+				levels = []int{1, 2, 3}
+			}
+			var ors []string
+			var args []any
+			for _, level := range levels {
+				ors = append(ors, categoryLevelSQL(fmt.Sprintf("c.category%d", level), marks))
+				args = append(args, ids...)
+			}
+			f.add("("+strings.Join(ors, " OR ")+")", args...)
 		}
-		var ors []string
-		var args []any
-		for _, level := range levels {
-			ors = append(ors, fmt.Sprintf("c.category%d IN (%s)", level, marks))
-			args = append(args, ids...)
-		}
-		f.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
-	f.in("c.classification_id", anys(q.ClassificationIDs))
+	f.inSparse("c.classification_id", q.ClassificationIDs)
 	f.in("c.connection_id", anys(q.ConnectionIDs))
 	f.in("c.contact_id", anys(q.ContactIDs))
 	if q.AwaitingClaim {

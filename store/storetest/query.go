@@ -44,6 +44,14 @@ func testQueryFilters(t *testing.T, s omnichannel.Store) {
 		{"AssigneeIDs/UserOrUnassigned", cq{AssigneeIDs: []string{"u2", omnichannel.Unassigned}}, []string{"c06", "c05", "c04", "c03", "c02"}},
 		{"TeamIDs", cq{TeamIDs: []string{"t1"}}, []string{"c08", "c04", "c01"}},
 		{"TeamIDs/Two", cq{TeamIDs: []string{"t1", "t2"}}, []string{"c08", "c05", "c04", "c03", "c01"}},
+		// The empty value asks for the rows without one (the SQL stores keep sparse columns' list
+		// indexes partial, on the non-empty values only, so these must not rely on them).
+		{"TeamIDs/None", cq{TeamIDs: []string{""}}, []string{"c07", "c06", "c02"}},
+		{"TeamIDs/OneOrNone", cq{TeamIDs: []string{"t2", ""}}, []string{"c07", "c06", "c05", "c03", "c02"}},
+		{"ClassificationIDs/None", cq{ClassificationIDs: []string{""}}, []string{"c08", "c06", "c05", "c02"}},
+		// A category path never holds an empty id.
+		{"CategoryIDs/Empty", cq{CategoryIDs: []string{""}}, []string{}},
+		{"CategoryIDs/EmptyOrLeaf", cq{CategoryIDs: []string{"", "b1"}}, []string{"c06"}},
 		{"CategoryIDs/Root", cq{CategoryIDs: []string{"a"}}, []string{"c08", "c04", "c01"}},
 		{"CategoryIDs/Middle", cq{CategoryIDs: []string{"a1"}}, []string{"c04", "c01"}},
 		{"CategoryIDs/Leaves", cq{CategoryIDs: []string{"a1x", "b1"}}, []string{"c06", "c01"}},
