@@ -135,3 +135,44 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		assert.Contains(t, text, "INDEX messages_thread", text)
 	})
 }
+
+// TestSparseListIndexesArePartial checks that the list indexes of the team, category and
+// classification filters hold only rows with a value (migration 5), so that a message to a
+// conversation without them re-keys none of those indexes, and that the list query of each of
+// those filters still reads its index in order (the implied non-empty test is in the query).
+func TestSparseListIndexesArePartial(t *testing.T) {
+	s, err := Open(t.Context(), Config{Path: filepath.Join(t.TempDir(), "db")})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	indexes := map[string]string{
+		"conversations_by_team":           "team_id",
+		"conversations_by_category1":      "category1",
+		"conversations_by_category2":      "category2",
+		"conversations_by_category3":      "category3",
+		"conversations_by_classification": "classification_id",
+	}
+	for name, column := range indexes {
+		var ddl string
+		require.NoError(t, s.writer.conn.QueryRowContext(t.Context(),
+			"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", name).Scan(&ddl))
+		assert.True(t, strings.HasSuffix(ddl, "WHERE "+nonEmpty(column)), "%s: %s", name, ddl)
+	}
+	type cq = omnichannel.ConversationQuery
+	for _, q := range []cq{
+		{TeamIDs: []string{"t-1"}},
+		{ClassificationIDs: []string{"cls-1"}},
+		{CategoryIDs: []string{"cat-1"}},
+	} {
+		q.WorkspaceID = "ws-1"
+		query, args, err := listSQL(q, &listPlan{categoryLevels: []int{2}})
+		require.NoError(t, err)
+		text := strings.Join(queryPlan(t, s, query, args), "\n")
+		assert.Regexp(t, `INDEX conversations_by_(team|classification|category2)`, text)
+		assert.NotContains(t, text, "TEMP B-TREE", text)
+	}
+	// An empty value asks for the rows without one: the partial index cannot serve it, and the
+	// query does not claim it can.
+	query, _, err := listSQL(cq{WorkspaceID: "ws-1", TeamIDs: []string{""}}, nil)
+	require.NoError(t, err)
+	assert.NotContains(t, query, nonEmpty("c.team_id"))
+}
