@@ -8,6 +8,24 @@ type UsersReader interface {
 	GetUsers(workspaceID string, ids []string) ([]*User, error)
 }
 
+// UsersInIDOrder returns users in the order of ids, each once, leaving out the ids without a user
+// and the users not asked for: the answer UsersReader expects from the rows a store found (in any
+// order) for ids.
+func UsersInIDOrder(users []*User, ids []string) []*User {
+	byID := make(map[string]*User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	out := make([]*User, 0, len(users))
+	for _, id := range ids {
+		if u, ok := byID[id]; ok {
+			out = append(out, u)
+			delete(byID, id) // each once
+		}
+	}
+	return out
+}
+
 // GetUsers reads the users of ids through tx's UsersReader when it has one, and one by one
 // otherwise, with UsersReader's contract. Routers use it to check a rule's users.
 func GetUsers(tx Tx, workspaceID string, ids []string) ([]*User, error) {

@@ -61,16 +61,5 @@ func (t *txn) GetUsers(workspaceID string, ids []string) ([]*omnichannel.User, e
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]*omnichannel.User, len(found))
-	for _, u := range found {
-		byID[u.ID] = u
-	}
-	out := make([]*omnichannel.User, 0, len(found))
-	for _, id := range ids {
-		if u, ok := byID[id]; ok {
-			out = append(out, u)
-			delete(byID, id) // each once
-		}
-	}
-	return out, nil
+	return omnichannel.UsersInIDOrder(found, ids), nil
 }

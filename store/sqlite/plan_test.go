@@ -60,7 +60,8 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		{"Category", cq{CategoryIDs: []string{"cat-1"}}, "INDEX conversations_", false, nil},
 		{"Classification", cq{ClassificationIDs: []string{"cls-1"}}, "INDEX conversations_by_classification", true, nil},
 		{"Connection", cq{ConnectionIDs: []string{"conn-1"}}, "INDEX conversations_by_connection", true, nil},
-		{"Contact", cq{ContactIDs: []string{"ct-1"}}, "INDEX conversations_by_contact", true, nil},
+		// A contact's few conversations, sorted (the index has no sort key: migration 5).
+		{"Contact", cq{ContactIDs: []string{"ct-1"}}, "INDEX conversations_by_contact", false, nil},
 		{"AwaitingClaim", cq{AwaitingClaim: true}, "INDEX conversations_awaiting_claim", true, nil},
 		{"UnreadForUser", cq{ViewerID: "u-1", ReadState: omnichannel.ReadUnread}, "INDEX conversations_list", true, nil},
 		{"UnreadForUser/NextPage", cq{ViewerID: "u-1", ReadState: omnichannel.ReadUnread, After: cursor}, "INDEX conversations_list", true, nil},

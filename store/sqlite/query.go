@@ -261,10 +261,15 @@ func compileFilter(q omnichannel.ConversationQuery, paging bool, plan *listPlan)
 	}
 	search := plan.search
 	f := &filterSQL{from: "conversations c"}
-	if search != nil {
+	switch {
+	case search != nil:
 		// The probe's rowids drive; CROSS JOIN keeps that order of the loops.
 		f.from = "json_each(?) AS hits CROSS JOIN conversations c ON c.rowid = hits.value"
 		f.args = append(f.args, search.hits)
+	case len(q.ContactIDs) > 0:
+		// The contacts' few conversations, then sorted: the index has no sort key (migration 5),
+		// and the planner would rather walk the whole list in order than sort.
+		f.from = "conversations c INDEXED BY conversations_by_contact"
 	}
 	if q.ReadState != omnichannel.ReadAny {
 		// The viewer's read state, by its primary key, for each candidate row.

@@ -74,6 +74,7 @@ func groups() []group {
 		{"Message", messageTests()},
 		{"ReadState", readStateTests()},
 		{"User", userKit().tests()},
+		{"UsersReader", usersReaderTests()},
 		{"Team", teamKit().tests()},
 		{"Rule", ruleKit().tests()},
 		{"Template", templateKit().tests()},
