@@ -16,7 +16,17 @@ const conversationColumns = `workspace_id, id, connection_id, channel_kind, cont
 	last_message_text, last_message_at, last_message_direction, last_inbound_at, created_at, updated_at, version`
 
 // conversationColumnsC is conversationColumns qualified with the alias c, for joins.
-var conversationColumnsC = "c." + strings.Join(strings.Split(strings.Join(strings.Fields(conversationColumns), " "), ", "), ", c.")
+var conversationColumnsC = qualify("c", conversationColumns)
+
+// qualify prefixes every column of a comma-separated list with alias.
+func qualify(alias, columns string) string {
+	return alias + "." + strings.Join(columnNames(columns), ", "+alias+".")
+}
+
+// columnNames splits a comma-separated column list.
+func columnNames(columns string) []string {
+	return strings.Split(strings.Join(strings.Fields(columns), " "), ", ")
+}
 
 func scanConversation(sc scanner) (*omnichannel.Conversation, error) {
 	var c omnichannel.Conversation

@@ -75,6 +75,7 @@ func groups() []group {
 		{"ReadState", readStateTests()},
 		{"User", userKit().tests()},
 		{"UsersReader", usersReaderTests()},
+		{"IngestReader", ingestReaderTests()},
 		{"Team", teamKit().tests()},
 		{"Rule", ruleKit().tests()},
 		{"Template", templateKit().tests()},
