@@ -79,8 +79,12 @@
 //
 // The conversation list (SPEC A1, A3) is served by indexes that lead with the workspace, then the
 // filtered column (status, channel, assignee, team, each category level, classification, connection,
-// contact, awaiting claim), and end with the sort key (last_message_at DESC, id DESC), so a page is
-// an ordered index range read continued by keyset, never an OFFSET. The unread filter probes the
+// awaiting claim), and end with the sort key (last_message_at DESC, id DESC), so a page is an
+// ordered index range read continued by keyset, never an OFFSET. Every new message re-keys its
+// conversation in each of them, so the indexes of the sparse columns (team, category levels,
+// classification) are partial, on the non-empty values only (the list query states the implied
+// non-empty test), and a contact's few conversations are found by (workspace, contact) and sorted
+// (migration 5). The unread filter probes the
 // viewer's read_states row by primary key; the read filter reads the viewer's read states in list
 // order (read_states_by_time: each read state carries a copy of its conversation's last_message_at,
 // kept by triggers) and joins each to its conversation by key. Two probes rewrite a query before it runs, without
