@@ -496,13 +496,18 @@ func (s *Server) writeFault(w http.ResponseWriter, path string, f Fault) {
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok := r.Header.Get("access_token")
+		// The token's state is read under the lock: a refresh revokes it concurrently.
 		s.mu.Lock()
 		st := s.access[tok]
+		valid, expires := st != nil && !st.revoked, time.Time{}
+		if st != nil {
+			expires = st.expires
+		}
 		s.mu.Unlock()
 		switch {
-		case tok == "" || st == nil || st.revoked:
+		case tok == "" || !valid:
 			apiError(w, -216, "Access token is invalid")
-		case time.Now().After(st.expires):
+		case time.Now().After(expires):
 			apiError(w, -220, "Access token has expired")
 		case r.Header.Get("appsecret_proof") != "" && r.Header.Get("appsecret_proof") != zalooa.AppSecretProof(s.opt.AppSecret, tok):
 			apiError(w, -242, "Invalid appsecret_proof")
