@@ -20,12 +20,8 @@ var conversationColumnsC = qualify("c", conversationColumns)
 
 // qualify prefixes every column of a comma-separated list with alias.
 func qualify(alias, columns string) string {
-	return alias + "." + strings.Join(columnNames(columns), ", "+alias+".")
-}
-
-// columnNames splits a comma-separated column list.
-func columnNames(columns string) []string {
-	return strings.Split(strings.Join(strings.Fields(columns), " "), ", ")
+	names := strings.Split(strings.Join(strings.Fields(columns), " "), ", ")
+	return alias + "." + strings.Join(names, ", "+alias+".")
 }
 
 func scanConversation(sc scanner) (*omnichannel.Conversation, error) {
