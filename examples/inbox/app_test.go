@@ -7,6 +7,7 @@ import (
 	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -304,6 +305,50 @@ func TestRunPrintsURLAndLoginHint(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("output %q lacks %q", text, want)
 		}
+	}
+}
+
+// A connection that never sends a request (a browser's preconnect, a cancelled client) does not
+// hold up the shutdown: net/http alone would wait 5 seconds for it.
+func TestShutdownClosesConnectionsThatSentNoRequest(t *testing.T) {
+	o, err := parseOptions([]string{"-data", t.TempDir()}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &testlog.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, o, ln, out, io.Discard) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "/sim") {
+		if time.Now().After(deadline) {
+			t.Fatalf("output so far: %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	idle, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	time.Sleep(50 * time.Millisecond) // let the server accept it
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("the shutdown waited for a connection that sent no request")
+	}
+	idle.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := idle.Read(make([]byte, 1)); err == nil {
+		t.Error("the unused connection is still open after the shutdown")
 	}
 }
 

@@ -71,8 +71,9 @@ func serve(ctx context.Context, o Options, ln net.Listener, stdout, logOut io.Wr
 		defer close(workerDone)
 		_ = app.Run(ctx)
 	}()
+	var unused unusedConns
 	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+		BaseContext: func(net.Listener) context.Context { return ctx }, ConnState: unused.track}
 	url := self
 	fmt.Fprintf(stdout, "dakenh inbox on %s (store: %s, %s)\n", url, app.storeName, modeName(o))
 	fmt.Fprintf(stdout, "sign in at %s/login as any listed user with the password %q\n", url, DemoPassword)
@@ -94,6 +95,11 @@ func serve(ctx context.Context, o Options, ln net.Listener, stdout, logOut io.Wr
 		return err
 	case <-ctx.Done():
 	}
+	// Stop accepting, wait for Serve to return (every accepted connection is then tracked), close
+	// the connections that never sent a request, and let the requests in flight finish.
+	ln.Close()
+	<-errc
+	unused.closeAll()
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	err = srv.Shutdown(shutdown)
