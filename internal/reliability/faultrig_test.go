@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -329,4 +330,36 @@ func (r *faultRig) reconnect(kind string) {
 // uniqueText returns a reply text no other test uses.
 func uniqueText(prefix string, i int) string {
 	return fmt.Sprintf("%s %d %d", prefix, i, time.Now().UnixNano())
+}
+
+// errJobProbe rolls back the claim with which pendingJobs counts the jobs.
+var errJobProbe = errors.New("job probe: rolled back")
+
+// pendingJobs counts the engine's jobs, running ones included: it claims every job as of a day
+// from now (when the running ones' leases have run out) and rolls the claim back.
+func (r *faultRig) pendingJobs() int {
+	r.t.Helper()
+	n := 0
+	err := r.store.Update(r.ctx, func(tx omnichannel.Tx) error {
+		jobs, err := tx.ClaimJobs("job-probe", r.clock.Now().Add(24*time.Hour), time.Second, 1<<20)
+		if err != nil {
+			return err
+		}
+		n = len(jobs)
+		return errJobProbe
+	})
+	if !errors.Is(err, errJobProbe) {
+		r.t.Fatalf("counting the jobs: %v", err)
+	}
+	return n
+}
+
+// quiesce waits until the engine has finished its background work (the new connections' history
+// syncs, a new customer's profile fetch): a test that breaks the provider's grant next must not
+// have such a job meet the broken grant before the call the test is about.
+func (r *faultRig) quiesce() {
+	r.t.Helper()
+	if !waitFor(r.ctx, 30*time.Second, func() bool { return r.pendingJobs() == 0 }) {
+		r.t.Fatalf("%d jobs still pending after 30 s", r.pendingJobs())
+	}
 }

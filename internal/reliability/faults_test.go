@@ -286,6 +286,7 @@ func TestAccessTokenExpiresMidRun(t *testing.T) {
 			conv := r.customerSays(kind, "token-"+kind, "Alo shop")
 			warm := r.send(conv, uniqueText("warm", 0))
 			r.settle([]string{warm.ID}, 0, kind)
+			r.quiesce()
 			before, calls := r.tokenCalls(kind), len(r.sendCalls(kind, 0))
 			if kind == "zalo" {
 				r.zalo.ExpireAccessTokens()
@@ -325,6 +326,7 @@ func TestDeadRefreshToken(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			r := newFaultRig(t)
 			conv := r.customerSays(kind, "grant-"+kind, "Shop ơi")
+			r.quiesce()
 			if kind == "zalo" {
 				r.reuseZaloRefreshToken()
 			} else {
