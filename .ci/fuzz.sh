@@ -79,13 +79,13 @@ for entry in "${TARGETS[@]}"; do
 	out=$(mktemp)
 	run_target "$FUZZTIME" || fail_target
 	execs=$(executions)
-	if [ -z "$execs" ] || [ "$execs" -eq 0 ]; then
+	if [ "${execs:-0}" -eq 0 ]; then
 		echo "fuzz.sh: $target in $pkg made no executions in $FUZZTIME; running it for $longer" >&2
 		run_target "$longer" || fail_target
 		execs=$(executions)
 	fi
 	rm -f "$out"
-	if [ -z "$execs" ] || [ "$execs" -eq 0 ]; then
+	if [ "${execs:-0}" -eq 0 ]; then
 		echo "fuzz.sh: $target in $pkg reported no executions" >&2
 		exit 1
 	fi
