@@ -147,8 +147,11 @@ func TestProviderFaults(t *testing.T) {
 }
 
 // checkBackoff checks the gaps between the calls of one message: each at least the engine's
-// minimum backoff for that attempt (base·2^(k-1)/2, plus the call timeout for held calls), and the
-// last gap longer than the first.
+// minimum backoff for that attempt (base·2^(k-1)/2, plus the call timeout for held calls). Only
+// the floor is checked on the wall clock, because load can only lengthen a gap; that the waits
+// grow is checked on the engine's injected clock (omnichannel's
+// TestRetryBackoffGrowsOnTheEngineClock). Comparing real gaps with each other failed on a busy
+// machine ([747ms 543ms 633ms] for held calls whose backoff is a few tens of milliseconds).
 func checkBackoff(t *testing.T, calls []time.Time, timeout bool) {
 	t.Helper()
 	var gaps []time.Duration
@@ -165,9 +168,6 @@ func checkBackoff(t *testing.T, calls []time.Time, timeout bool) {
 		if g < min {
 			t.Errorf("retry gap %d is %s, shorter than the backoff floor %s (gaps %v)", k+1, g, min, gaps)
 		}
-	}
-	if len(gaps) >= 2 && gaps[len(gaps)-1] <= gaps[0] {
-		t.Errorf("retry gaps do not grow: %v", gaps)
 	}
 }
 
