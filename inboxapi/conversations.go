@@ -303,10 +303,10 @@ func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, u *omni
 	if _, err := h.eng.Conversation(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	text, err := h.eng.RenderTemplateFor(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id"), r.PathValue("templateId"))
+	f, err := h.eng.FillTemplate(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id"), r.PathValue("templateId"))
 	if err != nil {
 		return withHints(err, hint{"", "templateId"})
 	}
-	writeJSON(w, http.StatusOK, RenderedTemplate{Text: text})
+	writeJSON(w, http.StatusOK, RenderedTemplate{Text: f.Text, Unknown: orEmpty(f.Unknown)})
 	return nil
 }

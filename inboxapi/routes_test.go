@@ -322,7 +322,7 @@ func TestRoutesSucceed(t *testing.T) {
 		}},
 		{name: "render template", method: "POST", path: conv("/templates/tpl1/render"), user: agent1, status: 200,
 			check: func(t *testing.T, e *env, r response) {
-				assert.JSONEq(t, `{"text":"Cảm ơn Khách cust-a!"}`, string(r.body))
+				assert.JSONEq(t, `{"text":"Cảm ơn Khách cust-a!","unknown":[]}`, string(r.body))
 			}},
 		{name: "categories", method: "GET", path: fixed("/categories"), user: agent1, status: 200, check: func(t *testing.T, e *env, r response) {
 			assert.JSONEq(t, `{"items":[

@@ -72,17 +72,26 @@ type Attachment struct {
 type Activity struct {
 	// Kind is the engine's activity action: opened, assigned, unassigned, claimed, awaiting_claim,
 	// done, reopened, category_changed, classification_changed, note_changed, contact_linked,
-	// team_changed.
-	Kind       string `json:"kind"`
-	ActorID    string `json:"actorId"`
+	// team_changed, info_shared.
+	Kind string `json:"kind"`
+	// ActorID is the user who made the change, "" for the system. The entry's time is the
+	// message's createdAt.
+	ActorID string `json:"actorId"`
+	// FromUserID and ToUserID are the previous and new owners of the ownership kinds (assigned,
+	// unassigned, claimed, awaiting_claim); "" for nobody.
 	FromUserID string `json:"fromUserId"`
 	ToUserID   string `json:"toUserId"`
+	// FromTeamID and ToTeamID are the previous and new teams of team_changed.
 	FromTeamID string `json:"fromTeamId"`
 	ToTeamID   string `json:"toTeamId"`
-	// From and To are the raw previous and new values (user, team, category, classification ids or
-	// statuses, depending on Kind).
-	From   string `json:"from"`
-	To     string `json:"to"`
+	// From and To are the raw previous and new values, "" for none: user ids (ownership kinds),
+	// team ids (team_changed), category ids (category_changed: the chosen node, whose ancestors in
+	// GET /categories give the path), classification ids, the note texts (note_changed), the
+	// statuses (done, reopened), the CRM customer id (contact_linked: To), the shared phone in E.164
+	// (info_shared: To).
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Detail is free text: the routing reason, or the shared address (info_shared).
 	Detail string `json:"detail"`
 }
 
@@ -267,7 +276,13 @@ type TemplateList struct {
 
 // RenderedTemplate is the answer of POST /conversations/{id}/templates/{templateId}/render.
 type RenderedTemplate struct {
+	// Text is the template filled in for the conversation, for the agent to check and edit in the
+	// composer; it holds no placeholder. An unknown customer name renders the workspace's neutral
+	// form ("anh/chị" unless the host configured another).
 	Text string `json:"text"`
+	// Unknown lists the variables the template uses whose value is not known (customer_name,
+	// customer_phone, …), so the composer can tell the agent; never null.
+	Unknown []string `json:"unknown"`
 }
 
 // Category is a node of the three-level category tree; Level is 1, 2 or 3.

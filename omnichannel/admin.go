@@ -140,7 +140,7 @@ func (e *Engine) SaveRule(ctx context.Context, actorID string, r Rule) (*Rule, e
 		}
 	}
 	if len(added) > 0 || len(removedUsers) > 0 {
-		if err := e.applyOldPolicy(ctx, r.WorkspaceID, r.ID, r.SourceIDs, removedUsers); err != nil {
+		if err := e.applyOldPolicyBy(ctx, actorID, r.WorkspaceID, r.ID, r.SourceIDs, removedUsers); err != nil {
 			return &r, err
 		}
 	}
@@ -163,8 +163,15 @@ func (e *Engine) orphan(ctx context.Context, r *Rule, users []string, actorID st
 
 // applyOldPolicy distributes the conversations of the given connections that have no owner, as the
 // rule's old-conversation policy says (SPEC H3): none, the available ones (open, reply window still
-// open), or all of them. Distribution uses the rule's method, excluding the given users.
+// open), or all of them. Distribution uses the rule's method, excluding the given users. The
+// entries it records have the system as their actor.
 func (e *Engine) applyOldPolicy(ctx context.Context, workspaceID, ruleID string, connectionIDs, exclude []string) error {
+	return e.applyOldPolicyBy(ctx, "", workspaceID, ruleID, connectionIDs, exclude)
+}
+
+// applyOldPolicyBy is applyOldPolicy on behalf of actorID, the user whose change of the rule or of
+// a connection's chat permission set the policy off ("" for the system).
+func (e *Engine) applyOldPolicyBy(ctx context.Context, actorID, workspaceID, ruleID string, connectionIDs, exclude []string) error {
 	var rule *Rule
 	if err := e.view(ctx, func(tx Tx) (err error) {
 		rule, err = tx.GetRule(workspaceID, ruleID)
@@ -195,7 +202,7 @@ func (e *Engine) applyOldPolicy(ctx context.Context, workspaceID, ruleID string,
 				return nil
 			}
 		}
-		if err := e.route(ctx, tx, ch, conv, conn, RouteRequest{Reason: RouteOld, Rule: rule, Exclude: exclude}, ""); err != nil {
+		if err := e.route(ctx, tx, ch, conv, conn, RouteRequest{Reason: RouteOld, Rule: rule, Exclude: exclude}, actorID); err != nil {
 			return err
 		}
 		return e.saveConversation(tx, ch, conv, EventConversationUpdated)
@@ -297,7 +304,7 @@ func (e *Engine) SetChatPermission(ctx context.Context, workspaceID, actorID, co
 	if err != nil || rule == nil {
 		return err
 	}
-	return e.applyOldPolicy(ctx, workspaceID, rule.ID, []string{connectionID}, nil)
+	return e.applyOldPolicyBy(ctx, actorID, workspaceID, rule.ID, []string{connectionID}, nil)
 }
 
 func without(xs []string, x string) []string {

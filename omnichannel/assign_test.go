@@ -131,14 +131,7 @@ func TestClaimRaceHasExactlyOneWinner(t *testing.T) {
 func TestOnlyMeConnectionBelongsToItsOwner(t *testing.T) {
 	e := newEnv(t)
 	require.NoError(t, e.eng.SetChatPermission(e.ctx, ws, "sup", e.conn.ID, oc.PermissionOnlyMe, ""))
-	require.NoError(t, e.store.Update(e.ctx, func(tx oc.Tx) error {
-		c, err := tx.GetConnection(ws, e.conn.ID)
-		if err != nil {
-			return err
-		}
-		c.OwnerID = "a2"
-		return tx.UpdateConnection(c)
-	}))
+	e.setOwner("a2")
 	e.inbound("u1", "m1", "hi")
 	conv := e.conversationOf("u1")
 	assert.Equal(t, "a2", conv.AssigneeID)
@@ -221,14 +214,7 @@ func TestUserLeavingRuleAppliesOldConversationPolicy(t *testing.T) {
 func TestConnectionJoiningRuleDistributesAvailableConversations(t *testing.T) {
 	e := newEnv(t)
 	require.NoError(t, e.eng.DeleteRule(e.ctx, ws, "sup", "r1"))
-	require.NoError(t, e.store.Update(e.ctx, func(tx oc.Tx) error {
-		c, err := tx.GetConnection(ws, e.conn.ID)
-		if err != nil {
-			return err
-		}
-		c.OwnerID = "nobody"
-		return tx.UpdateConnection(c)
-	}))
+	e.setOwner("nobody")
 	e.inbound("u1", "m1", "hi")
 	e.inbound("u2", "m2", "hi")
 	require.Empty(t, e.conversationOf("u1").AssigneeID)

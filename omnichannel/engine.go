@@ -58,6 +58,11 @@ type Config struct {
 	EchoWindow time.Duration
 	// OAuthStateTTL is how long a connect flow may take. Default 10 min.
 	OAuthStateTTL time.Duration
+	// NeutralCustomerNames maps a workspace id to what {{customer_name}} renders while the
+	// customer's name is not known (the provider profile not fetched yet, or the fetch failed), e.g.
+	// "quý khách" or "you". Workspaces not listed get DefaultNeutralCustomerName ("anh/chị"). Each
+	// value must be one line of at most MaxNeutralNameLength characters, without "{{" or "}}".
+	NeutralCustomerNames map[string]string
 }
 
 // Engine is the conversation engine: webhooks in, replies out, assignment, agent operations and
@@ -121,9 +126,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.RetryBaseDelay > 0 && cfg.RetryMaxDelay > 0 && cfg.RetryMaxDelay < cfg.RetryBaseDelay {
 		errs = append(errs, errors.New("RetryMaxDelay must be at least RetryBaseDelay"))
 	}
+	neutral, nerrs := neutralNames(cfg.NeutralCustomerNames)
+	errs = append(errs, nerrs...)
 	if len(errs) > 0 {
 		return nil, &ValidationError{Problems: problemStrings(errs)}
 	}
+	cfg.NeutralCustomerNames = neutral
 	setDefaults(&cfg)
 	return &Engine{
 		cfg:           cfg,

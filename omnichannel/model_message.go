@@ -124,29 +124,51 @@ type Attachment struct {
 // ActivityAction names a state change recorded in a conversation.
 type ActivityAction string
 
-// Activity actions.
+// Activity actions. Each says what its entry's From and To hold ("" where there is none: no
+// previous owner, a cleared value).
 const (
-	ActivityOpened         ActivityAction = "opened"
-	ActivityAssigned       ActivityAction = "assigned"
-	ActivityUnassigned     ActivityAction = "unassigned"
-	ActivityClaimed        ActivityAction = "claimed"
-	ActivityAwaitingClaim  ActivityAction = "awaiting_claim"
-	ActivityDone           ActivityAction = "done"
-	ActivityReopened       ActivityAction = "reopened"
-	ActivityCategory       ActivityAction = "category_changed"
+	// ActivityOpened: a new conversation; no From or To.
+	ActivityOpened ActivityAction = "opened"
+	// ActivityAssigned: From is the previous assignee's user id, To the new one's.
+	ActivityAssigned ActivityAction = "assigned"
+	// ActivityUnassigned: From is the previous assignee's user id, To is "".
+	ActivityUnassigned ActivityAction = "unassigned"
+	// ActivityClaimed: From is the previous assignee's user id ("": a claim takes an unowned
+	// conversation), To the claimer's.
+	ActivityClaimed ActivityAction = "claimed"
+	// ActivityAwaitingClaim: From is the previous assignee's user id, To is "".
+	ActivityAwaitingClaim ActivityAction = "awaiting_claim"
+	// ActivityDone: From and To are the statuses (open → done).
+	ActivityDone ActivityAction = "done"
+	// ActivityReopened: From and To are the statuses (done → open).
+	ActivityReopened ActivityAction = "reopened"
+	// ActivityCategory: From and To are the previous and new category ids (the chosen node; its
+	// ancestors give the path).
+	ActivityCategory ActivityAction = "category_changed"
+	// ActivityClassification: From and To are the previous and new classification ids.
 	ActivityClassification ActivityAction = "classification_changed"
-	ActivityNote           ActivityAction = "note_changed"
-	ActivityLinked         ActivityAction = "contact_linked"
-	ActivityTeam           ActivityAction = "team_changed"
+	// ActivityNote: From and To are the previous and new note texts.
+	ActivityNote ActivityAction = "note_changed"
+	// ActivityLinked: To is the host CRM's customer id.
+	ActivityLinked ActivityAction = "contact_linked"
+	// ActivityTeam: From and To are the previous and new team ids.
+	ActivityTeam ActivityAction = "team_changed"
+	// ActivityInfoShared: the customer shared information through the provider (Zalo's
+	// user_submit_info). To is the shared phone in E.164 ("" when none was shared) and Detail the
+	// shared address as one line ("" when none).
+	ActivityInfoShared ActivityAction = "info_shared"
 )
 
 // Activity is the who / what / from / to of a state change (the "when" is Message.CreatedAt).
 type Activity struct {
 	Action ActivityAction
-	// ActorID is the user who made the change; "" for the system (routing, a customer message).
+	// ActorID is the user who made the change; "" for the system (routing, a customer message, a
+	// connection joining a rule).
 	ActorID string
-	From    string
-	To      string
+	// From and To are the previous and new values, ids where the value is a user, team, category
+	// or classification (the constants of ActivityAction say which).
+	From string
+	To   string
 	// Detail is free text, e.g. the rule that picked an assignee.
 	Detail string
 }

@@ -66,8 +66,9 @@ func (e *Engine) Claim(ctx context.Context, workspaceID, userID, conversationID 
 		if notInRule && u.Role != RoleSupervisor {
 			return &ForbiddenError{Action: ActionClaim, UserID: userID, Reason: "you are not a member of the conversation's rule"}
 		}
+		from := conv.AssigneeID
 		conv.AssigneeID, conv.AwaitingClaim, conv.Claimed = userID, false, true
-		if err := e.record(tx, ch, conv, Activity{Action: ActivityClaimed, ActorID: userID, To: userID}); err != nil {
+		if err := e.record(tx, ch, conv, Activity{Action: ActivityClaimed, ActorID: userID, From: from, To: userID}); err != nil {
 			return err
 		}
 		return e.saveConversation(tx, ch, conv, EventConversationUpdated)
@@ -167,13 +168,14 @@ func (e *Engine) UpdateDetails(ctx context.Context, p DetailsParams) (*Conversat
 				return err
 			}
 		}
-		if p.Note != nil && *p.Note != conv.Note {
+		if p.Note != nil && strings.TrimSpace(*p.Note) != conv.Note {
 			note := strings.TrimSpace(*p.Note)
 			if len([]rune(note)) > MaxNoteLength {
 				return &ValidationError{Problems: []string{fmt.Sprintf("the note is longer than %d characters", MaxNoteLength)}}
 			}
+			from := conv.Note
 			conv.Note = note
-			if err := e.record(tx, ch, conv, Activity{Action: ActivityNote, ActorID: p.ActorID}); err != nil {
+			if err := e.record(tx, ch, conv, Activity{Action: ActivityNote, ActorID: p.ActorID, From: from, To: note}); err != nil {
 				return err
 			}
 		}

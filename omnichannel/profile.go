@@ -70,24 +70,12 @@ func (e *Engine) Templates(ctx context.Context, workspaceID string, kind Kind) (
 }
 
 // RenderTemplateFor fills a template's variables for a conversation (customer name and phone, agent
-// name, channel, connection name) and returns the text to put in the composer (SPEC C2).
+// name, channel, connection name) and returns the text to put in the composer (SPEC C2). It is
+// FillTemplate's text.
 func (e *Engine) RenderTemplateFor(ctx context.Context, workspaceID, viewerID, conversationID, templateID string) (string, error) {
-	t, err := e.cfg.Templates.GetTemplate(ctx, workspaceID, templateID)
+	f, err := e.FillTemplate(ctx, workspaceID, viewerID, conversationID, templateID)
 	if err != nil {
 		return "", err
 	}
-	var vars map[string]string
-	err = e.view(ctx, func(tx Tx) error {
-		conv, conn, u, err := e.loadForAction(ctx, tx, workspaceID, conversationID, viewerID, ActionView)
-		if err != nil {
-			return err
-		}
-		vars = map[string]string{VarCustomerName: conv.ContactName, VarCustomerPhone: conv.ContactPhone,
-			VarAgentName: u.Name, VarChannel: string(conv.ChannelKind), VarConnectionName: conn.DisplayName}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return RenderTemplate(t.Body, vars)
+	return f.Text, nil
 }

@@ -37,7 +37,9 @@ type SendParams struct {
 // one transaction, and returned at once; a worker (Run) delivers it and moves it to sent or failed
 // with the provider's reason. What the channel cannot take (too long, a file on a channel without
 // files, a closed reply window) is refused here, before any network call, with an error wrapping
-// ErrInvalid / ErrUnsupported / ErrOutsideWindow.
+// ErrInvalid / ErrUnsupported / ErrOutsideWindow. So is a text still holding a template placeholder
+// ("{{customer_name}}": letters, digits and underscores in double braces), which the customer
+// would otherwise receive as is.
 func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
 	var out *Message
 	err := e.update(ctx, func(tx Tx, ch *change) error {
@@ -112,6 +114,9 @@ func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams)
 	}
 	if strings.IndexByte(p.Text, 0) >= 0 {
 		problems = append(problems, "the text contains a NUL character")
+	}
+	if ph := leftoverPlaceholder(p.Text); ph != "" {
+		problems = append(problems, fmt.Sprintf("the text still holds the template placeholder %s: replace it before sending", ph))
 	}
 	if n := utf8.RuneCountInString(p.Text); c.MaxTextLength > 0 && n > c.MaxTextLength {
 		problems = append(problems, fmt.Sprintf("the text has %d characters; this channel takes at most %d", n, c.MaxTextLength))

@@ -3,8 +3,11 @@ package omnichannel
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TemplateProvider supplies canned replies. The engine's default reads them from the Store; a host
@@ -62,6 +65,147 @@ func RenderTemplate(body string, vars map[string]string) (string, error) {
 		return "", &ValidationError{Problems: []string{"template uses unknown variables " + strings.Join(names, ", ")}}
 	}
 	return b.String(), nil
+}
+
+// DefaultNeutralCustomerName is what {{customer_name}} renders while the customer's name is not
+// known, in workspaces that Config.NeutralCustomerNames does not list.
+const DefaultNeutralCustomerName = "anh/chị"
+
+// MaxNeutralNameLength is the longest neutral customer name, in characters.
+const MaxNeutralNameLength = 60
+
+// FilledTemplate is a template rendered for one conversation.
+type FilledTemplate struct {
+	// Text is the text for the composer: plain text, never HTML, with no "{{" left in it.
+	Text string
+	// Unknown lists, sorted, the variables the template uses whose value is not known:
+	// customer_name then rendered the workspace's neutral name (the customer's name is not known
+	// yet, or cannot be shown), the others "". The agent should check the text before sending.
+	Unknown []string
+}
+
+// FillTemplate renders a template for a conversation the viewer may see. {{customer_name}} is the
+// customer's name on the channel, or the workspace's neutral name (Config.NeutralCustomerNames,
+// DefaultNeutralCustomerName) while the engine only has the fallback name it made up when the
+// customer first wrote; the internal fallback never reaches the text. A template whose rendering
+// would keep a "{{" (an unterminated placeholder, a value holding one) is refused with a
+// *ValidationError instead.
+func (e *Engine) FillTemplate(ctx context.Context, workspaceID, viewerID, conversationID, templateID string) (*FilledTemplate, error) {
+	t, err := e.cfg.Templates.GetTemplate(ctx, workspaceID, templateID)
+	if err != nil {
+		return nil, err
+	}
+	var vars map[string]string
+	err = e.view(ctx, func(tx Tx) error {
+		conv, conn, u, err := e.loadForAction(ctx, tx, workspaceID, conversationID, viewerID, ActionView)
+		if err != nil {
+			return err
+		}
+		var ident *Identity
+		if conv.IdentityID != "" {
+			if ident, err = tx.GetIdentity(workspaceID, conv.IdentityID); err != nil && !isNotFound(err) {
+				return err
+			}
+		}
+		name := conv.ContactName
+		if !customerNameKnown(conv, ident) {
+			name = ""
+		}
+		vars = map[string]string{VarCustomerName: name, VarCustomerPhone: conv.ContactPhone,
+			VarAgentName: u.Name, VarChannel: string(conv.ChannelKind), VarConnectionName: conn.DisplayName}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &FilledTemplate{}
+	for _, name := range []string{VarCustomerName, VarCustomerPhone, VarAgentName, VarChannel, VarConnectionName} {
+		if strings.TrimSpace(vars[name]) == "" && usesVariable(t.Body, name) {
+			out.Unknown = append(out.Unknown, name)
+		}
+	}
+	sort.Strings(out.Unknown)
+	if vars[VarCustomerName] == "" {
+		vars[VarCustomerName] = e.neutralCustomerName(workspaceID)
+	}
+	if out.Text, err = RenderTemplate(t.Body, vars); err != nil {
+		return nil, err
+	}
+	if strings.Contains(out.Text, "{{") {
+		return nil, &ValidationError{Problems: []string{fmt.Sprintf("template %q would send a \"{{\" to the customer: "+
+			"close its placeholders with \"}}\" (or check the names of the agent and the connection)", t.Name)}}
+	}
+	return out, nil
+}
+
+// customerNameKnown reports whether conv's contact name is the customer's own: not empty, not the
+// fallback the engine made from the channel and the provider user id when the customer first wrote
+// without a name (ident is conv's identity; nil when it is gone), and not holding "{{" (customer
+// text could otherwise put a placeholder into an agent's reply).
+func customerNameKnown(conv *Conversation, ident *Identity) bool {
+	name := strings.TrimSpace(conv.ContactName)
+	if name == "" || strings.Contains(name, "{{") {
+		return false
+	}
+	return ident == nil || name != defaultCustomerName(conv.ChannelKind, ident.ExternalUserID)
+}
+
+// neutralCustomerName is what {{customer_name}} renders in the workspace while the name is unknown.
+func (e *Engine) neutralCustomerName(workspaceID string) string {
+	if n, ok := e.cfg.NeutralCustomerNames[workspaceID]; ok {
+		return n
+	}
+	return DefaultNeutralCustomerName
+}
+
+// neutralNames validates Config.NeutralCustomerNames and returns a trimmed copy (the engine keeps
+// its own, so a host changing its map later cannot race with renders).
+func neutralNames(in map[string]string) (map[string]string, []error) {
+	out := make(map[string]string, len(in))
+	var errs []error
+	ids := make([]string, 0, len(in))
+	for id := range in {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		v := strings.TrimSpace(in[id])
+		switch {
+		case strings.TrimSpace(id) == "":
+			errs = append(errs, fmt.Errorf("NeutralCustomerNames has an empty workspace id"))
+		case v == "":
+			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] is empty", id))
+		case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
+			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] must be one line of valid UTF-8 text", id))
+		case utf8.RuneCountInString(v) > MaxNeutralNameLength:
+			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] is longer than %d characters", id, MaxNeutralNameLength))
+		case strings.Contains(v, "{{") || strings.Contains(v, "}}"):
+			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] must not contain \"{{\" or \"}}\"", id))
+		default:
+			out[id] = v
+		}
+	}
+	return out, errs
+}
+
+// placeholderRE matches a template placeholder: a name of letters, digits and underscores in double
+// braces, spaces allowed inside.
+var placeholderRE = regexp.MustCompile(`\{\{\s*[A-Za-z0-9_]+\s*\}\}`)
+
+// usesVariable reports whether body holds a placeholder of the variable name.
+func usesVariable(body, name string) bool {
+	for _, m := range placeholderRE.FindAllString(body, -1) {
+		if strings.TrimSpace(m[2:len(m)-2]) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// leftoverPlaceholder returns the first template placeholder in text ("{{customer_name}}"), "" when
+// there is none.
+func leftoverPlaceholder(text string) string {
+	return placeholderRE.FindString(text)
 }
 
 // storeTemplates is the default TemplateProvider.
