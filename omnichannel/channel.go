@@ -110,6 +110,13 @@ const (
 	EventProfile EventType = "profile"
 	// EventReferral records where a conversation came from.
 	EventReferral EventType = "referral"
+	// EventInfoShared is information the customer shared through the provider's own form (Zalo's
+	// user_submit_info): Profile carries it (Phone; the address in Attributes "address", "ward",
+	// "district", "city"). The engine applies it as EventProfile does, then records an
+	// ActivityInfoShared entry in the customer's conversation, opening (and routing) one when there
+	// is none, so agents see it even when the customer wrote nothing. A ProviderMessageID, when the
+	// adapter can derive a stable one, makes a repeated delivery change nothing.
+	EventInfoShared EventType = "info_shared"
 )
 
 // InboundEvent is one thing a webhook said. ExternalAccountID identifies the connection (OA id,

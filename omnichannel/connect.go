@@ -10,8 +10,8 @@ import (
 
 // AddConnection saves a connection whose credentials the host already has (e.g. provisioned
 // tokens, or a test). WorkspaceID, Kind, ExternalID and OwnerID are required; the connection starts
-// "connected" with "only me" permission unless set. If the account is already connected in the
-// workspace, its credentials and status are updated instead.
+// "connected" with "only me" permission unless set. If the workspace already has a connection for
+// the account, in any status, that connection is revived instead (see CompleteConnect).
 func (e *Engine) AddConnection(ctx context.Context, actorID string, c Connection) (*Connection, error) {
 	var problems []string
 	if c.WorkspaceID == "" {
@@ -44,9 +44,18 @@ func (e *Engine) AddConnection(ctx context.Context, actorID string, c Connection
 	return out, e.afterConnect(ctx, out)
 }
 
+// saveNewConnection saves a connected provider account. When the workspace already has a
+// connection of the same kind and provider account id, in any status (a disconnected account
+// connected again), that connection is revived: new credentials, status connected, the same id,
+// owner, chat permission and rule, so its conversations, identities and messages stay where they
+// are and a history sync merges into them. Otherwise a new connection is inserted, unless another
+// workspace has the account connected.
 func (e *Engine) saveNewConnection(tx Tx, ch *change, c Connection) (*Connection, error) {
 	now := e.now()
-	existing, err := tx.FindConnectionByExternalID(c.Kind, c.ExternalID)
+	existing, err := workspaceConnectionOf(tx, c.WorkspaceID, c.Kind, c.ExternalID)
+	if isNotFound(err) {
+		existing, err = tx.FindConnectionByExternalID(c.Kind, c.ExternalID)
+	}
 	switch {
 	case err == nil && existing.WorkspaceID != c.WorkspaceID:
 		return nil, &ValidationError{Problems: []string{"this account is already connected to another workspace"}}
@@ -82,6 +91,41 @@ func (e *Engine) saveNewConnection(tx Tx, ch *change, c Connection) (*Connection
 	}
 	ch.emit(Event{Kind: EventConnectionUpdated, WorkspaceID: c.WorkspaceID, ConnectionID: c.ID, At: now})
 	return &c, nil
+}
+
+// workspaceConnectionOf returns the workspace's connection of kind for the provider account id, in
+// any status; when an older database holds several (an account connected again before connections
+// were revived), the one still in use wins (connected or needing a reconnect), then the newest.
+func workspaceConnectionOf(tx Tx, workspaceID string, kind Kind, externalID string) (*Connection, error) {
+	conns, err := tx.ListConnections(workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	var best *Connection
+	for _, c := range conns {
+		if c.Kind != kind || c.ExternalID != externalID {
+			continue
+		}
+		if best == nil || betterRevival(c, best) {
+			best = c
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w: connection %s/%s", ErrNotFound, kind, externalID)
+	}
+	return best, nil
+}
+
+// betterRevival reports whether a is the better connection to revive than b.
+func betterRevival(a, b *Connection) bool {
+	aLive, bLive := a.Status != ConnectionDisconnected, b.Status != ConnectionDisconnected
+	if aLive != bLive {
+		return aLive
+	}
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
 }
 
 // afterConnect queues the history sync of a new connection (the policy runs after it), or applies
@@ -140,6 +184,12 @@ func (e *Engine) StartConnect(ctx context.Context, p ConnectParams) (string, err
 // CompleteConnect finishes the flow on the provider's redirect: the state must exist, be unexpired,
 // unused, and belong to userID in workspaceID (else an error wrapping ErrBadState); the adapter
 // exchanges the code; the connection is saved as "connected" and its history sync is queued.
+//
+// Connecting an account (same kind and provider account id) that the workspace already has, even
+// disconnected, revives that Connection: new tokens, status connected, the same id, and its owner,
+// chat permission and rule kept (the ones chosen in this flow apply only to a new connection). Its
+// conversations stay on it, the history sync merges into them without duplicates, and messages
+// that failed while it was disconnected can be retried (RetrySend).
 func (e *Engine) CompleteConnect(ctx context.Context, workspaceID, userID string, query url.Values) (*Connection, error) {
 	var st *OAuthState
 	err := e.store.Update(ctx, func(tx Tx) (err error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
@@ -50,6 +51,8 @@ func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Conne
 		return e.ingestMessage(ctx, tx, ch, conn, ev, historical)
 	case EventStatus:
 		return e.ingestStatus(tx, ch, conn, ev)
+	case EventInfoShared:
+		return e.ingestInfoShared(ctx, tx, ch, conn, ev)
 	case EventFollow, EventUnfollow, EventProfile:
 		_, _, err := e.upsertIdentity(tx, ch, conn, ev)
 		return err
@@ -78,7 +81,7 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 		}
 		if ok {
 			if s.Duplicate {
-				return nil // a duplicate delivery changes nothing
+				return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, s.Conversation)
 			}
 			pre = ingestLookups{known: true, identity: s.Identity, conversation: s.Conversation}
 		}
@@ -86,7 +89,7 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 	if ev.ProviderMessageID != "" && !pre.known {
 		_, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, ev.ProviderMessageID)
 		if err == nil {
-			return nil // a duplicate delivery changes nothing
+			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, nil)
 		}
 		if !isNotFound(err) {
 			return err
@@ -102,6 +105,11 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 	}
 	if ev.Direction == DirectionOut {
 		return e.ingestEcho(tx, ch, conn, conv, ev, historical)
+	}
+	if !historical && conv.Historical {
+		if err := e.goLive(ctx, tx, ch, conn, conv); err != nil {
+			return err
+		}
 	}
 	if conv.Status == StatusDone && !opened && !historical {
 		conv.Status = StatusOpen
@@ -140,6 +148,48 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 		}
 	}
 	return nil
+}
+
+// ingestDuplicate handles a message the connection already has. A duplicate delivery changes
+// nothing, with one exception: when a history sync imported a customer's message before its live
+// webhook arrived, the message's conversation is still historical (not routed, waiting for the
+// rule's old-conversation policy); the live delivery makes it live and routes it, as the webhook
+// would have done had it come first. conv is the customer's conversation when the caller read it.
+func (e *Engine) ingestDuplicate(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool, conv *Conversation) error {
+	if historical || ev.Direction == DirectionOut || ev.ExternalUserID == "" {
+		return nil
+	}
+	if conv == nil {
+		ident, err := tx.FindIdentity(conn.WorkspaceID, conn.ID, ev.ExternalUserID)
+		if err == nil {
+			conv, err = tx.FindConversation(conn.WorkspaceID, conn.ID, ident.ID)
+		}
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !conv.Historical {
+		return nil
+	}
+	if err := e.goLive(ctx, tx, ch, conn, conv); err != nil {
+		return err
+	}
+	return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+}
+
+// goLive turns a historical conversation that received a live customer message into a live one:
+// it is routed by its connection's rule as a new conversation would be (RouteNew), unless the
+// rule's old-conversation policy already gave it an owner or put it in the claim queue. The
+// caller saves conv.
+func (e *Engine) goLive(ctx context.Context, tx Tx, ch *change, conn *Connection, conv *Conversation) error {
+	conv.Historical = false
+	if conv.AssigneeID != "" || conv.AwaitingClaim {
+		return nil
+	}
+	return e.route(ctx, tx, ch, conv, conn, RouteRequest{Reason: RouteNew}, "")
 }
 
 func eventFor(opened bool) EventKind {
@@ -411,6 +461,9 @@ func (e *Engine) findOrOpenFrom(ctx context.Context, tx Tx, ch *change, conn *Co
 		WorkspaceID: conn.WorkspaceID, ID: newID(), ConnectionID: conn.ID, ChannelKind: conn.Kind,
 		ContactID: ident.ContactID, IdentityID: ident.ID, ContactName: ident.DisplayName, ContactPhone: contact.Phone,
 		Status: StatusOpen, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, Historical: historical,
+	}
+	if historical {
+		conv.LastMessageAt = time.Time{} // the imported message sets it (see appendEntry)
 	}
 	// The conversation is stored by the caller's saveConversation, complete (see change.opening).
 	if ch.opening != nil {

@@ -231,7 +231,9 @@ func (e *Engine) checkWindow(c Capabilities, conv *Conversation) error {
 	}
 }
 
-// RetrySend queues a failed message again (the "retry" of SPEC C1).
+// RetrySend queues a failed message again (the "retry" of SPEC C1). While its connection is not
+// connected it fails with an error wrapping ErrNeedsReconnect and changes nothing; once the account
+// is connected again (CompleteConnect revives the same connection), the retry goes out.
 func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID string) (*Message, error) {
 	var out *Message
 	err := e.update(ctx, func(tx Tx, ch *change) error {
@@ -245,6 +247,11 @@ func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID s
 		}
 		if m.Status != MessageFailed || m.Direction != DirectionOut {
 			return &ValidationError{Problems: []string{"only a failed outgoing message can be retried"}}
+		}
+		if conn.Status != ConnectionConnected {
+			// Retrying now would fail again without a word: the account must be reconnected first
+			// (a reconnect revives the same connection, and the retry then goes out).
+			return fmt.Errorf("%w: %s", ErrNeedsReconnect, conn.DisplayName)
 		}
 		if err := e.checkWindow(e.channels[conn.Kind].Capabilities(), conv); err != nil {
 			return err

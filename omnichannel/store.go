@@ -56,6 +56,9 @@ type Tx interface {
 	GetIdentity(workspaceID, id string) (*Identity, error)
 	FindIdentity(workspaceID, connectionID, externalUserID string) (*Identity, error)
 	ListIdentities(workspaceID, contactID string) ([]*Identity, error)
+	// ListContactsByCRMRef returns the contacts linked to the host CRM customer crmRef
+	// (Contact.CRMRef), ordered by id; none (and no error) when crmRef is "".
+	ListContactsByCRMRef(workspaceID, crmRef string) ([]*Contact, error)
 
 	// Conversations.
 

@@ -17,6 +17,10 @@ func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) 
 	}
 	m.WorkspaceID, m.ConversationID, m.ConnectionID = conv.WorkspaceID, conv.ID, conv.ConnectionID
 	m.Seq = conv.LastSeq + 1
+	// An entry a history sync imports keeps its provider time; when it is older than the thread's
+	// newest entry (a sync merging into a live conversation), it must not move the summary, the
+	// list order or the reply window back.
+	backdated := !m.CreatedAt.IsZero() && m.CreatedAt.Before(conv.LastMessageAt)
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = now
 	}
@@ -31,12 +35,16 @@ func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) 
 	switch m.Direction {
 	case DirectionIn:
 		conv.InboundCount++
-		conv.LastInboundAt = m.CreatedAt
-		conv.RepliesSinceInbound = 0
-		conv.summarize(m)
+		if !backdated {
+			conv.LastInboundAt = m.CreatedAt
+			conv.RepliesSinceInbound = 0
+			conv.summarize(m)
+		}
 	case DirectionOut:
-		conv.RepliesSinceInbound++
-		conv.summarize(m)
+		if !backdated {
+			conv.RepliesSinceInbound++
+			conv.summarize(m)
+		}
 	}
 	ch.emit(Event{Kind: EventMessageCreated, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
 		MessageID: m.ID, ConnectionID: conv.ConnectionID, Message: m.Clone(), At: now})

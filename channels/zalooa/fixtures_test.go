@@ -117,8 +117,8 @@ func fixtures(at time.Time) []channeltest.Fixture {
 				Profile: &omnichannel.Profile{Follower: &no}, Time: when}}},
 		// The shared phone may arrive as a number (84…).
 		{"user_submit_info", `{"app_id":"{APP}","sender":{"id":"{USER}"},"recipient":{"id":"{OA}"},"event_name":"user_submit_info","info":{"address":"12 Lê Lợi","phone":84912345678,"city":"Hồ Chí Minh","district":"Quận 1","name":"Nguyễn Thị Lan","ward":"Bến Nghé"},"timestamp":"{TS}"}`,
-			[]omnichannel.InboundEvent{{Type: omnichannel.EventProfile, ExternalAccountID: fxOA, ExternalUserID: fxUser,
-				Profile: &omnichannel.Profile{Phone: "84912345678"}, Time: when}}},
+			[]omnichannel.InboundEvent{{Type: omnichannel.EventInfoShared, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+				ProviderMessageID: "submit_info:" + fxUser + ":" + strconv.FormatInt(ts, 10), Profile: &omnichannel.Profile{Phone: "84912345678"}, Time: when}}},
 	}
 	out2 := make([]channeltest.Fixture, len(fx))
 	for i, f := range fx {

@@ -206,7 +206,7 @@ func checkInboundEvent(t *testing.T, ev oc.InboundEvent) {
 				t.Fatalf("empty message id in %+v", ev)
 			}
 		}
-	case oc.EventFollow, oc.EventUnfollow, oc.EventProfile:
+	case oc.EventFollow, oc.EventUnfollow, oc.EventProfile, oc.EventInfoShared:
 		if ev.Profile == nil || ev.Profile.ExternalUserID != ev.ExternalUserID {
 			t.Fatalf("%s without the user's profile: %+v", ev.Type, ev)
 		}

@@ -97,8 +97,9 @@ var messageKinds = map[string]omnichannel.MessageType{
 //   - user_received_message (message.msg_id) → delivered; user_seen_message (message.msg_ids) →
 //     seen; the OA is sender.id.
 //   - follow / unfollow: oa_id and follower.id.
-//   - user_submit_info: the phone (and name, address) the user shared → EventProfile, which makes
-//     the engine link the CRM customer with that phone.
+//   - user_submit_info: the phone (and name, address) the user shared → EventInfoShared, which
+//     makes the engine record it in the customer's conversation (opening one if needed) and link
+//     the CRM customer with that phone.
 //
 // Media arrive as Zalo CDN URLs in RemoteURL; the engine copies them into its BlobStore (see
 // DownloadMedia). Any other event name yields no event and no error; each unknown name is logged
@@ -185,9 +186,14 @@ func (c *Channel) convert(w *webhookEvent) (omnichannel.InboundEvent, bool, erro
 		ev.Profile = &omnichannel.Profile{ExternalUserID: ev.ExternalUserID, Follower: &follower}
 		return ev, true, needUser(ev)
 	case name == "user_submit_info":
-		ev.Type = omnichannel.EventProfile
+		ev.Type = omnichannel.EventInfoShared
 		ev.ExternalAccountID = first(string(w.Recipient.ID), string(w.OAID))
 		ev.ExternalUserID = string(w.Sender.ID)
+		if w.Timestamp != "" && ev.ExternalUserID != "" {
+			// The event has no id of its own; a redelivery repeats the body, so the user and the
+			// event time identify it (the engine then records it once).
+			ev.ProviderMessageID = "submit_info:" + ev.ExternalUserID + ":" + string(w.Timestamp)
+		}
 		p := &omnichannel.Profile{ExternalUserID: ev.ExternalUserID, Phone: strings.TrimSpace(string(w.Info.Phone))}
 		attrs := map[string]string{}
 		for k, v := range map[string]string{"shared_name": w.Info.Name, "address": w.Info.Address, "ward": w.Info.Ward,

@@ -130,7 +130,7 @@ func TestEmulatorEventsParse(t *testing.T) {
 		{s.UserSeen(fxUser, "m3"), oc.EventStatus, ""},
 		{s.FollowEvent(fxUser), oc.EventFollow, ""},
 		{s.UnfollowEvent(fxUser), oc.EventUnfollow, ""},
-		{s.UserSubmitInfo(fxUser, zalotest.SharedInfo{Phone: "0912345678"}), oc.EventProfile, ""},
+		{s.UserSubmitInfo(fxUser, zalotest.SharedInfo{Phone: "0912345678"}), oc.EventInfoShared, ""},
 	}
 	for _, tc := range cases {
 		require.NoError(t, ch.VerifyWebhook(sigHeader(s.Sign(tc.body)), tc.body))

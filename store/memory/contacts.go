@@ -87,3 +87,22 @@ func (t *txn) ListIdentities(workspaceID, contactID string) ([]*omnichannel.Iden
 	slices.SortFunc(out, func(a, b *omnichannel.Identity) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
+
+// ListContactsByCRMRef returns the workspace's contacts linked to the CRM customer crmRef, ordered by
+// id; none for an empty crmRef.
+func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
+	if err := t.readable(); err != nil {
+		return nil, err
+	}
+	if crmRef == "" {
+		return nil, nil
+	}
+	var out []*omnichannel.Contact
+	for _, c := range t.ws(workspaceID).contacts {
+		if c.CRMRef == crmRef {
+			out = append(out, cloneContact(c))
+		}
+	}
+	slices.SortFunc(out, func(a, b *omnichannel.Contact) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}

@@ -16,6 +16,20 @@ func (t *txn) GetContact(workspaceID, id string) (*omnichannel.Contact, error) {
 	return getDoc[omnichannel.Contact](t, "contacts", "contact", workspaceID, id)
 }
 
+// ListContactsByCRMRef returns the workspace's contacts linked to the CRM customer crmRef, ordered by
+// id; none for an empty crmRef (index contacts_crm_ref, migration 4).
+func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
+	if err := t.readable(); err != nil {
+		return nil, err
+	}
+	if crmRef == "" {
+		return nil, nil
+	}
+	return list(t, "list contacts by CRM ref", `SELECT doc FROM contacts
+		WHERE workspace_id = $1 AND doc->>'CRMRef' = $2 AND doc->>'CRMRef' <> '' ORDER BY id`,
+		scanDoc[omnichannel.Contact], workspaceID, crmRef)
+}
+
 const identityColumns = `workspace_id, id, contact_id, connection_id, channel_kind, external_user_id,
 	display_name, avatar_url, phone, follower, created_at, updated_at`
 

@@ -114,3 +114,14 @@ func (t *txn) ListIdentities(workspaceID, contactID string) ([]*omnichannel.Iden
 		`SELECT `+identityColumns+` FROM identities WHERE workspace_id = ? AND contact_id = ? ORDER BY id`,
 		workspaceID, contactID)
 }
+
+// ListContactsByCRMRef returns the workspace's contacts linked to the CRM customer crmRef, ordered by
+// id; none for an empty crmRef.
+func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
+	if crmRef == "" {
+		return nil, nil
+	}
+	return getAll(t, scanContact, "contacts",
+		`SELECT `+contactColumns+` FROM contacts WHERE workspace_id = ? AND crm_ref = ? AND crm_ref <> '' ORDER BY id`,
+		workspaceID, crmRef)
+}

@@ -11,7 +11,7 @@ import (
 )
 
 func contactTests() []test {
-	return kit[omnichannel.Contact]{
+	return append(kit[omnichannel.Contact]{
 		full: fullContact,
 		put:  func(tx omnichannel.Tx, v *omnichannel.Contact) error { return tx.PutContact(v) },
 		get:  func(tx omnichannel.Tx, ws, id string) (*omnichannel.Contact, error) { return tx.GetContact(ws, id) },
@@ -20,7 +20,49 @@ func contactTests() []test {
 			v.Attributes, v.CRMRef, v.CreatedAt, v.UpdatedAt = map[string]string{"tier": "gold"}, "crm-9", at(-time.Hour), at(time.Hour)
 		},
 		scribble: func(v *omnichannel.Contact) { v.Name = "scribbled"; v.Attributes["status"] = "scribbled" },
-	}.tests()
+	}.tests(), test{"ListByCRMRef", testContactListByCRMRef})
+}
+
+// testContactListByCRMRef: the contacts linked to one CRM customer, in id order, only in their
+// workspace; an unlinked contact (CRMRef "") is never listed, not even for an empty ref.
+func testContactListByCRMRef(t *testing.T, s omnichannel.Store) {
+	update(t, s, func(tx omnichannel.Tx) error {
+		for _, c := range []struct{ ws, id, ref string }{
+			{ws1, "ct-3", "crm-001"}, {ws1, "ct-1", "crm-001"}, {ws1, "ct-2", "crm-002"}, {ws1, "ct-4", ""},
+			{ws2, "ct-5", "crm-001"},
+		} {
+			v := fullContact(c.ws, c.id)
+			v.CRMRef = c.ref
+			if err := tx.PutContact(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	ids := func(ws, ref string) []string {
+		got := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Contact, error) { return tx.ListContactsByCRMRef(ws, ref) })
+		var out []string
+		for _, c := range got {
+			assert.Equal(t, ref, c.CRMRef)
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"ct-1", "ct-3"}, ids(ws1, "crm-001"))
+	assert.Equal(t, []string{"ct-2"}, ids(ws1, "crm-002"))
+	assert.Equal(t, []string{"ct-5"}, ids(ws2, "crm-001"))
+	assert.Empty(t, ids(ws1, ""))
+	assert.Empty(t, ids(ws1, "crm-404"))
+	// A contact unlinked later leaves the list.
+	update(t, s, func(tx omnichannel.Tx) error {
+		c, err := tx.GetContact(ws1, "ct-3")
+		if err != nil {
+			return err
+		}
+		c.CRMRef = ""
+		return tx.PutContact(c)
+	})
+	assert.Equal(t, []string{"ct-1"}, ids(ws1, "crm-001"))
 }
 
 // identityKit stores identities of contact "ct-1" on the workspace's default connection.

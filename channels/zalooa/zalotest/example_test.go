@@ -50,6 +50,6 @@ func ExampleServer_CustomerSays() {
 
 	// Output:
 	// message from u-100: "Còn hàng không shop?"
-	// profile from u-100: ""
+	// info_shared from u-100: ""
 	// user/detail now reports: Nguyễn Văn An 84912345678
 }
