@@ -3,7 +3,7 @@
 import { h, fill, avatar, debounce, toast, uuid, formatBytes } from './dom.js';
 import { t, formatTime } from './i18n.js';
 import { api, upload, attachmentURL, ApiError } from './api.js';
-import { state, userName, teamName, connectionName, isSupervisor } from './state.js';
+import { state, userName, teamName, connectionName, classificationName, isSupervisor } from './state.js';
 import { logo, channelLabel, icon } from './logos.js';
 
 export class Thread {
@@ -257,8 +257,12 @@ export class Thread {
           this.send();
         }
       } });
+    this.text.addEventListener('input', () => {
+      if (!this.text.value.trim()) this.hideTemplateNotice();
+    });
     this.preview = h('div', { class: 'preview', hidden: true, dataset: { testid: 'attachment-preview' } });
     this.notice = h('div', { class: 'notice', hidden: true, dataset: { testid: 'composer-notice' } });
+    this.tplNotice = h('div', { class: 'template-notice', hidden: true, role: 'status', dataset: { testid: 'template-notice' } });
     this.fileInput = h('input', { type: 'file', hidden: true, dataset: { testid: 'file-input' }, onchange: () => this.pickFile() });
     const accept = acceptOf(caps);
     if (accept) this.fileInput.setAttribute('accept', accept);
@@ -271,7 +275,7 @@ export class Thread {
     this.tplBtn = h('button', { class: 'btn icon', type: 'button', title: t('thread.templates'), 'aria-label': t('thread.templates'), dataset: { testid: 'templates-button' },
       onclick: () => { this.menu.hidden = !this.menu.hidden; } }, icon('template'));
     this.sendBtn = h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'send' }, onclick: () => this.send() }, t('thread.send'));
-    return h('div', { class: 'composer' }, this.notice, this.preview,
+    return h('div', { class: 'composer' }, this.notice, this.tplNotice, this.preview,
       h('div', { class: 'compose-row' },
         h('div', { class: 'tools' }, h('div', { class: 'menu-wrap' }, this.tplBtn, this.menu), this.attachBtn, this.fileInput),
         this.text, this.sendBtn));
@@ -308,6 +312,9 @@ export class Thread {
     if (caps.maxTextLength) this.text.maxLength = caps.maxTextLength;
   }
 
+  // insertTemplate puts the template, rendered by the server for this conversation, into the
+  // composer: the agent sees (and may edit) exactly the text that will be sent, with a note saying
+  // which values were not known (an unknown customer name renders a neutral form of address).
   async insertTemplate(tp) {
     this.menu.hidden = true;
     try {
@@ -315,10 +322,33 @@ export class Thread {
       const ta = this.text;
       ta.setRangeText(res.text, ta.selectionStart, ta.selectionEnd, 'end');
       this.templateId = tp.id;
+      this.showTemplateNotice(tp, res.unknown || []);
       ta.focus();
     } catch (e) {
       toast(t('error.generic', { message: e.message }), 'error');
     }
+  }
+
+  showTemplateNotice(tp, unknown) {
+    const warnings = [];
+    const other = [];
+    for (const v of unknown) {
+      if (v === 'customer_name') warnings.push(t('thread.templateUnknownName'));
+      else if (v === 'customer_phone') warnings.push(t('thread.templateUnknownPhone'));
+      else other.push(v);
+    }
+    if (other.length) warnings.push(t('thread.templateUnknownOther', { names: other.join(', ') }));
+    fill(this.tplNotice,
+      h('div', { class: 'row' }, h('span', {}, t('thread.templateFilled', { name: tp.name })),
+        h('button', { class: 'btn small ghost', type: 'button', onclick: () => this.hideTemplateNotice() }, t('thread.templateDismiss'))),
+      ...warnings.map((w) => h('div', { class: 'warn', dataset: { testid: 'template-warning' } }, w)));
+    this.tplNotice.hidden = false;
+  }
+
+  hideTemplateNotice() {
+    if (!this.tplNotice) return;
+    fill(this.tplNotice);
+    this.tplNotice.hidden = true;
   }
 
   pickFile() {
@@ -367,6 +397,12 @@ export class Thread {
     if (this.sending || this.sendBlock()) return;
     const text = this.text.value;
     if (!text.trim() && !this.file) return;
+    // The server refuses a leftover template placeholder too; say it in the agent's language first.
+    const left = text.match(placeholderRE);
+    if (left) {
+      toast(t('thread.placeholderLeft', { placeholder: left[0] }), 'error');
+      return;
+    }
     this.sending = true;
     this.sendBtn.disabled = true;
     const id = this.id;
@@ -379,6 +415,7 @@ export class Thread {
       if (this.id === id) {
         this.text.value = '';
         this.templateId = '';
+        this.hideTemplateNotice();
         this.setFile(null);
         this.upsertMessage(res.message);
       }
@@ -405,6 +442,9 @@ export class Thread {
     if (kind.startsWith('conversation.') || kind === 'message.created') this.refetch();
   }
 }
+
+// placeholderRE matches a template placeholder left in a text ("{{customer_name}}"), as the engine does.
+const placeholderRE = /\{\{\s*[A-Za-z0-9_]+\s*\}\}/;
 
 const statusRank = { pending: 0, sending: 1, sent: 2, delivered: 3, seen: 4, failed: 5 };
 
@@ -437,14 +477,76 @@ function attachmentNode(a) {
   return h('a', { href: url, class: 'att-file', download: a.name || '', rel: 'noopener', dataset: { testid: 'msg-file' } }, icon('file'), label);
 }
 
+// activityText is a history entry in words: who did what, from which value to which (user, team,
+// category and classification names resolved from the reference data; ids the page does not know
+// are shown as they are).
 function activityText(m) {
   const a = m.activity || {};
   const actor = a.actorId ? userName(a.actorId) : t('activity.system');
-  const to = userName(a.toUserId || a.to);
-  const from = userName(a.fromUserId || a.from);
-  const toTeam = teamName(a.toTeamId || a.to);
+  let from = a.from || '';
+  let to = a.to || '';
   let key = 'activity.' + a.kind;
-  if (a.kind === 'assigned' && !a.actorId) key = 'activity.assigned.system';
-  const text = t(key, { actor, to, from, toTeam });
+  switch (a.kind) {
+    case 'assigned':
+    case 'unassigned':
+    case 'claimed':
+    case 'awaiting_claim':
+      from = userName(a.fromUserId || from);
+      to = userName(a.toUserId || to);
+      if (a.kind === 'assigned' || a.kind === 'awaiting_claim') key += from ? '' : '.set';
+      if (a.kind === 'claimed' && from) key += '.from';
+      break;
+    case 'team_changed':
+    case 'category_changed':
+    case 'classification_changed':
+    case 'note_changed':
+      from = from && valueName[a.kind](from);
+      to = to && valueName[a.kind](to);
+      key += changeSuffix(from, to);
+      break;
+    case 'reopened':
+      if (!a.actorId) key += '.customer';
+      break;
+    case 'info_shared': {
+      const info = [a.to, a.detail].filter((x) => x).join(', ');
+      return info ? t(key, { info }) : t(key + '.empty');
+    }
+  }
+  const text = t(key, { actor, from, to });
   return text === key ? a.kind || '' : text;
+}
+
+// valueName shows the value of a detail change: a name or path for an id, a note cut short.
+const valueName = {
+  team_changed: (id) => teamName(id),
+  category_changed: (id) => categoryPathName(id),
+  classification_changed: (id) => classificationName(id) || id,
+  note_changed: (text) => shorten(text),
+};
+
+// changeSuffix picks the key of a change: both values, only a new one (".set"), or only the old one
+// (".cleared").
+function changeSuffix(from, to) {
+  if (!from) return '.set';
+  if (!to) return '.cleared';
+  return '';
+}
+
+// categoryPathName is the path of a category from the root: "Bán hàng › Hỏi giá".
+function categoryPathName(id) {
+  if (!id) return '';
+  const names = [];
+  const seen = new Set();
+  for (let c = state.categories.find((x) => x.id === id); c && !seen.has(c.id) && names.length < 3;
+    c = state.categories.find((x) => x.id === c.parentId)) {
+    seen.add(c.id);
+    names.unshift(c.name);
+  }
+  return names.length ? names.join(' › ') : id;
+}
+
+// shorten cuts a long note for the one-line history entry.
+function shorten(s) {
+  const r = [...(s || '')];
+  return r.length > 80 ? r.slice(0, 80).join('') + '…' : r.join('');
 }
