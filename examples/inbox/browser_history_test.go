@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,7 +13,8 @@ import (
 // A Zalo customer whose name the provider does not give: the template fills in the neutral
 // "anh/chị" (never the engine's "zalo user …" fallback), the composer shows the rendered text with
 // a note that the name is unknown, the agent edits and sends it, and the customer receives exactly
-// that. A text still holding a placeholder is not sent.
+// that. A text still holding a placeholder is not sent. Information the customer shares later
+// shows in the history.
 func TestBrowserTemplatePreviewForUnknownName(t *testing.T) {
 	app := startApp(t)
 	b := newBrowser(t, app)
@@ -54,6 +56,12 @@ func TestBrowserTemplatePreviewForUnknownName(t *testing.T) {
 	if n := len(app.app.emulators[kindZalo].Received("zl-noname")); n != 1 {
 		t.Fatalf("the emulator received %d messages, want 1", n)
 	}
+
+	// The customer shares a phone number through Zalo's form: the history says so.
+	if err := app.app.customerWrites(context.Background(), kindZalo, customerMessage{CustomerID: "zl-noname", Phone: "0912 345 679"}); err != nil {
+		t.Fatal(err)
+	}
+	hoa.waitJS(activityJS("info_shared", "Khách hàng đã chia sẻ thông tin: +84912345679"))
 }
 
 // The history says who moved the conversation, from whom and to whom, and which category it had
