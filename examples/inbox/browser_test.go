@@ -313,14 +313,24 @@ func TestBrowserClaimRaceOneWinner(t *testing.T) {
 	winner.shot("claim-won")
 }
 
-// "Thêm kết nối" runs the Zalo consent page (the emulator's, in demo mode); back in the app the
-// admin chooses the chat permission ("Chia sẻ hội thoại", added to an existing rule) and the OA
-// shows "Đã kết nối". A customer's message on it then follows the rule.
+// "Thêm kết nối" runs the Zalo consent page (the emulator's, in demo mode) for an OA the
+// workspace never had; back in the app the admin chooses the chat permission ("Chia sẻ hội
+// thoại", added to an existing rule) and the OA shows "Đã kết nối". A customer's message on it
+// then follows the rule. (Connecting an OA the workspace already has revives that connection:
+// TestBrowserReconnectKeepsConversations.)
 func TestBrowserConnectZaloThroughConsent(t *testing.T) {
 	app := startApp(t)
 	ctx := context.Background()
 	old := app.conversationOf("Lê Hoàng Phúc").ConnectionID
-	if err := app.app.engine.Disconnect(ctx, workspaceID, supervisorID, old); err != nil {
+	// The seeded connection becomes another, disconnected OA, so the emulator's OA is new here.
+	if err := app.app.store.Update(ctx, func(tx omnichannel.Tx) error {
+		c, err := tx.GetConnection(workspaceID, old)
+		if err != nil {
+			return err
+		}
+		c.ExternalID, c.Status, c.Credentials = "another-oa", omnichannel.ConnectionDisconnected, omnichannel.Credentials{}
+		return tx.UpdateConnection(c)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, app)

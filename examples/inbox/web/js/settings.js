@@ -31,7 +31,13 @@ export class SettingsView {
       const { connected, error } = JSON.parse(pending);
       if (error) toast(t('settings.connectError', { code: error }), 'error');
       const conn = state.connections.find((c) => c.id === connected);
-      if (conn) {
+      const known = JSON.parse(sessionStorage.getItem('dakenh.connect.known') || '[]');
+      sessionStorage.removeItem('dakenh.connect.known');
+      if (conn && known.includes(conn.id)) {
+        // The account was connected before: the engine revived that connection with its
+        // conversations, owner, chat permission and rule, so there is nothing to choose again.
+        toast(t('settings.reconnected', { name: conn.displayName }), 'ok');
+      } else if (conn) {
         toast(t('settings.connected', { name: conn.displayName }), 'ok');
         this.permissionDialog(conn);
       }
@@ -69,12 +75,13 @@ export class SettingsView {
       h('div', { class: 'conn-actions' },
         c.status !== 'disconnected' ? h('button', { class: 'btn', dataset: { testid: 'permission-button' }, onclick: () => this.permissionDialog(c) }, t('settings.permission')) : null,
         c.status !== 'connected' ? h('button', { class: 'btn', onclick: () => this.connect(c.channel) }, t('settings.reconnect')) : null,
-        c.status !== 'disconnected' ? h('button', { class: 'btn ghost', onclick: () => this.disconnect(c) }, t('settings.disconnect')) : null));
+        c.status !== 'disconnected' ? h('button', { class: 'btn ghost', dataset: { testid: 'disconnect' }, onclick: () => this.disconnect(c) }, t('settings.disconnect')) : null));
   }
 
   async connect(kind) {
     try {
       const res = await api('POST', `/connections/${encodeURIComponent(kind)}/connect`, { redirectPath: '/' });
+      sessionStorage.setItem('dakenh.connect.known', JSON.stringify(state.connections.map((c) => c.id)));
       location.href = res.url; // the provider's consent page (the emulator's in demo mode)
     } catch (e) {
       toast(t('error.generic', { message: e.message }), 'error');
