@@ -186,7 +186,14 @@ type ConversationQuery struct {
 	ViewerID  string
 	// AssigneeIDs may contain Unassigned.
 	AssigneeIDs []string
-	TeamIDs     []string
+	// TeamIDs match the conversations a team handles: a conversation matches team T when its
+	// TeamID is T, or when its TeamID is "" and its assignee is a member of T (T's
+	// Team.MemberIDs in the query's workspace, as stored when the query runs; User.TeamIDs is not
+	// consulted). A round-robin rule assigns a user and leaves TeamID empty, so a team's list
+	// shows what its members got from rules as well as what was handed to the team. A
+	// conversation with another team's TeamID does not match T, even when its assignee is a member
+	// of T. The value "" matches the conversations whose TeamID is "".
+	TeamIDs []string
 	// CategoryIDs match a conversation whose category path contains any of them (any level).
 	CategoryIDs       []string
 	ClassificationIDs []string
@@ -195,7 +202,10 @@ type ConversationQuery struct {
 	ContactIDs []string
 	// AwaitingClaim, when true, lists only conversations waiting for a claim.
 	AwaitingClaim bool
-	// Search matches, case-insensitively (Unicode simple folding), a substring of the contact name.
+	// Search matches a substring of the contact name, ignoring case and accents: the name matches
+	// when FoldSearch(Search) is a substring of FoldSearch(name) (lower case, Vietnamese and other
+	// diacritics removed, đ as d), so "nguyen van", "NGUYỄN VĂN" and "Nguyễn Văn" find the same
+	// rows and "bich" finds "Trần Thị Bích".
 	Search string
 	// SearchDigits, when set, also matches conversations whose ContactPhone (without "+") contains
 	// it. The engine derives it from the user's search text ("0912 345" → "84912345").

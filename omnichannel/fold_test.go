@@ -1,0 +1,82 @@
+package omnichannel_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+func ExampleFoldSearch() {
+	fmt.Println(omnichannel.FoldSearch("Trần Thị Bích"))
+	fmt.Println(omnichannel.FoldSearch("NGUYỄN VĂN ĐỨC"))
+	fmt.Println(omnichannel.FoldSearch("nguyen van duc") == omnichannel.FoldSearch("Nguyễn Văn Đức"))
+	// Output:
+	// tran thi bich
+	// nguyen van duc
+	// true
+}
+
+func TestFoldSearch(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"Nguyen Van An", "nguyen van an"},
+		{"Nguyễn Văn An", "nguyen van an"},
+		{"NGUYỄN VĂN AN", "nguyen van an"},
+		{"Trần Thị Bích", "tran thi bich"},
+		{"Đỗ Đức Đạt", "do duc dat"},
+		{"đĐ", "dd"},
+		{"Hoàng Huỳnh Phượng Ỷ Ỵ Ỹ Ỳ Ý", "hoang huynh phuong y y y y y"},
+		{"àáảãạ ăằắẳẵặ âầấẩẫậ", "aaaaa aaaaaa aaaaaa"},
+		{"ÀÁẢÃẠ ĂẰẮẲẴẶ ÂẦẤẨẪẬ", "aaaaa aaaaaa aaaaaa"},
+		{"èéẻẽẹ êềếểễệ ìíỉĩị", "eeeee eeeeee iiiii"},
+		{"òóỏõọ ôồốổỗộ ơờớởỡợ", "ooooo oooooo oooooo"},
+		{"ùúủũụ ưừứửữự ỳýỷỹỵ", "uuuuu uuuuuu yyyyy"},
+		{"ÒÓỎÕỌ ÔỒỐỔỖỘ ƠỜỚỞỠỢ ÙÚỦŨỤ ƯỪỨỬỮỰ", "ooooo oooooo oooooo uuuuu uuuuuu"},
+		{"Nguye\u0302\u0303n", "nguyen"}, // decomposed input
+		{"Zoë José", "zoe jose"},
+		{"0912 345 678", "0912 345 678"},
+		{"한국어", "한국어"}, // recomposed after decomposition: no mark removed
+		{"a\xffb", "a\uFFFDb"},
+	} {
+		if got := omnichannel.FoldSearch(tc.in); got != tc.want {
+			t.Errorf("FoldSearch(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzFoldSearch checks the contract: idempotent, lower case, no combining marks, the same for the
+// precomposed and the decomposed spelling, and a term's fold found in a name's fold when the term is
+// a substring of the name.
+func FuzzFoldSearch(f *testing.F) {
+	for _, s := range []string{"Nguyễn Văn An", "TRẦN THỊ BÍCH", "Đỗ", "abc", "", "\xff", "İ", "한"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := omnichannel.FoldSearch(s)
+		if !utf8.ValidString(got) {
+			t.Fatalf("FoldSearch(%q) = %q: invalid UTF-8", s, got)
+		}
+		if again := omnichannel.FoldSearch(got); again != got {
+			t.Fatalf("not idempotent: %q → %q → %q", s, got, again)
+		}
+		for _, r := range got {
+			if unicode.Is(unicode.Mn, r) || r == 'đ' || r == 'Đ' {
+				t.Fatalf("FoldSearch(%q) = %q keeps %q", s, got, r)
+			}
+		}
+		if utf8.ValidString(s) {
+			if d := omnichannel.FoldSearch(norm.NFD.String(s)); d != got {
+				t.Fatalf("decomposed %q folds to %q, precomposed to %q", s, d, got)
+			}
+			if u := omnichannel.FoldSearch(strings.ToUpper(s)); strings.ToLower(strings.ToUpper(s)) == strings.ToLower(s) && u != got {
+				t.Fatalf("upper case %q folds to %q, %q to %q", strings.ToUpper(s), u, s, got)
+			}
+		}
+	})
+}
