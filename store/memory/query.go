@@ -2,6 +2,7 @@ package memory
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -86,6 +87,8 @@ type filter struct {
 	q      omnichannel.ConversationQuery
 	w      *workspace
 	search string
+	// members are the members of q's teams: their conversations without a team match the filter.
+	members map[string]bool
 }
 
 func (t *txn) newFilter(q omnichannel.ConversationQuery) (*filter, error) {
@@ -94,7 +97,19 @@ func (t *txn) newFilter(q omnichannel.ConversationQuery) (*filter, error) {
 	default:
 		return nil, fmt.Errorf("memory: unknown read filter %q: %w", q.ReadState, omnichannel.ErrInvalid)
 	}
-	return &filter{q: q, w: t.ws(q.WorkspaceID), search: strings.ToLower(q.Search)}, nil
+	f := &filter{q: q, w: t.ws(q.WorkspaceID), search: omnichannel.FoldSearch(q.Search), members: map[string]bool{}}
+	if len(q.TeamIDs) > 0 {
+		for _, m := range omnichannel.TeamMembers(slices.Collect(maps.Values(f.w.teams)), q.TeamIDs) {
+			f.members[m] = true
+		}
+	}
+	return f, nil
+}
+
+// matchTeam applies the team filter: a conversation of one of the teams, or one without a team
+// whose assignee is a member of one of them.
+func (f *filter) matchTeam(c *omnichannel.Conversation) bool {
+	return slices.Contains(f.q.TeamIDs, c.TeamID) || c.TeamID == "" && f.members[c.AssigneeID]
 }
 
 // match applies every field of the query except ReadState and paging.
@@ -104,7 +119,7 @@ func (f *filter) match(c *omnichannel.Conversation) bool {
 	case len(q.ChannelKinds) > 0 && !slices.Contains(q.ChannelKinds, c.ChannelKind),
 		len(q.Statuses) > 0 && !slices.Contains(q.Statuses, c.Status),
 		len(q.AssigneeIDs) > 0 && !matchAssignee(q.AssigneeIDs, c.AssigneeID),
-		len(q.TeamIDs) > 0 && !slices.Contains(q.TeamIDs, c.TeamID),
+		len(q.TeamIDs) > 0 && !f.matchTeam(c),
 		len(q.CategoryIDs) > 0 && !slices.ContainsFunc(c.CategoryPath, func(id string) bool {
 			return slices.Contains(q.CategoryIDs, id)
 		}),
@@ -117,7 +132,7 @@ func (f *filter) match(c *omnichannel.Conversation) bool {
 	if q.Search == "" && q.SearchDigits == "" {
 		return true
 	}
-	return (q.Search != "" && strings.Contains(strings.ToLower(c.ContactName), f.search)) ||
+	return (q.Search != "" && strings.Contains(omnichannel.FoldSearch(c.ContactName), f.search)) ||
 		(q.SearchDigits != "" && strings.Contains(strings.TrimPrefix(c.ContactPhone, "+"), q.SearchDigits))
 }
 
