@@ -57,7 +57,7 @@ func conversationValues(c *omnichannel.Conversation) ([]any, error) {
 	var levels [MaxCategoryDepth]string
 	copy(levels[:], c.CategoryPath)
 	return []any{c.ConnectionID, string(c.ChannelKind), c.ContactID, c.IdentityID,
-		c.ContactName, strings.ToLower(c.ContactName), c.ContactPhone, strings.TrimPrefix(c.ContactPhone, "+"),
+		c.ContactName, omnichannel.FoldSearch(c.ContactName), c.ContactPhone, strings.TrimPrefix(c.ContactPhone, "+"),
 		string(c.Status), c.AssigneeID, c.TeamID, c.RuleID,
 		boolInt(c.AwaitingClaim), boolInt(c.Claimed), boolInt(c.Historical),
 		c.CategoryID, path, levels[0], levels[1], levels[2], c.ClassificationID, c.Note, c.Referral,

@@ -33,16 +33,7 @@ func TestMigration3BackfillsCountersAndSearch(t *testing.T) {
 		{"c4", "z2", "NGUYỄN ANH", "", 2},
 	}
 	for _, r := range rows {
-		_, err := conn.ExecContext(t.Context(), `INSERT INTO conversations (workspace_id, id, connection_id,
-			channel_kind, contact_id, identity_id, contact_name, contact_name_fold, contact_phone, contact_phone_digits,
-			status, assignee_id, team_id, rule_id, awaiting_claim, claimed, historical, category_id, category_path,
-			category1, category2, category3, classification_id, note, referral, last_seq, inbound_count,
-			replies_since_inbound, last_message_text, last_message_at, last_message_direction, last_inbound_at,
-			created_at, updated_at, version)
-			VALUES ('ws', ?, ?, 'zalo', ?, ?, ?, ?, ?, ltrim(?, '+'), 'open', '', '', '', 0, 0, 0, '', 'null',
-			'', '', '', '', '', '', ?, ?, 0, '', 0, 'in', 0, 0, 0, 1)`,
-			r.id, r.conn, r.id, r.id, r.name, strings.ToLower(r.name), r.phone, r.phone, r.inbound, r.inbound)
-		require.NoError(t, err)
+		insertRawConversation(t, conn, r.id, r.conn, r.name, strings.ToLower(r.name), r.phone, int64(r.inbound), 0)
 	}
 	for _, rs := range []struct {
 		user, conv string
@@ -70,7 +61,8 @@ func TestMigration3BackfillsCountersAndSearch(t *testing.T) {
 		}
 		var hits []int64
 		rows, err := tx.(*txn).q.query(`SELECT rowid FROM conversations_search WHERE conversations_search MATCH ? ORDER BY rowid`,
-			`contact_name_fold : "nguyễn" OR contact_phone_digits : "987654"`)
+			// Migration 7 folded the accents away from the names this test wrote lower-cased.
+			`contact_name_fold : "nguyen" OR contact_phone_digits : "987654"`)
 		require.NoError(t, err)
 		defer rows.Close()
 		for rows.Next() {

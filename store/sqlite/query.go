@@ -19,7 +19,9 @@ const (
 // ListConversations returns one page of q's filter, newest LastMessageAt first, ties by id
 // descending, starting strictly after q.After (keyset paging on the list indexes).
 //
-// The "read" filter reads the viewer's read states in list order (readlist.go). Three rewrites keep a big workspace fast without changing the result (see planQuery): a
+// The "read" filter reads the viewer's read states in list order (readlist.go), and a team filter
+// whose teams have members merges ordered reads of the teams and of each member (teamfilter.go).
+// Three rewrites keep a big workspace fast without changing the result (see planQuery): a
 // connection filter that covers every connection the workspace's conversations use is dropped (an
 // agent's query names all the connections the agent may see, usually all of them), a category
 // filter tests only the path levels where its ids occur, and a search of three characters or more
@@ -34,8 +36,11 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 		return nil, err
 	}
 	build := listSQL
-	if q.ReadState == omnichannel.ReadRead && plan.search == nil {
+	switch {
+	case q.ReadState == omnichannel.ReadRead && plan.search == nil:
 		build = readListSQL // from the viewer's read states (readlist.go)
+	case teamScans(q, plan):
+		build = teamListSQL // the teams' and their members' ordered reads (teamfilter.go)
 	}
 	query, args, err := build(q, plan)
 	if err != nil {
@@ -87,6 +92,11 @@ type listPlan struct {
 	// categoryLevels are the levels of the category path (1 to MaxCategoryDepth) to test for the
 	// query's category ids; nil tests them all.
 	categoryLevels []int
+	// teamMembers are the members of the query's teams, whose conversations without a team match
+	// the team filter too (teamfilter.go); nil when none do.
+	teamMembers []string
+	// teamArm, when not nil, narrows the team filter to one ordered read of teamListSQL.
+	teamArm *teamArm
 }
 
 // planQuery probes the data for the rewrites of ListConversations (see there) and applies the
@@ -103,7 +113,11 @@ func (t *txn) planQuery(q *omnichannel.ConversationQuery) (*listPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &listPlan{search: search, categoryLevels: levels}, nil
+	members, err := t.teamMembers(*q)
+	if err != nil {
+		return nil, err
+	}
+	return &listPlan{search: search, categoryLevels: levels, teamMembers: members}, nil
 }
 
 // categoryLevels returns the levels of the category path at which q's category ids occur in the
@@ -290,7 +304,7 @@ func compileFilter(q omnichannel.ConversationQuery, paging bool, plan *listPlan)
 		}
 		f.in("c.assignee_id", ids)
 	}
-	f.inSparse("c.team_id", q.TeamIDs)
+	addTeamFilter(f, q.TeamIDs, plan)
 	if len(q.CategoryIDs) > 0 {
 		ids := anys(pathIDs(q.CategoryIDs))
 		if len(ids) == 0 {
@@ -319,9 +333,9 @@ func compileFilter(q omnichannel.ConversationQuery, paging bool, plan *listPlan)
 	switch {
 	case q.Search != "" && q.SearchDigits != "":
 		f.add("(instr(c.contact_name_fold, ?) > 0 OR instr(c.contact_phone_digits, ?) > 0)",
-			strings.ToLower(q.Search), q.SearchDigits)
+			omnichannel.FoldSearch(q.Search), q.SearchDigits)
 	case q.Search != "":
-		f.add("instr(c.contact_name_fold, ?) > 0", strings.ToLower(q.Search))
+		f.add("instr(c.contact_name_fold, ?) > 0", omnichannel.FoldSearch(q.Search))
 	case q.SearchDigits != "":
 		f.add("instr(c.contact_phone_digits, ?) > 0", q.SearchDigits)
 	}

@@ -43,7 +43,7 @@ type searchIndex struct {
 func searchMatch(q omnichannel.ConversationQuery) (string, bool) {
 	var terms []string
 	if q.Search != "" {
-		term := strings.ToLower(q.Search)
+		term := omnichannel.FoldSearch(q.Search)
 		if utf8.RuneCountInString(term) < minTrigramRunes {
 			return "", false
 		}
