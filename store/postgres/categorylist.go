@@ -41,6 +41,22 @@ func categoryScans(q omnichannel.ConversationQuery) bool {
 func categoryListSQL(q omnichannel.ConversationQuery) (string, []any, error) {
 	ids := q.CategoryIDs
 	q.CategoryIDs = nil
+	return mergedScansSQL(q, true, func(w *filterSQL) []string {
+		var conds []string
+		for _, id := range ids {
+			ref := w.arg(id)
+			for level := 1; level <= categoryIndexedLevels; level++ {
+				conds = append(conds, fmt.Sprintf("c.category_path[%d] = %s", level, ref))
+			}
+		}
+		return conds
+	})
+}
+
+// mergedScansSQL is the query of one page of q (without the filter the scans replace) as the merge
+// of ordered range scans, one per condition scans returns (adding its arguments to w), each
+// stopping at the page size. distinct keeps a row found by several scans once.
+func mergedScansSQL(q omnichannel.ConversationQuery, distinct bool, scans func(w *filterSQL) []string) (string, []any, error) {
 	w, err := listFilter(q, true)
 	if err != nil {
 		return "", nil, err
@@ -51,18 +67,16 @@ func categoryListSQL(q omnichannel.ConversationQuery) (string, []any, error) {
 	// and sorting to the ordered scans (a deep page of a combined filter took 0.4 s that way).
 	limit := strconv.Itoa(pageLimit(q))
 	cols := qualified("c", conversationColumns)
-	scan := func(cond string) string {
-		return `(SELECT ` + cols + ` FROM conversations c WHERE ` + filter + ` AND ` + cond +
-			` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ` + limit + `)`
+	var parts []string
+	for _, cond := range scans(w) {
+		parts = append(parts, `(SELECT `+cols+` FROM conversations c WHERE `+filter+` AND `+cond+
+			` ORDER BY c.last_message_at DESC, c.id DESC LIMIT `+limit+`)`)
 	}
-	var scans []string
-	for _, id := range ids {
-		ref := w.arg(id)
-		for level := 1; level <= categoryIndexedLevels; level++ {
-			scans = append(scans, scan(fmt.Sprintf("c.category_path[%d] = %s", level, ref)))
-		}
+	sel := `SELECT `
+	if distinct {
+		sel = `SELECT DISTINCT ON (c.last_message_at, c.id) `
 	}
-	sql := `SELECT DISTINCT ON (c.last_message_at, c.id) ` + cols + ` FROM (` + strings.Join(scans, " UNION ALL ") +
+	sql := sel + cols + ` FROM (` + strings.Join(parts, " UNION ALL ") +
 		`) c ORDER BY c.last_message_at DESC, c.id DESC LIMIT ` + limit
 	return sql, w.args, nil
 }

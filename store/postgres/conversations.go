@@ -3,7 +3,6 @@ package postgres
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,9 +40,10 @@ func conversationArgs(c *omnichannel.Conversation) []any {
 		c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.Version, foldName(c.ContactName)}
 }
 
-// foldName is the search form of a contact name: Unicode lower case, as Go computes it, so that
-// search does not depend on the database's locale.
-func foldName(s string) string { return strings.ToLower(s) }
+// foldName is the search form of a contact name (omnichannel.FoldSearch: lower case, accents
+// removed, đ as d), computed in Go so that search does not depend on the database's locale or
+// extensions.
+func foldName(s string) string { return omnichannel.FoldSearch(s) }
 
 // InsertConversation refuses an existing id or an existing (ConnectionID, IdentityID) thread with
 // ErrDuplicate.

@@ -26,6 +26,17 @@ func ExplainList(ctx context.Context, s *Store, q omnichannel.ConversationQuery)
 	if categoryScans(q) {
 		return explain(ctx, s, categoryListSQL, q)
 	}
+	var members []string
+	var teamScans bool
+	if err := s.View(ctx, func(tx omnichannel.Tx) (err error) {
+		members, teamScans, err = tx.(*txn).teamScanMembers(q)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if teamScans {
+		return explain(ctx, s, func(q omnichannel.ConversationQuery) (string, []any, error) { return teamListSQL(q, members) }, q)
+	}
 	return explain(ctx, s, listSQL, q)
 }
 
@@ -94,4 +105,28 @@ func PreparedListStatements(ctx context.Context, s *Store, q omnichannel.Convers
 		return tx.(*txn).tx.QueryRow(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement = $1`, sql).Scan(&n)
 	})
 	return n, err
+}
+
+// MigrateUpTo applies to schema (created when missing) the migrations up to the one in file name,
+// as Open would apply them all (tests only: a database of an older version to open).
+func MigrateUpTo(ctx context.Context, url, schema, name string) error {
+	all, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	upTo := 0
+	for _, m := range all {
+		if m.name == name {
+			upTo = m.version
+		}
+	}
+	if upTo == 0 {
+		return errors.New("no migration " + name)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrateTx(ctx, tx, all, schema, upTo-1) })
 }

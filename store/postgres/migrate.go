@@ -14,7 +14,8 @@ import (
 )
 
 // migrations are the schema versions, applied in order: NNNN_name.sql, one transaction for all
-// pending ones. Never edit a released file; add the next version instead.
+// pending ones (a migration's Go step, goSteps, runs right after its SQL). Never edit a released
+// file; add the next version instead.
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -68,39 +69,48 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("postgres: connecting: %w", err)
 	}
 	defer s.pool.release(conn)
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey(s.cfg.Schema)); err != nil {
-			return fmt.Errorf("postgres: migration lock: %w", err)
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrateTx(ctx, tx, all, s.cfg.Schema, 0) })
+}
+
+// migrateTx applies, in tx, the migrations of all after the schema's current version, up to
+// version upTo (all of them when upTo ≤ 0).
+func migrateTx(ctx context.Context, tx pgx.Tx, all []migration, schemaName string, upTo int) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey(schemaName)); err != nil {
+		return fmt.Errorf("postgres: migration lock: %w", err)
+	}
+	schema := pgx.Identifier{schemaName}.Sanitize()
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		return fmt.Errorf("postgres: creating schema: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+schema); err != nil {
+		return fmt.Errorf("postgres: search_path: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("postgres: creating schema_migrations: %w", err)
+	}
+	var current int
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("postgres: reading schema version: %w", err)
+	}
+	if latest := all[len(all)-1].version; current > latest {
+		return fmt.Errorf("postgres: schema %s is at version %d, newer than this code's %d", schemaName, current, latest)
+	}
+	for _, m := range all {
+		if m.version <= current || upTo > 0 && m.version > upTo {
+			continue
 		}
-		schema := pgx.Identifier{s.cfg.Schema}.Sanitize()
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
-			return fmt.Errorf("postgres: creating schema: %w", err)
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
 		}
-		if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+schema); err != nil {
-			return fmt.Errorf("postgres: search_path: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return fmt.Errorf("postgres: creating schema_migrations: %w", err)
-		}
-		var current int
-		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-			return fmt.Errorf("postgres: reading schema version: %w", err)
-		}
-		if latest := all[len(all)-1].version; current > latest {
-			return fmt.Errorf("postgres: schema %s is at version %d, newer than this code's %d", s.cfg.Schema, current, latest)
-		}
-		for _, m := range all {
-			if m.version <= current {
-				continue
-			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if step := goSteps[m.name]; step != nil {
+			if err := step(ctx, tx); err != nil {
 				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-				return fmt.Errorf("postgres: recording migration %s: %w", m.name, err)
-			}
 		}
-		return nil
-	})
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
+			return fmt.Errorf("postgres: recording migration %s: %w", m.name, err)
+		}
+	}
+	return nil
 }

@@ -30,7 +30,10 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 		return nil, err
 	}
 	var out []*omnichannel.Conversation
-	var err error
+	members, teamScans, err := t.teamScanMembers(q)
+	if err != nil {
+		return nil, err
+	}
 	if searchIndexable(q) {
 		out, err = t.searchConversations(q)
 	} else {
@@ -42,6 +45,9 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 			build = readListSQL // from the viewer's read states (readlist.go)
 		case categoryScans(q):
 			build = categoryListSQL // by ordered scans per category level (categorylist.go)
+		case teamScans:
+			// by ordered scans per team and member (teamlist.go)
+			build = func(q omnichannel.ConversationQuery) (string, []any, error) { return teamListSQL(q, members) }
 		}
 		if sql, args, err = build(q); err != nil {
 			return nil, err
@@ -159,7 +165,8 @@ func buildFilter(q omnichannel.ConversationQuery) (*filterSQL, error) {
 		return nil, fmt.Errorf("postgres: unknown read filter %q: %w", q.ReadState, omnichannel.ErrInvalid)
 	}
 	f := &filterSQL{}
-	f.add("c.workspace_id = " + f.arg(q.WorkspaceID))
+	ws := f.arg(q.WorkspaceID)
+	f.add("c.workspace_id = " + ws)
 	f.viewer = q.ViewerID
 	in := func(col string, values []string) {
 		if len(values) == 1 {
@@ -179,7 +186,13 @@ func buildFilter(q omnichannel.ConversationQuery) (*filterSQL, error) {
 		}
 		in("c.assignee_id", ids)
 	}
-	in("c.team_id", q.TeamIDs)
+	if len(q.TeamIDs) > 0 && !slices.Contains(q.TeamIDs, "") {
+		// A team's conversations, and its members' without a team (teamlist.go).
+		teams := f.arg(q.TeamIDs)
+		f.add("(c.team_id = ANY(" + teams + ") OR (c.team_id = '' AND c.assignee_id IN (" + teamMembersSQL(ws, teams) + ")))")
+	} else {
+		in("c.team_id", q.TeamIDs) // the conversations without a team include every member's
+	}
 	if len(q.CategoryIDs) > 0 {
 		f.add("c.category_path && " + f.arg(q.CategoryIDs) + "::text[]")
 	}

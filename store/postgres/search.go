@@ -46,7 +46,7 @@ func searchIndexable(q omnichannel.ConversationQuery) bool {
 	if q.Search == "" && q.SearchDigits == "" {
 		return false
 	}
-	if q.Search != "" && utf8.RuneCountInString(q.Search) < minTrigramTerm {
+	if q.Search != "" && utf8.RuneCountInString(foldName(q.Search)) < minTrigramTerm {
 		return false
 	}
 	return q.SearchDigits == "" || len(q.SearchDigits) >= minTrigramTerm
