@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -14,6 +15,8 @@ func queryTests() []test {
 	return []test{
 		{"Filters", testQueryFilters},
 		{"ReturnsFullRows", testQueryFullRows},
+		{"TeamMembers", testQueryTeamMembers},
+		{"SearchFolded", testQuerySearchFolded},
 	}
 }
 
@@ -110,4 +113,137 @@ func testQueryFullRows(t *testing.T, s omnichannel.Store) {
 	if assert.Len(t, got, 1) {
 		same(t, c, got[0])
 	}
+}
+
+// testQueryTeamMembers checks the team filter's rule: a conversation matches team T when its
+// TeamID is T, or when it has no team and its assignee is one of T's members (Team.MemberIDs, read
+// from the query's workspace when the query runs). The query data set's conversations without a
+// team are c02 and c06 (unassigned) and c07 (assigned to u3).
+func testQueryTeamMembers(t *testing.T, s omnichannel.Store) {
+	seedQueryData(t, s)
+	putTeams := func(teams ...*omnichannel.Team) {
+		update(t, s, func(tx omnichannel.Tx) error {
+			for _, tm := range teams {
+				if err := tx.PutTeam(tm); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	team := func(ws, id string, members ...string) *omnichannel.Team {
+		return &omnichannel.Team{WorkspaceID: ws, ID: id, Name: id, MemberIDs: members, Method: omnichannel.MethodRoundRobin}
+	}
+	putTeams(team(ws1, "t1", "u3"), team(ws1, "t2", "u1", "u9"), team(ws1, "t3", "u2", "u3"),
+		team(ws1, "t6", ""), team(ws1, "t7"),
+		// ws2's teams must not lend their members to ws1's queries.
+		team(ws2, "t5", "u3"), team(ws2, "t2", "u3"))
+	open, done := omnichannel.StatusOpen, omnichannel.StatusDone
+	cases := []struct {
+		name string
+		q    cq
+		want []string
+	}{
+		// c01 c04 c08 carry t1; c07 has no team and u3 is a member.
+		{"OwnAndMembers", cq{TeamIDs: []string{"t1"}}, []string{"c08", "c07", "c04", "c01"}},
+		// u1 is a member of t2, but c01 and c08 belong to t1: a conversation's own team wins.
+		{"OtherTeamNotTaken", cq{TeamIDs: []string{"t2"}}, []string{"c05", "c03"}},
+		{"MembersOnly", cq{TeamIDs: []string{"t3"}}, []string{"c07"}},
+		{"Two", cq{TeamIDs: []string{"t1", "t3"}}, []string{"c08", "c07", "c04", "c01"}},
+		{"TwoDisjoint", cq{TeamIDs: []string{"t1", "t2"}}, []string{"c08", "c07", "c05", "c04", "c03", "c01"}},
+		{"OrNone", cq{TeamIDs: []string{"t1", ""}}, []string{"c08", "c07", "c06", "c04", "c02", "c01"}},
+		{"NoneStaysNoTeam", cq{TeamIDs: []string{""}}, []string{"c07", "c06", "c02"}},
+		{"EmptyMemberIsNotUnassigned", cq{TeamIDs: []string{"t6"}}, []string{}},
+		{"NoMembers", cq{TeamIDs: []string{"t7"}}, []string{}},
+		{"UnknownTeam", cq{TeamIDs: []string{"t-none"}}, []string{}},
+		{"OtherWorkspaceTeam", cq{TeamIDs: []string{"t5"}}, []string{}},
+		{"Status", cq{TeamIDs: []string{"t1"}, Statuses: []omnichannel.ConversationStatus{open}}, []string{"c08", "c07", "c04", "c01"}},
+		{"StatusNone", cq{TeamIDs: []string{"t3"}, Statuses: []omnichannel.ConversationStatus{done}}, []string{}},
+		{"Assignee", cq{TeamIDs: []string{"t1"}, AssigneeIDs: []string{"u3", "u2"}}, []string{"c07", "c04"}},
+		{"Channel", cq{TeamIDs: []string{"t1"}, ChannelKinds: []omnichannel.Kind{kindZalo}}, []string{"c07", "c04", "c01"}},
+		{"Classification", cq{TeamIDs: []string{"t1"}, ClassificationIDs: []string{"cl-spam"}}, []string{"c07"}},
+		{"Category", cq{TeamIDs: []string{"t1"}, CategoryIDs: []string{"a1"}}, []string{"c04", "c01"}},
+		{"Connection", cq{TeamIDs: []string{"t1"}, ConnectionIDs: []string{"cz2"}}, []string{"c07", "c04"}},
+		{"Unread", cq{TeamIDs: []string{"t1"}, ReadState: omnichannel.ReadUnread, ViewerID: "u1"}, []string{"c08", "c07", "c04"}},
+		{"Read", cq{TeamIDs: []string{"t1"}, ReadState: omnichannel.ReadRead, ViewerID: "u1"}, []string{"c01"}},
+		{"Search", cq{TeamIDs: []string{"t1"}, Search: "đỗ"}, []string{"c07"}},
+		{"SearchDigits", cq{TeamIDs: []string{"t1"}, SearchDigits: "849"}, []string{"c08", "c01"}},
+		{"AwaitingClaim", cq{TeamIDs: []string{"t2"}, AwaitingClaim: true}, []string{"c05"}},
+		{"Page", cq{TeamIDs: []string{"t1"}, Limit: 2}, []string{"c08", "c07"}},
+		{"After", cq{TeamIDs: []string{"t1"}, After: &omnichannel.Cursor{LastMessageAt: at(6 * time.Minute), ConversationID: "c07"}},
+			[]string{"c04", "c01"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := tc.q
+			q.WorkspaceID = ws1
+			assert.Equal(t, tc.want, conversationIDs(listConversations(t, s, q)))
+		})
+	}
+	t.Run("CountUnread", func(t *testing.T) {
+		assert.Equal(t, 3, countUnread(t, s, cq{WorkspaceID: ws1, ViewerID: "u1", TeamIDs: []string{"t1"}}))
+		assert.Equal(t, 1, countUnread(t, s, cq{WorkspaceID: ws1, ViewerID: "u1", TeamIDs: []string{"t3"}}))
+		assert.Equal(t, 0, countUnread(t, s, cq{WorkspaceID: ws1, ViewerID: "u1", TeamIDs: []string{"t5"}}))
+	})
+	t.Run("MembershipChanges", func(t *testing.T) {
+		putTeams(team(ws1, "t3", "u2"))
+		assert.Empty(t, listConversations(t, s, cq{WorkspaceID: ws1, TeamIDs: []string{"t3"}}))
+		putTeams(team(ws1, "t2", "u1", "u3"))
+		assert.Equal(t, []string{"c07", "c05", "c03"},
+			conversationIDs(listConversations(t, s, cq{WorkspaceID: ws1, TeamIDs: []string{"t2"}})))
+	})
+}
+
+// testQuerySearchFolded checks that search folds case and Vietnamese accents (đ included) on both
+// sides, as omnichannel.FoldSearch does: typed with or without accents, in any case, a term finds
+// the same rows.
+func testQuerySearchFolded(t *testing.T, s omnichannel.Store) {
+	seedQueryData(t, s)
+	extra := queryRow{"c09", "cz1", kindZalo, "k8", omnichannel.StatusOpen, "", "", nil, "", false, "Trần Thị Bích", "", 1}
+	extra2 := queryRow{"c10", "cz1", kindZalo, "k9", omnichannel.StatusOpen, "", "", nil, "", false, "ĐẶNG Đức Dũng", "", 1}
+	insertConversations(t, s, extra.conversation(ws1, 9), extra2.conversation(ws1, 10))
+	cases := []struct {
+		search string
+		want   []string
+	}{
+		{"nguyen van", []string{"c05", "c01"}},
+		{"Nguyen Van", []string{"c05", "c01"}},
+		{"NGUYỄN VĂN", []string{"c05", "c01"}},
+		{"Nguyễn Văn", []string{"c05", "c01"}},
+		{"nguyễn văn an", []string{"c05", "c01"}},
+		{"Nguye\u0302\u0303n", []string{"c05", "c01"}}, // typed decomposed
+		{"bich", []string{"c09"}},
+		{"tran thi bich", []string{"c09"}},
+		{"TRAN", []string{"c09", "c02"}},
+		{"binh", []string{"c02"}},
+		{"do", []string{"c07"}},
+		{"đo", []string{"c07"}},
+		{"dung", []string{"c10"}},
+		{"dang duc", []string{"c10"}},
+		{"đặng đức dũng", []string{"c10"}},
+		{"hoang long", []string{"c06"}},
+		{"chau", []string{"c03"}},
+		{"tuan", []string{"c08"}},
+		{"bích", []string{"c09"}},
+		{"bịch", []string{"c09"}}, // another accent on the same letters folds alike
+		{"xyz", []string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.search, func(t *testing.T) {
+			got := listConversations(t, s, cq{WorkspaceID: ws1, Search: tc.search})
+			assert.Equal(t, tc.want, conversationIDs(got))
+		})
+	}
+	t.Run("AfterRename", func(t *testing.T) {
+		update(t, s, func(tx omnichannel.Tx) error {
+			c, err := tx.GetConversation(ws1, "c09")
+			if err != nil {
+				return err
+			}
+			c.ContactName = "Lý Thị Ánh"
+			return tx.UpdateConversation(c)
+		})
+		assert.Empty(t, listConversations(t, s, cq{WorkspaceID: ws1, Search: "bich"}))
+		assert.Equal(t, []string{"c09"}, conversationIDs(listConversations(t, s, cq{WorkspaceID: ws1, Search: "ly thi anh"})))
+	})
 }
