@@ -113,8 +113,11 @@ func addConversation(b *omnichannel.Bulk, s Spec, i int) {
 	default:
 		agent := r.IntN(s.Agents)
 		c.AssigneeID = AgentID(agent)
-		c.TeamID = TeamID(agent % Teams)
 		c.Claimed = n < 20
+		if n >= 70 {
+			// Handed to the agent's team (reassigned to it); the rule's assignments carry no team.
+			c.TeamID = TeamID(agent % Teams)
+		}
 	}
 	if r.IntN(10) < 4 {
 		a, bb, cc := r.IntN(5), r.IntN(3), r.IntN(3)

@@ -6,10 +6,11 @@
 // The shape follows a busy Vietnamese shop on Zalo and TikTok: four connections (two of each kind),
 // Vietnamese customer names (a few family names are very common, so a search for "Nguyễn" matches a
 // third of the customers and a full name matches a few hundred), 60% of customers with a phone,
-// 70% of conversations done, 8% without an owner (half of them waiting for a claim), a three-level
-// category tree and classifications on part of them, activity spread over a year, and read states:
-// each conversation's assignee has read it (open ones only half the time) and the supervisor has
-// read a fifth of them.
+// 70% of conversations done, 8% without an owner (half of them waiting for a claim), of the others
+// two thirds handed out by the rule (no team, as the round-robin leaves it) and a third through the
+// assignee's team (its id set), a three-level category tree and classifications on part of them,
+// activity spread over a year, and read states: each conversation's assignee has read it (open ones
+// only half the time) and the supervisor has read a fifth of them.
 package bigbox
 
 import (

@@ -203,8 +203,9 @@ type bigInboxSearch struct {
 	none       bool
 }
 
-// bigInboxSearches are the searches of the issue: a common family name, a rare full name, a name
-// nobody has, and a customer's phone number as typed (national form, digits only).
+// bigInboxSearches are the searches of the issue: a common family name, a rare full name (each also
+// typed without accents), a name nobody has, and a customer's phone number as typed (national
+// form, digits only).
 func bigInboxSearches(b *testing.B, st omnichannel.Store, spec bigbox.Spec) []bigInboxSearch {
 	var phone string
 	for i := spec.Conversations / 3; phone == "" && i < spec.Conversations; i++ {
@@ -224,7 +225,9 @@ func bigInboxSearches(b *testing.B, st omnichannel.Store, spec bigbox.Spec) []bi
 	}
 	return []bigInboxSearch{
 		{"CommonName", "Nguyễn", false},
+		{"CommonName/Unaccented", "nguyen", false},
 		{"FullName", bigbox.Name(spec, spec.Conversations/2), false},
+		{"FullName/Unaccented", omnichannel.FoldSearch(bigbox.Name(spec, spec.Conversations/2)), false},
 		{"NoMatch", "Zyx Qwerty", true},
 		{"Phone", "0" + phone[3:], false},
 		{"PhonePart", phone[len(phone)-7:], false},

@@ -31,6 +31,7 @@ func listCases(ws string) []listCase {
 		{"read (viewer)", omnichannel.ConversationQuery{ReadState: omnichannel.ReadRead}},
 		{"assignee = viewer", omnichannel.ConversationQuery{AssigneeIDs: []string{bigboxViewer}}},
 		{"unassigned", omnichannel.ConversationQuery{AssigneeIDs: []string{omnichannel.Unassigned}}},
+		// A team's list: its own conversations and those its members got from the rule.
 		{"team", omnichannel.ConversationQuery{TeamIDs: []string{bigbox.TeamID(2)}}},
 		{"category (any level)", omnichannel.ConversationQuery{CategoryIDs: []string{bigbox.CategoryID(1, -1, -1)}}},
 		{"classification", omnichannel.ConversationQuery{ClassificationIDs: []string{"vip"}}},
@@ -141,7 +142,10 @@ func runBigbox(ctx context.Context, o Options, kind string, rep *Report, logf fu
 	}
 	searches := []struct{ name, text string }{
 		{"search name: common (\"Nguyễn\")", "Nguyễn"},
+		{"search name: common unaccented (\"nguyen\")", "nguyen"},
 		{"search name: rare (a full name)", bigbox.Name(spec, 4242)},
+		{"search name: rare unaccented (" + omnichannel.FoldSearch(bigbox.Name(spec, 4242)) + ")",
+			omnichannel.FoldSearch(bigbox.Name(spec, 4242))},
 		{"search name: no match", "Khôngcó Aitên"},
 		{"search phone: full number", phone},
 		{"search phone: 6 digits", phone[:6]},
