@@ -141,6 +141,19 @@ func (s *stack) seed() {
 				return err
 			}
 		}
+		if err := tx.PutTemplate(&oc.Template{WorkspaceID: ws, ID: "greet", Name: "Chào",
+			Body: "Dạ em chào {{customer_name}}, em là {{agent_name}} của shop ạ."}); err != nil {
+			return err
+		}
+		for i, c := range []*oc.Category{
+			{ID: "sales", Name: "Bán hàng"}, {ID: "price", ParentID: "sales", Name: "Hỏi giá"},
+			{ID: "complaint", Name: "Khiếu nại"},
+		} {
+			c.WorkspaceID, c.Active, c.Position = ws, true, i
+			if err := tx.PutCategory(c); err != nil {
+				return err
+			}
+		}
 		return nil
 	}))
 	s.saveRule(oc.PolicyNone)
