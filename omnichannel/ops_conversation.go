@@ -91,12 +91,18 @@ type ReassignParams struct {
 }
 
 // Reassign hands the conversation to a user or a team and records who moved it, from whom, to
-// whom and when.
+// whom and when. Beyond the Authorizer, a user who does not own the conversation (and is not a
+// supervisor) can never use it to take what a claim would refuse them: a conversation waiting to
+// be claimed must be claimed, and an unowned conversation of a rule is handed out only by and to
+// members of that rule (an error wrapping ErrForbidden otherwise).
 func (e *Engine) Reassign(ctx context.Context, p ReassignParams) (*Conversation, error) {
 	if (p.ToUserID == "") == (p.ToTeamID == "") {
 		return nil, &ValidationError{Problems: []string{"choose either a user or a team"}}
 	}
-	return e.mutate(ctx, p.WorkspaceID, p.ActorID, p.ConversationID, ActionReassign, func(tx Tx, ch *change, conv *Conversation, _ *User) error {
+	return e.mutate(ctx, p.WorkspaceID, p.ActorID, p.ConversationID, ActionReassign, func(tx Tx, ch *change, conv *Conversation, actor *User) error {
+		if err := e.checkTakeover(tx, conv, actor, p.ToUserID); err != nil {
+			return err
+		}
 		if p.ToUserID != "" {
 			to, err := tx.GetUser(p.WorkspaceID, p.ToUserID)
 			if err != nil || !to.Active {
@@ -124,6 +130,40 @@ func (e *Engine) Reassign(ctx context.Context, p ReassignParams) (*Conversation,
 		}
 		return e.applyRoute(tx, ch, conv, d, "", p.ActorID)
 	})
+}
+
+// checkTakeover refuses a reassignment that would let a user who does not own the conversation
+// take it where a claim would refuse them (supervisors are never refused; an owner may hand the
+// conversation to anyone):
+//   - a conversation waiting in a self-claim queue is taken only by claiming it (Claim checks the
+//     rule's users and the race);
+//   - an unowned conversation of a rule is handed out only by a member of that rule, and only to a
+//     member of that rule (or to a team, whose method picks the member).
+func (e *Engine) checkTakeover(tx Tx, conv *Conversation, actor *User, toUserID string) error {
+	if actor.Role == RoleSupervisor || (conv.AssigneeID != "" && conv.AssigneeID == actor.ID) {
+		return nil
+	}
+	deny := func(reason string) error { return &ForbiddenError{Action: ActionReassign, UserID: actor.ID, Reason: reason} }
+	if conv.AwaitingClaim {
+		return deny("the conversation is waiting to be claimed: claim it instead")
+	}
+	if conv.RuleID == "" {
+		return nil
+	}
+	rule, err := tx.GetRule(conv.WorkspaceID, conv.RuleID)
+	if isNotFound(err) {
+		return nil // the rule is gone: nothing to bypass
+	}
+	if err != nil {
+		return err
+	}
+	if !contains(rule.UserIDs, actor.ID) {
+		return deny("you are not a member of the conversation's rule")
+	}
+	if toUserID != "" && !contains(rule.UserIDs, toUserID) {
+		return deny("the chosen user is not a member of the conversation's rule")
+	}
+	return nil
 }
 
 // DetailsParams edits the extended information of a conversation (SPEC D1–D3). Nil fields are left
