@@ -1,12 +1,11 @@
 package omnichannel
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -25,14 +24,24 @@ func FoldSearch(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
-	t := transform.Chain(runes.Map(unicode.ToLower), norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC,
-		runes.Map(foldLetter))
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		// The transformers above never fail on a string; fold without them rather than lose the row.
-		return strings.Map(func(r rune) rune { return foldLetter(unicode.ToLower(r)) }, s)
+	if f, ok := foldLatin(s); ok {
+		return f
 	}
-	return out
+	d := norm.NFD.String(strings.ToLower(s))
+	b := make([]byte, 0, len(d))
+	ascii := true
+	for _, r := range d {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		r = foldLetter(r)
+		ascii = ascii && r < utf8.RuneSelf
+		b = utf8.AppendRune(b, r)
+	}
+	if ascii {
+		return string(b) // composed already (the usual Vietnamese name)
+	}
+	return norm.NFC.String(string(b))
 }
 
 // foldLetter maps the letters that keep an accent through decomposition (a stroke is not a
@@ -51,4 +60,50 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// Latin letters with accents fold to one ASCII letter each: latinFolds maps the letters of the
+// Latin-1 Supplement and Latin Extended-A and B blocks (below U+0250) and of Latin Extended
+// Additional (U+1E00–U+1EFF, where most Vietnamese letters are) whose lower case decomposes to an
+// ASCII letter and nonspacing marks, and đ and Đ, to that letter; 0 for the others.
+var latinFolds = func() map[rune]byte {
+	m := map[rune]byte{'đ': 'd', 'Đ': 'd'}
+	add := func(from, to rune) {
+		for r := from; r <= to; r++ {
+			d := []rune(norm.NFD.String(string(unicode.ToLower(r))))
+			if len(d) == 0 || d[0] >= utf8.RuneSelf || !unicode.IsLetter(d[0]) {
+				continue
+			}
+			if !slices.ContainsFunc(d[1:], func(c rune) bool { return !unicode.Is(unicode.Mn, c) }) {
+				m[r] = byte(d[0])
+			}
+		}
+	}
+	add(0x80, 0x24F)
+	add(0x1E00, 0x1EFF)
+	return m
+}()
+
+// foldLatin is FoldSearch of a string of ASCII, latinFolds letters and combining diacritical
+// marks (U+0300–U+036F), the common case, without the general decomposition; false for any other
+// string.
+func foldLatin(s string) (string, bool) {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b = append(b, byte(r))
+		case 0x300 <= r && r <= 0x36F:
+		default:
+			c, ok := latinFolds[r]
+			if !ok {
+				return "", false
+			}
+			b = append(b, c)
+		}
+	}
+	return string(b), true
 }

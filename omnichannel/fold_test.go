@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -79,4 +81,46 @@ func FuzzFoldSearch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// foldByDefinition is FoldSearch as its documentation defines it, written with the transformers
+// of golang.org/x/text: lower case, canonical decomposition, nonspacing marks removed,
+// recomposition, đ as d.
+func foldByDefinition(s string) string {
+	t := transform.Chain(runes.Map(unicode.ToLower), norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC,
+		runes.Map(func(r rune) rune {
+			if r == 'đ' {
+				return 'd'
+			}
+			return r
+		}))
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// FuzzFoldSearchDefinition checks FoldSearch (with its fast path for Latin letters) against its
+// definition.
+func FuzzFoldSearchDefinition(f *testing.F) {
+	for _, s := range []string{"Nguyễn Văn An", "TRẦN THỊ BÍCH", "Đỗ", "abc", "", "\xff", "İ", "한", "ǅ", "Nguye\u0302\u0303n",
+		"a\u0345b", "Æsir Øre Þór ß", "\u1d165a", "Ỷ ỹ Ơ ư"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := omnichannel.FoldSearch(s), foldByDefinition(s); got != want {
+			t.Fatalf("FoldSearch(%q) = %q, by definition %q", s, got, want)
+		}
+	})
+}
+
+func BenchmarkFoldSearch(b *testing.B) {
+	for _, name := range []string{"Nguyen Thi Huong", "Nguyễn Thị Hương", "Nguyễn Thị Hương 한"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				omnichannel.FoldSearch(name)
+			}
+		})
+	}
 }
