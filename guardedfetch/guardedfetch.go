@@ -23,8 +23,8 @@
 // and demos, an internal CDN) are allowed only through Config.Allow or Config.AllowAddrPorts;
 // nothing is allowed by default.
 //
-// Every refusal matches ErrRefused and its specific sentinel with errors.Is. Errors never contain the
-// full URL (signed links are credentials): Redact keeps the scheme and host only.
+// Every refusal matches ErrRefused and its specific sentinel with errors.Is, and has a method
+// Permanent() bool returning true (the engine does not retry it). Errors never contain the full URL (signed links are credentials): Redact keeps the scheme and host only.
 package guardedfetch
 
 import (
@@ -55,6 +55,9 @@ type refusal struct{ msg string }
 
 func (r *refusal) Error() string        { return "guardedfetch: " + r.msg }
 func (r *refusal) Is(target error) bool { return target == ErrRefused }
+
+// Permanent reports that the same fetch would be refused again (omnichannel.IsRetryable reads it).
+func (r *refusal) Permanent() bool { return true }
 
 // Errors. Test with errors.Is; each specific error also matches ErrRefused. A refused fetch will be
 // refused again: callers should not retry it.
@@ -157,6 +160,31 @@ func New(cfg Config) (*Client, error) {
 		CheckRedirect: c.checkRedirect,
 	}
 	return c, nil
+}
+
+// Default returns a Client of the zero Config: public addresses only and the defaults. Adapters use
+// it when they are given no client.
+func Default() *Client {
+	c, err := New(Config{})
+	if err != nil {
+		panic(err) // the zero Config is valid
+	}
+	return c
+}
+
+// AllowingListeners returns a Client of the zero Config that may also reach the given TCP
+// listeners and nothing else that is not public: what a provider emulator on loopback hands its
+// adapter for tests and demos. It panics when a listener is not a TCP listener.
+func AllowingListeners(ls ...net.Listener) *Client {
+	cfg := Config{}
+	for _, l := range ls {
+		cfg.AllowAddrPorts = append(cfg.AllowAddrPorts, l.Addr().(*net.TCPAddr).AddrPort())
+	}
+	c, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 // MaxBytes is the largest body the Client accepts.

@@ -120,12 +120,17 @@ func (e *ProviderError) Error() string {
 func (e *ProviderError) Is(target error) bool { return e.Class != nil && target == e.Class }
 
 // IsRetryable reports whether err is worth retrying: a retryable *ProviderError, ErrRateLimited, or
-// an error the adapter did not classify (a network failure). Validation problems and other
-// classified provider errors are final.
+// an error the adapter did not classify (a network failure). Validation problems, other classified
+// provider errors and errors with a method Permanent() bool that returns true (the refusals of
+// package guardedfetch: a blocked address, a bad scheme, a body too large) are final.
 func IsRetryable(err error) bool {
 	var pe *ProviderError
 	if errors.As(err, &pe) {
 		return pe.Retryable || errors.Is(pe.Class, ErrRateLimited)
+	}
+	var perm interface{ Permanent() bool }
+	if errors.As(err, &perm) && perm.Permanent() {
+		return false
 	}
 	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrOutsideWindow) ||
 		errors.Is(err, ErrNeedsReconnect) || errors.Is(err, ErrForbidden) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -76,6 +77,11 @@ type Config struct {
 	AuthorizeURL string
 	// HTTPClient makes every provider call (through resty). Default http.DefaultClient.
 	HTTPClient *http.Client
+	// MediaClient fetches the download_url the media download API returns (DownloadMedia): a URL
+	// the API supplied, so it goes through the guarded client, never HTTPClient. Default:
+	// guardedfetch.Default() (public addresses only); tiktoktest's Config allows the emulator's own
+	// listener.
+	MediaClient *guardedfetch.Client
 	// SignatureTolerance is how far the signature's t may be from now. Default
 	// DefaultSignatureTolerance (300 s).
 	SignatureTolerance time.Duration
@@ -99,7 +105,7 @@ type Channel struct {
 	apiURL    *url.URL
 	authorize string
 	http      *resty.Client
-	raw       *http.Client
+	media     *guardedfetch.Client
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -166,6 +172,9 @@ func New(cfg Config) (*Channel, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
+	if cfg.MediaClient == nil {
+		cfg.MediaClient = guardedfetch.Default()
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -185,7 +194,7 @@ func New(cfg Config) (*Channel, error) {
 		apiURL:    apiURL,
 		authorize: cfg.AuthorizeURL,
 		http:      rc,
-		raw:       cfg.HTTPClient,
+		media:     cfg.MediaClient,
 		log:       cfg.Logger,
 		now:       cfg.Now,
 	}, nil

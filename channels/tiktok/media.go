@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -16,8 +17,12 @@ import (
 // ParseWebhook made; DownloadMedia posts {business_id, conversation_id, message_id, media_id,
 // media_type} to /business/message/media/download/, then GETs the download_url it returns (valid
 // 24 h) with the header "x-user: <access token>" (reference §1.3, verified). The token is sent
-// only over https, or to the API's own host, so a link elsewhere never receives it. The caller
-// closes the reader. Failures are classified like Send's.
+// only over https, or to the API's own host, so a link elsewhere never receives it (nor does a
+// redirect to another origin). The download_url is fetched through Config.MediaClient (package
+// guardedfetch): http(s) only, public addresses only, at most 3 redirects, a deadline, and a body
+// past the limit fails with guardedfetch.ErrTooLarge; refusals match guardedfetch.ErrRefused and
+// are final. The caller closes the reader. Failures are classified like Send's; errors carry the
+// URL redacted.
 func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connection, att omnichannel.Attachment) (io.ReadCloser, string, error) {
 	token, err := accessToken(conn)
 	if err != nil {
@@ -40,17 +45,17 @@ func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connectio
 		return nil, "", &omnichannel.ProviderError{Provider: Kind, Code: "bad_response", Message: "TikTok returned no download_url"}
 	}
 	u, err := url.Parse(dl.DownloadURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", &omnichannel.ProviderError{Provider: Kind, Code: "bad_response", Message: "TikTok's download_url is not an http(s) URL"}
+	if err != nil {
+		return nil, "", fmt.Errorf("tiktok: download media: %w: %s", guardedfetch.ErrScheme, guardedfetch.Redact(dl.DownloadURL))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("tiktok: download media: %w", err)
+		return nil, "", fmt.Errorf("tiktok: download media: %w: %s", guardedfetch.ErrScheme, guardedfetch.Redact(dl.DownloadURL))
 	}
 	if u.Scheme == "https" || strings.EqualFold(u.Host, c.apiURL.Host) {
 		req.Header.Set("x-user", token)
 	}
-	resp, err := c.raw.Do(req)
+	resp, err := c.media.Do(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("tiktok: download media: %w", c.scrub(stripURL(err), token))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-resty/resty/v2"
 	"golang.org/x/time/rate"
 
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -80,6 +81,11 @@ type Config struct {
 	APIBaseURL string
 	// HTTPClient makes every provider call. Default: a client with a 30 s timeout.
 	HTTPClient *http.Client
+	// MediaClient fetches the media URLs webhooks and history carry (DownloadMedia): URLs a
+	// customer's message supplied, so they go through the guarded client, never HTTPClient.
+	// Default: guardedfetch.Default() (public addresses only); zalotest's Config
+	// allows the emulator's own listener.
+	MediaClient *guardedfetch.Client
 	// Logger receives the adapter's logs (never a token, secret, signature or customer text).
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -193,6 +199,9 @@ func New(cfg Config) (*Channel, error) {
 func setDefaults(c *Config) {
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.MediaClient == nil {
+		c.MediaClient = guardedfetch.Default()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -226,10 +226,11 @@ func (c *Channel) FetchProfile(ctx context.Context, conn *omnichannel.Connection
 	return &omnichannel.Profile{ExternalUserID: u.ID, DisplayName: u.Name, AvatarURL: u.Avatar, Phone: u.Phone}, nil
 }
 
-// DownloadMedia opens att.RemoteURL and returns the body (the caller closes it) and its content
-// type (att.ContentType when the provider sends none). conn's bearer token is sent only when the URL
-// is on the provider's own origin (BaseURL's scheme and host), so a link pointing elsewhere never
-// receives it. Failures are classified like Send's.
+// DownloadMedia opens att.RemoteURL through Config.MediaClient (package guardedfetch) and returns
+// the body (the caller closes it) and its content type (att.ContentType when the provider sends
+// none). conn's bearer token is sent only when the URL is on the provider's own origin (BaseURL's
+// scheme and host), so a link pointing elsewhere never receives it. Refusals of the guard match
+// guardedfetch.ErrRefused; other failures are classified like Send's.
 func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connection, att omnichannel.Attachment) (io.ReadCloser, string, error) {
 	u, err := url.Parse(att.RemoteURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -246,7 +247,7 @@ func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connectio
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := c.client.Do(req)
+	resp, err := c.media.Do(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("fakechannel: download media: %w", err)
 	}

@@ -30,10 +30,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -59,6 +61,10 @@ type Config struct {
 	BaseURL string
 	// HTTPClient makes every provider call; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// MediaClient fetches attachment URLs from webhooks (DownloadMedia), which customers supply.
+	// Default: a guardedfetch client that reaches public addresses and, when BaseURL's host is an IP
+	// address, that address and port (the provider emulator on loopback), nothing else.
+	MediaClient *guardedfetch.Client
 }
 
 // Channel is the fake provider's adapter. It implements omnichannel.Channel, Connector,
@@ -68,6 +74,7 @@ type Channel struct {
 	secret []byte
 	base   *url.URL // no trailing slash in Path
 	client *http.Client
+	media  *guardedfetch.Client
 }
 
 var (
@@ -110,7 +117,18 @@ func New(cfg Config) (*Channel, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return &Channel{secret: []byte(cfg.Secret), base: base, client: client}, nil
+	media := cfg.MediaClient
+	if media == nil {
+		var allow []netip.AddrPort
+		if ap, err := netip.ParseAddrPort(base.Host); err == nil {
+			allow = append(allow, ap)
+		}
+		var err error
+		if media, err = guardedfetch.New(guardedfetch.Config{AllowAddrPorts: allow}); err != nil {
+			return nil, fmt.Errorf("fakechannel: media client: %w", err)
+		}
+	}
+	return &Channel{secret: []byte(cfg.Secret), base: base, client: client, media: media}, nil
 }
 
 // Kind returns "fake".

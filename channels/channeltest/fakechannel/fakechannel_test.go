@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/channels/channeltest/fakechannel"
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -422,13 +424,24 @@ func TestDownloadMedia(t *testing.T) {
 }
 
 func TestDownloadMediaKeepsTheTokenOnTheProviderOrigin(t *testing.T) {
-	_, ch, conn := setup(t)
+	p, refusing, conn := setup(t)
 	var auth string
+	var hits atomic.Int32
 	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
 		auth = r.Header.Get("Authorization")
 		_, _ = w.Write([]byte("public"))
 	}))
 	defer cdn.Close()
+	// By default only the provider's own listener is reachable on loopback.
+	_, _, err := refusing.DownloadMedia(context.Background(), conn, omnichannel.Attachment{RemoteURL: cdn.URL + "/a.bin"})
+	require.ErrorIs(t, err, guardedfetch.ErrBlockedAddress)
+	require.Zero(t, hits.Load())
+	assert.False(t, omnichannel.IsRetryable(err), "a refused fetch is final")
+
+	ch, err := fakechannel.New(fakechannel.Config{Secret: testSecret, BaseURL: p.URL(), HTTPClient: p.Client(),
+		MediaClient: guardedfetch.AllowingListeners(cdn.Listener)})
+	require.NoError(t, err)
 	rc, ct, err := ch.DownloadMedia(context.Background(), conn, omnichannel.Attachment{RemoteURL: cdn.URL + "/a.bin", ContentType: "application/pdf"})
 	require.NoError(t, err)
 	data, _ := io.ReadAll(rc)

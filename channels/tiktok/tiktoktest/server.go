@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/dakenh/dakenh/channels/tiktok"
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -252,7 +253,13 @@ func (s *Server) BusinessName() string { return s.opts.BusinessName }
 // Config returns an adapter configuration pointed at the emulator.
 func (s *Server) Config() tiktok.Config {
 	return tiktok.Config{ClientKey: s.opts.ClientKey, ClientSecret: s.opts.ClientSecret, APIBaseURL: s.APIBaseURL(),
-		AuthorizeURL: s.AuthorizeURL(), HTTPClient: s.Client()}
+		AuthorizeURL: s.AuthorizeURL(), HTTPClient: s.Client(), MediaClient: s.MediaClient()}
+}
+
+// MediaClient returns the guarded client for media URLs (Config.MediaClient): public addresses
+// and this emulator's own listener, no other loopback service.
+func (s *Server) MediaClient() *guardedfetch.Client {
+	return guardedfetch.AllowingListeners(s.srv.Listener)
 }
 
 // Close shuts the server down.

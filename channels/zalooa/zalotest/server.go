@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/dakenh/dakenh/channels/zalooa"
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -258,6 +259,12 @@ func (s *Server) URL() string { return s.srv.URL }
 // Client returns an *http.Client for the emulator's server.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
+// MediaClient returns the guarded client for media URLs (Config.MediaClient): public addresses
+// and this emulator's own listener, no other loopback service.
+func (s *Server) MediaClient() *guardedfetch.Client {
+	return guardedfetch.AllowingListeners(s.srv.Listener)
+}
+
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
@@ -279,7 +286,7 @@ func (s *Server) OAName() string { return s.opt.OAName }
 // Config returns an adapter configuration that talks to the emulator.
 func (s *Server) Config() zalooa.Config {
 	return zalooa.Config{AppID: s.opt.AppID, AppSecret: s.opt.AppSecret, OASecretKey: s.opt.OASecretKey,
-		OAuthBaseURL: s.srv.URL, APIBaseURL: s.srv.URL, HTTPClient: s.srv.Client()}
+		OAuthBaseURL: s.srv.URL, APIBaseURL: s.srv.URL, HTTPClient: s.srv.Client(), MediaClient: s.MediaClient()}
 }
 
 // Connection returns a connected Connection of the emulated OA with a freshly issued token pair.
