@@ -50,8 +50,13 @@ type Config struct {
 	RetryMaxDelay  time.Duration
 	// JobLease is how long a worker holds a job before another may take it. Default 2 min.
 	JobLease time.Duration
-	// Workers is how many jobs run at once in Run. Default 4.
+	// Workers is how many background jobs (media copies, profile fetches, CRM links, history
+	// syncs) run at once in Run. Default 4.
 	Workers int
+	// SendWorkers is how many sends run at once in Run, apart from Workers, so that background
+	// work never delays a reply (with a store whose Tx is a JobKindClaimer, as the bundled stores
+	// are; otherwise one pool of Workers + SendWorkers serves every job). Default 2.
+	SendWorkers int
 	// PollInterval is how often Run looks for due jobs without being woken. Default 1 s.
 	PollInterval time.Duration
 	// EchoWindow is how old a pending send may be for a provider echo to match it. Default 10 min.
@@ -116,7 +121,7 @@ func New(cfg Config) (*Engine, error) {
 		{"MaxWebhookBytes", cfg.MaxWebhookBytes}, {"MaxAttachmentBytes", cfg.MaxAttachmentBytes},
 		{"MaxSendAttempts", int64(cfg.MaxSendAttempts)}, {"RetryBaseDelay", int64(cfg.RetryBaseDelay)},
 		{"RetryMaxDelay", int64(cfg.RetryMaxDelay)}, {"JobLease", int64(cfg.JobLease)},
-		{"Workers", int64(cfg.Workers)}, {"PollInterval", int64(cfg.PollInterval)},
+		{"Workers", int64(cfg.Workers)}, {"SendWorkers", int64(cfg.SendWorkers)}, {"PollInterval", int64(cfg.PollInterval)},
 		{"EchoWindow", int64(cfg.EchoWindow)}, {"OAuthStateTTL", int64(cfg.OAuthStateTTL)},
 	} {
 		if d.v < 0 {
@@ -177,6 +182,9 @@ func setDefaults(c *Config) {
 	}
 	if c.Workers == 0 {
 		c.Workers = 4
+	}
+	if c.SendWorkers == 0 {
+		c.SendWorkers = 2
 	}
 	def(&c.RetryBaseDelay, 2*time.Second)
 	def(&c.RetryMaxDelay, 5*time.Minute)

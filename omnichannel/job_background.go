@@ -3,12 +3,16 @@ package omnichannel
 import (
 	"context"
 	"fmt"
-	"io"
+	"net/url"
 	"strconv"
 )
 
 // runFetchMedia copies an inbound attachment from the provider (whose URLs expire) into the
-// BlobStore and points the message at the copy.
+// BlobStore and points the message at the copy. The adapter fetches the URL through its guarded
+// client (package guardedfetch); the content type stored is sniffed from the bytes, and a body past
+// MaxAttachmentBytes fails instead of being kept truncated. A refusal (a blocked address, a bad
+// scheme, a body too large) is final: the job is dropped at once, the message keeps its attachment
+// without a copy, and the log says why with the URL redacted.
 func (e *Engine) runFetchMedia(ctx context.Context, j *Job) error {
 	idx, _ := strconv.Atoi(j.Payload["index"])
 	var m *Message
@@ -31,20 +35,23 @@ func (e *Engine) runFetchMedia(ctx context.Context, j *Job) error {
 	var size int64
 	var ctype string
 	err := e.callWithFreshToken(ctx, conn, func(c *Connection) error {
-		rc, ct, err := dl.DownloadMedia(ctx, c, att)
+		rc, _, err := dl.DownloadMedia(ctx, c, att)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
-		ctype = ct
 		name := att.Name
 		if name == "" {
 			name = string(att.Kind)
 		}
-		key, size, err = e.cfg.Blobs.Put(ctx, j.WorkspaceID, name, ct, io.LimitReader(rc, e.cfg.MaxAttachmentBytes))
+		key, size, ctype, err = e.putSniffed(ctx, j.WorkspaceID, name, rc)
 		return err
 	})
 	if err != nil {
+		if !IsRetryable(err) && ctx.Err() == nil {
+			e.log.Warn("dakenh: inbound media not copied", "job", j.ID, "message", j.MessageID,
+				"url", redactURL(att.RemoteURL), "reason", err)
+		}
 		return err
 	}
 	return e.update(ctx, func(tx Tx, ch *change) error {
@@ -54,10 +61,7 @@ func (e *Engine) runFetchMedia(ctx context.Context, j *Job) error {
 		}
 		if idx < len(cur.Attachments) {
 			a := &cur.Attachments[idx]
-			a.BlobKey, a.Size = key, size
-			if a.ContentType == "" {
-				a.ContentType = ctype
-			}
+			a.BlobKey, a.Size, a.ContentType = key, size, ctype
 			if err := e.saveMessage(tx, ch, cur); err != nil {
 				return err
 			}
@@ -195,4 +199,13 @@ func (e *Engine) dropIfGone(ctx context.Context, j *Job, err error) error {
 		return e.deleteJob(ctx, j)
 	}
 	return err
+}
+
+// redactURL keeps a URL's scheme and host for logs: media links often carry credentials.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "(invalid URL)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
 }

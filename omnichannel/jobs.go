@@ -37,13 +37,33 @@ func (e *Engine) enqueueMediaJobs(tx Tx, ch *change, conn *Connection, m *Messag
 	return nil
 }
 
+// JobKindClaimer is an optional capability of a Tx: ClaimJobsOfKinds is ClaimJobs restricted to the
+// jobs whose Kind is in kinds (exclude false) or is not in kinds (exclude true), with the same
+// order, locking and lease. Run uses it to give sends their own workers (Config.SendWorkers), so
+// slow media downloads never hold a reply back; with a store whose Tx lacks it, Run serves every
+// kind from one pool of Workers + SendWorkers workers.
+type JobKindClaimer interface {
+	ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []JobKind, exclude bool) ([]*Job, error)
+}
+
+// sendKinds are the jobs the send workers take: an agent is waiting for them.
+var sendKinds = []JobKind{JobSend}
+
+// pool is a set of workers taking jobs of some kinds (all kinds when kinds is nil).
+type pool struct {
+	kinds   []JobKind
+	exclude bool
+	size    int
+	running int // guarded by the Run loop's mutex
+}
+
 // Run processes the engine's durable jobs (sends, media copies, profile fetches, CRM links, history
-// syncs) until ctx is cancelled, then waits for the jobs in progress. Run it in one goroutine per
-// engine process; several processes sharing a store split the work safely. When the store is an
-// EventRelay, Run also listens for the events other processes commit and publishes them to this
-// engine's subscribers.
+// syncs) until ctx is cancelled, then waits for the jobs in progress. Sends run on their own
+// SendWorkers workers and everything else on Workers workers, so background work (a slow media
+// download) never delays a reply. Run it in one goroutine per engine process; several processes
+// sharing a store split the work safely. When the store is an EventRelay, Run also listens for the
+// events other processes commit and publishes them to this engine's subscribers.
 func (e *Engine) Run(ctx context.Context) error {
-	sem := make(chan struct{}, e.cfg.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Add(1)
@@ -51,20 +71,53 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer wg.Done()
 		e.listenRelay(ctx)
 	}()
+	pools := []*pool{{kinds: sendKinds, size: e.cfg.SendWorkers}, {kinds: sendKinds, exclude: true, size: e.cfg.Workers}}
+	var mu sync.Mutex
+	freed := make(chan struct{}, 1) // a full pool got a worker back
+	split := true
 	for {
-		jobs, err := e.claim(ctx, e.cfg.Workers)
-		if err != nil && ctx.Err() == nil {
-			e.log.Error("dakenh: claiming jobs failed", "err", err)
+		more := false
+		for _, p := range pools {
+			mu.Lock()
+			free := p.size - p.running
+			mu.Unlock()
+			if free <= 0 {
+				continue
+			}
+			jobs, supported, err := e.claimFor(ctx, p, free, split)
+			if !supported {
+				// The store cannot claim by kind: one pool serves every kind.
+				split = false
+				pools = []*pool{{size: e.cfg.Workers + e.cfg.SendWorkers}}
+				more = true
+				break
+			}
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("dakenh: claiming jobs failed", "err", err)
+			}
+			mu.Lock()
+			p.running += len(jobs)
+			mu.Unlock()
+			for _, j := range jobs {
+				wg.Add(1)
+				go func(p *pool, j *Job) {
+					defer wg.Done()
+					e.runJob(ctx, j)
+					mu.Lock()
+					wasFull := p.running == p.size
+					p.running--
+					mu.Unlock()
+					if wasFull {
+						select {
+						case freed <- struct{}{}:
+						default:
+						}
+					}
+				}(p, j)
+			}
+			more = more || len(jobs) == free
 		}
-		for _, j := range jobs {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(j *Job) {
-				defer func() { <-sem; wg.Done() }()
-				e.runJob(ctx, j)
-			}(j)
-		}
-		if len(jobs) == e.cfg.Workers {
+		if more && ctx.Err() == nil {
 			continue
 		}
 		wait := e.cfg.PollInterval
@@ -79,10 +132,31 @@ func (e *Engine) Run(ctx context.Context) error {
 			t.Stop()
 			return nil
 		case <-e.wake:
+		case <-freed:
 		case <-t.C:
 		}
 		t.Stop()
 	}
+}
+
+// claimFor claims up to limit jobs of p's kinds. supported is false when split is asked for and the
+// store's Tx is not a JobKindClaimer.
+func (e *Engine) claimFor(ctx context.Context, p *pool, limit int, split bool) (jobs []*Job, supported bool, err error) {
+	supported = true
+	err = e.store.Update(ctx, func(tx Tx) (err error) {
+		if !split || p.kinds == nil {
+			jobs, err = tx.ClaimJobs(e.id, e.now(), e.cfg.JobLease, limit)
+			return err
+		}
+		kc, ok := tx.(JobKindClaimer)
+		if !ok {
+			supported = false
+			return nil
+		}
+		jobs, err = kc.ClaimJobsOfKinds(e.id, e.now(), e.cfg.JobLease, limit, p.kinds, p.exclude)
+		return err
+	})
+	return jobs, supported, err
 }
 
 // RunDue processes the jobs due now, one at a time, and returns how many ran. Hosts that schedule

@@ -284,30 +284,37 @@ func (e *Engine) UploadAttachment(ctx context.Context, workspaceID, userID, name
 	}); err != nil {
 		return Attachment{}, err
 	}
-	head := make([]byte, 512)
-	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	key, size, ct, err := e.putSniffed(ctx, workspaceID, name, r)
+	if err != nil {
 		return Attachment{}, err
 	}
-	head = head[:n]
-	if n == 0 {
-		return Attachment{}, &ValidationError{Problems: []string{"the file is empty"}}
-	}
-	ct := sniffContentType(name, head)
 	kind := MessageFile
 	if strings.HasPrefix(ct, "image/") {
 		kind = MessageImage
 	}
-	// Past the limit the reader fails, so the BlobStore's Put fails and keeps nothing of the file.
-	limited := &cappedReader{r: io.MultiReader(strings.NewReader(string(head)), r), left: e.cfg.MaxAttachmentBytes}
-	key, size, err := e.cfg.Blobs.Put(ctx, workspaceID, name, ct, limited)
-	if limited.over {
-		return Attachment{}, &ValidationError{Problems: []string{fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes)}}
-	}
-	if err != nil {
-		return Attachment{}, err
-	}
 	return Attachment{Kind: kind, Name: SafeDisplayName(name), ContentType: ct, Size: size, BlobKey: key}, nil
+}
+
+// putSniffed stores r (an upload or a downloaded medium) in the BlobStore under a content type
+// sniffed from its bytes, never a declared one. Past MaxAttachmentBytes the reader fails, so Put
+// fails and keeps nothing: the result is a *ValidationError (final), never a truncated copy.
+func (e *Engine) putSniffed(ctx context.Context, workspaceID, name string, r io.Reader) (key string, size int64, ct string, err error) {
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", 0, "", err
+	}
+	head = head[:n]
+	if n == 0 {
+		return "", 0, "", &ValidationError{Problems: []string{"the file is empty"}}
+	}
+	ct = sniffContentType(name, head)
+	limited := &cappedReader{r: io.MultiReader(strings.NewReader(string(head)), r), left: e.cfg.MaxAttachmentBytes}
+	key, size, err = e.cfg.Blobs.Put(ctx, workspaceID, name, ct, limited)
+	if limited.over {
+		return "", 0, "", &ValidationError{Problems: []string{fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes)}}
+	}
+	return key, size, ct, err
 }
 
 // errCapped is what cappedReader returns past its limit.

@@ -30,6 +30,12 @@ func claimable(j *omnichannel.Job, now time.Time) bool {
 // ClaimJobs locks up to limit due jobs (RunAt ≤ now) whose lock is free or expired (LockedUntil ≤
 // now), ordered by RunAt then id. A limit ≤ 0 claims nothing.
 func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit int) ([]*omnichannel.Job, error) {
+	return t.ClaimJobsOfKinds(owner, now, lease, limit, nil, true)
+}
+
+// ClaimJobsOfKinds is ClaimJobs for the jobs whose kind is in kinds (exclude false) or not in kinds
+// (exclude true); omnichannel.JobKindClaimer.
+func (t *txn) ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []omnichannel.JobKind, exclude bool) ([]*omnichannel.Job, error) {
 	if err := t.writing(); err != nil {
 		return nil, err
 	}
@@ -41,7 +47,7 @@ func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit 
 	}
 	var due []*omnichannel.Job
 	for _, j := range t.s.d.jobs {
-		if !j.RunAt.After(now) && claimable(j, now) {
+		if !j.RunAt.After(now) && claimable(j, now) && slices.Contains(kinds, j.Kind) != exclude {
 			due = append(due, j)
 		}
 	}

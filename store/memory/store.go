@@ -176,7 +176,10 @@ type txn struct {
 	undo []func()
 }
 
-var _ omnichannel.Tx = (*txn)(nil)
+var (
+	_ omnichannel.Tx             = (*txn)(nil)
+	_ omnichannel.JobKindClaimer = (*txn)(nil)
+)
 
 func (t *txn) readable() error {
 	if t.done.Load() {

@@ -64,6 +64,14 @@ func (t *txn) InsertJob(j *omnichannel.Job) error {
 // committed meanwhile is re-checked and left out, so no job is ever handed to two owners. A limit ≤ 0
 // claims nothing.
 func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit int) ([]*omnichannel.Job, error) {
+	return t.ClaimJobsOfKinds(owner, now, lease, limit, nil, true)
+}
+
+var _ omnichannel.JobKindClaimer = (*txn)(nil)
+
+// ClaimJobsOfKinds is ClaimJobs for the jobs whose kind is in kinds (exclude false) or not in kinds
+// (exclude true); omnichannel.JobKindClaimer.
+func (t *txn) ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []omnichannel.JobKind, exclude bool) ([]*omnichannel.Job, error) {
 	if err := t.writing(); err != nil {
 		return nil, err
 	}
@@ -73,14 +81,30 @@ func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
+	if len(kinds) == 0 && !exclude {
+		return nil, nil // no kind asked for
+	}
+	args := []any{now, limit, owner, now.Add(lease)}
+	kindCond := ""
+	if len(kinds) > 0 {
+		names := make([]string, len(kinds))
+		for i, k := range kinds {
+			names[i] = string(k)
+		}
+		kindCond = "AND kind = ANY($5::text[])"
+		if exclude {
+			kindCond = "AND NOT (kind = ANY($5::text[]))"
+		}
+		args = append(args, names)
+	}
 	jobs, err := list(t, "claim jobs", `WITH due AS (
 			SELECT id FROM jobs
-			WHERE run_at <= $1 AND (locked_by = '' OR locked_until <= $1)
+			WHERE run_at <= $1 AND (locked_by = '' OR locked_until <= $1) `+kindCond+`
 			ORDER BY run_at, id LIMIT $2
 			FOR UPDATE SKIP LOCKED
 		)
 		UPDATE jobs SET locked_by = $3, locked_until = $4 FROM due WHERE jobs.id = due.id
-		RETURNING `+qualified("jobs", jobColumns), scanJob, now, limit, owner, now.Add(lease))
+		RETURNING `+qualified("jobs", jobColumns), scanJob, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,14 @@ func (t *txn) InsertJob(j *omnichannel.Job) error {
 // ClaimJobs locks up to limit due jobs (RunAt ≤ now) whose lock is free or expired (LockedUntil ≤
 // now), ordered by RunAt then id, in one UPDATE … RETURNING. A limit ≤ 0 claims nothing.
 func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit int) ([]*omnichannel.Job, error) {
+	return t.ClaimJobsOfKinds(owner, now, lease, limit, nil, true)
+}
+
+var _ omnichannel.JobKindClaimer = (*txn)(nil)
+
+// ClaimJobsOfKinds is ClaimJobs for the jobs whose kind is in kinds (exclude false) or not in kinds
+// (exclude true); omnichannel.JobKindClaimer.
+func (t *txn) ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []omnichannel.JobKind, exclude bool) ([]*omnichannel.Job, error) {
 	if err := t.writing(); err != nil {
 		return nil, err
 	}
@@ -56,10 +64,23 @@ func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
+	args := []any{owner, micros(now.Add(lease)), micros(now), micros(now)}
+	kindCond := ""
+	if len(kinds) > 0 {
+		kindCond = " AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
+		if exclude {
+			kindCond = " AND kind NOT IN (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
+		}
+		for _, k := range kinds {
+			args = append(args, string(k))
+		}
+	} else if !exclude {
+		return nil, nil // no kind asked for
+	}
 	rows, err := t.q.query(`UPDATE jobs SET locked_by = ?, locked_until = ?
-		WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? AND (locked_by = '' OR locked_until <= ?)
+		WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? AND (locked_by = '' OR locked_until <= ?)`+kindCond+`
 			ORDER BY run_at, id LIMIT ?)
-		RETURNING `+jobColumns, owner, micros(now.Add(lease)), micros(now), micros(now), limit)
+		RETURNING `+jobColumns, append(args, limit)...)
 	if err != nil {
 		return nil, writeError("claim jobs", err)
 	}

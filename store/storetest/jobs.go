@@ -24,6 +24,7 @@ func jobTests() []test {
 		{"UpdateByNonHolder", testJobUpdateByNonHolder},
 		{"Delete", testJobDelete},
 		{"NextJobTime", testJobNextTime},
+		{"ClaimOfKinds", testJobClaimOfKinds},
 	}
 }
 
@@ -261,4 +262,46 @@ func testJobNextTime(t *testing.T, s omnichannel.Store) {
 	dead.LockedBy, dead.LockedUntil = "w-dead", now.Add(-time.Hour)
 	insertJobs(t, s, dead)
 	assert.True(t, next().Equal(now.Add(-3*time.Hour)), "a job whose lock expired counts; got %v", next())
+}
+
+// testJobClaimOfKinds checks omnichannel.JobKindClaimer: only the kinds asked for (or all but them),
+// due and free, oldest first, locked like ClaimJobs.
+func testJobClaimOfKinds(t *testing.T, s omnichannel.Store) {
+	supported := modify(t, s, func(tx omnichannel.Tx) (bool, error) {
+		_, ok := tx.(omnichannel.JobKindClaimer)
+		return ok, nil
+	})
+	if !supported {
+		t.Log("not applicable: the store's Tx is not a omnichannel.JobKindClaimer")
+		return
+	}
+	job := func(id string, kind omnichannel.JobKind, runAt time.Time) *omnichannel.Job {
+		j := fullJob(id, runAt)
+		j.Kind = kind
+		return j
+	}
+	locked := job("s-locked", omnichannel.JobSend, at(-time.Hour))
+	locked.LockedBy, locked.LockedUntil = "w-other", at(time.Hour)
+	insertJobs(t, s, job("m-1", omnichannel.JobFetchMedia, at(-5*time.Minute)), job("p-1", omnichannel.JobFetchProfile, at(-4*time.Minute)),
+		job("s-1", omnichannel.JobSend, at(-3*time.Minute)), job("m-2", omnichannel.JobFetchMedia, at(-2*time.Minute)),
+		job("s-2", omnichannel.JobSend, at(-time.Minute)), job("s-future", omnichannel.JobSend, at(time.Minute)), locked)
+	claimKinds := func(limit int, kinds []omnichannel.JobKind, exclude bool) []string {
+		jobs := modify(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Job, error) {
+			return tx.(omnichannel.JobKindClaimer).ClaimJobsOfKinds("w-1", t0, time.Minute, limit, kinds, exclude)
+		})
+		ids := []string{}
+		for _, j := range jobs {
+			assert.Equal(t, "w-1", j.LockedBy)
+			assert.True(t, j.LockedUntil.Equal(at(time.Minute)))
+			ids = append(ids, j.ID)
+		}
+		return ids
+	}
+	sends := []omnichannel.JobKind{omnichannel.JobSend}
+	assert.Empty(t, claimKinds(10, nil, false), "no kind asked for claims nothing")
+	assert.Equal(t, []string{"s-1"}, claimKinds(1, sends, false), "the limit holds")
+	assert.Equal(t, []string{"s-2"}, claimKinds(10, sends, false), "sends only, locked and future ones left")
+	assert.Equal(t, []string{"m-1", "p-1"}, claimKinds(2, sends, true), "all but sends, oldest first")
+	assert.Equal(t, []string{"m-2"}, claimKinds(10, []omnichannel.JobKind{omnichannel.JobFetchMedia, omnichannel.JobSend}, false))
+	assert.Empty(t, claim(t, s, "w-2", t0, time.Minute, 10), "every due free job was claimed once")
 }
