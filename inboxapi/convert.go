@@ -1,6 +1,7 @@
 package inboxapi
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -50,6 +51,14 @@ func messageAttachmentID(messageID string, i int) string {
 	return "m." + strconv.Itoa(i) + "." + messageID
 }
 
+// publicHTTPS reports whether a provider's attachment URL may be shown to agents as it is: an https
+// URL with a host and no credentials. Anything else ("javascript:…", "data:…", an internal
+// "http://127.0.0.1:9/…") is left out: the attachment then has no URL until the engine copied it.
+func publicHTTPS(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
+}
+
 // messageWire converts m; quoteID is the engine id of the quoted message ("" when unknown).
 func messageWire(m *omnichannel.Message, quoteID string) Message {
 	out := Message{
@@ -73,7 +82,7 @@ func messageWire(m *omnichannel.Message, quoteID string) Message {
 			ContentType: a.ContentType, Size: a.Size}
 		if a.BlobKey != "" {
 			w.URL = "/attachments/" + w.ID
-		} else {
+		} else if publicHTTPS(a.RemoteURL) {
 			w.URL = a.RemoteURL
 		}
 		out.Attachments = append(out.Attachments, w)

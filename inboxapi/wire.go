@@ -63,8 +63,9 @@ type Attachment struct {
 	Name        string `json:"name"`
 	ContentType string `json:"contentType"`
 	Size        int64  `json:"size"`
-	// URL is "/attachments/{id}" relative to the API root once the content is kept by the engine,
-	// or the provider's URL until the media is fetched.
+	// URL is "/attachments/{id}" relative to the API root once the content is kept by the engine;
+	// before that, the provider's URL when it is an https URL, "" otherwise (never another scheme
+	// or a plain-http address).
 	URL string `json:"url"`
 }
 
