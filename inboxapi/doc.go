@@ -64,7 +64,9 @@
 //
 //	unauthorized 401, forbidden 403, not_found 404, already_claimed 409, conflict 409,
 //	needs_reconnect 409, invalid 422 (with fields), outside_window 422, unsupported 422,
-//	bad_request 400, too_large 413, unsupported_media_type 415, rate_limited 429, internal 500
+//	bad_request 400, too_large 413, unsupported_media_type 415, rate_limited 429,
+//	too_many_streams 429 (GET /events past Config.MaxStreamsPerUser or MaxStreamsPerWorkspace,
+//	with Retry-After), internal 500
 //
 // The message of an internal error never carries internals or secrets; the error is logged.
 //

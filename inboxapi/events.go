@@ -19,6 +19,12 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut a live stream
 	fd := h.fan.join(h.eng, u.WorkspaceID, u.ID)
+	if fd == nil {
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Error: ErrorDetail{Code: "too_many_streams",
+			Message: "too many open event streams: close another tab or device"}})
+		return nil
+	}
 	defer h.fan.leave(fd, u.ID)
 	sub := h.eng.Subscribe(ctx, omnichannel.SubscribeOptions{WorkspaceID: u.WorkspaceID, Buffer: h.eventBuffer})
 	hd := w.Header()

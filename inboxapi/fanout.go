@@ -32,11 +32,16 @@ const (
 
 // fanout holds the feeds of the workspaces that have streams open. The zero value is ready.
 type fanout struct {
+	// maxPerUser and maxPerWorkspace cap the open streams (Config.MaxStreamsPerUser,
+	// MaxStreamsPerWorkspace); set before the first join.
+	maxPerUser, maxPerWorkspace int
+
 	mu    sync.Mutex
 	feeds map[string]*feed
 }
 
-// join returns the feed of workspaceID for a new stream of userID; leave must follow.
+// join returns the feed of workspaceID for a new stream of userID; leave must follow. It returns
+// nil, and counts nothing, when userID or the workspace already holds its cap of streams.
 func (f *fanout) join(eng *omnichannel.Engine, workspaceID, userID string) *feed {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -49,10 +54,16 @@ func (f *fanout) join(eng *omnichannel.Engine, workspaceID, userID string) *feed
 			prepared: map[omnichannel.Event]*prepared{}, reads: map[string]*convReads{}}
 		f.feeds[workspaceID] = fd
 	}
-	fd.refs++
 	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	if (f.maxPerWorkspace > 0 && fd.refs >= f.maxPerWorkspace) || (f.maxPerUser > 0 && fd.streaming[userID] >= f.maxPerUser) {
+		if fd.refs == 0 {
+			delete(f.feeds, workspaceID)
+		}
+		return nil
+	}
+	fd.refs++
 	fd.streaming[userID]++
-	fd.mu.Unlock()
 	return fd
 }
 
