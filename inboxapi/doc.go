@@ -11,6 +11,16 @@
 // the WorkspaceID: every call is scoped to that workspace, so ids of another workspace are simply
 // "not found", and every operation is checked by the engine's Authorizer.
 //
+// # Cross-site requests
+//
+// Every request with an unsafe method (POST, PUT, PATCH, DELETE) must be same-origin and carry a
+// JSON body or the CSRFHeader ("X-Dakenh-Csrf: 1"; uploads and body-less posts send it), else it
+// answers 403 "cross_site" before authentication and changes nothing. Same-origin means: an Origin
+// header, when sent, is one of Config.AllowedOrigins or the origin of Config.PublicURL (with neither
+// configured: the request's own Host), and a Sec-Fetch-Site header, when sent, is "same-origin".
+// Requests with neither header (not from a browser page) pass that part. See CrossSiteGuard, which
+// a host can put in front of its own unsafe routes (login, logout) too.
+//
 // # Routes
 //
 // JSON request bodies need Content-Type application/json (415 otherwise), are limited to
@@ -62,11 +72,12 @@
 //
 // Every error answers ErrorResponse, {"error":{"code","message","fields"}}, with a stable code:
 //
-//	unauthorized 401, forbidden 403, not_found 404, already_claimed 409, conflict 409,
+//	unauthorized 401, forbidden 403, cross_site 403, not_found 404, already_claimed 409, conflict 409,
 //	needs_reconnect 409, invalid 422 (with fields), outside_window 422, unsupported 422,
 //	bad_request 400, too_large 413, unsupported_media_type 415, rate_limited 429,
 //	too_many_streams 429 (GET /events past Config.MaxStreamsPerUser or MaxStreamsPerWorkspace,
-//	with Retry-After), internal 500
+//	with Retry-After), unavailable 503 (the store cannot write now, e.g. a full disk; nothing was
+//	saved), internal 500
 //
 // The message of an internal error never carries internals or secrets; the error is logged.
 //

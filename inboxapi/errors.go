@@ -167,6 +167,8 @@ func (h *handler) classify(err error) (int, ErrorDetail) {
 		return http.StatusTooManyRequests, ErrorDetail{Code: "rate_limited", Message: "the provider is throttling; try again later"}
 	case errors.Is(err, omnichannel.ErrBadState):
 		return http.StatusBadRequest, ErrorDetail{Code: "bad_request", Message: "the connect flow is unknown, used or expired"}
+	case errors.Is(err, omnichannel.ErrUnavailable):
+		return http.StatusServiceUnavailable, ErrorDetail{Code: "unavailable", Message: "the inbox cannot save changes right now; try again shortly"}
 	}
 	return http.StatusInternalServerError, ErrorDetail{Code: "internal", Message: "internal error"}
 }

@@ -40,6 +40,9 @@ var (
 	ErrDeliveryUnknown = errors.New("omnichannel: delivery unknown after interrupted send")
 	// ErrBadState: an OAuth state is unknown, used twice, expired or belongs to another user.
 	ErrBadState = errors.New("omnichannel: invalid or expired OAuth state")
+	// ErrUnavailable: the store cannot take writes for now (its disk is full, say); nothing was
+	// written. Retry later: the webhook handler answers 503 so the provider redelivers.
+	ErrUnavailable = errors.New("omnichannel: store temporarily unavailable")
 )
 
 // ForbiddenError says why a user may not act on a conversation. It matches ErrForbidden.

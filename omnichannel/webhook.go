@@ -73,6 +73,13 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	for _, ev := range events {
 		if err := e.deliver(r.Context(), adapter, pathConn, ev); err != nil {
 			e.log.Error("dakenh: webhook event not stored", "kind", kind, "event", ev.Type, "err", err)
+			if errors.Is(err, ErrUnavailable) {
+				// The store cannot write now (a full disk): nothing was stored; the provider
+				// redelivers later.
+				w.Header().Set("Retry-After", "30")
+				webhookError(w, http.StatusServiceUnavailable, "temporarily unavailable, retry")
+				return
+			}
 			webhookError(w, http.StatusInternalServerError, "temporary failure, retry")
 			return
 		}

@@ -51,11 +51,16 @@ func (s *Store) checkpointLoop(c *checkpointer) {
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
 	var lastCopied int64
+	var lastDiskCheck time.Time
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-t.C:
+		}
+		if s.full.Load() && time.Since(lastDiskCheck) >= diskCheckInterval {
+			lastDiskCheck = time.Now()
+			s.checkDisk(c)
 		}
 		// busy is 1 when another connection held the checkpoint lock; frames is the WAL's length
 		// and copied how much of it is in the database file now. A failure is retried next tick.

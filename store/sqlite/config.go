@@ -32,6 +32,8 @@ const (
 	DefaultMaxBatchSize     = 128
 	DefaultMaxBatchDuration = 20 * time.Millisecond
 	DefaultQueueSize        = 1024
+	// DefaultDiskReserve is Config.DiskReserve's default: 8 MiB.
+	DefaultDiskReserve = 8 << 20
 )
 
 // Config configures a Store. Only Path is required; zero values take the documented defaults.
@@ -68,6 +70,16 @@ type Config struct {
 	// Default: none. Without a keyring, credentials are stored as plain JSON and verifiers as plain
 	// text, readable by anyone who can read the database file (or its -wal file or backups).
 	Keyring *seal.Keyring
+	// DiskReserve is the size of a reserve file the store keeps beside the database (Path +
+	// "-reserve") so that a full disk never leaves it unable to open or to shrink its WAL. When the
+	// disk fills (a write fails with SQLITE_FULL or an I/O error), the store deletes the reserve and
+	// answers every write with an error wrapping omnichannel.ErrUnavailable (webhooks answer 503, so
+	// providers redeliver; nothing is acknowledged that is not stored) while reads go on; it tries
+	// every second to write the reserve again, with as much again free, and takes writes once that
+	// works, by itself. A store opened on a full disk deletes the reserve to open, then behaves the
+	// same. Default DefaultDiskReserve; a negative value keeps no reserve (writes still fail with
+	// ErrUnavailable on a full disk and are retried, but opening on a full disk may fail).
+	DiskReserve int64
 }
 
 // validate reports every problem of c, joined.
@@ -127,6 +139,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueSize == 0 {
 		c.QueueSize = DefaultQueueSize
+	}
+	if c.DiskReserve == 0 {
+		c.DiskReserve = DefaultDiskReserve
 	}
 	return c
 }

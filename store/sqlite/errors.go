@@ -52,5 +52,20 @@ func writeError(what string, err error) error {
 		return fmt.Errorf("sqlite: %s refers to a missing connection, contact, identity or conversation: %w",
 			what, omnichannel.ErrNotFound)
 	}
-	return fmt.Errorf("sqlite: %s: %w", what, err)
+	return unavailable(fmt.Errorf("sqlite: %s: %w", what, err))
+}
+
+// unavailable marks err as omnichannel.ErrUnavailable when SQLite could not write the file: the
+// disk is full (SQLITE_FULL) or a write or sync of the file failed (SQLITE_IOERR). Nothing of the
+// failed transaction is stored; the caller may try again later (a webhook answers 503). Other
+// errors are returned as they are.
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+		return fmt.Errorf("%w: %w", omnichannel.ErrUnavailable, err)
+	}
+	return err
 }

@@ -43,6 +43,9 @@ type Store struct {
 	// ckpt runs the WAL checkpoints in the background (checkpoint.go).
 	ckpt        *checkpointer
 	checkpoints atomic.Int64
+
+	// full is set while the disk is full: writes are refused with ErrUnavailable (diskfull.go).
+	full atomic.Bool
 }
 
 var _ omnichannel.Store = (*Store)(nil)
@@ -57,7 +60,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
 	s := &Store{cfg: cfg, queue: make(chan *request, cfg.QueueSize), readers: make(chan *runner, cfg.ReadConns),
 		closing: make(chan struct{}), writerDone: make(chan struct{})}
-	if err := s.open(ctx); err != nil {
+	if !s.ensureReserve() {
+		s.full.Store(true) // no room for the reserve: the disk is (nearly) full already
+	}
+	err := s.open(ctx)
+	if err != nil && errors.Is(unavailable(err), omnichannel.ErrUnavailable) {
+		// No room to open (the shared-memory file, the WAL): the reserve's space lets it open;
+		// writes wait for space (see diskfull.go).
+		_ = s.closeDBs()
+		s.enterFull()
+		s.ckpt, s.writer, s.rdb, s.wdb, s.readConns = nil, nil, nil, nil, 0
+		s.readers = make(chan *runner, cfg.ReadConns)
+		err = s.open(ctx)
+	}
+	if err != nil {
 		_ = s.closeDBs()
 		return nil, err
 	}
@@ -149,6 +165,9 @@ func (s *Store) useWAL(ctx context.Context) error {
 func (s *Store) Update(ctx context.Context, fn func(tx omnichannel.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.full.Load() {
+		return errDiskFull
 	}
 	req := newRequest(fn)
 	s.mu.RLock()

@@ -143,11 +143,15 @@ func (s *Store) runBatch(first *request) {
 	s.batches.Add(1)
 	start := time.Now()
 	if _, err := s.writer.exec("BEGIN IMMEDIATE"); err != nil {
-		first.result <- fmt.Errorf("sqlite: begin: %w", err)
+		err = unavailable(fmt.Errorf("sqlite: begin: %w", err))
+		s.noteWriteError(err)
+		first.result <- err
 		return
 	}
 	var committed []*request
 	fail := func(err error) {
+		err = unavailable(err)
+		s.noteWriteError(err)
 		_, _ = s.writer.exec("ROLLBACK")
 		for _, r := range committed {
 			r.result <- err
@@ -181,7 +185,7 @@ func (s *Store) runBatch(first *request) {
 func (s *Store) runOne(r *request) (ok bool, fatal error) {
 	s.updates.Add(1)
 	if _, err := s.writer.exec("SAVEPOINT fn"); err != nil {
-		fatal = fmt.Errorf("sqlite: savepoint: %w", err)
+		fatal = unavailable(fmt.Errorf("sqlite: savepoint: %w", err))
 		r.result <- fatal
 		return false, fatal
 	}
@@ -203,6 +207,8 @@ func (s *Store) runOne(r *request) (ok bool, fatal error) {
 	if fnErr == errAborted {
 		r.result <- nil // the caller only waits for the rollback; its panic goes on
 	} else {
+		fnErr = unavailable(fnErr)
+		s.noteWriteError(fnErr)
 		r.result <- fnErr
 	}
 	return false, fatal
