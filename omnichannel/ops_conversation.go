@@ -143,7 +143,9 @@ func (e *Engine) checkTakeover(tx Tx, conv *Conversation, actor *User, toUserID 
 	if actor.Role == RoleSupervisor || (conv.AssigneeID != "" && conv.AssigneeID == actor.ID) {
 		return nil
 	}
-	deny := func(reason string) error { return &ForbiddenError{Action: ActionReassign, UserID: actor.ID, Reason: reason} }
+	deny := func(reason string) error {
+		return &ForbiddenError{Action: ActionReassign, UserID: actor.ID, Reason: reason}
+	}
 	if conv.AwaitingClaim {
 		return deny("the conversation is waiting to be claimed: claim it instead")
 	}

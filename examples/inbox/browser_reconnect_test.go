@@ -48,7 +48,7 @@ func TestBrowserReconnectKeepsConversations(t *testing.T) {
 	row := `document.querySelector('[data-testid="connection"][data-id="` + connID + `"]')`
 	hoa.waitJS(row + ` !== null`)
 	hoa.do(chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`))
-	hoa.do(chromedp.Click(chromedp.CSS(`[data-testid="connection"][data-id="`+connID+`"] [data-testid="disconnect"]`)))
+	hoa.do(chromedp.Click(chromedp.CSS(`[data-testid="connection"][data-id="` + connID + `"] [data-testid="disconnect"]`)))
 	hoa.waitJS(row + `.querySelector('[data-testid="connection-status"]').textContent === 'Đã ngắt kết nối'`)
 	hoa.shot("disconnected")
 	hoa.do(chromedp.Click(chromedp.CSS(`[data-testid="connect-tiktok"]`)),
