@@ -182,8 +182,12 @@ type ProfileFetcher interface {
 }
 
 // MediaDownloader is implemented by adapters whose inbound media URLs need credentials or expire.
+// Media URLs come from webhooks, that is from customers: fetch them through a guarded client
+// (package guardedfetch) so they cannot reach the host's own network, and return its refusals as
+// they are (they are final; the engine does not retry them).
 type MediaDownloader interface {
-	// DownloadMedia opens the attachment's content. The caller closes the reader.
+	// DownloadMedia opens the attachment's content. The caller closes the reader; the engine stores
+	// the content type it sniffs from the bytes, not the one returned.
 	DownloadMedia(ctx context.Context, conn *Connection, att Attachment) (io.ReadCloser, string, error)
 }
 
