@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/seal"
@@ -202,20 +203,32 @@ func (t *txn) credentialsAfter(after string, limit int) ([]storedCredentials, er
 }
 
 // truncateWAL copies the write-ahead log into the database file and truncates it, on a connection
-// of its own (the writer's is inside the group-commit loop). Readers in flight may keep SQLite
-// from finishing; that is reported as an error, and SQLite's next checkpoints overwrite the log.
+// of its own (the writer's is inside the group-commit loop). The store's background checkpoint or a
+// reader in flight may hold the log for a moment: the checkpoint is tried again until
+// Config.BusyTimeout; a log still in use then is reported as an error, and SQLite's next
+// checkpoints overwrite it.
 func (s *Store) truncateWAL(ctx context.Context) error {
 	db, err := sql.Open("sqlite", s.cfg.dsn(false))
 	if err != nil {
 		return fmt.Errorf("sqlite: checkpoint: %w", err)
 	}
 	defer db.Close()
-	var busy, logFrames, checkpointed int
-	if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed); err != nil {
-		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	deadline := time.Now().Add(s.cfg.BusyTimeout)
+	for {
+		var busy, logFrames, checkpointed int
+		if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed); err != nil {
+			return fmt.Errorf("sqlite: checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("sqlite: checkpoint: the write-ahead log is in use; it keeps the replaced values until a later checkpoint")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	if busy != 0 {
-		return errors.New("sqlite: checkpoint: the write-ahead log is in use; it keeps the replaced values until a later checkpoint")
-	}
-	return nil
 }
