@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -16,9 +17,13 @@ import (
 //
 // As one condition, that OR can only be answered in list order by walking the whole list (or by
 // fetching every match of both indexes and sorting). A page is instead the merge of ordered range
-// reads that each stop at the page size (teamListSQL): each team's rows in conversations_by_team,
-// and each member's rows in conversations_by_assignee, tested for an empty team. The reads are
-// disjoint (a row has one team or none, and one assignee), so the merge needs no DISTINCT. The
+// reads (teamListSQL): each team's rows in conversations_by_team, and each member's rows in
+// conversations_by_assignee, tested for an empty team. The reads are the arms of one compound
+// SELECT ordered like the list, which SQLite runs as a merge of co-routines, each reading its index
+// in order and only as far as the merge asks: a page reads about the page size of rows in all, not
+// a page per read (with each read's own LIMIT and a sort, a team of ten members read eleven pages
+// and took 5 ms at 1M conversations; merged as they come, about 1 ms). The reads are disjoint (a
+// row has one team or none, and one assignee), so the merge needs no DISTINCT. The
 // count of CountUnread, the "read" list and a search read by the trigram index test the OR on
 // their rows.
 
@@ -68,7 +73,7 @@ func teamScans(q omnichannel.ConversationQuery, plan *listPlan) bool {
 }
 
 // teamListSQL is the query of one page of q whose team filter has members (plan.teamMembers): the
-// merge of one ordered read per team and one per member.
+// merge of one ordered read per team and one per member, as one compound SELECT.
 func teamListSQL(q omnichannel.ConversationQuery, plan *listPlan) (string, []any, error) {
 	var reads []teamArm
 	for _, team := range slices.Compact(slices.Sorted(slices.Values(q.TeamIDs))) {
@@ -82,13 +87,21 @@ func teamListSQL(q omnichannel.ConversationQuery, plan *listPlan) (string, []any
 	for _, read := range reads {
 		p := *plan
 		p.teamArm = &read
-		query, a, err := listSQL(q, &p)
+		w, err := compileFilter(q, true, &p)
 		if err != nil {
 			return "", nil, err
 		}
-		arms = append(arms, "SELECT * FROM ("+query+")")
-		args = append(args, a...)
+		arms = append(arms, `SELECT `+conversationColumnsC+` FROM `+w.from+` WHERE `+w.where())
+		args = append(args, w.args...)
 	}
-	return `SELECT * FROM (` + strings.Join(arms, " UNION ALL ") + `) ORDER BY last_message_at DESC, id DESC LIMIT ?`,
-		append(args, pageSize(q)), nil
+	return strings.Join(arms, " UNION ALL ") + mergeOrder + ` LIMIT ?`, append(args, pageSize(q)), nil
+}
+
+// mergeOrder is the list order of teamListSQL's compound, by column position: SQLite matches the
+// names of a compound's ORDER BY with its result columns only where no join hides them.
+var mergeOrder = fmt.Sprintf(" ORDER BY %d DESC, %d DESC", columnPosition("last_message_at"), columnPosition("id"))
+
+// columnPosition is the position (from 1) of name in conversationColumns.
+func columnPosition(name string) int {
+	return slices.Index(strings.Split(strings.Join(strings.Fields(conversationColumns), ""), ","), name) + 1
 }
