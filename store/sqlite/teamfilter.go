@@ -21,9 +21,9 @@ import (
 // conversations_by_assignee, tested for an empty team. The reads are the arms of one compound
 // SELECT ordered like the list, which SQLite runs as a merge of co-routines, each reading its index
 // in order and only as far as the merge asks: a page reads about the page size of rows in all, not
-// a page per read (with each read's own LIMIT and a sort, a team of ten members read eleven pages
-// and took 5 ms at 1M conversations; merged as they come, about 1 ms). The reads are disjoint (a
-// row has one team or none, and one assignee), so the merge needs no DISTINCT. The
+// a page per read (with each read's own LIMIT and a sort, a team of ten members read eleven pages:
+// 5.3 ms p50 at 1M conversations through the engine; merged as they come, 1.6 ms). The reads are
+// disjoint (a row has one team or none, and one assignee), so the merge needs no DISTINCT. The
 // count of CountUnread, the "read" list and a search read by the trigram index test the OR on
 // their rows.
 
