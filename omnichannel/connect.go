@@ -182,7 +182,8 @@ func (e *Engine) StartConnect(ctx context.Context, p ConnectParams) (string, err
 }
 
 // CompleteConnect finishes the flow on the provider's redirect: the state must exist, be unexpired,
-// unused, and belong to userID in workspaceID (else an error wrapping ErrBadState); the adapter
+// unused, and belong to userID in workspaceID (else an error wrapping ErrBadState; another user's
+// attempt leaves the state for its owner, any other use consumes it); the adapter
 // exchanges the code; the connection is saved as "connected" and its history sync is queued.
 //
 // Connecting an account (same kind and provider account id) that the workspace already has, even
@@ -194,9 +195,14 @@ func (e *Engine) CompleteConnect(ctx context.Context, workspaceID, userID string
 	var st *OAuthState
 	err := e.store.Update(ctx, func(tx Tx) (err error) {
 		st, err = tx.TakeOAuthState(query.Get("state"))
+		if err == nil && (st.WorkspaceID != workspaceID || st.UserID != userID) {
+			// Whose it is comes first: another user opening the callback URL must not spoil the
+			// owner's flow, so the error rolls the take back and the state stays usable.
+			err = ErrBadState
+		}
 		return err
 	})
-	if err != nil || st.WorkspaceID != workspaceID || st.UserID != userID || !e.now().Before(st.ExpiresAt) {
+	if err != nil || !e.now().Before(st.ExpiresAt) {
 		return nil, ErrBadState
 	}
 	conn, ok := e.channels[st.Kind].(Connector)
