@@ -26,28 +26,17 @@ func (h *handler) listConnections(w http.ResponseWriter, r *http.Request, u *omn
 	return nil
 }
 
-// apiBase is the absolute URL of the API root for r: Config.PublicURL, or the request's scheme and
-// host with the prefix http.StripPrefix removed.
-func (h *handler) apiBase(r *http.Request) *url.URL {
-	if h.publicURL != nil {
-		cp := *h.publicURL
-		return &cp
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return &url.URL{Scheme: scheme, Host: r.Host, Path: mountPrefix(r)}
-}
+// errNoPublicURL refuses a connect flow when Config.PublicURL is not set: the redirect URI is
+// never built from the request's Host header, which a client chooses.
+var errNoPublicURL = errors.New("inboxapi: connecting an account needs Config.PublicURL")
 
-// mountPrefix returns the path prefix removed from r by http.StripPrefix ("" when none): the
-// original request target (RequestURI) minus the path the handler sees.
-func mountPrefix(r *http.Request) string {
-	orig, err := url.ParseRequestURI(r.RequestURI)
-	if err != nil || !strings.HasSuffix(orig.Path, r.URL.Path) {
-		return ""
+// apiBase is the absolute URL of the API root: Config.PublicURL (nil when unset).
+func (h *handler) apiBase() *url.URL {
+	if h.publicURL == nil {
+		return nil
 	}
-	return strings.TrimSuffix(orig.Path, r.URL.Path)
+	cp := *h.publicURL
+	return &cp
 }
 
 // validLocalPath reports whether p is a path of this site ("/settings?tab=1"), never another origin.
@@ -93,7 +82,10 @@ func (h *handler) startConnect(w http.ResponseWriter, r *http.Request, u *omnich
 	if err := f.err(); err != nil {
 		return err
 	}
-	base := h.apiBase(r)
+	base := h.apiBase()
+	if base == nil {
+		return errNoPublicURL
+	}
 	callback := *base
 	callback.Path = base.Path + "/connect/callback/" + string(kind)
 	consent, err := h.eng.StartConnect(r.Context(), omnichannel.ConnectParams{WorkspaceID: u.WorkspaceID, UserID: u.ID,

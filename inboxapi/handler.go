@@ -47,10 +47,18 @@ type Config struct {
 	// an absolute http(s) URL. Default "/".
 	AfterConnect string
 	// PublicURL is the absolute URL where the API is mounted (e.g. "https://crm.example.com/api"); the
-	// OAuth redirect URI given to providers is PublicURL + "/connect/callback/{kind}". Default: built
-	// from each request (scheme, Host, and the prefix removed by http.StripPrefix). Set it behind a
-	// reverse proxy.
+	// OAuth redirect URI given to providers is PublicURL + "/connect/callback/{kind}". Connecting an
+	// account needs it: without it POST /connections/{kind}/connect answers 500 "internal" (the
+	// request's Host header is never used, a client chooses it). Its origin is also allowed for
+	// unsafe requests (see AllowedOrigins).
 	PublicURL string
+	// AllowedOrigins are the origins ("https://crm.example.com") of the pages that may call the
+	// API's unsafe methods (POST, PUT, PATCH, DELETE). Every such request must be same-origin by
+	// its Origin and Sec-Fetch-Site headers AND have a JSON body or the CSRFHeader (see
+	// CrossSiteGuard); anything else answers 403 "cross_site" before authentication. The origin of
+	// PublicURL is added. Default (neither set): an Origin must name the request's own Host, and
+	// Sec-Fetch-Site must be "same-origin"; set them behind a proxy that rewrites Host.
+	AllowedOrigins []string
 	// HeartbeatInterval is how often GET /events writes a comment line to keep proxies from closing
 	// an idle stream. Default 15 s.
 	HeartbeatInterval time.Duration
@@ -63,6 +71,12 @@ type Config struct {
 	UploadSecret []byte
 	// UploadTTL is how long an uploaded attachment id stays valid for sending. Default 24 h.
 	UploadTTL time.Duration
+	// MaxStreamsPerUser caps the event streams (GET /events) one user may hold open at once (tabs,
+	// devices); past it the API answers 429 "too_many_streams". Default 8.
+	MaxStreamsPerUser int
+	// MaxStreamsPerWorkspace caps the open event streams of a workspace, all users together; past
+	// it the API answers 429 "too_many_streams". Default 1,000.
+	MaxStreamsPerWorkspace int
 }
 
 // Limits and defaults of the API.
@@ -73,6 +87,10 @@ const (
 	DefaultMaxUploadBytes = 25 << 20
 	// DefaultHeartbeatInterval is Config.HeartbeatInterval's default.
 	DefaultHeartbeatInterval = 15 * time.Second
+	// DefaultMaxStreamsPerUser is Config.MaxStreamsPerUser's default.
+	DefaultMaxStreamsPerUser = 8
+	// DefaultMaxStreamsPerWorkspace is Config.MaxStreamsPerWorkspace's default.
+	DefaultMaxStreamsPerWorkspace = 1000
 )
 
 type handler struct {
@@ -88,6 +106,7 @@ type handler struct {
 	mux          *http.ServeMux
 	now          func() time.Time
 	fan          fanout // the SSE streams' shared store work (events.go)
+	csrf         *CrossSiteGuard
 }
 
 // New validates cfg and returns the API handler. Mount it under a prefix with http.StripPrefix
@@ -109,6 +128,9 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.EventBuffer < 0 {
 		errs = append(errs, errors.New("inboxapi: Config.EventBuffer must not be negative"))
 	}
+	if cfg.MaxStreamsPerUser < 0 || cfg.MaxStreamsPerWorkspace < 0 {
+		errs = append(errs, errors.New("inboxapi: Config.MaxStreamsPerUser and MaxStreamsPerWorkspace must not be negative"))
+	}
 	if cfg.UploadTTL < 0 {
 		errs = append(errs, errors.New("inboxapi: Config.UploadTTL must not be negative"))
 	}
@@ -129,13 +151,21 @@ func New(cfg Config) (http.Handler, error) {
 			public = u
 		}
 	}
+	origins := append([]string(nil), cfg.AllowedOrigins...)
+	if public != nil {
+		origins = append(origins, originOf(public))
+	}
+	guard, err := NewCrossSiteGuard(origins...)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("inboxapi: Config.AllowedOrigins: %w", err))
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	h := &handler{
 		eng: cfg.Engine, auth: cfg.Auth, log: cfg.Logger, maxUpload: cfg.MaxUploadBytes,
 		afterConnect: cfg.AfterConnect, publicURL: public, heartbeat: cfg.HeartbeatInterval,
-		eventBuffer: cfg.EventBuffer, now: time.Now,
+		eventBuffer: cfg.EventBuffer, now: time.Now, csrf: guard,
 	}
 	if h.log == nil {
 		h.log = cfg.Engine.Logger()
@@ -151,6 +181,13 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if h.eventBuffer == 0 {
 		h.eventBuffer = 256
+	}
+	h.fan.maxPerUser, h.fan.maxPerWorkspace = cfg.MaxStreamsPerUser, cfg.MaxStreamsPerWorkspace
+	if h.fan.maxPerUser == 0 {
+		h.fan.maxPerUser = DefaultMaxStreamsPerUser
+	}
+	if h.fan.maxPerWorkspace == 0 {
+		h.fan.maxPerWorkspace = DefaultMaxStreamsPerWorkspace
 	}
 	secret := cfg.UploadSecret
 	if secret == nil {
@@ -173,11 +210,15 @@ func New(cfg Config) (http.Handler, error) {
 // answer (see writeError).
 type apiFunc func(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error
 
-func (h *handler) routes() {
-	for _, rt := range []struct {
-		pattern string
-		fn      apiFunc
-	}{
+// route is one entry of the route table.
+type route struct {
+	pattern string
+	fn      apiFunc
+}
+
+// routeTable lists every route of the API (tests walk it: a new route cannot escape them).
+func (h *handler) routeTable() []route {
+	return []route{
 		{"GET /me", h.me},
 		{"GET /conversations", h.listConversations},
 		{"GET /conversations/unread-count", h.unreadCount},
@@ -210,7 +251,11 @@ func (h *handler) routes() {
 		{"PUT /rules/{id}", h.updateRule},
 		{"DELETE /rules/{id}", h.deleteRule},
 		{"GET /events", h.events},
-	} {
+	}
+}
+
+func (h *handler) routes() {
+	for _, rt := range h.routeTable() {
 		h.mux.Handle(rt.pattern, h.wrap(rt.fn))
 	}
 	h.mux.Handle("/", h.wrap(func(http.ResponseWriter, *http.Request, *omnichannel.User) error {
@@ -224,6 +269,10 @@ type userKey struct{}
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
+	if !h.csrf.Allow(r) {
+		writeCrossSite(w)
+		return
+	}
 	u, err := h.auth.Authenticate(r)
 	if err != nil || u == nil || u.ID == "" || u.WorkspaceID == "" {
 		writeJSON(w, http.StatusUnauthorized, ErrorResponse{Error: ErrorDetail{Code: "unauthorized", Message: "sign in first"}})

@@ -158,6 +158,7 @@ func (s *sqliteAPI) serve(method, target, user, contentType string, body io.Read
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set(userHeader, user)
+	req.Header.Set(inboxapi.CSRFHeader, "1")
 	rec := httptest.NewRecorder()
 	s.api.ServeHTTP(rec, req)
 	return rec
