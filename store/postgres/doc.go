@@ -50,8 +50,11 @@
 // awaiting claim) that keeps that order, a GIN index on the category path and an ordered index per
 // category level, and read states looked up by primary key; a page is an index range scan that
 // stops at the page size. The read filter scans the viewer's read states in list order (each carries
-// a copy of its conversation's last_message_at, kept by triggers; readlist.go), and a category
-// filter alone merges one ordered scan per level (categorylist.go).
+// a copy of its conversation's last_message_at, kept by triggers; readlist.go), a category
+// filter alone merges one ordered scan per level (categorylist.go), and a team filter merges one
+// ordered scan per team and per member, for the members' conversations without a team
+// (teamlist.go). The customer search compares the names' search form, contact_name_folded
+// (omnichannel.FoldSearch: case and accents folded), with pg_trgm indexes for rare terms.
 //
 // Tests of this package need a server: they read DAKENH_POSTGRES_URL (see .ci/postgres.sh), use a
 // schema of their own each, and are skipped without it, except under CI=true where they fail.

@@ -90,10 +90,13 @@
 // kept by triggers) and joins each to its conversation by key. Two probes rewrite a query before it runs, without
 // changing its result: a connection filter naming every connection the workspace's conversations
 // use (an agent's scope) is dropped, and a category filter tests only the levels of the path where
-// its ids occur, so that level's index is read in order.
+// its ids occur, so that level's index is read in order. A team filter reads the teams' members
+// first and merges ordered reads of each team and of each member's conversations without a team
+// (teamfilter.go).
 //
-// The customer search (a case-insensitive substring of the name, or digits of the phone) has a
-// trigram index (FTS5, conversations_search) over the lower-cased name and the phone's digits. A
+// The customer search (a substring of the name, case and accents folded by omnichannel.FoldSearch,
+// or digits of the phone) has a trigram index (FTS5, conversations_search) over the folded name
+// (contact_name_fold) and the phone's digits. A
 // term of three characters or more is first counted in it (by the trigrams that tile it), up to
 // SearchProbeLimit matches: a rare
 // term (a full name, a phone number) reads its few rows through the index and sorts them; a common
