@@ -21,6 +21,8 @@ TARGETS=(
 	"./omnichannel FuzzExtractPhones"
 	"./omnichannel FuzzRenderTemplate"
 	"./omnichannel FuzzCursor"
+	"./omnichannel FuzzFoldSearch"
+	"./omnichannel FuzzFoldSearchDefinition"
 	"./inboxapi FuzzListFilters"
 )
 
