@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dakenh/dakenh/inboxapi"
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/routing"
 )
@@ -34,6 +36,17 @@ type App struct {
 	firstRun bool
 	// selfURL is the app's own base URL on loopback, where the emulators post webhooks.
 	selfURL string
+	// publicURL is the base URL browsers and providers reach: -public-url, or selfURL in demo
+	// mode without it. Its origin is the only one allowed to make unsafe requests.
+	publicURL string
+	// accounts holds the password hashes of the real accounts (not used in demo mode).
+	accounts *accounts
+	// guard refuses cross-site requests on the login routes (the API has its own).
+	guard *inboxapi.CrossSiteGuard
+	// sim are the customer simulator's sessions (demo mode).
+	sim *simSessions
+	// accountsNote is the start-up line about the accounts (outside demo mode).
+	accountsNote string
 }
 
 // newApp opens the store, builds the engine and seeds the workspace. Close it when done.
@@ -46,7 +59,17 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 		level = slog.LevelWarn
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
-	a := &App{opts: o, log: logger, emulators: map[omnichannel.Kind]emulator{}, selfURL: strings.TrimSuffix(selfURL, "/")}
+	a := &App{opts: o, log: logger, emulators: map[omnichannel.Kind]emulator{}, selfURL: strings.TrimSuffix(selfURL, "/"),
+		accounts: newAccounts(o.DataDir)}
+	a.publicURL = strings.TrimSuffix(cmp.Or(o.PublicURL, a.selfURL), "/")
+	now := o.clock
+	if now == nil {
+		now = time.Now
+	}
+	if a.guard, err = inboxapi.NewCrossSiteGuard(a.publicURL); err != nil {
+		return nil, err
+	}
+	a.sim = newSimSessions(now, strings.HasPrefix(a.publicURL, "https://"))
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -77,16 +100,21 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 	if err != nil {
 		return nil, err
 	}
-	if a.firstRun, err = seedWorkspace(ctx, a.store); err != nil {
+	if a.firstRun, err = seedWorkspace(ctx, a.store, o.Demo()); err != nil {
 		return nil, err
+	}
+	if !o.Demo() {
+		if a.accountsNote, err = a.firstSupervisor(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if o.Demo() {
 		if _, err := connectEmulators(ctx, a.engine, emus, a.firstRun); err != nil {
 			return nil, err
 		}
 	}
-	a.sessions = newSessions(a.store)
-	api, err := newAPI(a.engine, a.sessions, logger, apiPublicURL(o))
+	a.sessions = newSessions(a.store, now, o.Demo(), a.accounts, strings.HasPrefix(a.publicURL, "https://"))
+	api, err := newAPI(a.engine, a.sessions, logger, a.publicURL+apiPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +172,24 @@ func (a *App) customerWrites(ctx context.Context, kind omnichannel.Kind, m custo
 // errNotDemo refuses simulator calls outside demo mode.
 var errNotDemo = errors.New("the customer simulator needs demo mode")
 
-// apiPublicURL is the API's absolute URL for OAuth redirects when the options name a public URL
-// other than the listen address; "" lets the API derive it from each request.
-func apiPublicURL(o Options) string {
-	if o.PublicURL == "" || o.PublicURL == "http://"+o.Addr {
-		return ""
+// firstSupervisor creates the first supervisor's account from o.Supervisor (the environment) when
+// no account exists yet, and returns the start-up line about the accounts.
+func (a *App) firstSupervisor(ctx context.Context) (string, error) {
+	n, err := a.accounts.count()
+	if err != nil {
+		return "", err
 	}
-	return strings.TrimSuffix(o.PublicURL, "/") + apiPrefix
+	sup := a.opts.Supervisor
+	switch {
+	case n > 0 && sup.ID != "":
+		return fmt.Sprintf("%d accounts; DAKENH_SUPERVISOR_* ignored (accounts exist): remove them from the environment", n), nil
+	case n > 0:
+		return fmt.Sprintf("%d accounts", n), nil
+	case sup.ID == "":
+		return "no account yet: restart with DAKENH_SUPERVISOR_ID and DAKENH_SUPERVISOR_PASSWORD set, or run -add-user ID -user-role supervisor (see README)", nil
+	}
+	if err := createAccount(ctx, a.store, a.accounts, sup); err != nil {
+		return "", fmt.Errorf("creating the first supervisor from DAKENH_SUPERVISOR_*: %w", err)
+	}
+	return fmt.Sprintf("created the first supervisor %q from DAKENH_SUPERVISOR_*: sign in, then remove the password from the environment", sup.ID), nil
 }

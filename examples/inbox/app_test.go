@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dakenh/dakenh/inboxapi"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -55,7 +56,7 @@ func TestParseOptionsReportsEveryProblem(t *testing.T) {
 }
 
 func TestRealCredentialsLeaveDemoMode(t *testing.T) {
-	o, err := parseOptions([]string{"-tiktok-client-key", "k", "-tiktok-client-secret", "s"}, noEnv, io.Discard)
+	o, err := parseOptions([]string{"-tiktok-client-key", "k", "-tiktok-client-secret", "s", "-public-url", "https://inbox.example.com"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +78,21 @@ func client(t *testing.T) *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
+// postForm posts a form as a script does: with the CSRF header (the login page posts JSON).
+func postForm(c *http.Client, target string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(inboxapi.CSRFHeader, "1")
+	return c.Do(req)
+}
+
 func TestLoginSessionCookie(t *testing.T) {
 	app := startApp(t)
 	c := client(t)
-	resp, err := c.PostForm(app.url+"/auth/login", url.Values{"user": {"minh"}, "password": {"wrong"}})
+	resp, err := postForm(c, app.url+"/auth/login", url.Values{"user": {"minh"}, "password": {"wrong"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +100,7 @@ func TestLoginSessionCookie(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?error=1" || len(resp.Cookies()) != 0 {
 		t.Fatalf("wrong password: %d %q cookies %v", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
 	}
-	resp, err = c.PostForm(app.url+"/auth/login", url.Values{"user": {"minh"}, "password": {DemoPassword}})
+	resp, err = postForm(c, app.url+"/auth/login", url.Values{"user": {"minh"}, "password": {DemoPassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +121,7 @@ func TestLoginSessionCookie(t *testing.T) {
 	if me.StatusCode != http.StatusOK || !strings.Contains(string(body), `"id":"minh"`) {
 		t.Fatalf("/api/me = %d %s", me.StatusCode, body)
 	}
-	resp, err = c.Post(app.url+"/auth/logout", "application/x-www-form-urlencoded", nil)
+	resp, err = postForm(c, app.url+"/auth/logout", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,15 +40,33 @@ func startApp(t *testing.T) *testApp {
 // startAppIn starts the app on the data directory dir; stop shuts it down.
 func startAppIn(t *testing.T, dir string) (*testApp, func()) {
 	t.Helper()
+	return startAppWith(t, dir, nil, noEnv, nil)
+}
+
+// startAppWith starts the app on dir with more command-line args and environment (the listen
+// address and -data are set; "-public-url self" becomes the app's own URL) and lets edit change the
+// options (clock, timeouts) before it starts. The server is the one main runs (newHTTPServer).
+func startAppWith(t *testing.T, dir string, args []string, getenv func(string) string, edit func(*Options)) (*testApp, func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := parseOptions([]string{"-addr", ln.Addr().String(), "-data", dir}, func(string) string { return "" }, io.Discard)
+	self := "http://" + ln.Addr().String()
+	args = append([]string{"-addr", ln.Addr().String(), "-data", dir}, args...)
+	for i, a := range args {
+		if a == "self" && i > 0 && args[i-1] == "-public-url" {
+			args[i] = self
+		}
+	}
+	o, err := parseOptions(args, getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.Quiet = true
+	if edit != nil {
+		edit(&o)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err := newApp(ctx, o, "http://"+ln.Addr().String(), io.Discard)
 	if err != nil {
@@ -59,7 +77,7 @@ func startAppIn(t *testing.T, dir string) (*testApp, func()) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = app.Run(ctx) }()
-	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv := newHTTPServer(ctx, app.Handler(), o.Timeouts, nil)
 	go func() { defer wg.Done(); _ = srv.Serve(ln) }()
 	var once sync.Once
 	stop := func() {

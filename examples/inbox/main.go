@@ -22,10 +22,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"strings"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -47,6 +46,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	o, err := parseOptions(args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if o.AddUser.ID != "" {
+		return addUser(ctx, o, os.Stdin, stdout)
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -72,16 +74,16 @@ func serve(ctx context.Context, o Options, ln net.Listener, stdout, logOut io.Wr
 		_ = app.Run(ctx)
 	}()
 	var unused unusedConns
-	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }, ConnState: unused.track}
+	srv := newHTTPServer(ctx, app.Handler(), o.Timeouts, unused.track)
 	url := self
 	fmt.Fprintf(stdout, "dakenh inbox on %s (store: %s, %s)\n", url, app.storeName, modeName(o))
-	fmt.Fprintf(stdout, "sign in at %s/login as any listed user with the password %q\n", url, DemoPassword)
 	if o.Demo() {
-		fmt.Fprintf(stdout, "play the customer at %s/sim\n", url)
+		fmt.Fprintf(stdout, "sign in at %s/login as any listed user with the password %q\n", app.publicURL, DemoPassword)
+		fmt.Fprintf(stdout, "play the customer at %s/sim\n", app.publicURL)
 	} else {
+		fmt.Fprintf(stdout, "sign in at %s/login (%s)\n", app.publicURL, app.accountsNote)
 		fmt.Fprintf(stdout, "provider webhooks: %s/webhooks/{zalo,tiktok}; OAuth redirects: %s/api/connect/callback/{zalo,tiktok}\n",
-			strings.TrimSuffix(o.PublicURL, "/"), strings.TrimSuffix(o.PublicURL, "/"))
+			app.publicURL, app.publicURL)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -112,4 +114,34 @@ func modeName(o Options) string {
 		return "demo mode: Zalo OA and TikTok emulators in process"
 	}
 	return "real providers"
+}
+
+// addUser creates the account of o.AddUser (-add-user), the password read from the first line of
+// in, and exits: run it with the same storage options (or environment) as the server.
+func addUser(ctx context.Context, o Options, in io.Reader, stdout io.Writer) error {
+	password, err := readPassword(in)
+	if err != nil {
+		return err
+	}
+	n := o.AddUser
+	n.Password = password
+	if err := errors.Join(n.problems(true)...); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	store, _, err := openStore(ctx, o)
+	if err != nil {
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	defer closeStore(store)
+	if _, err := seedWorkspace(ctx, store, false); err != nil { // the teams, for -user-teams
+		return err
+	}
+	if err := createAccount(ctx, store, newAccounts(o.DataDir), n); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "account %q (%s) saved in %s\n", n.ID, n.Role, filepath.Join(o.DataDir, accountsFile))
+	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/omnichannel"
 )
 
 // Options configure the example inbox. Every field can be set by a flag or by an environment
@@ -23,8 +25,9 @@ type Options struct {
 	DB string
 	// Postgres, when set, is a PostgreSQL URL used instead of SQLite.
 	Postgres string
-	// PublicURL is the base URL providers reach for webhooks and OAuth redirects (default
-	// http://Addr). Only real providers need it to be public.
+	// PublicURL is the base URL the browsers and the providers reach (webhooks, OAuth redirects):
+	// required with real providers, where it is normally https (cookies are then Secure). In demo
+	// mode it defaults to the listen address. Unsafe requests must come from its origin (CSRF).
 	PublicURL string
 	// Zalo and TikTok hold real provider credentials; when none is set the app runs in demo mode
 	// with the in-process emulators.
@@ -40,6 +43,18 @@ type Options struct {
 	// after a restart) may take it over; 0 keeps the engine's default (2 min). A killed process's
 	// jobs wait that long, so crash tests shorten it.
 	JobLease time.Duration
+
+	// Supervisor is the first supervisor's account, created at start outside demo mode when no
+	// account exists yet. From the environment only (DAKENH_SUPERVISOR_ID, DAKENH_SUPERVISOR_NAME,
+	// DAKENH_SUPERVISOR_PASSWORD): a flag would show the password in the process list.
+	Supervisor NewAccount
+	// AddUser, when AddUser.ID is set (-add-user), creates that account (password read from
+	// standard input) and exits instead of serving.
+	AddUser NewAccount
+	// Timeouts of the HTTP server (server.go); zero fields take the defaults.
+	Timeouts ServerTimeouts
+	// clock is the time of sessions and login throttling (tests); nil is time.Now.
+	clock func() time.Time
 
 	// SecretKeys encrypts provider tokens at rest: "id:secret" entries separated by commas, the
 	// current key first, each secret 32 bytes in base64 or hex (see package seal). Empty: the key
@@ -82,7 +97,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.DataDir, "data", env("DAKENH_DATA", "data"), "data directory for the database and attachments (env DAKENH_DATA)")
 	fs.StringVar(&o.DB, "db", env("DAKENH_DB", ""), "SQLite database file (env DAKENH_DB; default <data>/inbox.db)")
 	fs.StringVar(&o.Postgres, "postgres", env("DAKENH_POSTGRES_URL", ""), "PostgreSQL URL instead of SQLite (env DAKENH_POSTGRES_URL)")
-	fs.StringVar(&o.PublicURL, "public-url", env("DAKENH_PUBLIC_URL", ""), "base URL the providers reach (env DAKENH_PUBLIC_URL; default http://<addr>)")
+	fs.StringVar(&o.PublicURL, "public-url", env("DAKENH_PUBLIC_URL", ""), "base URL the browsers and providers reach, https behind a TLS proxy (env DAKENH_PUBLIC_URL; required with real providers; demo default http://<addr>)")
 	fs.StringVar(&o.Zalo.AppID, "zalo-app-id", env("DAKENH_ZALO_APP_ID", ""), "Zalo app id (env DAKENH_ZALO_APP_ID)")
 	fs.StringVar(&o.Zalo.AppSecret, "zalo-app-secret", env("DAKENH_ZALO_APP_SECRET", ""), "Zalo app secret key (env DAKENH_ZALO_APP_SECRET)")
 	fs.StringVar(&o.Zalo.OASecretKey, "zalo-oa-secret", env("DAKENH_ZALO_OA_SECRET", ""), "Zalo OA secret key for webhook signatures (env DAKENH_ZALO_OA_SECRET)")
@@ -92,6 +107,15 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	// Provider endpoint overrides (endpoints.go).
 	o.Endpoints.registerFlags(fs, env)
 	jobLease := fs.String("job-lease", env("DAKENH_JOB_LEASE", ""), "how long a worker holds a job before another may take it, e.g. 5s (env DAKENH_JOB_LEASE; default the engine's 2m)")
+
+	// Accounts (accounts.go): -add-user creates one and exits.
+	fs.StringVar(&o.AddUser.ID, "add-user", "", "create (or reset) the account of this user id, reading the password from standard input, and exit")
+	fs.StringVar(&o.AddUser.Name, "user-name", "", "with -add-user: the display name")
+	fs.StringVar(&o.AddUser.Email, "user-email", "", "with -add-user: the e-mail address")
+	userRole := fs.String("user-role", "agent", "with -add-user: agent or supervisor")
+	userTeams := fs.String("user-teams", "", "with -add-user: team ids, comma-separated (e.g. team-cskh)")
+	o.Supervisor = NewAccount{ID: getenv("DAKENH_SUPERVISOR_ID"), Name: getenv("DAKENH_SUPERVISOR_NAME"),
+		Password: getenv("DAKENH_SUPERVISOR_PASSWORD"), Role: omnichannel.RoleSupervisor}
 
 	// Encryption of provider tokens at rest (secrets.go).
 	fs.StringVar(&o.SecretKeys, "secret-keys", env("DAKENH_SECRET_KEYS", ""), "keys that encrypt provider tokens at rest, id:base64-or-hex of 32 bytes, comma-separated, current first (env DAKENH_SECRET_KEYS; default <data>/"+SecretKeysFile+", generated in demo mode)")
@@ -112,8 +136,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if o.DB == "" {
 		o.DB = filepath.Join(o.DataDir, "inbox.db")
 	}
-	if o.PublicURL == "" {
-		o.PublicURL = "http://" + o.Addr
+	o.AddUser.Role = omnichannel.Role(*userRole)
+	for _, id := range strings.Split(*userTeams, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			o.AddUser.TeamIDs = append(o.AddUser.TeamIDs, id)
+		}
 	}
 	return o, o.validate()
 }
@@ -127,8 +154,24 @@ func (o Options) validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, errors.New("-data must not be empty"))
 	}
-	if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("-public-url %q: want an absolute http(s) URL", o.PublicURL))
+	if o.PublicURL != "" {
+		if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("-public-url %q: want an absolute http(s) URL without path, such as https://inbox.example.com", o.PublicURL))
+		}
+	} else if !o.Demo() && o.AddUser.ID == "" {
+		errs = append(errs, errors.New("-public-url is required with real provider credentials: the https address the browsers and providers reach (the request's Host header is never trusted)"))
+	}
+	if o.Supervisor.ID != "" || o.Supervisor.Password != "" {
+		for _, err := range o.Supervisor.problems(true) {
+			errs = append(errs, fmt.Errorf("DAKENH_SUPERVISOR_*: %w", err))
+		}
+	}
+	if o.AddUser.ID != "" {
+		for _, err := range o.AddUser.problems(false) { // the password is read later
+
+			errs = append(errs, fmt.Errorf("-add-user: %w", err))
+		}
 	}
 	if o.Zalo.set() && (o.Zalo.AppID == "" || o.Zalo.AppSecret == "" || o.Zalo.OASecretKey == "") {
 		errs = append(errs, errors.New("Zalo needs all of -zalo-app-id, -zalo-app-secret and -zalo-oa-secret"))

@@ -80,27 +80,39 @@ var seedConversations = []seedConversation{
 	{kindTikTok, customerMessage{CustomerID: "tt-khoa", Name: "Hoàng Minh Khoa", Text: "Em đặt áo màu xanh mà nhận được màu đỏ 😢"}},
 }
 
-// seedWorkspace writes the users, teams, templates, categories and classifications the first time
-// (when the supervisor does not exist yet) and reports whether it did.
-func seedWorkspace(ctx context.Context, store omnichannel.Store) (bool, error) {
+// seedWorkspace writes the teams, templates, categories and classifications the first time, and
+// reports whether it did. In demo mode it writes the demo users too (the first time is when the
+// demo supervisor does not exist yet). Outside demo mode there are no demo users: the first time
+// is when the workspace has no user at all, and the teams start without members (accounts.go
+// creates the users).
+func seedWorkspace(ctx context.Context, store omnichannel.Store, demo bool) (bool, error) {
 	first := false
 	err := store.Update(ctx, func(tx omnichannel.Tx) error {
-		_, err := tx.GetUser(workspaceID, supervisorID)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, omnichannel.ErrNotFound) {
+		if demo {
+			_, err := tx.GetUser(workspaceID, supervisorID)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, omnichannel.ErrNotFound) {
+				return err
+			}
+		} else if users, err := tx.ListUsers(workspaceID); err != nil || len(users) > 0 {
 			return err
 		}
 		first = true
 		for _, u := range seedUsers {
-			u.WorkspaceID, u.Active = workspaceID, true
-			if err := tx.PutUser(&u); err != nil {
-				return err
+			if demo {
+				u.WorkspaceID, u.Active = workspaceID, true
+				if err := tx.PutUser(&u); err != nil {
+					return err
+				}
 			}
 		}
 		for _, t := range seedTeams {
 			t.WorkspaceID = workspaceID
+			if !demo {
+				t.MemberIDs = nil
+			}
 			if err := tx.PutTeam(&t); err != nil {
 				return err
 			}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -14,6 +17,77 @@ import (
 // simHeader must accompany simulator writes: a cross-site form cannot set it, and a cross-site
 // script cannot send it without a CORS preflight the app never allows.
 const simHeader = "X-Dakenh-Sim"
+
+// simCookie is the customer simulator's session: set by the /sim page, required to read what
+// the shop answered a simulated customer.
+const simCookie = "dakenh_sim"
+
+// simSessions are the simulator pages opened (demo mode), kept in memory for sessionTTL.
+type simSessions struct {
+	now    func() time.Time
+	secure bool
+
+	mu sync.Mutex
+	m  map[string]time.Time // token → expiry
+}
+
+// maxSimSessions bounds the simulator's sessions; past it the expired ones go, then the oldest.
+const maxSimSessions = 10000
+
+func newSimSessions(now func() time.Time, secure bool) *simSessions {
+	return &simSessions{now: now, secure: secure, m: map[string]time.Time{}}
+}
+
+// start gives the page a session cookie unless it already has a valid one.
+func (s *simSessions) start(w http.ResponseWriter, r *http.Request) {
+	if s.valid(r) {
+		return
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	now := s.now()
+	s.mu.Lock()
+	if len(s.m) >= maxSimSessions {
+		var oldest string
+		for k, exp := range s.m {
+			if !now.Before(exp) {
+				delete(s.m, k)
+			} else if oldest == "" || exp.Before(s.m[oldest]) {
+				oldest = k
+			}
+		}
+		if len(s.m) >= maxSimSessions {
+			delete(s.m, oldest)
+		}
+	}
+	s.m[token] = now.Add(sessionTTL)
+	s.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: simCookie, Value: token, Path: "/sim", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.secure || r.TLS != nil, MaxAge: int(sessionTTL / time.Second)})
+}
+
+// valid reports whether r carries a live simulator session.
+func (s *simSessions) valid(r *http.Request) bool {
+	c, err := r.Cookie(simCookie)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.m[c.Value]
+	return ok && s.now().Before(exp)
+}
+
+// simPage serves the simulator page with its session.
+func (a *App) simPage(page http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a.sim.start(w, r)
+		page(w, r)
+	}
+}
 
 // demoOnly answers 404 outside demo mode.
 func (a *App) demoOnly(h http.HandlerFunc) http.HandlerFunc {
@@ -63,7 +137,13 @@ type simReply struct {
 	At          time.Time `json:"at"`
 }
 
+// handleSimThread returns what the shop sent a simulated customer: only to the simulator page's
+// session (the shop's replies are not for anyone who guesses a customer id).
 func (a *App) handleSimThread(w http.ResponseWriter, r *http.Request) {
+	if !a.sim.valid(r) {
+		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "open the simulator page first")
+		return
+	}
 	e := a.emulators[omnichannel.Kind(r.URL.Query().Get("channel"))]
 	if e == nil {
 		writeJSONError(w, http.StatusNotFound, "not_found", "unknown channel")

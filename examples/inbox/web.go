@@ -3,9 +3,13 @@ package main
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"io/fs"
+	"math"
+	"mime"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -29,12 +33,12 @@ func (a *App) routes(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(apiPrefix+"/", http.StripPrefix(apiPrefix, api))
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", a.engine.WebhookHandler()))
-	mux.HandleFunc("GET /auth/users", a.handleLoginUsers)
-	mux.HandleFunc("POST /auth/login", a.handleLogin)
-	mux.HandleFunc("POST /auth/logout", a.handleLogout)
+	mux.HandleFunc("GET /auth/users", a.demoOnly(a.handleLoginUsers))
+	mux.Handle("POST /auth/login", a.guard.Wrap(http.HandlerFunc(a.handleLogin)))
+	mux.Handle("POST /auth/logout", a.guard.Wrap(http.HandlerFunc(a.handleLogout)))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /login", servePage(static, "login.html"))
-	mux.HandleFunc("GET /sim", a.demoOnly(servePage(static, "sim.html")))
+	mux.HandleFunc("GET /sim", a.demoOnly(a.simPage(servePage(static, "sim.html"))))
 	mux.HandleFunc("GET /sim/api/accounts", a.demoOnly(a.handleSimAccounts))
 	mux.HandleFunc("GET /sim/api/thread", a.demoOnly(a.handleSimThread))
 	mux.HandleFunc("POST /sim/api/messages", a.demoOnly(a.handleSimMessage))
@@ -86,7 +90,8 @@ type loginUser struct {
 	Teams []string `json:"teams"`
 }
 
-// handleLoginUsers lists the users one can sign in as, with the demo password.
+// handleLoginUsers lists the users one can sign in as, with the demo password: demo mode only
+// (outside it nobody learns the user ids before signing in).
 func (a *App) handleLoginUsers(w http.ResponseWriter, r *http.Request) {
 	var out []loginUser
 	err := a.store.View(r.Context(), func(tx omnichannel.Tx) error {
@@ -122,22 +127,66 @@ func (a *App) handleLoginUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": out, "demoPassword": DemoPassword})
 }
 
-func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil {
-		http.Redirect(w, r, "/login?error=1", http.StatusSeeOther)
-		return
-	}
-	if err := a.sessions.login(r.Context(), w, r, r.PostForm.Get("user"), r.PostForm.Get("password")); err != nil {
-		http.Redirect(w, r, "/login?error=1", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+// loginRequest is the JSON body of POST /auth/login (the login page's script sends it).
+type loginRequest struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
 }
 
+// handleLogin signs a user in. The login page posts JSON and gets 204 with the session cookie,
+// 401 "bad_credentials", or 429 "throttled" with retryAfter (seconds, also in Retry-After). A
+// form post (with inboxapi.CSRFHeader: scripts) is answered with a redirect to / or to
+// /login?error=1 (error=throttled). The cross-site guard ran before.
+func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	asJSON := isJSON(r)
+	var req loginRequest
+	var err error
+	if asJSON {
+		err = json.NewDecoder(r.Body).Decode(&req)
+	} else if err = r.ParseForm(); err == nil {
+		req = loginRequest{User: r.PostForm.Get("user"), Password: r.PostForm.Get("password")}
+	}
+	if err == nil {
+		err = a.sessions.login(r.Context(), w, r, strings.TrimSpace(req.User), req.Password)
+	}
+	var throttled *throttledError
+	switch {
+	case err == nil && asJSON:
+		w.WriteHeader(http.StatusNoContent)
+	case err == nil:
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	case errors.As(err, &throttled):
+		secs := int(math.Ceil(throttled.wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		if asJSON {
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]any{"code": "throttled",
+				"message": "too many attempts: wait before trying again", "retryAfter": secs}})
+			return
+		}
+		http.Redirect(w, r, "/login?error=throttled", http.StatusSeeOther)
+	case asJSON:
+		writeJSONError(w, http.StatusUnauthorized, "bad_credentials", "wrong user or password")
+	default:
+		http.Redirect(w, r, "/login?error=1", http.StatusSeeOther)
+	}
+}
+
+// handleLogout ends the session: 204 for the page's script (JSON or inboxapi.CSRFHeader and
+// Accept: application/json), a redirect to /login otherwise.
 func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	a.sessions.logout(w, r)
+	if isJSON(r) || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// isJSON reports whether r's body is JSON.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

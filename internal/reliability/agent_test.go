@@ -21,18 +21,23 @@ type agent struct {
 	client *http.Client
 }
 
-// login signs userID in with the demo password and returns the agent, or an error when the process
+// crashPassword is the supervisor's password: the inbox runs with real provider credentials, so
+// it has real accounts; the first supervisor comes from DAKENH_SUPERVISOR_* (startInbox).
+const crashPassword = "crash-test-password"
+
+// login signs userID in with crashPassword and returns the agent, or an error when the process
 // does not answer (it may just have been killed).
 func login(ctx context.Context, base, userID string) (*agent, error) {
 	jar, _ := cookiejar.New(nil)
 	a := &agent{base: base, client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	form := url.Values{"user": {userID}, "password": {"demo123"}}
+	form := url.Values{"user": {userID}, "password": {crashPassword}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/auth/login", strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(inboxapi.CSRFHeader, "1")
 	resp, err := a.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -69,6 +74,7 @@ func (a *agent) do(ctx context.Context, method, path string, body, out any) erro
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set(inboxapi.CSRFHeader, "1") // as the web page does
 	resp, err := a.client.Do(req)
 	if err != nil {
 		return err

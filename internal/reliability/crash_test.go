@@ -120,7 +120,8 @@ func runCrash(t *testing.T, storeName string, storeArgs []string, openStore func
 	tt := tiktoktest.New(tiktoktest.Options{NoReplyLimits: true})
 	defer tt.Close()
 	r := &crashRun{t: t, bin: bin, zalo: zalo, tiktok: tt, ledger: newLedger()}
-	r.args = append([]string{"-addr", freeAddr(t), "-job-lease", crashJobLease,
+	addr := freeAddr(t)
+	r.args = append([]string{"-addr", addr, "-public-url", "http://" + addr, "-job-lease", crashJobLease,
 		"-zalo-app-id", zalo.AppID(), "-zalo-app-secret", zalo.AppSecret(), "-zalo-oa-secret", zalo.OASecretKey(),
 		"-zalo-oauth-url", zalo.URL(), "-zalo-api-url", zalo.URL(),
 		"-tiktok-client-key", tt.ClientKey(), "-tiktok-client-secret", tt.ClientSecret(),

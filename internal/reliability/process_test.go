@@ -69,7 +69,8 @@ type inboxProcess struct {
 }
 
 // startInbox starts the binary with args and waits until it prints the URL it serves on. The
-// child gets no DAKENH_* variable from the test's environment: the flags say everything.
+// child gets no DAKENH_* variable from the test's environment: the flags say everything, but for
+// the first supervisor's account (DAKENH_SUPERVISOR_*, used on the first start only).
 func startInbox(t *testing.T, bin string, args []string) *inboxProcess {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
@@ -78,6 +79,7 @@ func startInbox(t *testing.T, bin string, args []string) *inboxProcess {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, "DAKENH_SUPERVISOR_ID="+crashSupervisor, "DAKENH_SUPERVISOR_PASSWORD="+crashPassword)
 	ready := make(chan string, 1)
 	p := &inboxProcess{cmd: cmd, stderr: &tailBuffer{max: 64 << 10}, done: make(chan struct{})}
 	cmd.Stdout = &urlWatcher{found: ready}

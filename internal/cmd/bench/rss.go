@@ -49,8 +49,12 @@ func runMemory(ctx context.Context, o Options, rep *Report, logf func(string, ..
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", info.Path, "-data", filepath.Join(tmp, "data"),
 		// Provider credentials switch demo mode off: no emulators, no demo conversations written
 		// into the seeded workspace. Nothing calls the providers during the scenario.
-		"-zalo-app-id", "bench", "-zalo-app-secret", "bench", "-zalo-oa-secret", "bench")
-	cmd.Env = withoutDakenhEnv(os.Environ())
+		"-zalo-app-id", "bench", "-zalo-app-secret", "bench", "-zalo-oa-secret", "bench",
+		// Real providers need the public URL (nothing reaches it) and real accounts: the seeded
+		// supervisor gets the bench's password from the environment on the first start.
+		"-public-url", "http://127.0.0.1")
+	cmd.Env = append(withoutDakenhEnv(os.Environ()),
+		"DAKENH_SUPERVISOR_ID="+bigbox.SupervisorID, "DAKENH_SUPERVISOR_PASSWORD="+benchPassword)
 	cmd.Stderr = io.Discard
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -171,14 +175,18 @@ func inboxURL(stdout io.Reader, exited <-chan error) (string, error) {
 	}
 }
 
-// login signs in as the seeded supervisor with the demo password.
+// benchPassword is the seeded supervisor's password in the example inbox (its first account).
+const benchPassword = "bench-supervisor-password"
+
+// login signs in as the seeded supervisor.
 func login(ctx context.Context, c *http.Client, base string) error {
-	form := url.Values{"user": {bigbox.SupervisorID}, "password": {"demo123"}}
+	form := url.Values{"user": {bigbox.SupervisorID}, "password": {benchPassword}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/auth/login", strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Dakenh-Csrf", "1") // inboxapi.CSRFHeader: the login refuses form posts without it
 	resp, err := c.Do(req)
 	if err != nil {
 		return err

@@ -1,5 +1,9 @@
 // The agent API client (mounted at /api). Errors become ApiError with the API's stable code.
 
+// CSRF is the header every unsafe request carries (inboxapi.CSRFHeader): a page of another origin
+// cannot send it, so the server refuses what lacks it.
+export const CSRF = { 'X-Dakenh-Csrf': '1' };
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super((detail && detail.message) || 'HTTP ' + status);
@@ -34,7 +38,7 @@ export async function api(method, path, body, query) {
     const s = q.toString();
     if (s) url += '?' + s;
   }
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  const init = { method, headers: { Accept: 'application/json', ...CSRF }, credentials: 'same-origin' };
   if (body !== undefined && body !== null) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -46,7 +50,7 @@ export async function api(method, path, body, query) {
 export async function upload(file) {
   const fd = new FormData();
   fd.append('file', file, file.name);
-  const res = await fetch('/api/attachments', { method: 'POST', body: fd, credentials: 'same-origin' });
+  const res = await fetch('/api/attachments', { method: 'POST', body: fd, headers: { Accept: 'application/json', ...CSRF }, credentials: 'same-origin' });
   return (await parse(res)).attachment;
 }
 
@@ -90,4 +94,10 @@ export function liveEvents(handler, onResync, onState) {
   };
   open();
   return () => es && es.close();
+}
+
+// logout ends the session and goes to the login page.
+export async function logout() {
+  await fetch('/auth/logout', { method: 'POST', headers: { Accept: 'application/json', ...CSRF }, credentials: 'same-origin' }).catch(() => null);
+  location.href = '/login';
 }

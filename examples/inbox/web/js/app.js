@@ -1,7 +1,7 @@
 // The inbox page: top bar, hash routes (#/, #/c/{id}, #/customer/{id}, #/settings) and live events.
 import { h, fill, avatar, toast } from './dom.js';
 import { t, langPicker, applyI18n } from './i18n.js';
-import { liveEvents } from './api.js';
+import { liveEvents, logout as signOut } from './api.js';
 import { state, loadReference, isSupervisor } from './state.js';
 import { InboxView } from './inbox.js';
 import { ProfileView } from './profile.js';
@@ -18,8 +18,9 @@ function topbar() {
     h('a', { href: '#/', class: 'navlink', dataset: { route: 'inbox', testid: 'nav-inbox' } }, t('nav.inbox')),
     isSupervisor() ? h('a', { href: '#/settings', class: 'navlink', dataset: { route: 'settings', testid: 'nav-settings' } }, t('nav.settings')) : null,
     h('a', { href: '/sim', class: 'navlink', target: '_blank', rel: 'noopener' }, t('nav.sim')));
-  const logout = h('form', { method: 'post', action: '/auth/logout', class: 'logout' },
-    h('button', { type: 'submit', class: 'btn ghost', dataset: { testid: 'logout' } }, t('nav.logout')));
+  const logout = h('form', { method: 'post', action: '/auth/logout', class: 'logout',
+    onsubmit: (e) => { e.preventDefault(); signOut(); } },
+  h('button', { type: 'submit', class: 'btn ghost', dataset: { testid: 'logout' } }, t('nav.logout')));
   fill(bar,
     h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'đa'), h('span', {}, t('nav.section'))),
     nav,

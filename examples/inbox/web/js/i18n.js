@@ -18,6 +18,9 @@ const dict = {
     'login.demoPassword': 'Mật khẩu mẫu cho mọi người dùng: {password}',
     'login.submit': 'Đăng nhập',
     'login.error': 'Sai người dùng hoặc mật khẩu.',
+    'login.throttled': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {seconds} giây.',
+    'login.user': 'Tên đăng nhập',
+    'login.introAccounts': 'Đăng nhập bằng tài khoản của bạn.',
     'login.sim': 'Hoặc mở trang giả lập khách hàng để nhắn tin như khách TikTok / Zalo.',
 
     'list.search': 'Tìm theo tên hoặc số điện thoại',
@@ -246,6 +249,9 @@ const dict = {
     'login.demoPassword': 'Demo password for every user: {password}',
     'login.submit': 'Sign in',
     'login.error': 'Wrong user or password.',
+    'login.throttled': 'Too many attempts. Please try again in {seconds} seconds.',
+    'login.user': 'User id',
+    'login.introAccounts': 'Sign in with your account.',
     'login.sim': 'Or open the customer simulator to write as a TikTok / Zalo customer.',
 
     'list.search': 'Search name or phone',
