@@ -90,13 +90,13 @@ func newStack(t *testing.T, st oc.Store, emu *emulators, seed bool) *stack {
 		Blobs: oc.DirBlobStore{Dir: filepath.Join(t.TempDir(), "blobs")}, Directory: emu.crm, Interactions: emu.crm,
 		RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, Logger: s.logs.Logger()})
 	require.NoError(t, err)
-	api, err := inboxapi.New(inboxapi.Config{Engine: s.eng, Auth: inboxapi.AuthenticatorFunc(s.authenticate),
-		Logger: s.logs.Logger(), AfterConnect: "/settings"})
-	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/api/", http.StripPrefix("/api", api))
 	s.api = httptest.NewServer(mux)
 	t.Cleanup(s.api.Close)
+	api, err := inboxapi.New(inboxapi.Config{Engine: s.eng, Auth: inboxapi.AuthenticatorFunc(s.authenticate),
+		Logger: s.logs.Logger(), AfterConnect: "/settings", PublicURL: s.api.URL + "/api"})
+	require.NoError(t, err)
+	mux.Handle("/api/", http.StripPrefix("/api", api))
 	s.hook = httptest.NewServer(http.StripPrefix("/webhooks", s.eng.WebhookHandler()))
 	t.Cleanup(s.hook.Close)
 	if seed {
@@ -232,6 +232,7 @@ func (s *stack) call(method, user, path string, body, out any, want int) {
 	req, err := http.NewRequestWithContext(s.ctx, method, s.api.URL+"/api"+path, rd)
 	require.NoError(s.t, err)
 	req.Header.Set(userHeader, user)
+	req.Header.Set(inboxapi.CSRFHeader, "1") // as the host's own front end sends it
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
