@@ -2,6 +2,7 @@ package inboxapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,8 +28,10 @@ func (h *handler) listConnections(w http.ResponseWriter, r *http.Request, u *omn
 }
 
 // errNoPublicURL refuses a connect flow when Config.PublicURL is not set: the redirect URI is
-// never built from the request's Host header, which a client chooses.
-var errNoPublicURL = errors.New("inboxapi: connecting an account needs Config.PublicURL")
+// never built from the request's Host header, which a client chooses. It answers 422
+// "unsupported" with this message, which tells the host's developer what to set.
+var errNoPublicURL = fmt.Errorf("%w: connecting an account needs the API's public URL (inboxapi.Config.PublicURL)",
+	omnichannel.ErrUnsupported)
 
 // apiBase is the absolute URL of the API root: Config.PublicURL (nil when unset).
 func (h *handler) apiBase() *url.URL {

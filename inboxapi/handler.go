@@ -48,7 +48,7 @@ type Config struct {
 	AfterConnect string
 	// PublicURL is the absolute URL where the API is mounted (e.g. "https://crm.example.com/api"); the
 	// OAuth redirect URI given to providers is PublicURL + "/connect/callback/{kind}". Connecting an
-	// account needs it: without it POST /connections/{kind}/connect answers 500 "internal" (the
+	// account needs it: without it POST /connections/{kind}/connect answers 422 "unsupported" (the
 	// request's Host header is never used, a client chooses it). Its origin is also allowed for
 	// unsafe requests (see AllowedOrigins).
 	PublicURL string

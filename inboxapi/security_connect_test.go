@@ -32,7 +32,8 @@ func (e *env) oauthStates(t *testing.T, states ...string) int {
 }
 
 // The OAuth redirect URI never comes from the request's Host header: without Config.PublicURL a
-// connect flow is refused (500 internal, no state stored, the provider never asked); with it, a
+// connect flow is refused (422 unsupported, naming the setting; no state stored, the provider never
+// asked); with it, a
 // forged Host changes nothing.
 func TestConnectRedirectURINeverFromHostHeader(t *testing.T) {
 	e := newEnv(t)
@@ -43,8 +44,9 @@ func TestConnectRedirectURINeverFromHostHeader(t *testing.T) {
 	req.Header.Set(userHeader, supA)
 	rec := httptest.NewRecorder()
 	api.ServeHTTP(rec, req)
-	require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
-	assert.Contains(t, rec.Body.String(), `"code":"internal"`)
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+	assert.Contains(t, rec.Body.String(), `"code":"unsupported"`)
+	assert.Contains(t, rec.Body.String(), "Config.PublicURL")
 	assert.NotContains(t, rec.Body.String(), "evil.example")
 	assert.NotContains(t, e.logs.String(), "evil.example")
 	for _, r := range e.prov.Requests() {
