@@ -40,6 +40,9 @@ func ExplainList(ctx context.Context, s *Store, q omnichannel.ConversationQuery)
 	return explain(ctx, s, listSQL, q)
 }
 
+// NameTiles is nameTiles: the parts of a folded search term the name's trigram index is asked for.
+var NameTiles = nameTiles
+
 // ExplainSearchIndexed returns the plan of the second query of a search, the one that finds every
 // match through the trigram indexes, with sequential scans disabled: on a small table a scan is
 // cheaper, and the test wants to know whether the indexes can serve the query at all.
