@@ -248,8 +248,8 @@ func TestCrossSiteGuardOrigins(t *testing.T) {
 	configured, err := inboxapi.New(inboxapi.Config{Engine: e.eng, Auth: noUser,
 		PublicURL: "https://crm.example/api", AllowedOrigins: []string{"https://app.crm.example"}})
 	require.NoError(t, err)
-	assert.Equal(t, http.StatusUnauthorized, serve(configured, "10.0.0.5:8080", "https://crm.example", "same-origin"), "PublicURL's origin")
-	assert.Equal(t, http.StatusUnauthorized, serve(configured, "10.0.0.5:8080", "https://app.crm.example", "same-site"), "an allowed origin")
+	assert.Equal(t, http.StatusUnauthorized, serve(configured, "proxy.inbox.test:8080", "https://crm.example", "same-origin"), "PublicURL's origin")
+	assert.Equal(t, http.StatusUnauthorized, serve(configured, "proxy.inbox.test:8080", "https://app.crm.example", "same-site"), "an allowed origin")
 	assert.Equal(t, http.StatusForbidden, serve(configured, "evil.test", "http://evil.test", "same-origin"), "Origin equal to a forged Host")
 	assert.Equal(t, http.StatusForbidden, serve(configured, "crm.example", "http://crm.example", ""), "another scheme")
 
