@@ -147,11 +147,18 @@ type Window struct {
 	ClosesAt string `json:"closesAt,omitempty"`
 	// RemainingReplies is set on channels that cap replies between two customer messages.
 	RemainingReplies *int `json:"remainingReplies,omitempty"`
+	// StandardClosesAt is set on channels with a human-agent extension (Messenger, Instagram):
+	// when the standard window closes, before ClosesAt.
+	StandardClosesAt string `json:"standardClosesAt,omitempty"`
+	// HumanAgent is true when a reply sent now goes out under the human-agent extension.
+	HumanAgent bool `json:"humanAgent,omitempty"`
 }
 
 // Capabilities say what the conversation's channel accepts (sizes in bytes, 0: unlimited).
 type Capabilities struct {
-	MaxTextLength  int      `json:"maxTextLength"`
+	MaxTextLength int `json:"maxTextLength"`
+	// MaxTextBytes is the text limit in UTF-8 bytes (Instagram), 0: none.
+	MaxTextBytes   int      `json:"maxTextBytes,omitempty"`
 	Images         bool     `json:"images"`
 	ImageTypes     []string `json:"imageTypes"`
 	MaxImageBytes  int64    `json:"maxImageBytes"`

@@ -68,7 +68,7 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 		return e.finishSend(ctx, j, m, SendResult{}, fmt.Errorf("%w: no adapter for %q", ErrUnsupported, conn.Kind))
 	}
 	out := &OutboundMessage{ConversationID: conv.ID, MessageID: m.ID, RecipientID: ident.ExternalUserID,
-		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID}
+		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID, LastInboundAt: conv.LastInboundAt}
 	for _, a := range m.Attachments {
 		key := a.BlobKey
 		out.Attachments = append(out.Attachments, OutboundAttachment{Kind: a.Kind, Name: a.Name, ContentType: a.ContentType,
