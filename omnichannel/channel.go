@@ -150,6 +150,14 @@ type InboundEvent struct {
 	Attachments       []Attachment
 	// QuoteProviderMessageID is the message this one replies to, if any.
 	QuoteProviderMessageID string
+	// EchoOf is, on an echo of our own send (Direction out), the engine message id the adapter
+	// sent along with it and the provider returned (Meta's metadata); the engine matches the echo
+	// to that message first, even before the send call returned.
+	EchoOf string
+	// ForeignEcho marks an echo the provider says another app or its own console sent (Meta's
+	// app_id of the Page inbox): it joins the thread and is never matched to a pending send by
+	// its text.
+	ForeignEcho bool
 	// Status fields (EventStatus): the messages, or all business messages up to UpTo when
 	// ProviderMessageIDs is empty.
 	Status             MessageStatus
@@ -179,8 +187,9 @@ type Connector interface {
 // provider's dialog). CompleteConnect then calls ExchangeAll instead of Exchange and saves every
 // connection returned, in one transaction, each with the flow's owner, permission and rule. A
 // returned connection's Kind may name another registered adapter of the same provider (an
-// Instagram account granted through the Messenger flow); an empty or unregistered Kind means the
-// flow's kind. ExchangeAll returns at least one connection or an error.
+// Instagram account granted through the Messenger flow); an empty Kind means the flow's kind, and
+// accounts of a kind the engine has no adapter for are left out. ExchangeAll returns at least one
+// connection or an error.
 type MultiConnector interface {
 	Connector
 	ExchangeAll(ctx context.Context, callback CallbackParams) ([]*Connection, error)

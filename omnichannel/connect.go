@@ -241,8 +241,11 @@ func (e *Engine) CompleteConnectAll(ctx context.Context, workspaceID, userID str
 		out = out[:0]
 		for _, c := range granted {
 			c := *c
-			if c.Kind == "" || e.channels[c.Kind] == nil {
+			if c.Kind == "" {
 				c.Kind = st.Kind
+			}
+			if e.channels[c.Kind] == nil {
+				continue // a kind this engine does not run (Instagram without its adapter)
 			}
 			c.WorkspaceID, c.OwnerID, c.Permission, c.RuleID = workspaceID, userID, st.Permission, st.RuleID
 			saved, err := e.saveNewConnection(tx, ch, c)
@@ -255,6 +258,9 @@ func (e *Engine) CompleteConnectAll(ctx context.Context, workspaceID, userID str
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, &ValidationError{Unsupported: true, Problems: []string{"the consent granted no account of a channel this inbox runs"}}
 	}
 	for _, c := range out {
 		if err := e.afterConnect(ctx, c); err != nil {
