@@ -128,9 +128,9 @@ func instagramFixtures() []channeltest.Fixture {
 // malformed are signed deliveries that must be refused with ErrMalformed.
 var malformed = [][]byte{
 	[]byte(`{`), []byte(`[]`), []byte(`null`), []byte(`"page"`), []byte(`not json`),
-	[]byte(`{"entry":[]}`),                       // no object
-	[]byte(`{"object":"page","entry":{}}`),       // entry is not a list
-	[]byte(`{"object":"page","entry":[]} {}`),    // data after the object
-	[]byte(`{"object":5,"entry":[]}`),            // object is not a string
+	[]byte(`{"entry":[]}`),                          // no object
+	[]byte(`{"object":"page","entry":{}}`),          // entry is not a list
+	[]byte(`{"object":"page","entry":[]} {}`),       // data after the object
+	[]byte(`{"object":5,"entry":[]}`),               // object is not a string
 	[]byte(`{"object":"page","entry":[{"id":{}}]}`), // entry id is not a string or number
 }

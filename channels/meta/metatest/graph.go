@@ -439,7 +439,9 @@ func (s *Server) handleConversations(w http.ResponseWriter, r *http.Request, pag
 			list = append(list, t)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].updated.After(list[j].updated) || list[i].updated.Equal(list[j].updated) && list[i].id < list[j].id })
+	sort.Slice(list, func(i, j int) bool {
+		return list[i].updated.After(list[j].updated) || list[i].updated.Equal(list[j].updated) && list[i].id < list[j].id
+	})
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	if limit <= 0 || limit > 100 {
 		limit = 25

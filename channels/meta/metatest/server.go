@@ -213,7 +213,9 @@ func (s *Server) PageID() string      { return s.opts.Pages[0].ID }
 func (s *Server) InstagramID() string { return s.opts.Pages[0].Instagram.ID }
 
 // MediaClient is the guarded client allowing this emulator's listener (for CDN URLs).
-func (s *Server) MediaClient() *guardedfetch.Client { return guardedfetch.AllowingListeners(s.srv.Listener) }
+func (s *Server) MediaClient() *guardedfetch.Client {
+	return guardedfetch.AllowingListeners(s.srv.Listener)
+}
 
 // Config returns an adapter configuration pointed at the emulator, with Human Agent approved.
 func (s *Server) Config() meta.Config {
