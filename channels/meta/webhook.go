@@ -186,14 +186,22 @@ func (c *Channel) addAttachments(e *omnichannel.InboundEvent, atts []attachment)
 		if typ == "image" && p.StickerID != "" || typ == "sticker" {
 			if !sticker {
 				sticker = true
+				e.MessageType = omnichannel.MessageSticker
+				if stickerURL == "" && p.StickerID == "" {
+					texts = append(texts, "[sticker]")
+					continue
+				}
 				e.Attachments = append(e.Attachments, omnichannel.Attachment{Kind: omnichannel.MessageSticker,
 					RemoteURL: stickerURL, ProviderRef: string(p.StickerID)})
-				e.MessageType = omnichannel.MessageSticker
 			}
 			continue
 		}
 		switch typ {
 		case "image", "video", "audio", "file":
+			if p.URL == "" { // view-once media and expired shares come without a URL
+				texts = append(texts, "["+typ+"]")
+				continue
+			}
 			kind := map[string]omnichannel.MessageType{"image": omnichannel.MessageImage, "video": omnichannel.MessageVideo,
 				"audio": omnichannel.MessageAudio, "file": omnichannel.MessageFile}[typ]
 			e.Attachments = append(e.Attachments, omnichannel.Attachment{Kind: kind, RemoteURL: p.URL})
