@@ -21,7 +21,7 @@ const dict = {
     'login.throttled': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {seconds} giây.',
     'login.user': 'Tên đăng nhập',
     'login.introAccounts': 'Đăng nhập bằng tài khoản của bạn.',
-    'login.sim': 'Hoặc mở trang giả lập khách hàng để nhắn tin như khách TikTok / Zalo.',
+    'login.sim': 'Hoặc mở trang giả lập khách hàng để nhắn tin như khách TikTok / Zalo / Messenger / Instagram.',
 
     'list.search': 'Tìm theo tên hoặc số điện thoại',
     'list.filters': 'Bộ lọc nâng cao',
@@ -76,6 +76,8 @@ const dict = {
     'thread.fileType': 'Kênh này không nhận loại tệp này.',
     'thread.remaining': 'Còn {n} tin được gửi trước khi khách nhắn lại.',
     'thread.closesAt': 'Hạn trả lời: {time}',
+    'thread.humanAgent': 'Đã quá 24 giờ: tin trả lời được gửi với nhãn Human Agent (nhân viên trả lời), tối đa 7 ngày sau tin cuối của khách.',
+    'thread.tooManyBytes': 'Tin nhắn dài {n} byte; kênh này nhận tối đa {max} byte (chữ có dấu tính 2–3 byte).',
     'thread.customer': 'Khách hàng',
     'thread.agent': 'TVV',
     'thread.console': 'Trang quản trị kênh',
@@ -213,7 +215,7 @@ const dict = {
     'live.reconnecting': 'Đang kết nối lại…',
 
     'sim.title': 'Giả lập khách hàng',
-    'sim.intro': 'Nhắn tin như một khách hàng TikTok hoặc Zalo. Tin nhắn đi qua trình giả lập của nhà cung cấp, được ký như webhook thật.',
+    'sim.intro': 'Nhắn tin như một khách hàng TikTok, Zalo, Messenger hoặc Instagram. Tin nhắn đi qua trình giả lập của nhà cung cấp, được ký như webhook thật.',
     'sim.account': 'Tài khoản của shop',
     'sim.customer': 'Khách hàng',
     'sim.customerId': 'Mã khách trên kênh',
@@ -252,7 +254,7 @@ const dict = {
     'login.throttled': 'Too many attempts. Please try again in {seconds} seconds.',
     'login.user': 'User id',
     'login.introAccounts': 'Sign in with your account.',
-    'login.sim': 'Or open the customer simulator to write as a TikTok / Zalo customer.',
+    'login.sim': 'Or open the customer simulator to write as a TikTok / Zalo / Messenger / Instagram customer.',
 
     'list.search': 'Search name or phone',
     'list.filters': 'Advanced filters',
@@ -307,6 +309,8 @@ const dict = {
     'thread.fileType': 'This channel does not accept this type of file.',
     'thread.remaining': '{n} messages left until the customer writes again.',
     'thread.closesAt': 'Reply before {time}',
+    'thread.humanAgent': 'Past 24 hours: the reply goes out with the Human Agent tag, up to 7 days after the customer\'s last message.',
+    'thread.tooManyBytes': 'The message is {n} bytes long; this channel takes at most {max} bytes (accented letters count 2–3 bytes).',
     'thread.customer': 'Customer',
     'thread.agent': 'Agent',
     'thread.console': 'Provider console',
@@ -444,7 +448,7 @@ const dict = {
     'live.reconnecting': 'Reconnecting…',
 
     'sim.title': 'Customer simulator',
-    'sim.intro': 'Write as a TikTok or Zalo customer. Messages go through the provider emulator, signed like real webhooks.',
+    'sim.intro': 'Write as a TikTok, Zalo, Messenger or Instagram customer. Messages go through the provider emulator, signed like real webhooks.',
     'sim.account': "Shop's account",
     'sim.customer': 'Customer',
     'sim.customerId': 'Customer id on the channel',

@@ -302,6 +302,7 @@ export class Thread {
     let info = block;
     if (!block && w.remainingReplies !== undefined && w.remainingReplies !== null) info = t('thread.remaining', { n: w.remainingReplies });
     if (!block && w.closesAt) info = (info ? info + ' ' : '') + t('thread.closesAt', { time: formatTime(w.closesAt) });
+    if (!block && w.humanAgent) info = (info ? info + ' ' : '') + t('thread.humanAgent');
     this.notice.textContent = info;
     this.notice.hidden = !info;
     this.notice.classList.toggle('blocked', !!block);
@@ -310,6 +311,7 @@ export class Thread {
     this.tplBtn.disabled = !!block;
     this.attachBtn.disabled = !!block || !(caps.images || caps.files);
     if (caps.maxTextLength) this.text.maxLength = caps.maxTextLength;
+    this.maxTextBytes = caps.maxTextBytes || 0;
   }
 
   // insertTemplate puts the template, rendered by the server for this conversation, into the
@@ -401,6 +403,11 @@ export class Thread {
     const left = text.match(placeholderRE);
     if (left) {
       toast(t('thread.placeholderLeft', { placeholder: left[0] }), 'error');
+      return;
+    }
+    const bytes = new TextEncoder().encode(text).length;
+    if (this.maxTextBytes && bytes > this.maxTextBytes) {
+      toast(t('thread.tooManyBytes', { n: bytes, max: this.maxTextBytes }), 'error');
       return;
     }
     this.sending = true;
