@@ -15,7 +15,7 @@ type customerMessage struct {
 	// AccountID is the provider account written to (the connection's ExternalID: a Facebook
 	// Page), "" for the emulator's default account. Emulators with one account ignore it.
 	AccountID string
-	Name       string
+	Name      string
 	// Phone, when set, is shared as a phone number (SPEC B5).
 	Phone string
 	Text  string
