@@ -167,21 +167,15 @@ func (c *Channel) pages(ctx context.Context, userToken string) ([]page, error) {
 		}
 		var res struct {
 			Data   []page `json:"data"`
-			Paging struct {
-				Cursors struct {
-					After string `json:"after"`
-				} `json:"cursors"`
-				Next string `json:"next"`
-			} `json:"paging"`
+			Paging paging `json:"paging"`
 		}
 		if err := json.Unmarshal(data, &res); err != nil {
 			return nil, &omnichannel.ProviderError{Provider: c.kind, Code: "bad_response", Message: "undecodable Page list"}
 		}
 		all = append(all, res.Data...)
-		if res.Paging.Next == "" || res.Paging.Cursors.After == "" {
+		if after = res.Paging.after(); after == "" {
 			break
 		}
-		after = res.Paging.Cursors.After
 	}
 	return all, nil
 }

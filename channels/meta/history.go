@@ -48,12 +48,7 @@ func (c *Channel) SyncHistory(ctx context.Context, conn *omnichannel.Connection,
 			Data []struct {
 				ID string `json:"id"`
 			} `json:"data"`
-			Paging struct {
-				Cursors struct {
-					After string `json:"after"`
-				} `json:"cursors"`
-				Next string `json:"next"`
-			} `json:"paging"`
+			Paging paging `json:"paging"`
 		}
 		if err := json.Unmarshal(data, &res); err != nil {
 			return &omnichannel.ProviderError{Provider: c.kind, Code: "bad_response", Message: "undecodable conversation list"}
@@ -69,10 +64,9 @@ func (c *Channel) SyncHistory(ctx context.Context, conn *omnichannel.Connection,
 				return err
 			}
 		}
-		if res.Paging.Next == "" || res.Paging.Cursors.After == "" {
+		if after = res.Paging.after(); after == "" {
 			return nil
 		}
-		after = res.Paging.Cursors.After
 		if err := c.pause(ctx); err != nil {
 			return err
 		}

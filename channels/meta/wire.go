@@ -125,6 +125,22 @@ type messageEdit struct {
 	NumEdit flexInt `json:"num_edit"`
 }
 
+// paging is a Graph list's cursor paging; next is absent on the last page.
+type paging struct {
+	Cursors struct {
+		After string `json:"after"`
+	} `json:"cursors"`
+	Next string `json:"next"`
+}
+
+// after returns the cursor of the next page, "" on the last one.
+func (p paging) after() string {
+	if p.Next == "" {
+		return ""
+	}
+	return p.Cursors.After
+}
+
 // flexInt decodes 1457764197627, "1457764197627" and 1.4e12 alike.
 type flexInt int64
 

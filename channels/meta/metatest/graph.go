@@ -119,6 +119,20 @@ func (s *Server) pageLocked(w http.ResponseWriter, r *http.Request) *Page {
 	return s.pageByID(pt.pageID)
 }
 
+// pageOfPathLocked returns the Page of r's live Page token when the path names it (or "me"), or
+// answers the refusal.
+func (s *Server) pageOfPathLocked(w http.ResponseWriter, r *http.Request, pageID string) *Page {
+	p := s.pageLocked(w, r)
+	if p == nil {
+		return nil
+	}
+	if pageID != "me" && pageID != p.ID {
+		writeError(w, http.StatusForbidden, 10, 0, "(#10) The Page token is for another Page")
+		return nil
+	}
+	return p
+}
+
 func (s *Server) pageByID(id string) *Page {
 	for i := range s.opts.Pages {
 		if s.opts.Pages[i].ID == id {
@@ -224,12 +238,8 @@ func (s *Server) knowsLocked(page *Page, user string) bool {
 func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, pageID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pageLocked(w, r)
+	p := s.pageOfPathLocked(w, r, pageID)
 	if p == nil {
-		return
-	}
-	if p.ID != pageID && pageID != "me" {
-		writeError(w, http.StatusForbidden, 10, 0, "(#10) The Page token is for another Page")
 		return
 	}
 	if r.Method == http.MethodGet {
@@ -295,14 +305,9 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request, pageID strin
 		return
 	}
 	s.mu.Lock()
-	page := s.pageLocked(w, r)
+	page := s.pageOfPathLocked(w, r, pageID)
 	if page == nil {
 		s.mu.Unlock()
-		return
-	}
-	if pageID != "me" && pageID != page.ID {
-		s.mu.Unlock()
-		writeError(w, http.StatusForbidden, 10, 0, "(#10) The Page token is for another Page")
 		return
 	}
 	t := s.threadLocked(page, req.Recipient.ID)
@@ -386,12 +391,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, pageID str
 	f.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	page := s.pageLocked(w, r)
+	page := s.pageOfPathLocked(w, r, pageID)
 	if page == nil {
-		return
-	}
-	if pageID != "me" && pageID != page.ID {
-		writeError(w, http.StatusForbidden, 10, 0, "(#10) The Page token is for another Page")
 		return
 	}
 	if msg.Attachment.Type == "image" && len(data) > 8<<20 {
@@ -415,12 +416,8 @@ func (s *Server) UploadCount() int {
 func (s *Server) handleConversations(w http.ResponseWriter, r *http.Request, pageID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	page := s.pageLocked(w, r)
+	page := s.pageOfPathLocked(w, r, pageID)
 	if page == nil {
-		return
-	}
-	if pageID != "me" && pageID != page.ID {
-		writeError(w, http.StatusForbidden, 10, 0, "(#10) The Page token is for another Page")
 		return
 	}
 	q := r.URL.Query()
