@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -65,7 +66,7 @@ type page struct {
 // (MESSAGING, MODERATE, MANAGE, MESSAGE or a PROFILE_PLUS_ task; uncertain names, all accepted)
 // gets the app subscribed to its webhook fields (subscribed_apps) and becomes a Messenger
 // connection; its Instagram account, if any, an Instagram connection (Settings["page_id"] names
-// the Page). Credentials: the Page token as AccessToken, the long-lived user token as RefreshToken
+// the Page), this adapter's kind first. Credentials: the Page token as AccessToken, the long-lived user token as RefreshToken
 // (to derive a new Page token later), no expiry. A refused login (error=…), a missing code, or a
 // login that granted no usable Page is an error naming the problem, never a code or a token.
 func (c *Channel) ExchangeAll(ctx context.Context, cb omnichannel.CallbackParams) ([]*omnichannel.Connection, error) {
@@ -116,6 +117,8 @@ func (c *Channel) ExchangeAll(ctx context.Context, cb omnichannel.CallbackParams
 				Settings: map[string]string{"page_id": string(p.ID), "username": ig.Username}})
 		}
 	}
+	// This adapter's kind first: the engine's CompleteConnect reports the first connection.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind == c.kind && out[j].Kind != c.kind })
 	if len(out) == 0 {
 		return nil, &omnichannel.ProviderError{Provider: c.kind, Code: "no_page",
 			Message: "the login granted no Facebook Page this app may message for; log in again and pick at least one Page (you need a messaging task on it)"}

@@ -373,3 +373,45 @@ func TestInstagramBytesSeenAndHistory(t *testing.T) {
 	msgs = e.messages(conv)
 	assert.Equal(t, oc.MessageSeen, msgs[len(msgs)-1].Status)
 }
+
+// Meta's GET check of the callback URL is answered by the engine's webhook handler for both kinds:
+// the challenge as plain text with the right verify token, 403 otherwise.
+func TestWebhookHandshakeThroughTheEngine(t *testing.T) {
+	e := newEngineEnv(t, nil)
+	for _, kind := range []oc.Kind{meta.KindMessenger, meta.KindInstagram} {
+		get := func(token string) (int, string) {
+			resp, err := http.Get(e.hookURL(kind) + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + token)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var b bytes.Buffer
+			_, _ = b.ReadFrom(resp.Body)
+			return resp.StatusCode, b.String()
+		}
+		code, body := get(e.srv.VerifyToken())
+		assert.Equal(t, http.StatusOK, code, kind)
+		assert.Equal(t, "1158201444", body)
+		code, body = get("wrong-token")
+		assert.Equal(t, http.StatusForbidden, code, kind)
+		assert.NotContains(t, body, "1158201444")
+	}
+	assert.NotContains(t, e.logs.String(), e.srv.VerifyToken())
+}
+
+// Webhook times in seconds or in strings (uncertain forms, reference §2.4) land at the same time
+// as milliseconds.
+func TestTimestampForms(t *testing.T) {
+	fixed := time.Date(2026, 7, 29, 10, 20, 30, 0, time.UTC)
+	for _, form := range []string{"ms", "seconds", "string"} {
+		srv := metatest.New(metatest.Options{Timestamps: form, Now: func() time.Time { return fixed }})
+		ch := newAdapter(t, srv, meta.KindMessenger, nil)
+		hook := newCapture(t)
+		_, err := srv.CustomerSays(context.Background(), hook.srv.URL, pageID, psid, "Lan", "hi")
+		require.NoError(t, err)
+		body, _ := hook.last()
+		evs, err := ch.ParseWebhook(nil, body)
+		require.NoError(t, err)
+		require.Len(t, evs, 1)
+		assert.Equal(t, fixed, evs[0].Time, form)
+		srv.Close()
+	}
+}
