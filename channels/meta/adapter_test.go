@@ -1,9 +1,11 @@
 package meta_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -258,4 +260,40 @@ func TestConnectRefusedOrWithoutPage(t *testing.T) {
 	assert.Contains(t, u, "config_id=cfg-77")
 	assert.NotContains(t, u, "scope=")
 	assert.NotContains(t, u, "verifier")
+}
+
+// Instagram carries up to 10 images in one message (each uploaded once); Messenger one
+// attachment; a mix with a file is refused before any call.
+func TestInstagramSeveralImages(t *testing.T) {
+	srv := metatest.New(metatest.Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	hook := newCapture(t)
+	_, err := srv.CustomerSays(ctx, hook.srv.URL, igID, igsid, "Mai", "cho xem mẫu")
+	require.NoError(t, err)
+	_, err = srv.CustomerSays(ctx, hook.srv.URL, pageID, psid, "Lan", "cho xem mẫu")
+	require.NoError(t, err)
+	img := func(b byte) oc.OutboundAttachment {
+		data := append(append([]byte(nil), pngBytes...), b)
+		return oc.OutboundAttachment{Kind: oc.MessageImage, Name: "a.png", ContentType: "image/png", Size: int64(len(data)),
+			Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+	}
+	ig := newAdapter(t, srv, meta.KindInstagram, nil)
+	_, err = ig.Send(ctx, srv.Connection(igID), &oc.OutboundMessage{MessageID: "m1", RecipientID: igsid,
+		Attachments: []oc.OutboundAttachment{img(1), img(2), img(3)}})
+	require.NoError(t, err)
+	sent := srv.Sent()
+	require.Len(t, sent, 1)
+	assert.Equal(t, 3, sent[0].AttachmentCount)
+	assert.Equal(t, 3, srv.UploadCount())
+
+	n := len(srv.Requests())
+	pdf := oc.OutboundAttachment{Kind: oc.MessageFile, Name: "b.pdf", ContentType: "application/pdf", Size: 4,
+		Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("%PDF")), nil }}
+	_, err = ig.Send(ctx, srv.Connection(igID), &oc.OutboundMessage{MessageID: "m2", RecipientID: igsid, Attachments: []oc.OutboundAttachment{img(1), pdf}})
+	require.ErrorIs(t, err, oc.ErrUnsupported)
+	msgr := newAdapter(t, srv, meta.KindMessenger, nil)
+	_, err = msgr.Send(ctx, srv.Connection(pageID), &oc.OutboundMessage{MessageID: "m3", RecipientID: psid, Attachments: []oc.OutboundAttachment{img(1), img(2)}})
+	require.ErrorIs(t, err, oc.ErrUnsupported)
+	assert.Equal(t, n, len(srv.Requests()), "refused before any Graph call")
 }

@@ -43,6 +43,8 @@ const (
 	MessengerMaxBytes = 25 << 20
 	// InstagramMaxImageBytes is the largest Instagram image; files (PDF) may be 25 MB.
 	InstagramMaxImageBytes = 8 << 20
+	// InstagramMaxImages is how many images one Instagram message carries.
+	InstagramMaxImages = 10
 	// ReplyWindow is the standard window after the customer's last message.
 	ReplyWindow = 24 * time.Hour
 	// HumanAgentWindow is how long a person may answer with the HUMAN_AGENT tag.
@@ -193,7 +195,8 @@ func (c *Channel) Kind() omnichannel.Kind { return c.kind }
 func (c *Channel) instagram() bool { return c.kind == KindInstagram }
 
 // Capabilities: Messenger takes text up to 2,000 characters, Instagram up to 1,000 bytes; one
-// attachment per message, sent apart from text (images; files: any type on Messenger, PDF on
+// attachment per message (Instagram: up to 10 images; the adapter refuses other mixes), sent apart
+// from text (images; files: any type on Messenger, PDF on
 // Instagram); echoes; the 24-hour window, extended to 7 days for agents when Config.HumanAgent.
 func (c *Channel) Capabilities() omnichannel.Capabilities {
 	caps := omnichannel.Capabilities{
@@ -206,6 +209,7 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 	}
 	if c.instagram() {
 		caps.MaxTextBytes = InstagramMaxTextBytes
+		caps.MaxAttachments = InstagramMaxImages
 		caps.ImageTypes = []string{"image/png", "image/jpeg"}
 		caps.MaxImageBytes = InstagramMaxImageBytes
 		caps.FileTypes = []string{"application/pdf"}

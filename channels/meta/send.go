@@ -28,7 +28,9 @@ type sendRequest struct {
 type sendMessage struct {
 	Text       string          `json:"text,omitempty"`
 	Attachment *sendAttachment `json:"attachment,omitempty"`
-	Metadata   string          `json:"metadata,omitempty"`
+	// Attachments carries 2 to 10 images in one Instagram message.
+	Attachments []*sendAttachment `json:"attachments,omitempty"`
+	Metadata    string            `json:"metadata,omitempty"`
 }
 
 type sendAttachment struct {
@@ -55,7 +57,8 @@ func (s sendRequest) MarshalJSON() ([]byte, error) {
 // than 24 hours without Human Agent, it is refused with ErrOutsideWindow before any call (the
 // engine refuses earlier still). Dead tags are never sent. A text goes as message.text (limit:
 // 2,000 characters on Messenger, 1,000 bytes on Instagram); an attachment goes alone, uploaded
-// to message_attachments once and reused by its attachment_id (cached by content for 80 days;
+// to message_attachments once and reused by its attachment_id; Instagram takes up to 10 images
+// in one message (message.attachments) (cached by content for 80 days;
 // Meta keeps them 90). The engine message id rides along as metadata, so the echo is matched to
 // it even when it arrives before this call returns.
 //
@@ -82,12 +85,17 @@ func (c *Channel) Send(ctx context.Context, conn *omnichannel.Connection, msg *o
 				Class: omnichannel.ErrOutsideWindow, Message: "outside the reply window: wait for the customer to write again"}
 		}
 	}
-	if len(msg.Attachments) == 1 {
-		att, err := c.attachmentPayload(ctx, conn, token, msg.Attachments[0])
-		if err != nil {
-			return omnichannel.SendResult{}, err
+	if len(msg.Attachments) > 0 {
+		for _, a := range msg.Attachments {
+			att, err := c.attachmentPayload(ctx, conn, token, a)
+			if err != nil {
+				return omnichannel.SendResult{}, err
+			}
+			req.Message.Attachments = append(req.Message.Attachments, att)
 		}
-		req.Message.Attachment = att
+		if len(req.Message.Attachments) == 1 {
+			req.Message.Attachment, req.Message.Attachments = req.Message.Attachments[0], nil
+		}
 	} else {
 		req.Message.Text = msg.Text
 	}
@@ -119,8 +127,8 @@ func (c *Channel) checkOutbound(msg *omnichannel.OutboundMessage) error {
 		problems = append(problems, "meta: the recipient id is required")
 	case text == "" && len(msg.Attachments) == 0:
 		problems = append(problems, "meta: a message needs text or an attachment")
-	case len(msg.Attachments) > 1:
-		problems, unsupported = append(problems, "meta: one attachment per message"), true
+	case len(msg.Attachments) > 1 && !c.multiImage(msg.Attachments):
+		problems, unsupported = append(problems, fmt.Sprintf("meta: one attachment per message (Instagram: up to %d images)", InstagramMaxImages)), true
 	case len(msg.Attachments) == 1 && text != "":
 		problems, unsupported = append(problems, "meta: text and an attachment go as separate messages"), true
 	}
@@ -139,6 +147,19 @@ func (c *Channel) checkOutbound(msg *omnichannel.OutboundMessage) error {
 		return &omnichannel.ValidationError{Problems: problems, Unsupported: unsupported}
 	}
 	return nil
+}
+
+// multiImage reports whether atts can go as one Instagram message: 2 to 10 images.
+func (c *Channel) multiImage(atts []omnichannel.OutboundAttachment) bool {
+	if !c.instagram() || len(atts) > InstagramMaxImages {
+		return false
+	}
+	for _, a := range atts {
+		if a.Kind != omnichannel.MessageImage {
+			return false
+		}
+	}
+	return true
 }
 
 // attachmentType is the Send API type of an attachment kind.

@@ -276,6 +276,24 @@ func (s *Server) threadLocked(page *Page, user string) *thread {
 	return nil
 }
 
+// sendAttachment is a Send API attachment.
+type sendAttachment struct {
+	Type    string `json:"type"`
+	Payload struct {
+		AttachmentID string `json:"attachment_id"`
+		URL          string `json:"url"`
+	} `json:"payload"`
+}
+
+func allImages(atts []*sendAttachment) bool {
+	for _, a := range atts {
+		if a == nil || a.Type != "image" {
+			return false
+		}
+	}
+	return true
+}
+
 // deadTags return error 100 since 2026-04-27 (reference §3.2).
 var deadTags = []string{"ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"}
 
@@ -289,15 +307,10 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request, pageID strin
 		MessagingType string `json:"messaging_type"`
 		Tag           string `json:"tag"`
 		Message       struct {
-			Text       string `json:"text"`
-			Metadata   string `json:"metadata"`
-			Attachment *struct {
-				Type    string `json:"type"`
-				Payload struct {
-					AttachmentID string `json:"attachment_id"`
-					URL          string `json:"url"`
-				} `json:"payload"`
-			} `json:"attachment"`
+			Text        string            `json:"text"`
+			Metadata    string            `json:"metadata"`
+			Attachment  *sendAttachment   `json:"attachment"`
+			Attachments []*sendAttachment `json:"attachments"`
 		} `json:"message"`
 	}
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || json.NewDecoder(r.Body).Decode(&req) != nil {
@@ -320,8 +333,11 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request, pageID strin
 			return http.StatusBadRequest, 100, 0, "(#100) Param tag must be one of {HUMAN_AGENT, …}"
 		case req.MessagingType != "RESPONSE" && req.MessagingType != "UPDATE" && !(req.MessagingType == "MESSAGE_TAG" && req.Tag == "HUMAN_AGENT"):
 			return http.StatusBadRequest, 100, 0, "(#100) Param messaging_type is invalid"
-		case (req.Message.Text == "") == (req.Message.Attachment == nil):
-			return http.StatusBadRequest, 100, 0, "(#100) Exactly one of text or attachment must be set"
+		case (req.Message.Text == "") == (req.Message.Attachment == nil && req.Message.Attachments == nil),
+			req.Message.Attachment != nil && req.Message.Attachments != nil:
+			return http.StatusBadRequest, 100, 0, "(#100) Exactly one of text, attachment or attachments must be set"
+		case req.Message.Attachments != nil && (t.object != "instagram" || len(req.Message.Attachments) > 10 || !allImages(req.Message.Attachments)):
+			return http.StatusBadRequest, 100, 0, "(#100) attachments takes up to 10 images, on Instagram only"
 		case t.object == "page" && utf8.RuneCountInString(req.Message.Text) > 2000:
 			return http.StatusBadRequest, 100, 0, "(#100) Length of param message[text] must be less than or equal to 2000"
 		case t.object == "instagram" && len(req.Message.Text) > 1000:
@@ -333,8 +349,11 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request, pageID strin
 				sub = 2534022
 			}
 			return http.StatusBadRequest, 10, sub, "(#10) This message is sent outside of allowed window."
-		case req.Message.Attachment != nil && req.Message.Attachment.Payload.AttachmentID != "" && s.uploads[page.ID+"/"+req.Message.Attachment.Payload.AttachmentID] == nil:
-			return http.StatusBadRequest, 100, 0, "(#100) Invalid attachment_id"
+		}
+		for _, a := range append(req.Message.Attachments, req.Message.Attachment) {
+			if a != nil && a.Payload.AttachmentID != "" && s.uploads[page.ID+"/"+a.Payload.AttachmentID] == nil {
+				return http.StatusBadRequest, 100, 0, "(#100) Invalid attachment_id"
+			}
 		}
 		return 0, 0, 0, ""
 	}
@@ -346,11 +365,19 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request, pageID strin
 	now := s.opts.Now()
 	sm := SentMessage{MessageID: "m_" + randomHex(16), AccountID: t.account, UserID: t.user, MessagingType: req.MessagingType,
 		Tag: req.Tag, Text: req.Message.Text, Metadata: req.Message.Metadata, At: now}
-	if a := req.Message.Attachment; a != nil {
-		sm.AttachmentType, sm.AttachmentID = a.Type, a.Payload.AttachmentID
-		if b := s.uploads[page.ID+"/"+a.Payload.AttachmentID]; b != nil {
-			sm.ContentType, sm.Attachment = b.contentType, append([]byte(nil), b.data...)
+	atts := req.Message.Attachments
+	if req.Message.Attachment != nil {
+		atts = []*sendAttachment{req.Message.Attachment}
+	}
+	for i, a := range atts {
+		b := s.uploads[page.ID+"/"+a.Payload.AttachmentID]
+		if i == 0 {
+			sm.AttachmentType, sm.AttachmentID = a.Type, a.Payload.AttachmentID
+			if b != nil {
+				sm.ContentType, sm.Attachment = b.contentType, append([]byte(nil), b.data...)
+			}
 		}
+		sm.AttachmentCount++
 	}
 	s.sent = append(s.sent, sm)
 	t.msgs = append(t.msgs, &storedMessage{mid: sm.MessageID, text: sm.Text, at: now})

@@ -89,10 +89,12 @@ type SentMessage struct {
 	// AttachmentType, ContentType and Attachment are set for attachments.
 	AttachmentType, ContentType string
 	Attachment                  []byte
-	// AttachmentID is the reused or fresh upload id.
-	AttachmentID string
-	Metadata     string
-	At           time.Time
+	// AttachmentID is the reused or fresh upload id (of the first attachment);
+	// AttachmentCount how many attachments the message carried (Instagram: up to 10 images).
+	AttachmentID    string
+	AttachmentCount int
+	Metadata        string
+	At              time.Time
 }
 
 // Server is the emulator. Create it with New and Close it when done.
