@@ -64,8 +64,8 @@
 // URL): RESPONSE within 24 hours of the customer's last message, MESSAGE_TAG + HUMAN_AGENT up to 7
 // days when Config.HumanAgent (Capabilities.HumanAgentWindow, shown to agents by Engine.Window),
 // refused before any call beyond. Messenger text ≤ 2,000 characters, Instagram ≤ 1,000 bytes
-// (Capabilities.MaxTextBytes). Attachments go one per message, apart from text, uploaded to
-// /message_attachments and reused by attachment_id. Meta's errors become ProviderError values with
+// (Capabilities.MaxTextBytes). Attachments go one per message (Instagram: up to 10 images), apart
+// from text, uploaded to /message_attachments and reused by attachment_id. Meta's errors become ProviderError values with
 // "code/subcode" and a readable reason:
 //
 //	190/*                   ErrTokenExpired → renew the Page token once → ErrNeedsReconnect
