@@ -297,3 +297,24 @@ func TestInstagramSeveralImages(t *testing.T) {
 	require.ErrorIs(t, err, oc.ErrUnsupported)
 	assert.Equal(t, n, len(srv.Requests()), "refused before any Graph call")
 }
+
+// A Page Meta unsubscribed (failed deliveries) is subscribed again; a subscribed one is left alone.
+func TestEnsureSubscribed(t *testing.T) {
+	srv := metatest.New(metatest.Options{})
+	defer srv.Close()
+	ch := newAdapter(t, srv, meta.KindInstagram, nil)
+	ctx := context.Background()
+	conn := srv.Connection(igID)
+	again, err := ch.EnsureSubscribed(ctx, conn)
+	require.NoError(t, err)
+	assert.True(t, again, "never subscribed yet")
+	assert.Contains(t, srv.Subscribed(pageID), "messages", "through the Instagram account's Page")
+	again, err = ch.EnsureSubscribed(ctx, conn)
+	require.NoError(t, err)
+	assert.False(t, again)
+	srv.Unsubscribe(pageID)
+	again, err = ch.EnsureSubscribed(ctx, conn)
+	require.NoError(t, err)
+	assert.True(t, again)
+	assert.NotEmpty(t, srv.Subscribed(pageID))
+}

@@ -45,7 +45,9 @@
 // the Page token (AccessToken) and the long-lived user token (RefreshToken); the stores seal both
 // like every other token. Meta has no refresh token: when a call answers 190 (subcodes 458, 460,
 // 463, 467) the engine calls RefreshTokens, which derives a fresh Page token from the user token
-// once; if that is refused too the connection is marked "needs reconnect".
+// once; if that is refused too the connection is marked "needs reconnect". Meta unsubscribes a
+// Page after about an hour of failed deliveries: hosts call EnsureSubscribed on a schedule to
+// subscribe it again.
 //
 // # Webhooks
 //

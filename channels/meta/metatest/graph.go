@@ -243,7 +243,11 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, pageID 
 		return
 	}
 	if r.Method == http.MethodGet {
-		writeJSON(w, http.StatusOK, map[string]any{"data": []map[string]any{{"id": s.opts.AppID, "subscribed_fields": strings.Split(s.subscribed[p.ID], ",")}}})
+		data := []map[string]any{}
+		if f, ok := s.subscribed[p.ID]; ok {
+			data = append(data, map[string]any{"id": s.opts.AppID, "name": "dakenh inbox", "subscribed_fields": strings.Split(f, ",")})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data})
 		return
 	}
 	fields := r.URL.Query().Get("subscribed_fields")

@@ -295,6 +295,14 @@ func (s *Server) Subscribed(pageID string) string {
 	return s.subscribed[pageID]
 }
 
+// Unsubscribe removes the app's subscription to pageID, as Meta does after an hour of failed
+// deliveries.
+func (s *Server) Unsubscribe(pageID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.subscribed, pageID)
+}
+
 // SetEchoURL makes the emulator post the echo of every accepted send of object ("page" or
 // "instagram") to webhookURL before it answers the send call (the echo then reaches the inbox
 // before the send returns). "" stops echoes.
