@@ -78,7 +78,7 @@ var seedConversations = []seedConversation{
 	{kindTikTok, customerMessage{CustomerID: "tt-bich", Name: "Trần Thị Bích", Text: "Cho mình hỏi đơn #DH1024 khi nào giao vậy shop?"}},
 	{kindZalo, customerMessage{CustomerID: "zl-trang", Name: "Phạm Thu Trang", Text: "Shop có giao hàng ra Đà Nẵng không ạ?"}},
 	{kindTikTok, customerMessage{CustomerID: "tt-khoa", Name: "Hoàng Minh Khoa", Text: "Em đặt áo màu xanh mà nhận được màu đỏ 😢"}},
-	{kindMessenger, customerMessage{CustomerID: "6100000000000001", Name: "Đặng Thu Hà", Text: "Shop ơi váy hoa nhí còn size S không ạ?"}},
+	{kindMessenger, customerMessage{CustomerID: "6100000000000001", Name: "Đinh Mỹ Linh", Text: "Shop ơi váy hoa nhí còn size S không ạ?"}},
 	{kindInstagram, customerMessage{CustomerID: "17841400000000901", Name: "Bùi Gia Huy", Text: "Mẫu túi trong story hôm qua giá bao nhiêu vậy shop?"}},
 }
 

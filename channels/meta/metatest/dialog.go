@@ -22,6 +22,7 @@ li{margin:10px 0}li ul{margin-left:26px}.buttons{display:flex;gap:12px;margin-to
 button{flex:1;padding:11px;border-radius:6px;font-size:15px;cursor:pointer}
 button.primary{background:#1877f2;color:#fff;border:0}button.secondary{background:#fff;border:1px solid #ccc}
 .note{font-size:12px;color:#888;margin-top:14px}
+.perms code{display:inline-block;margin:2px;font-size:12px;background:#f0f2f5;padding:1px 5px;border-radius:4px}
 </style></head><body><main>
 <div class="logo">facebook</div>
 <h1>{{.App}} is requesting access to your Pages and Instagram accounts</h1>
@@ -32,7 +33,7 @@ button.primary{background:#1877f2;color:#fff;border:0}button.secondary{backgroun
 <p>Choose the Pages and Instagram accounts {{.App}} may use:</p>
 <ul>{{range .Pages}}<li><label><input type="checkbox" name="page" value="{{.ID}}" checked> {{.Name}}</label>
 {{if .Instagram}}<ul><li><label><input type="checkbox" name="ig" value="{{.Instagram.ID}}" checked> Instagram @{{.Instagram.Username}}</label></li></ul>{{end}}</li>{{end}}</ul>
-<p>Permissions: {{.Scopes}}</p>
+<p class="perms">Permissions: {{range .Scopes}}<code>{{.}}</code> {{end}}</p>
 <div class="buttons">
 <button class="secondary" type="submit" name="action" value="cancel">Cancel</button>
 <button class="primary" type="submit" name="action" value="continue">Continue</button>
@@ -64,9 +65,9 @@ func (s *Server) handleDialog(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, p, http.StatusBadRequest)
 		return
 	}
-	scopes := q.Get("scope")
+	scopes := strings.Split(q.Get("scope"), ",")
 	if q.Get("config_id") != "" {
-		scopes = "as configured (config_id " + q.Get("config_id") + ")"
+		scopes = []string{"as configured (config_id " + q.Get("config_id") + ")"}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = dialogPage.Execute(w, map[string]any{"App": "dakenh inbox (demo)", "Action": s.dialogPath(), "ClientID": q.Get("client_id"),
