@@ -66,7 +66,9 @@ var seedClassifications = []omnichannel.Classification{
 	{ID: "cls-spam", Name: "Spam"},
 }
 
-// seedConversation is a customer message posted through an emulator on the first run.
+// seedConversation is a customer message posted through an emulator on the first run. The care
+// team's round-robin rule gets six of them (two per agent), so the next new conversation goes to
+// its first agent again, as the browser tests expect.
 type seedConversation struct {
 	kind omnichannel.Kind
 	msg  customerMessage
@@ -80,6 +82,7 @@ var seedConversations = []seedConversation{
 	{kindTikTok, customerMessage{CustomerID: "tt-khoa", Name: "Hoàng Minh Khoa", Text: "Em đặt áo màu xanh mà nhận được màu đỏ 😢"}},
 	{kindMessenger, customerMessage{CustomerID: "6100000000000001", Name: "Đinh Mỹ Linh", Text: "Shop ơi váy hoa nhí còn size S không ạ?"}},
 	{kindInstagram, customerMessage{CustomerID: "17841400000000901", Name: "Bùi Gia Huy", Text: "Mẫu túi trong story hôm qua giá bao nhiêu vậy shop?"}},
+	{kindMessenger, customerMessage{CustomerID: "6100000000000002", Name: "Đỗ Khánh Vy", Text: "Shop có ship COD không ạ?"}},
 }
 
 // seedWorkspace writes the teams, templates, categories and classifications the first time, and
