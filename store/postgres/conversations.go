@@ -48,6 +48,8 @@ func foldName(s string) string { return omnichannel.FoldSearch(s) }
 // InsertConversation refuses an existing id or an existing (ConnectionID, IdentityID) thread with
 // ErrDuplicate.
 func (t *txn) InsertConversation(c *omnichannel.Conversation) error {
+	cp := c.Clone()
+	defer t.recordWrite("conversations", func(r *txn) error { return r.InsertConversation(cp) }, conversationKeys(c)...)()
 	if err := t.writing(); err != nil {
 		return err
 	}
@@ -98,6 +100,8 @@ const conversationUpdate = `UPDATE conversations SET channel_kind = $4, contact_
 // The compare-and-set is the WHERE clause: under READ COMMITTED a concurrent writer's UPDATE waits
 // for the row lock and then re-checks the version, so exactly one of them succeeds.
 func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
+	cp := c.Clone()
+	defer t.recordWrite("conversations", func(r *txn) error { return r.UpdateConversation(cp) }, conversationKeys(c)...)()
 	if err := t.writing(); err != nil {
 		return err
 	}
