@@ -42,11 +42,15 @@ type groupCommitter struct {
 	stopped sync.WaitGroup
 
 	stats groupStats
+	// types are the SQL types of the conversations columns (columnTypes).
+	types map[string]string
+	// hold, when set (tests), keeps the dispatcher from forming groups until it is closed.
+	hold chan struct{}
 }
 
 // groupStats count what grouped updates did (GroupStats).
 type groupStats struct {
-	grouped, ungrouped, groups, fallbacks atomic.Int64
+	grouped, ungrouped, groups, fallbacks, folded, arrived atomic.Int64
 }
 
 // GroupStats are counters of the grouped updates of a Store since Open.
@@ -57,12 +61,15 @@ type GroupStats struct {
 	// Groups counts the transactions that applied groups; Fallbacks those rolled back because a
 	// write failed, after which each update of the group ran on its own.
 	Groups, Fallbacks int64
+	// Folded counts the statements saved by folding statements of one shape into one.
+	Folded int64
 }
 
 // GroupStats returns the counters of the store's grouped updates (UpdateGrouped).
 func (s *Store) GroupStats() GroupStats {
 	st := &s.committer.stats
-	return GroupStats{Grouped: st.grouped.Load(), Ungrouped: st.ungrouped.Load(), Groups: st.groups.Load(), Fallbacks: st.fallbacks.Load()}
+	return GroupStats{Grouped: st.grouped.Load(), Ungrouped: st.ungrouped.Load(), Groups: st.groups.Load(),
+		Fallbacks: st.fallbacks.Load(), Folded: st.folded.Load()}
 }
 
 // submit hands p to the committer (started on first use) and waits for its result.
@@ -112,8 +119,18 @@ func (c *groupCommitter) dispatch() {
 	inFlight := map[string]bool{}
 	finished := make(chan []*pendingUpdate, groupCommitters)
 	busy := 0
+	c.mu.Lock()
+	hold := c.hold
+	c.mu.Unlock()
 	for {
-		for busy < groupCommitters && len(waiting) > 0 {
+		if hold != nil {
+			select {
+			case <-hold:
+				hold = nil
+			default:
+			}
+		}
+		for hold == nil && busy < groupCommitters && len(waiting) > 0 {
 			group, rest := formGroup(waiting, inFlight)
 			if len(group) == 0 {
 				break
@@ -123,12 +140,16 @@ func (c *groupCommitter) dispatch() {
 			go func() { c.apply(group); finished <- group }()
 		}
 		select {
+		case <-hold: // nil (never ready) when not holding
+			hold = nil
 		case p := <-c.arrive:
+			c.stats.arrived.Add(1)
 			waiting = append(waiting, p)
 			// Take whatever else has arrived meanwhile before forming a group.
 			for more := true; more && len(waiting) < maxGroupUpdates; {
 				select {
 				case p := <-c.arrive:
+					c.stats.arrived.Add(1)
 					waiting = append(waiting, p)
 				default:
 					more = false
@@ -212,6 +233,19 @@ func (c *groupCommitter) apply(group []*pendingUpdate) {
 	}
 }
 
+// columnTypes returns the SQL types of the conversations columns, read once (nil when they could
+// not be read: conversation updates are then sent one by one).
+func (c *groupCommitter) columnTypes(ctx context.Context, conn *pgx.Conn) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.types == nil {
+		if types, err := conversationTypes(ctx, conn); err == nil {
+			c.types = types
+		}
+	}
+	return c.types
+}
+
 // errGroupRow is applyTogether's answer when a statement changed no row or several.
 var errGroupRow = errors.New("a grouped statement did not change its one row")
 
@@ -223,12 +257,16 @@ func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpda
 		return err
 	}
 	defer c.s.pool.release(conn)
+	statements := foldGroup(group, c.columnTypes(ctx, conn))
+	recorded := 0
+	for _, p := range group {
+		recorded += len(p.statements)
+	}
+	c.stats.folded.Add(int64(recorded - len(statements)))
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	for _, p := range group {
-		for _, st := range p.statements {
-			b.Queue(st.sql, st.args...)
-		}
+	for _, st := range statements {
+		b.Queue(st.sql, st.args...)
 	}
 	br := conn.SendBatch(ctx, b)
 	var first error
@@ -237,7 +275,7 @@ func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpda
 		switch {
 		case err != nil && first == nil:
 			first = err
-		case err == nil && first == nil && i > 0 && tag.RowsAffected() != 1: // i 0 is the BEGIN
+		case err == nil && first == nil && i > 0 && tag.RowsAffected() != statements[i-1].want: // i 0 is the BEGIN
 			first = errGroupRow
 		}
 	}

@@ -92,6 +92,11 @@ const conversationUpdate = `UPDATE conversations SET channel_kind = $4, contact_
 	last_message_text = $24, last_message_at = $25, last_message_direction = $26, last_inbound_at = $27,
 	created_at = $28, updated_at = $29, contact_name_folded = $31, version = version + 1`
 
+// conversationUpdateWhere is UpdateConversation's compare-and-set when the thread key is unchanged
+// (grouped updates fold it: fold.go).
+const conversationUpdateWhere = conversationUpdate + `
+		WHERE workspace_id = $1 AND id = $2 AND version = $30 AND connection_id = $3 AND identity_id = $6`
+
 // UpdateConversation replaces the conversation when its stored Version equals c.Version, then
 // increments Version in the store and in c. A missing conversation is ErrNotFound, a version
 // mismatch ErrConflict, and moving it onto another conversation's (ConnectionID, IdentityID)
@@ -106,8 +111,7 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 		return err
 	}
 	args := conversationArgs(c)
-	tag, err := t.exec("update conversation", conversationUpdate+`
-		WHERE workspace_id = $1 AND id = $2 AND version = $30 AND connection_id = $3 AND identity_id = $6`, args...)
+	tag, err := t.exec("update conversation", conversationUpdateWhere, args...)
 	if err != nil {
 		return err
 	}

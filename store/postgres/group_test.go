@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store/postgres"
 )
 
 // groupMessage is message n of conversation conv-1 of ws with provider id pid.
@@ -64,4 +65,73 @@ func TestGroupedUpdatesShareTransactions(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, omnichannel.ErrDuplicate)
 	assert.Equal(t, int64(1), s.GroupStats().Fallbacks, "the duplicate's group fell back to its updates one by one")
+}
+
+// TestGroupFoldsStatements holds the committer until every update of a burst arrived, so that they
+// form one group: its inserts and conversation updates are folded into multi-row statements, and
+// every write is applied as the updates made it.
+func TestGroupFoldsStatements(t *testing.T) {
+	s := openStore(t, newSchema(t))
+	ctx := context.Background()
+	const n = 12
+	convs := make([]*omnichannel.Conversation, n)
+	require.NoError(t, s.Update(ctx, func(tx omnichannel.Tx) error {
+		for i := range convs {
+			now := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+			convs[i] = &omnichannel.Conversation{WorkspaceID: "ws", ID: fmt.Sprintf("conv-%02d", i), ConnectionID: "conn-1",
+				ChannelKind: "zalooa", ContactID: fmt.Sprintf("k-%02d", i), IdentityID: fmt.Sprintf("idn-%02d", i),
+				ContactName: "Khách", Status: omnichannel.StatusOpen, CategoryPath: []string{"a", "b"},
+				LastMessageAt: now, CreatedAt: now, UpdatedAt: now}
+			if err := tx.InsertConversation(convs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	arrived, release := postgres.HoldGroups(s)
+	var wg sync.WaitGroup
+	for i, c := range convs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assert.NoError(t, s.UpdateGrouped(ctx, func(tx omnichannel.Tx) error {
+				cur, err := tx.GetConversation("ws", c.ID)
+				if err != nil {
+					return err
+				}
+				m := groupMessage(i, fmt.Sprintf("p-%02d", i))
+				m.ConversationID = c.ID
+				if err := tx.InsertMessage(m); err != nil {
+					return err
+				}
+				cur.InboundCount++
+				cur.LastMessageText = fmt.Sprintf("tin %d", i)
+				cur.CategoryPath = []string{"x", fmt.Sprint(i)}
+				return tx.UpdateConversation(cur)
+			}))
+		}()
+	}
+	require.Eventually(t, func() bool { return arrived() == n }, 10*time.Second, 5*time.Millisecond)
+	release()
+	wg.Wait()
+	st := s.GroupStats()
+	assert.Equal(t, int64(1), st.Groups, "one group")
+	assert.Zero(t, st.Fallbacks, "the folded statements changed every row they had to")
+	assert.Equal(t, int64(2*(n-1)), st.Folded, "n inserts and n updates became one statement each")
+	require.NoError(t, s.View(ctx, func(tx omnichannel.Tx) error {
+		for i, c := range convs {
+			got, err := tx.GetConversation("ws", c.ID)
+			if err != nil {
+				return err
+			}
+			assert.Equal(t, int64(1), got.InboundCount)
+			assert.Equal(t, fmt.Sprintf("tin %d", i), got.LastMessageText)
+			assert.Equal(t, []string{"x", fmt.Sprint(i)}, got.CategoryPath)
+			assert.Equal(t, c.Version+1, got.Version)
+			if _, err := tx.FindMessageByProviderID("ws", "conn-1", fmt.Sprintf("p-%02d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
