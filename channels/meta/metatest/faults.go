@@ -72,33 +72,33 @@ type pendingFault struct {
 	n     int
 }
 
+// faultAnswers are the status and error object of each fault.
+var faultAnswers = map[Fault]struct {
+	status, code, subcode int
+	message               string
+}{
+	FaultTokenExpired:    {http.StatusBadRequest, 190, 463, "Error validating access token: Session has expired"},
+	FaultTokenInvalid:    {http.StatusBadRequest, 190, 460, "Error validating access token: The session has been invalidated because the user changed their password"},
+	FaultOutsideWindow:   {http.StatusBadRequest, 10, 2018278, "(#10) This message is sent outside of allowed window."},
+	FaultUserUnavailable: {http.StatusBadRequest, 551, 1545041, "This person isn't available right now."},
+	FaultNoMatchingUser:  {http.StatusBadRequest, 100, 2018001, "No matching user found"},
+	FaultDeadTag:         {http.StatusBadRequest, 100, 0, "(#100) Param tag must be one of {HUMAN_AGENT, …}"},
+	FaultAppLimit:        {http.StatusForbidden, 4, 0, "(#4) Application request limit reached"},
+	FaultRateLimit:       {http.StatusTooManyRequests, 613, 0, "(#613) Calls to this api have exceeded the rate limit."},
+	FaultTemporary:       {http.StatusInternalServerError, 1200, 0, "Temporary send message failure. Please try again later"},
+	FaultServerError:     {http.StatusInternalServerError, 2, 0, "An unexpected error has occurred. Please retry your request later."},
+	FaultPermission:      {http.StatusForbidden, 10, 0, "(#10) Application does not have permission for this action"},
+}
+
 func (f pendingFault) write(w http.ResponseWriter) {
-	switch f.fault {
-	case FaultTokenExpired:
-		writeError(w, http.StatusBadRequest, 190, 463, "Error validating access token: Session has expired")
-	case FaultTokenInvalid:
-		writeError(w, http.StatusBadRequest, 190, 460, "Error validating access token: The session has been invalidated because the user changed their password")
-	case FaultOutsideWindow:
-		writeError(w, http.StatusBadRequest, 10, 2018278, "(#10) This message is sent outside of allowed window.")
-	case FaultUserUnavailable:
-		writeError(w, http.StatusBadRequest, 551, 1545041, "This person isn't available right now.")
-	case FaultNoMatchingUser:
-		writeError(w, http.StatusBadRequest, 100, 2018001, "No matching user found")
-	case FaultDeadTag:
-		writeError(w, http.StatusBadRequest, 100, 0, "(#100) Param tag must be one of {HUMAN_AGENT, …}")
-	case FaultAppLimit:
-		writeError(w, http.StatusForbidden, 4, 0, "(#4) Application request limit reached")
-	case FaultRateLimit:
-		w.Header().Set("Retry-After", "2")
-		writeError(w, http.StatusTooManyRequests, 613, 0, "(#613) Calls to this api have exceeded the rate limit.")
-	case FaultTemporary:
-		writeError(w, http.StatusInternalServerError, 1200, 0, "Temporary send message failure. Please try again later")
-	case FaultServerError:
-		writeError(w, http.StatusInternalServerError, 2, 0, "An unexpected error has occurred. Please retry your request later.")
-	case FaultPermission:
-		writeError(w, http.StatusForbidden, 10, 0, "(#10) Application does not have permission for this action")
-	case FaultNoMessageID:
+	switch a, ok := faultAnswers[f.fault]; {
+	case f.fault == FaultNoMessageID:
 		writeJSON(w, http.StatusOK, map[string]any{"recipient_id": "0"})
+	case ok:
+		if f.fault == FaultRateLimit {
+			w.Header().Set("Retry-After", "2")
+		}
+		writeError(w, a.status, a.code, a.subcode, a.message)
 	}
 }
 
