@@ -67,8 +67,13 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 	if adapter == nil {
 		return e.finishSend(ctx, j, m, SendResult{}, fmt.Errorf("%w: no adapter for %q", ErrUnsupported, conn.Kind))
 	}
+	if err := identityRoute(ident); err != nil {
+		return e.finishSend(ctx, j, m, SendResult{}, err)
+	}
 	out := &OutboundMessage{ConversationID: conv.ID, MessageID: m.ID, RecipientID: ident.ExternalUserID,
-		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID}
+		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID, RecipientAnonymous: ident.Anonymous,
+		RecipientConversationID: ident.ProviderConversationID, InfoRequest: m.Type == MessageInfoRequest,
+		ConnectionAvatarURL: conn.AvatarURL}
 	for _, a := range m.Attachments {
 		key := a.BlobKey
 		out.Attachments = append(out.Attachments, OutboundAttachment{Kind: a.Kind, Name: a.Name, ContentType: a.ContentType,
@@ -146,6 +151,8 @@ func failureCode(err error) string {
 		return "needs_reconnect"
 	case errors.Is(err, ErrUnsupported):
 		return "unsupported"
+	case errors.Is(err, ErrNoReplyRoute):
+		return "no_reply_route"
 	}
 	return "error"
 }
