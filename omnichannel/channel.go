@@ -95,6 +95,10 @@ type OutboundMessage struct {
 	InfoRequest bool
 	// ConnectionAvatarURL is the account's avatar, which an info request card may show.
 	ConnectionAvatarURL string
+	// FirstReply is true when no earlier business message of the conversation was accepted by the
+	// provider (TikTok asks its capability check as a STRANGER conversation then). It is set for
+	// messages with attachments only, from the 200 entries before this one.
+	FirstReply bool
 }
 
 // OutboundAttachment is a file to upload and send.

@@ -480,7 +480,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	body := e.srv.WebhookBody("im_receive_msg", map[string]any{"conversation_id": "c", "message_id": "m"})
 	for _, sig := range []string{
 		e.srv.SignWebhook(append(body, ' '), time.Now()),
-		e.srv.SignWebhook(body, time.Now().Add(-time.Hour)),
+		e.srv.SignWebhook(body, time.Now().Add(-tiktok.DefaultSignatureMaxAge-time.Hour)),
 		tiktoktest.SignWith("not-the-secret", body, time.Now()),
 	} {
 		secrets = append(secrets, strings.Split(sig, "s=")[1])

@@ -157,23 +157,28 @@ type medium struct {
 }
 
 type conversation struct {
-	id, userID, name, avatar string
-	follower                 bool
-	single                   bool // the business has replied
-	updated                  time.Time
-	messages                 []*storedMessage
-	repliesSinceCustomer     int
-	lastCustomerAt           time.Time
+	// username is the customer's TikTok username (content/list's sender / recipient).
+	id, userID, name, avatar, username string
+	follower                           bool
+	single                             bool // the business has replied
+	updated                            time.Time
+	messages                           []*storedMessage
+	repliesSinceCustomer               int
+	lastCustomerAt                     time.Time
 }
 
 // storedMessage is a message of a conversation, as content/list returns it.
 type storedMessage struct {
 	id           string
 	fromCustomer bool
-	typ          string // TEXT, IMAGE
+	typ          string // TEXT, IMAGE, STICKER, EMOJI
 	text         string
 	mediaID      string
-	at           time.Time
+	// url is the image of a STICKER or EMOJI message (served at /cdn/{id}, no token needed).
+	url string
+	// reactions are the customer's reactions to the message (content/list's reactions).
+	reactions []string
+	at        time.Time
 }
 
 // New starts an emulator on a loopback port.
@@ -220,6 +225,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST "+APIPrefix+EndpointUpload, s.authed(s.handleUpload))
 	mux.HandleFunc("POST "+APIPrefix+EndpointDownload, s.authed(s.handleDownload))
 	mux.HandleFunc("GET /media/{token}", s.handleMediaFile)
+	mux.HandleFunc("GET /cdn/{id}", s.handleCDN)
 	mux.HandleFunc("GET "+APIPrefix+EndpointConversation, s.authed(s.handleConversationList))
 	mux.HandleFunc("GET "+APIPrefix+EndpointContent, s.authed(s.handleContentList))
 	s.srv = httptest.NewServer(s.middleware(mux))
