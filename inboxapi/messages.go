@@ -80,3 +80,63 @@ func (h *handler) retryMessage(w http.ResponseWriter, r *http.Request, u *omnich
 	writeJSON(w, http.StatusOK, MessageResponse{Message: wire})
 	return nil
 }
+
+// react sends the agent's reaction to a message (POST /messages/{id}/reactions): 200 with the
+// message, 422 "unsupported" on channels that cannot send reactions or for an emoji the channel
+// does not take.
+func (h *handler) react(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
+	var req ReactRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	f := fieldErrors{}
+	if req.Emoji == "" || len(req.Emoji) > 64 {
+		f.add("emoji", "required: one of the conversation's reactionEmojis")
+	}
+	if err := f.err(); err != nil {
+		return err
+	}
+	m, err := h.eng.React(r.Context(), omnichannel.ReactParams{WorkspaceID: u.WorkspaceID, MessageID: r.PathValue("id"),
+		UserID: u.ID, Emoji: req.Emoji, Remove: req.Remove})
+	if err != nil {
+		return withHints(err, hint{"", "id"})
+	}
+	wire, err := h.messageFor(r.Context(), u, m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, MessageResponse{Message: wire})
+	return nil
+}
+
+// requestInfo queues the channel's request for the customer's contact details (POST
+// /conversations/{id}/info-request): 202 with the pending message, 422 "unsupported" on channels
+// without it, "outside_window" or "no_reply_route" when the customer cannot be written to.
+func (h *handler) requestInfo(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
+	var req InfoRequestRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	f := fieldErrors{}
+	key := strings.TrimSpace(req.IdempotencyKey)
+	switch {
+	case key == "":
+		f.add("idempotencyKey", "required: a unique value per request (e.g. a UUID), reused on retries")
+	case len(key) > maxIdempotencyKeyLength:
+		f.add("idempotencyKey", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength))
+	}
+	if err := f.err(); err != nil {
+		return err
+	}
+	m, err := h.eng.RequestInfo(r.Context(), omnichannel.SendParams{WorkspaceID: u.WorkspaceID,
+		ConversationID: r.PathValue("id"), UserID: u.ID, IdempotencyKey: key})
+	if err != nil {
+		return err
+	}
+	wire, err := h.messageFor(r.Context(), u, m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, MessageResponse{Message: wire})
+	return nil
+}
