@@ -12,19 +12,26 @@ import (
 // maxIdempotencyKeyLength caps SendRequest.IdempotencyKey, in bytes.
 const maxIdempotencyKeyLength = 200
 
+// idempotencyKey returns the trimmed key, noting in f when it is missing or too long (what names
+// the thing sent once per key: "message", "request").
+func idempotencyKey(raw, what string, f fieldErrors) string {
+	key := strings.TrimSpace(raw)
+	switch {
+	case key == "":
+		f.add("idempotencyKey", "required: a unique value per "+what+" (e.g. a UUID), reused on retries")
+	case len(key) > maxIdempotencyKeyLength:
+		f.add("idempotencyKey", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength))
+	}
+	return key
+}
+
 func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var req SendRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	f := fieldErrors{}
-	key := strings.TrimSpace(req.IdempotencyKey)
-	switch {
-	case key == "":
-		f.add("idempotencyKey", "required: a unique value per message (e.g. a UUID), reused on retries")
-	case len(key) > maxIdempotencyKeyLength:
-		f.add("idempotencyKey", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength))
-	}
+	key := idempotencyKey(req.IdempotencyKey, "message", f)
 	if strings.TrimSpace(req.Text) == "" && len(req.AttachmentIDs) == 0 {
 		f.add("text", "write a message or attach a file")
 	}
@@ -118,13 +125,7 @@ func (h *handler) requestInfo(w http.ResponseWriter, r *http.Request, u *omnicha
 		return err
 	}
 	f := fieldErrors{}
-	key := strings.TrimSpace(req.IdempotencyKey)
-	switch {
-	case key == "":
-		f.add("idempotencyKey", "required: a unique value per request (e.g. a UUID), reused on retries")
-	case len(key) > maxIdempotencyKeyLength:
-		f.add("idempotencyKey", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength))
-	}
+	key := idempotencyKey(req.IdempotencyKey, "request", f)
 	if err := f.err(); err != nil {
 		return err
 	}

@@ -438,17 +438,22 @@ func isGroupEvent(name string) bool {
 // logGroup logs a group chat event the adapter acknowledges without mapping, once per OA and
 // event name (no message text, no user id).
 func (c *Channel) logGroup(oaID, name string) {
-	key := "group:" + safeName(oaID) + ":" + safeName(name)
-	c.unknownMu.Lock()
-	seen := c.unknownSeen[key] || len(c.unknownSeen) >= maxUnknownNames
-	if !seen {
-		c.unknownSeen[key] = true
-	}
-	c.unknownMu.Unlock()
-	if !seen {
+	if c.firstTime("group:" + safeName(oaID) + ":" + safeName(name)) {
 		c.log.Warn("zalooa: group chat event acknowledged but not supported: group chats are not in the inbox (logged once per OA and event)",
 			"oa", safeName(oaID), "event", safeName(name))
 	}
+}
+
+// firstTime reports whether key is seen for the first time (at most maxUnknownNames keys are
+// remembered; past that nothing is logged any more).
+func (c *Channel) firstTime(key string) bool {
+	c.unknownMu.Lock()
+	defer c.unknownMu.Unlock()
+	if c.unknownSeen[key] || len(c.unknownSeen) >= maxUnknownNames {
+		return false
+	}
+	c.unknownSeen[key] = true
+	return true
 }
 
 // maxUnknownNames bounds the set of unknown event names remembered for logging once.
@@ -457,13 +462,7 @@ const maxUnknownNames = 256
 // logUnknown logs an event name the adapter ignores, once per name.
 func (c *Channel) logUnknown(name string) {
 	name = safeName(name)
-	c.unknownMu.Lock()
-	seen := c.unknownSeen[name] || len(c.unknownSeen) >= maxUnknownNames
-	if !seen {
-		c.unknownSeen[name] = true
-	}
-	c.unknownMu.Unlock()
-	if !seen {
+	if c.firstTime(name) {
 		c.log.Info("zalooa: webhook event ignored: unknown event name (logged once)", "event", name)
 	}
 }
