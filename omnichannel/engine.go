@@ -28,6 +28,12 @@ type Config struct {
 	Blobs BlobStore
 	// Templates supplies canned replies. Default: the templates kept in Store.
 	Templates TemplateProvider
+	// Relay carries the events each engine process commits to the other processes sharing the
+	// Store, so that every process's subscribers (the agents' live streams) see them all. Default:
+	// the Store itself when it implements EventRelay (store/postgres relays with LISTEN/NOTIFY),
+	// otherwise none. Set it to carry events another way (a message broker) or to give a store
+	// without one a relay; NoRelay turns relaying off.
+	Relay EventRelay
 	// Directory is the host CRM's customer directory for automatic linking (optional).
 	Directory ContactDirectory
 	// Interactions supplies the host CRM's calls and transactions for the history (optional).
@@ -153,6 +159,12 @@ func New(cfg Config) (*Engine, error) {
 func setDefaults(c *Config) {
 	if c.Authorizer == nil {
 		c.Authorizer = DefaultAuthorizer{}
+	}
+	if c.Relay == nil {
+		c.Relay, _ = c.Store.(EventRelay)
+	}
+	if c.Relay == NoRelay {
+		c.Relay = nil
 	}
 	if c.Blobs == nil {
 		c.Blobs = DirBlobStore{Dir: filepath.Join(os.TempDir(), "dakenh-blobs")}
