@@ -37,8 +37,8 @@ func TestBrowserZaloReactionsInfoRequestAndAnonymous(t *testing.T) {
 
 	// The agent reacts to the customer's message.
 	in := `document.querySelector('[data-testid="msg"][data-direction="in"]')`
-	hoa.do(chromedp.Click(chromedp.JSPath(in+`.querySelector('[data-testid="react-button"]')`)))
-	hoa.do(chromedp.Click(chromedp.JSPath(`[...`+in+`.querySelectorAll('[data-testid="react-emoji"]')].find(e => e.textContent === '👍')`)))
+	hoa.do(chromedp.Click(chromedp.JSPath(in + `.querySelector('[data-testid="react-button"]')`)))
+	hoa.do(chromedp.Click(chromedp.JSPath(`[...` + in + `.querySelectorAll('[data-testid="react-emoji"]')].find(e => e.textContent === '👍')`)))
 	hoa.waitJS(in + `.querySelector('[data-testid="reaction"][data-direction="out"]')?.textContent === '👍'`)
 	if rs := zalo.Reactions(); len(rs) != 1 || rs[0].Icon != "/-strong" {
 		t.Fatalf("Zalo got reactions %+v", rs)
