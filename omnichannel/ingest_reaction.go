@@ -50,11 +50,11 @@ func (e *Engine) ingestReaction(tx Tx, ch *change, conn *Connection, ev InboundE
 // applyReaction adds r to m (one per reactor, direction and emoji) or, with remove, takes the
 // reactor's reaction away (that emoji, or every one of theirs when r.Emoji is ""). A business
 // reaction without a reactor (the provider's echo of a reaction, which names no agent) matches
-// every business reaction, so the echo of an agent's reaction adds nothing. It reports whether m
-// changed.
+// every business reaction, so the echo of an agent's reaction adds nothing, and an agent's reaction
+// takes over such an echo when the echo came first. It reports whether m changed.
 func applyReaction(m *Message, r Reaction, remove bool) bool {
 	same := func(x Reaction) bool {
-		return x.Direction == r.Direction && (x.By == r.By || (r.Direction == DirectionOut && r.By == ""))
+		return x.Direction == r.Direction && (x.By == r.By || (r.Direction == DirectionOut && (r.By == "" || x.By == "")))
 	}
 	if remove {
 		kept := m.Reactions[:0:0]
@@ -68,7 +68,12 @@ func applyReaction(m *Message, r Reaction, remove bool) bool {
 		m.Reactions = kept
 		return changed
 	}
-	for _, x := range m.Reactions {
+	for i, x := range m.Reactions {
+		if r.Direction == DirectionOut && r.By != "" && x.Direction == DirectionOut && x.By == "" && x.Emoji == r.Emoji {
+			// The provider's echo of this agent's reaction came first: it is the agent's.
+			m.Reactions[i].By = r.By
+			return true
+		}
 		if same(x) && x.Emoji == r.Emoji {
 			return false
 		}
