@@ -207,7 +207,10 @@ func TestEngineEarlyEchoNotDuplicated(t *testing.T) {
 
 	th := e.thread("u1")
 	require.Len(t, th, 2, "the early echo was matched to the pending message, not stored again")
-	require.Equal(t, oc.DirectionOut, th[1].Direction)
+	require.Equal(t, oc.DirectionOut, th[1].Direction, "content/list's sender is the business's username")
+	require.Len(t, th[1].Reactions, 1, "the customer's reaction listed on the message")
+	require.Equal(t, "😍", th[1].Reactions[0].Emoji)
+	require.Equal(t, oc.DirectionIn, th[1].Reactions[0].Direction)
 	require.Equal(t, oc.MessageSent, th[1].Status)
 	require.Equal(t, e.srv.Sent()[0].ID, th[1].ProviderMessageID)
 	require.Equal(t, "sup", th[1].SenderID)
@@ -410,7 +413,7 @@ func TestEngineHistorySync(t *testing.T) {
 	old := time.Now().Add(-72 * time.Hour)
 	e := newEngineEnv(t, func(s *tiktoktest.Server) {
 		s.SeedConversation("old-1", "Hoa", tiktoktest.SeedMessage{FromCustomer: true, Text: "Áo này còn không?", At: old},
-			tiktoktest.SeedMessage{Text: "Dạ còn ạ", At: old.Add(time.Minute)})
+			tiktoktest.SeedMessage{Text: "Dạ còn ạ", At: old.Add(time.Minute), Reactions: []string{"😍"}})
 		s.SeedConversation("old-2", "Tuấn", tiktoktest.SeedMessage{FromCustomer: true, Text: "Ship Hà Nội bao lâu?", At: old.Add(time.Hour)})
 	})
 	conv := e.conversation("old-1")
@@ -420,7 +423,10 @@ func TestEngineHistorySync(t *testing.T) {
 	require.Len(t, th, 2)
 	require.Equal(t, oc.DirectionIn, th[0].Direction)
 	require.Equal(t, "Áo này còn không?", th[0].Text)
-	require.Equal(t, oc.DirectionOut, th[1].Direction)
+	require.Equal(t, oc.DirectionOut, th[1].Direction, "content/list's sender is the business's username")
+	require.Len(t, th[1].Reactions, 1, "the customer's reaction listed on the message")
+	require.Equal(t, "😍", th[1].Reactions[0].Emoji)
+	require.Equal(t, oc.DirectionIn, th[1].Reactions[0].Direction)
 	require.Len(t, e.thread("old-2"), 1)
 	require.False(t, e.eng.Window(conv).Open, "a 3-day-old conversation is outside TikTok's 48-hour window")
 }

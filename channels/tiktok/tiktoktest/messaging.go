@@ -312,6 +312,8 @@ type SeedMessage struct {
 	FromCustomer bool
 	Text         string
 	At           time.Time
+	// Reactions are the customer's emoji on it (content/list reports them on the message).
+	Reactions []string
 }
 
 // SeedConversation creates (or extends) the conversation of userID with messages from before the
@@ -323,7 +325,7 @@ func (s *Server) SeedConversation(userID, name string, msgs ...SeedMessage) stri
 	for _, m := range msgs {
 		s.seq++
 		cv.messages = append(cv.messages, &storedMessage{id: fmt.Sprintf("tt-msg-%06d", s.seq), fromCustomer: m.FromCustomer,
-			typ: "TEXT", text: m.Text, at: m.At})
+			typ: "TEXT", text: m.Text, at: m.At, reactions: append([]string(nil), m.Reactions...)})
 		if m.At.After(cv.updated) {
 			cv.updated = m.At
 		}
