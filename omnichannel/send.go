@@ -37,7 +37,8 @@ type SendParams struct {
 // one transaction, and returned at once; a worker (Run) delivers it and moves it to sent or failed
 // with the provider's reason. What the channel cannot take (too long, a file on a channel without
 // files, a closed reply window) is refused here, before any network call, with an error wrapping
-// ErrInvalid / ErrUnsupported / ErrOutsideWindow. So is a text still holding a template placeholder
+// ErrInvalid / ErrUnsupported / ErrOutsideWindow, and so is a customer the engine cannot address
+// (ErrNoReplyRoute: see ReplyRoute). So is a text still holding a template placeholder
 // ("{{customer_name}}": letters, digits and underscores in double braces), which the customer
 // would otherwise receive as is.
 func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
