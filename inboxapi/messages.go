@@ -67,12 +67,7 @@ func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnicha
 			hint{"file", "attachmentIds"}, hint{"bytes", "attachmentIds"}, hint{"uploaded", "attachmentIds"},
 			hint{"", "text"})
 	}
-	wire, err := h.messageFor(r.Context(), u, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, MessageResponse{Message: wire})
-	return nil
+	return h.writeMessage(w, r, u, http.StatusAccepted, m)
 }
 
 func (h *handler) retryMessage(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
@@ -80,12 +75,7 @@ func (h *handler) retryMessage(w http.ResponseWriter, r *http.Request, u *omnich
 	if err != nil {
 		return withHints(err, hint{"", "id"})
 	}
-	wire, err := h.messageFor(r.Context(), u, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, MessageResponse{Message: wire})
-	return nil
+	return h.writeMessage(w, r, u, http.StatusOK, m)
 }
 
 // react sends the agent's reaction to a message (POST /messages/{id}/reactions): 200 with the
@@ -108,12 +98,7 @@ func (h *handler) react(w http.ResponseWriter, r *http.Request, u *omnichannel.U
 	if err != nil {
 		return withHints(err, hint{"", "id"})
 	}
-	wire, err := h.messageFor(r.Context(), u, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, MessageResponse{Message: wire})
-	return nil
+	return h.writeMessage(w, r, u, http.StatusOK, m)
 }
 
 // requestInfo queues the channel's request for the customer's contact details (POST
@@ -134,10 +119,15 @@ func (h *handler) requestInfo(w http.ResponseWriter, r *http.Request, u *omnicha
 	if err != nil {
 		return err
 	}
+	return h.writeMessage(w, r, u, http.StatusAccepted, m)
+}
+
+// writeMessage answers {message} for m, as u sees it, with status.
+func (h *handler) writeMessage(w http.ResponseWriter, r *http.Request, u *omnichannel.User, status int, m *omnichannel.Message) error {
 	wire, err := h.messageFor(r.Context(), u, m)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, MessageResponse{Message: wire})
+	writeJSON(w, status, MessageResponse{Message: wire})
 	return nil
 }
