@@ -258,12 +258,26 @@ type change struct {
 // collected (only those of the committed attempt). A transaction that wrote a connection empties
 // the webhook connection cache once it is over, committed or not.
 func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) error {
+	return e.updateWith(ctx, e.store.Update, fn)
+}
+
+// updateGrouped is update through the store's GroupCommitter when it has one: the webhook ingest,
+// whose concurrent transactions the store may commit together.
+func (e *Engine) updateGrouped(ctx context.Context, fn func(tx Tx, ch *change) error) error {
+	if g, ok := e.store.(GroupCommitter); ok {
+		return e.updateWith(ctx, g.UpdateGrouped, fn)
+	}
+	return e.update(ctx, fn)
+}
+
+// updateWith is update running its transactions with run.
+func (e *Engine) updateWith(ctx context.Context, run func(ctx context.Context, fn func(Tx) error) error, fn func(tx Tx, ch *change) error) error {
 	var ch *change
 	var err error
 	wroteConnections := false
 	for attempt := 0; attempt < 8; attempt++ {
 		ch = &change{}
-		err = e.store.Update(ctx, func(tx Tx) error {
+		err = run(ctx, func(tx Tx) error {
 			// A store may run fn again after a serialization failure (Store's contract): only what
 			// the last run collected is published.
 			*ch = change{}

@@ -24,6 +24,9 @@ func BenchmarkStore(b *testing.B) {
 //	go test -run '^$' -bench 'BenchmarkIngest' ./store/postgres/
 func BenchmarkIngest(b *testing.B) {
 	storebench.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
-		return openStore(tb, newSchema(tb), func(c *postgres.Config) { c.MaxConns = postgres.DefaultMaxConns })
+		s := openStore(tb, newSchema(tb), func(c *postgres.Config) { c.MaxConns = postgres.DefaultMaxConns })
+		// How the webhooks' transactions were grouped (UpdateGrouped), once the benchmark is done.
+		tb.Cleanup(func() { tb.Logf("grouped updates: %+v", s.GroupStats()) })
+		return s
 	})
 }
