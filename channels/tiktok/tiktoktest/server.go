@@ -17,7 +17,12 @@
 // HTTPClient: srv.Client()}. The emulator checks what TikTok checks (Access-Token on every API
 // call, single-use auth codes bound to the redirect URI, rotating single-use refresh tokens,
 // JPG/PNG ≤ 3 MB uploads, text ≤ 6,000 characters, about 10 business messages per 48-hour window)
-// and answers errors the way TikTok does: HTTP 200 with a non-zero code. All methods are safe for
+// and answers errors the way TikTok does: HTTP 200 with a non-zero code. It also plays the shapes
+// of the reference's corrections with its own fixtures: CustomerReacts (a "reaction" message on
+// an earlier message, listed as "reactions" on it by content/list), CustomerSendsSticker (sticker
+// and emoji with a url), content/list naming sender and recipient by username with upper-case
+// participant roles, and capabilities/get refusing a conversation_type that is not the
+// conversation's (STRANGER before the business answered, SINGLE after). All methods are safe for
 // concurrent use.
 package tiktoktest
 

@@ -4,7 +4,9 @@
 // does, and records every request so tests can assert exact headers and bodies.
 //
 // Point an adapter at it with Server.Config. Play a customer with CustomerSays,
-// CustomerSendsImage, CustomerSendsFile and CustomerSharesPhone; play the OA admin with Consent (or
+// CustomerSendsImage, CustomerSendsFile, CustomerSendsSticker, CustomerSaysAnonymously (an
+// anonymous user, with the conversation_id replies must name), CustomerReacts,
+// CustomerSharesPhone and CustomerSharesInfo (the official full_address form); play the OA admin with Consent (or
 // click through the HTML consent page at the permission URL in a browser) and OAManagerSays; list
 // what the OA sent with Sent. Faults are switched on per endpoint with FailNext: expired or invalid
 // tokens, -32 throttling, HTTP 429 and 5xx, slow answers, and -230 / -213 refusals. Refresh tokens
@@ -13,6 +15,10 @@
 // The emulator follows the facts of the reference notes; where they are uncertain it picks one
 // form and offers the other as an Option (state echo, signature prefix, file upload field,
 // expires_in type). Error codes it invents for situations the notes do not cover are marked below.
+// It shares no code with the adapter: signatures are computed here, and every event shape is
+// built from this package's own types. /v2.0/oa/message takes replies to anonymous users (the
+// conversation id must be theirs) and reactions; /v3.0/oa/message/cs refuses a GIF element without
+// width and height, and an element with both url and attachment_id.
 package zalotest
 
 import (
