@@ -1,6 +1,7 @@
 package inboxapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -150,7 +151,15 @@ func (h *handler) getConversation(w http.ResponseWriter, r *http.Request, u *omn
 	} else {
 		caps = capabilitiesWire(omnichannel.Capabilities{})
 	}
-	writeJSON(w, http.StatusOK, ConversationDetail{Conversation: wire, Window: windowWire(h.eng.Window(conv)), Capabilities: caps})
+	caps.ReactionEmojis = orEmpty(h.eng.ReactionEmojis(conv.ChannelKind))
+	detail := ConversationDetail{Conversation: wire, Window: windowWire(h.eng.Window(conv)), Capabilities: caps}
+	if err := h.eng.ReplyRoute(r.Context(), conv); err != nil {
+		if !errors.Is(err, omnichannel.ErrNoReplyRoute) {
+			return err
+		}
+		detail.ReplyBlocked = "no_reply_route"
+	}
+	writeJSON(w, http.StatusOK, detail)
 	return nil
 }
 

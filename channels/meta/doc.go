@@ -57,8 +57,9 @@
 // of a delivery; see its doc for the mapping. Echoes of our sends carry our metadata ("dakenh:" +
 // the engine message id) and are matched to the message even when they arrive before the send
 // call returns; echoes from another app (the Page inbox, app_id 263902037430900, or Instagram's
-// 1217981644879628) join the thread as business messages. Reactions, unsends and edits are
-// acknowledged (200) without creating messages: the engine has no event for them yet.
+// 1217981644879628) join the thread as business messages. Customers' reactions become
+// EventReaction (shown on the message, never a new one); unsends and edits are acknowledged (200)
+// without an event: the engine cannot retract or edit a message yet.
 //
 // # Sending
 //

@@ -227,8 +227,8 @@ func TestMessengerCustomerReplyImageEchoSeen(t *testing.T) {
 }
 
 // A reply typed in the Page inbox joins the thread as an agent message, and is not mistaken for
-// a pending send with the same text; a redelivered webhook changes nothing; a reaction creates no
-// message and no unread.
+// a pending send with the same text; a redelivered webhook changes nothing; a reaction shows on
+// its message and creates no message and no unread; unreact removes it.
 func TestPageInboxEchoReactionAndRedelivery(t *testing.T) {
 	e := newEngineEnv(t, nil)
 	e.connect([]string{e.srv.PageID()}, nil)
@@ -254,9 +254,15 @@ func TestPageInboxEchoReactionAndRedelivery(t *testing.T) {
 	before := e.conversation(e.srv.PageID(), psid)
 	require.NoError(t, e.srv.CustomerReacts(e.ctx, hook, e.srv.PageID(), psid, mid, "❤️"))
 	after := e.conversation(e.srv.PageID(), psid)
-	assert.Len(t, e.messages(conv), 3, "a reaction is not a message")
+	msgs = e.messages(conv)
+	assert.Len(t, msgs, 3, "a reaction is not a message")
 	assert.Equal(t, before.InboundCount, after.InboundCount, "a reaction adds nothing unread")
 	assert.Equal(t, before.LastMessageText, after.LastMessageText)
+	require.Len(t, msgs[0].Reactions, 1, "the reaction is shown on the message it targets")
+	assert.Equal(t, "❤️", msgs[0].Reactions[0].Emoji)
+	assert.Equal(t, oc.DirectionIn, msgs[0].Reactions[0].Direction)
+	require.NoError(t, e.srv.CustomerReacts(e.ctx, hook, e.srv.PageID(), psid, mid, ""))
+	assert.Empty(t, e.messages(conv)[0].Reactions, "unreact takes it away")
 }
 
 // Past 24 hours an agent's reply goes out tagged HUMAN_AGENT; past 7 days it is refused before

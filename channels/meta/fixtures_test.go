@@ -77,7 +77,9 @@ func messengerFixtures() []channeltest.Fixture {
 				{Type: oc.EventReferral, ExternalAccountID: pageID, ExternalUserID: psid, Referral: "m.me link ref=spring"}}},
 		{Name: "referral_ad", Body: pageItem(in(`"referral":{"ref":"summer","ad_id":"6045246247433","source":"ADS","type":"OPEN_THREAD","ads_context_data":{"ad_title":"Sale h\u00e8","photo_url":"https://x/p.jpg"}}`)),
 			Want: []oc.InboundEvent{{Type: oc.EventReferral, ExternalAccountID: pageID, ExternalUserID: psid, Referral: "Facebook ad “Sale hè” (ad 6045246247433) ref=summer"}}},
-		{Name: "reaction_acknowledged", Body: pageItem(in(`"reaction":{"reaction":"love","emoji":"\u2764\ufe0f","action":"react","mid":"m_1"}`))},
+		{Name: "reaction", Body: pageItem(in(`"reaction":{"reaction":"love","emoji":"\u2764\ufe0f","action":"react","mid":"m_1"}`)),
+			Want: []oc.InboundEvent{{Type: oc.EventReaction, ExternalAccountID: pageID, ExternalUserID: psid, Direction: oc.DirectionIn,
+				ReactionTargetID: "m_1", Reaction: "❤️", Time: at}}},
 		{Name: "unsend_acknowledged", Body: pageItem(in(`"message":{"mid":"m_1","is_deleted":true}`))},
 		{Name: "edit_acknowledged", Body: pageItem(in(`"message_edit":{"mid":"m_1","text":"new","num_edit":1}`))},
 		{Name: "dashboard_test_ignored", Body: []byte(`{"object":"page","entry":[{"id":"0","time":1527459824,"changes":[{"field":"messages","value":{"message":{"mid":"random_mid","text":"random_text"}}}]}]}`)},
@@ -120,7 +122,9 @@ func instagramFixtures() []channeltest.Fixture {
 		{Name: "ig_echo_entry_is_page_id", // uncertain §12.1: entry.id may be the Page id; ids route
 			Body: []byte(`{"object":"instagram","entry":[{"id":"` + pageID + `","time":1785312004871,"messaging":[{"sender":{"id":"` + igID + `"},"recipient":{"id":"` + igsid + `"},"timestamp":1785312004523,"message":{"is_echo":true,"mid":"aWdf5","text":"C\u1ea3m \u01a1n"}}]}]}`),
 			Want: []oc.InboundEvent{msgEv(igID, igsid, oc.DirectionOut, "aWdf5", oc.MessageText, "Cảm ơn")}},
-		{Name: "ig_reaction_acknowledged", Body: igItem(igIn(`"reaction":{"mid":"aWdf0","action":"unreact"}`))},
+		{Name: "ig_unreact", Body: igItem(igIn(`"reaction":{"mid":"aWdf0","action":"unreact"}`)),
+			Want: []oc.InboundEvent{{Type: oc.EventReaction, ExternalAccountID: igID, ExternalUserID: igsid, Direction: oc.DirectionIn,
+				ReactionTargetID: "aWdf0", ReactionRemoved: true}}},
 		{Name: "page_object_ignored_here", Body: pageItem(in(`"message":{"mid":"m_x","text":"hi"}`))},
 	}
 }

@@ -37,9 +37,10 @@ const metadataPrefix = "dakenh:"
 // "[type]"); echo → EventMessage out (EchoOf from our metadata; ForeignEcho when another app_id,
 // such as the Page inbox, sent it); delivery → EventStatus delivered (mids and watermark); read →
 // EventStatus seen (Messenger watermark, Instagram mid); postback → EventMessage in with the
-// button's title (and its referral); referral (also inside an Instagram message) → EventReferral.
-// Reactions are parsed and acknowledged without an event (the engine has no reaction event yet);
-// unsend (is_deleted) and message_edit are acknowledged without an event too.
+// button's title (and its referral); referral (also inside an Instagram message) → EventReferral;
+// reaction → EventReaction on the message reacted to (react or unreact; never a new message).
+// Unsend (is_deleted) and message_edit are acknowledged without an event (the engine cannot retract
+// or edit a message yet).
 func (c *Channel) ParseWebhook(_ http.Header, body []byte) ([]omnichannel.InboundEvent, error) {
 	var env envelope
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -120,10 +121,14 @@ func (c *Channel) convert(entryID string, ev event) []omnichannel.InboundEvent {
 	case ev.Referral != nil:
 		return []omnichannel.InboundEvent{c.referralEvent(base, ev.Referral)}
 	case ev.Reaction != nil:
-		if r, ok := parseReaction(base, ev.Reaction); ok {
-			c.log.Debug("meta: reaction acknowledged", "kind", string(c.kind), "action", r.Action)
+		r, ok := parseReaction(base, ev.Reaction)
+		if !ok {
+			return nil
 		}
-		return nil
+		e := base
+		e.Type, e.Direction = omnichannel.EventReaction, omnichannel.DirectionIn
+		e.ReactionTargetID, e.Reaction, e.ReactionRemoved = r.MessageID, r.Emoji, r.Action == "unreact"
+		return []omnichannel.InboundEvent{e}
 	}
 	return nil // message_edit, optin, handover and unknown keys: acknowledged, nothing to do
 }
@@ -288,8 +293,8 @@ func (c *Channel) referralEvent(base omnichannel.InboundEvent, r *referral) omni
 	return e
 }
 
-// Reaction is a customer's reaction to a message, as Meta reports it (reference §2.5). The engine
-// has no reaction event yet, so ParseWebhook acknowledges reactions without creating messages.
+// Reaction is a customer's reaction to a message, as Meta reports it (reference §2.5);
+// ParseWebhook turns it into an omnichannel.EventReaction.
 type Reaction struct {
 	// AccountID is the Page or Instagram account, UserID the customer.
 	AccountID, UserID string

@@ -99,6 +99,18 @@ func (e *metaEmulator) CustomerReads(ctx context.Context, hook, customerID strin
 	return nil
 }
 
+// CustomerReacts posts the customer's ❤️ on the business message providerMessageID, from the
+// account that sent it.
+func (e *metaEmulator) CustomerReacts(ctx context.Context, hook, customerID, providerMessageID string) error {
+	account := e.account
+	for _, m := range e.srv.Sent() {
+		if m.MessageID == providerMessageID {
+			account = m.AccountID
+		}
+	}
+	return e.srv.CustomerReacts(ctx, hook, account, customerID, providerMessageID, "❤️")
+}
+
 func (e *metaEmulator) Received(customerID string) []receivedMessage {
 	mine := map[string]bool{}
 	for _, a := range e.accounts() {

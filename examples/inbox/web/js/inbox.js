@@ -138,7 +138,9 @@ export class InboxView {
     if (c.unread > 0) cls.push('unread');
     if (c.id === this.selectedId) cls.push('selected');
     if (c.status === 'done') cls.push('done');
-    const preview = (c.lastMessageDirection === 'out' ? t('list.you') : '') + (c.lastMessageText || '');
+    // The engine previews a message without text by its kind ("[info_request]"): say it in words.
+    const last = c.lastMessageText === '[info_request]' ? t('thread.infoRequest') : (c.lastMessageText || '');
+    const preview = (c.lastMessageDirection === 'out' ? t('list.you') : '') + last;
     return h('li', { class: cls.join(' '), tabindex: 0, dataset: { id: c.id, testid: 'conv-row', unread: String(c.unread) },
       onclick: () => { location.hash = '#/c/' + encodeURIComponent(c.id); },
       onkeydown: (e) => { if (e.key === 'Enter') location.hash = '#/c/' + encodeURIComponent(c.id); } },
