@@ -1,5 +1,6 @@
 // Package dakenh ("đa kênh": omnichannel) is an embeddable Go engine that gives a CRM a complete
-// customer-conversation inbox: customers write on TikTok and Zalo Official Accounts, their messages
+// customer-conversation inbox: customers write on TikTok, Zalo Official Accounts, Facebook Messenger
+// and Instagram Direct, their messages
 // arrive by webhook into one shared inbox, are handed to agents by round-robin or self-claim rules,
 // and agents reply with text, templates and attachments, categorize, mark done and reassign.
 //
@@ -12,8 +13,9 @@
 //     Authorizer), the Engine with its webhook http.Handler, outbox worker and agent operations,
 //     events and errors.
 //   - routing: the standard Router (round-robin, self-claim, least-loaded, only-me).
-//   - channels/zalooa and channels/tiktok: the Zalo OA and TikTok Business Messaging adapters, each
-//     with an emulator of the provider's HTTP API (zalooa/zalotest, tiktok/tiktoktest).
+//   - channels/zalooa, channels/tiktok and channels/meta: the Zalo OA, TikTok Business Messaging and
+//     Meta (Messenger and Instagram) adapters, each with an emulator of the provider's HTTP API
+//     (zalooa/zalotest, tiktok/tiktoktest, meta/metatest).
 //   - channels/channeltest: the conformance harness every channel adapter must pass, with
 //     channels/channeltest/fakechannel, a small adapter plus provider emulator used by tests and
 //     examples.

@@ -17,6 +17,8 @@ TARGETS=(
 	"./channels/tiktok FuzzVerifyWebhook"
 	"./channels/tiktok FuzzVerifyWebhookHeader"
 	"./channels/tiktok FuzzParseWebhook"
+	"./channels/meta FuzzVerifyWebhook"
+	"./channels/meta FuzzParseWebhook"
 	"./omnichannel FuzzNormalizePhone"
 	"./omnichannel FuzzExtractPhones"
 	"./omnichannel FuzzRenderTemplate"

@@ -114,7 +114,7 @@ func capabilitiesWire(c omnichannel.Capabilities) Capabilities {
 	if maxAtt == 0 {
 		maxAtt = 1
 	}
-	return Capabilities{MaxTextLength: c.MaxTextLength, Images: c.Images, ImageTypes: orEmpty(c.ImageTypes),
+	return Capabilities{MaxTextLength: c.MaxTextLength, MaxTextBytes: c.MaxTextBytes, Images: c.Images, ImageTypes: orEmpty(c.ImageTypes),
 		MaxImageBytes: c.MaxImageBytes, Files: c.Files, FileTypes: orEmpty(c.FileTypes), MaxFileBytes: c.MaxFileBytes,
 		Quotes: c.Quotes, MaxAttachments: maxAtt, NoCaption: kindStrings(c.NoCaption), InfoRequest: c.InfoRequest,
 		ReactionEmojis: []string{}}
@@ -132,6 +132,10 @@ func windowWire(w omnichannel.ReplyWindow) Window {
 	out := Window{Open: w.Open}
 	if w.Limited && !w.ClosesAt.IsZero() {
 		out.ClosesAt = timeString(w.ClosesAt)
+	}
+	if w.Limited && w.StandardClosesAt.Before(w.ClosesAt) {
+		out.StandardClosesAt = timeString(w.StandardClosesAt)
+		out.HumanAgent = w.HumanAgent
 	}
 	if w.RemainingReplies >= 0 {
 		n := w.RemainingReplies

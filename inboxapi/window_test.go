@@ -49,3 +49,30 @@ func TestReplyWindow(t *testing.T) {
 		requireError(t, http.StatusUnprocessableEntity, "outside_window")
 	assert.Contains(t, d.Message, "wait for the customer")
 }
+
+// humanAgent is the fake channel with Meta's window: 24 hours, extended to 7 days for agents, and
+// a text limit in bytes.
+type humanAgent struct{ *fakechannel.Channel }
+
+func (h humanAgent) Capabilities() oc.Capabilities {
+	c := h.Channel.Capabilities()
+	c.ReplyWindow, c.HumanAgentWindow, c.MaxTextBytes = 24*time.Hour, 7*24*time.Hour, 1000
+	return c
+}
+
+func TestHumanAgentWindowAndByteLimitOnTheWire(t *testing.T) {
+	e := newEnv(t, func(c *oc.Config, _ *inboxapi.Config) {
+		c.Channels = []oc.Channel{humanAgent{c.Channels[0].(*fakechannel.Channel)}}
+	})
+	e.claim("a1", e.convA)
+	var d inboxapi.ConversationDetail
+	e.call("GET", "/conversations/"+e.convA.ID, agent1, nil).decode(t, &d)
+	assert.True(t, d.Window.Open)
+	assert.False(t, d.Window.HumanAgent, "inside the standard 24 hours")
+	standard, err := time.Parse(time.RFC3339, d.Window.StandardClosesAt)
+	require.NoError(t, err)
+	closes, err := time.Parse(time.RFC3339, d.Window.ClosesAt)
+	require.NoError(t, err)
+	assert.Equal(t, 6*24*time.Hour, closes.Sub(standard))
+	assert.Equal(t, 1000, d.Capabilities.MaxTextBytes)
+}

@@ -175,6 +175,11 @@ type Window struct {
 	ClosesAt string `json:"closesAt,omitempty"`
 	// RemainingReplies is set on channels that cap replies between two customer messages.
 	RemainingReplies *int `json:"remainingReplies,omitempty"`
+	// StandardClosesAt is set on channels with a human-agent extension (Messenger, Instagram):
+	// when the standard window closes, before ClosesAt.
+	StandardClosesAt string `json:"standardClosesAt,omitempty"`
+	// HumanAgent is true when a reply sent now goes out under the human-agent extension.
+	HumanAgent bool `json:"humanAgent,omitempty"`
 	// FreeUntil is when replies stop being free of charge (Zalo: 48 hours after the customer's
 	// last interaction; later replies are still sent while open, but billed); absent elsewhere.
 	FreeUntil string `json:"freeUntil,omitempty"`
@@ -182,7 +187,9 @@ type Window struct {
 
 // Capabilities say what the conversation's channel accepts (sizes in bytes, 0: unlimited).
 type Capabilities struct {
-	MaxTextLength  int      `json:"maxTextLength"`
+	MaxTextLength int `json:"maxTextLength"`
+	// MaxTextBytes is the text limit in UTF-8 bytes (Instagram), 0: none.
+	MaxTextBytes   int      `json:"maxTextBytes,omitempty"`
 	Images         bool     `json:"images"`
 	ImageTypes     []string `json:"imageTypes"`
 	MaxImageBytes  int64    `json:"maxImageBytes"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -37,6 +38,10 @@ type Channel interface {
 type Capabilities struct {
 	// MaxTextLength is the longest text in characters (runes); 0 means unlimited.
 	MaxTextLength int
+	// MaxTextBytes is the longest text in bytes of UTF-8, for providers that count bytes
+	// (Instagram: 1,000 bytes, so about 350 to 500 Vietnamese letters); 0 means unlimited. Both
+	// limits apply when both are set.
+	MaxTextBytes int
 	// Images says whether images can be sent; ImageTypes lists accepted MIME types (empty: any
 	// image/*) and MaxImageBytes the largest size (0: unlimited).
 	Images        bool
@@ -56,6 +61,12 @@ type Capabilities struct {
 	ReplyWindow time.Duration
 	// MaxRepliesInWindow caps business messages between two customer messages (0: no cap).
 	MaxRepliesInWindow int
+	// HumanAgentWindow, when longer than ReplyWindow, is how long after the customer's last message
+	// a person may still reply under the provider's human-agent extension (Meta's HUMAN_AGENT tag:
+	// 7 days, for apps with the Human Agent feature approved). Every engine send is an agent's, so
+	// the engine accepts replies until then; the adapter sees OutboundMessage.LastInboundAt and
+	// tags the late ones. 0: no extension.
+	HumanAgentWindow time.Duration
 	// Quotes says whether a reply can quote a customer message.
 	Quotes bool
 	// Echoes says whether the provider sends webhooks for the business's own messages; the engine
@@ -86,6 +97,10 @@ type OutboundMessage struct {
 	Attachments []OutboundAttachment
 	// QuoteProviderMessageID is the provider id of the customer message being answered, if any.
 	QuoteProviderMessageID string
+	// LastInboundAt is when the customer last wrote (zero: never or unknown), for adapters whose
+	// request depends on the reply window (Meta: a plain response inside 24 hours, the HUMAN_AGENT
+	// tag after it).
+	LastInboundAt time.Time
 	// RecipientAnonymous and RecipientConversationID come from the customer's Identity: an
 	// anonymous customer is addressed by the provider's conversation id as well (Zalo).
 	RecipientAnonymous      bool
@@ -168,6 +183,14 @@ type InboundEvent struct {
 	Attachments       []Attachment
 	// QuoteProviderMessageID is the message this one replies to, if any.
 	QuoteProviderMessageID string
+	// EchoOf is, on an echo of our own send (Direction out), the engine message id the adapter
+	// sent along with it and the provider returned (Meta's metadata); the engine matches the echo
+	// to that message first, even before the send call returned.
+	EchoOf string
+	// ForeignEcho marks an echo the provider says another app or its own console sent (Meta's
+	// app_id of the Page inbox): it joins the thread and is never matched to a pending send by
+	// its text.
+	ForeignEcho bool
 	// Status fields (EventStatus): the messages, or all business messages up to UpTo when
 	// ProviderMessageIDs is empty.
 	Status             MessageStatus
@@ -199,6 +222,29 @@ type Connector interface {
 	// the engine fills the rest). It returns an error (never containing secrets) when consent was
 	// refused or incomplete.
 	Exchange(ctx context.Context, callback CallbackParams) (*Connection, error)
+}
+
+// MultiConnector is implemented by Connectors whose one consent can grant several accounts (a
+// Facebook login granting several Pages and their Instagram accounts, picked by the admin in the
+// provider's dialog). CompleteConnect then calls ExchangeAll instead of Exchange and saves every
+// connection returned, in one transaction, each with the flow's owner, permission and rule. A
+// returned connection's Kind may name another registered adapter of the same provider (an
+// Instagram account granted through the Messenger flow); an empty Kind means the flow's kind, and
+// accounts of a kind the engine has no adapter for are left out. ExchangeAll returns at least one
+// connection or an error.
+type MultiConnector interface {
+	Connector
+	ExchangeAll(ctx context.Context, callback CallbackParams) ([]*Connection, error)
+}
+
+// WebhookHandshaker is implemented by adapters whose provider verifies the callback URL with a GET
+// before posting to it (Meta: hub.mode, hub.verify_token, hub.challenge). The webhook handler
+// answers GET only for adapters implementing it (405 for the others, as before).
+type WebhookHandshaker interface {
+	// AnswerHandshake checks the GET's query and returns the body to answer with 200 (the
+	// challenge), or an error when the request is not the provider's (the handler answers 403).
+	// It must compare secrets in constant time and never put them in the error.
+	AnswerHandshake(query url.Values) (string, error)
 }
 
 // CallbackParams is what the provider's redirect brought back, with the flow's PKCE verifier.

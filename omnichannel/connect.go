@@ -192,6 +192,18 @@ func (e *Engine) StartConnect(ctx context.Context, p ConnectParams) (string, err
 // conversations stay on it, the history sync merges into them without duplicates, and messages
 // that failed while it was disconnected can be retried (RetrySend).
 func (e *Engine) CompleteConnect(ctx context.Context, workspaceID, userID string, query url.Values) (*Connection, error) {
+	all, err := e.CompleteConnectAll(ctx, workspaceID, userID, query)
+	if err != nil {
+		return nil, err
+	}
+	return all[0], nil
+}
+
+// CompleteConnectAll is CompleteConnect for adapters whose one consent can grant several accounts
+// (MultiConnector): every granted account is saved (or revived) as its own connection, in one
+// transaction, and all of them are returned, in the adapter's order (at least one). For other
+// adapters it returns the one connection CompleteConnect saves.
+func (e *Engine) CompleteConnectAll(ctx context.Context, workspaceID, userID string, query url.Values) ([]*Connection, error) {
 	var st *OAuthState
 	err := e.store.Update(ctx, func(tx Tx) (err error) {
 		st, err = tx.TakeOAuthState(query.Get("state"))
@@ -209,21 +221,53 @@ func (e *Engine) CompleteConnect(ctx context.Context, workspaceID, userID string
 	if !ok {
 		return nil, ErrBadState
 	}
-	c, err := conn.Exchange(ctx, CallbackParams{Query: query, CodeVerifier: st.CodeVerifier, RedirectURI: st.RedirectURI})
+	params := CallbackParams{Query: query, CodeVerifier: st.CodeVerifier, RedirectURI: st.RedirectURI}
+	var granted []*Connection
+	if mc, ok := conn.(MultiConnector); ok {
+		granted, err = mc.ExchangeAll(ctx, params)
+		if err == nil && len(granted) == 0 {
+			err = &ValidationError{Problems: []string{"the consent granted no account"}}
+		}
+	} else {
+		var c *Connection
+		c, err = conn.Exchange(ctx, params)
+		granted = []*Connection{c}
+	}
 	if err != nil {
 		return nil, err
 	}
-	c.WorkspaceID, c.Kind, c.OwnerID, c.Permission, c.RuleID = workspaceID, st.Kind, userID, st.Permission, st.RuleID
-	var out *Connection
+	out := make([]*Connection, 0, len(granted))
 	err = e.admin(ctx, workspaceID, userID, func(tx Tx, ch *change) error {
-		var err error
-		out, err = e.saveNewConnection(tx, ch, *c)
-		return err
+		out = out[:0]
+		for _, c := range granted {
+			c := *c
+			if c.Kind == "" {
+				c.Kind = st.Kind
+			}
+			if e.channels[c.Kind] == nil {
+				continue // a kind this engine does not run (Instagram without its adapter)
+			}
+			c.WorkspaceID, c.OwnerID, c.Permission, c.RuleID = workspaceID, userID, st.Permission, st.RuleID
+			saved, err := e.saveNewConnection(tx, ch, c)
+			if err != nil {
+				return err
+			}
+			out = append(out, saved)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, e.afterConnect(ctx, out)
+	if len(out) == 0 {
+		return nil, &ValidationError{Unsupported: true, Problems: []string{"the consent granted no account of a channel this inbox runs"}}
+	}
+	for _, c := range out {
+		if err := e.afterConnect(ctx, c); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // Disconnect stops a connection: its webhooks are ignored and nothing is sent through it.

@@ -221,7 +221,7 @@ func messageType(ev InboundEvent) MessageType {
 // to the pending message (by provider id, or by text for echoes that arrive before the send call
 // returns); anything else was typed in the provider's own console and joins the thread.
 func (e *Engine) ingestEcho(tx Tx, ch *change, conn *Connection, conv *Conversation, ev InboundEvent, historical bool) error {
-	cand, err := tx.FindEchoCandidate(conn.WorkspaceID, conv.ID, ev.Text, e.now().Add(-e.cfg.EchoWindow))
+	cand, err := e.echoCandidate(tx, conn, conv, ev)
 	if err == nil && !historical {
 		cand.ProviderMessageID = ev.ProviderMessageID
 		if cand.Status.Rank() < MessageSent.Rank() {
@@ -244,6 +244,24 @@ func (e *Engine) ingestEcho(tx Tx, ch *change, conn *Connection, conv *Conversat
 		return err
 	}
 	return e.saveConversation(tx, ch, conv, EventConversationUpdated)
+}
+
+// echoCandidate finds the pending send an echo reports: the message the adapter named (EchoOf),
+// else one with the same text within EchoWindow, unless the provider says another app sent it.
+func (e *Engine) echoCandidate(tx Tx, conn *Connection, conv *Conversation, ev InboundEvent) (*Message, error) {
+	if ev.EchoOf != "" {
+		m, err := tx.GetMessage(conn.WorkspaceID, ev.EchoOf)
+		if err == nil && m.ConversationID == conv.ID && m.Direction == DirectionOut && m.ProviderMessageID == "" {
+			return m, nil
+		}
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+	}
+	if ev.ForeignEcho {
+		return nil, fmt.Errorf("%w: echo of another app", ErrNotFound)
+	}
+	return tx.FindEchoCandidate(conn.WorkspaceID, conv.ID, ev.Text, e.now().Add(-e.cfg.EchoWindow))
 }
 
 func (e *Engine) saveMessage(tx Tx, ch *change, m *Message) error {

@@ -79,7 +79,7 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 	out := &OutboundMessage{ConversationID: conv.ID, MessageID: m.ID, RecipientID: ident.ExternalUserID,
 		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID, RecipientAnonymous: ident.Anonymous,
 		RecipientConversationID: ident.ProviderConversationID, InfoRequest: m.Type == MessageInfoRequest,
-		ConnectionAvatarURL: conn.AvatarURL, FirstReply: firstReply}
+		ConnectionAvatarURL: conn.AvatarURL, FirstReply: firstReply, LastInboundAt: conv.LastInboundAt}
 	for _, a := range m.Attachments {
 		key := a.BlobKey
 		out.Attachments = append(out.Attachments, OutboundAttachment{Kind: a.Kind, Name: a.Name, ContentType: a.ContentType,

@@ -161,6 +161,9 @@ func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams)
 	if n := utf8.RuneCountInString(p.Text); c.MaxTextLength > 0 && n > c.MaxTextLength {
 		problems = append(problems, fmt.Sprintf("the text has %d characters; this channel takes at most %d", n, c.MaxTextLength))
 	}
+	if n := len(p.Text); c.MaxTextBytes > 0 && n > c.MaxTextBytes {
+		problems = append(problems, fmt.Sprintf("the text has %d bytes; this channel takes at most %d bytes (accented letters count 2 or 3)", n, c.MaxTextBytes))
+	}
 	maxAtt := c.MaxAttachments
 	if maxAtt == 0 {
 		maxAtt = 1
@@ -220,8 +223,15 @@ func kindWord(k MessageType) string {
 type ReplyWindow struct {
 	// Limited is false for channels without a window.
 	Limited bool
-	// ClosesAt is when replies stop being accepted (zero if Limited is false).
+	// ClosesAt is when replies stop being accepted (zero if Limited is false), the human-agent
+	// extension included.
 	ClosesAt time.Time
+	// StandardClosesAt is when the provider's standard window closes; it is before ClosesAt only
+	// on channels with a human-agent extension (Capabilities.HumanAgentWindow).
+	StandardClosesAt time.Time
+	// HumanAgent is true when a reply sent now goes out under the human-agent extension (the
+	// standard window closed, the extension still open).
+	HumanAgent bool
 	// RemainingReplies is how many more messages may be sent before the customer writes again
 	// (-1: no cap).
 	RemainingReplies int
@@ -248,8 +258,13 @@ func windowOf(c Capabilities, conv *Conversation, now time.Time) ReplyWindow {
 	if c.ReplyWindow > 0 {
 		w.Limited = true
 		w.ClosesAt = conv.LastInboundAt.Add(c.ReplyWindow)
+		w.StandardClosesAt = w.ClosesAt
+		if c.HumanAgentWindow > c.ReplyWindow {
+			w.ClosesAt = conv.LastInboundAt.Add(c.HumanAgentWindow)
+			w.HumanAgent = !now.Before(w.StandardClosesAt) && now.Before(w.ClosesAt)
+		}
 		if conv.LastInboundAt.IsZero() || !now.Before(w.ClosesAt) {
-			w.Open = false
+			w.Open, w.HumanAgent = false, false
 		}
 	}
 	if c.FreeReplyWindow > 0 && !conv.LastInboundAt.IsZero() {

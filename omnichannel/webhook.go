@@ -9,7 +9,8 @@ import (
 )
 
 // WebhookHandler returns the http.Handler providers post to. Mount it under a prefix with
-// http.StripPrefix; it serves POST /{kind} and POST /{kind}/{connectionID}.
+// http.StripPrefix; it serves POST /{kind} and POST /{kind}/{connectionID}, and GET (the
+// provider's verification of the URL) for adapters implementing WebhookHandshaker.
 //
 // Order of work (DESIGN §4): the body is capped at MaxWebhookBytes (413 beyond); the adapter verifies
 // the signature on the raw bytes before any lookup (401); the body is parsed (400 when malformed);
@@ -26,6 +27,10 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	adapter := e.channels[Kind(kind)]
 	if adapter == nil || strings.Contains(connID, "/") {
 		webhookError(w, http.StatusNotFound, "unknown webhook path")
+		return
+	}
+	if hs, ok := adapter.(WebhookHandshaker); ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		e.serveHandshake(w, r, hs, kind)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -86,6 +91,20 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	io.WriteString(w, `{"ok":true}`)
+}
+
+// serveHandshake answers a provider's GET verification of the callback URL: 200 with the
+// adapter's plain-text answer, 403 when the adapter refuses it.
+func (e *Engine) serveHandshake(w http.ResponseWriter, r *http.Request, hs WebhookHandshaker, kind string) {
+	answer, err := hs.AnswerHandshake(r.URL.Query())
+	if err != nil {
+		e.log.Warn("dakenh: webhook handshake refused", "kind", kind, "remote", r.RemoteAddr)
+		webhookError(w, http.StatusForbidden, "verification refused")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	io.WriteString(w, answer)
 }
 
 // deliver finds the event's connection and ingests it. Events for unknown or disconnected accounts

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dakenh/dakenh/channels/meta"
 	"github.com/dakenh/dakenh/channels/tiktok"
 	"github.com/dakenh/dakenh/channels/zalooa"
 	"github.com/dakenh/dakenh/omnichannel"
@@ -8,8 +9,10 @@ import (
 
 // Channel kinds of the inbox.
 const (
-	kindZalo   = zalooa.Kind
-	kindTikTok = tiktok.Kind
+	kindZalo      = zalooa.Kind
+	kindTikTok    = tiktok.Kind
+	kindMessenger = meta.KindMessenger
+	kindInstagram = meta.KindInstagram
 )
 
 // buildChannels returns the channel adapters, and in demo mode the emulators they talk to. This is
@@ -30,6 +33,11 @@ func buildChannels(o Options) ([]omnichannel.Channel, []emulator, error) {
 		return nil, emus, err
 	}
 	emus = append(emus, z)
+	msgr, ig, err := newMetaEmulators()
+	if err != nil {
+		return nil, emus, err
+	}
+	emus = append(emus, msgr, ig)
 	chans := make([]omnichannel.Channel, len(emus))
 	for i, e := range emus {
 		chans[i] = e.Adapter()
@@ -56,6 +64,14 @@ func realChannels(o Options) ([]omnichannel.Channel, []emulator, error) {
 			return nil, nil, err
 		}
 		chans = append(chans, t)
+	}
+	if o.Meta.set() {
+		m, ig, err := meta.NewPair(meta.Config{AppID: o.Meta.AppID, AppSecret: o.Meta.AppSecret, VerifyToken: o.Meta.VerifyToken,
+			ConfigID: o.Meta.ConfigID, HumanAgent: o.Meta.HumanAgent, GraphBaseURL: o.Endpoints.MetaGraphURL, DialogBaseURL: o.Endpoints.MetaDialogURL})
+		if err != nil {
+			return nil, nil, err
+		}
+		chans = append(chans, m, ig)
 	}
 	return chans, nil, nil
 }

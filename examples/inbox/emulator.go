@@ -12,7 +12,10 @@ import (
 type customerMessage struct {
 	// CustomerID is the customer's provider user id; Name their display name on the channel.
 	CustomerID string
-	Name       string
+	// AccountID is the provider account written to (the connection's ExternalID: a Facebook
+	// Page), "" for the emulator's default account. Emulators with one account ignore it.
+	AccountID string
+	Name      string
 	// Phone, when set, is shared as a phone number (SPEC B5).
 	Phone string
 	Text  string

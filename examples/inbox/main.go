@@ -82,7 +82,7 @@ func serve(ctx context.Context, o Options, ln net.Listener, stdout, logOut io.Wr
 		fmt.Fprintf(stdout, "play the customer at %s/sim\n", app.publicURL)
 	} else {
 		fmt.Fprintf(stdout, "sign in at %s/login (%s)\n", app.publicURL, app.accountsNote)
-		fmt.Fprintf(stdout, "provider webhooks: %s/webhooks/{zalo,tiktok}; OAuth redirects: %s/api/connect/callback/{zalo,tiktok}\n",
+		fmt.Fprintf(stdout, "provider webhooks: %s/webhooks/{zalo,tiktok,messenger,instagram}; OAuth redirects: %s/api/connect/callback/{zalo,tiktok,messenger,instagram}\n",
 			app.publicURL, app.publicURL)
 	}
 	errc := make(chan error, 1)

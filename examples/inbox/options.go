@@ -33,6 +33,7 @@ type Options struct {
 	// with the in-process emulators.
 	Zalo   ZaloCredentials
 	TikTok TikTokCredentials
+	Meta   MetaCredentials
 	// Quiet silences request logs (tests).
 	Quiet bool
 
@@ -76,11 +77,25 @@ type TikTokCredentials struct {
 	ClientSecret string
 }
 
+// MetaCredentials are a Meta app's (Messenger and Instagram) settings (developers.facebook.com).
+type MetaCredentials struct {
+	AppID     string
+	AppSecret string
+	// VerifyToken is the token typed in the App Dashboard's webhook settings.
+	VerifyToken string
+	// ConfigID is the Facebook Login for Business configuration id (optional).
+	ConfigID string
+	// HumanAgent says the app has the Human Agent feature approved (7-day replies).
+	HumanAgent bool
+}
+
+func (m MetaCredentials) set() bool { return m.AppID != "" || m.AppSecret != "" || m.VerifyToken != "" }
+
 func (z ZaloCredentials) set() bool   { return z.AppID != "" || z.AppSecret != "" || z.OASecretKey != "" }
 func (t TikTokCredentials) set() bool { return t.ClientKey != "" || t.ClientSecret != "" }
 
 // Demo reports whether the app runs the emulators (no real provider credentials given).
-func (o Options) Demo() bool { return !o.Zalo.set() && !o.TikTok.set() }
+func (o Options) Demo() bool { return !o.Zalo.set() && !o.TikTok.set() && !o.Meta.set() }
 
 // parseOptions reads flags from args and falls back to the environment through getenv.
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (Options, error) {
@@ -103,6 +118,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.Zalo.OASecretKey, "zalo-oa-secret", env("DAKENH_ZALO_OA_SECRET", ""), "Zalo OA secret key for webhook signatures (env DAKENH_ZALO_OA_SECRET)")
 	fs.StringVar(&o.TikTok.ClientKey, "tiktok-client-key", env("DAKENH_TIKTOK_CLIENT_KEY", ""), "TikTok app client key (env DAKENH_TIKTOK_CLIENT_KEY)")
 	fs.StringVar(&o.TikTok.ClientSecret, "tiktok-client-secret", env("DAKENH_TIKTOK_CLIENT_SECRET", ""), "TikTok app client secret (env DAKENH_TIKTOK_CLIENT_SECRET)")
+	fs.StringVar(&o.Meta.AppID, "meta-app-id", env("DAKENH_META_APP_ID", ""), "Meta app id for Messenger and Instagram (env DAKENH_META_APP_ID)")
+	fs.StringVar(&o.Meta.AppSecret, "meta-app-secret", env("DAKENH_META_APP_SECRET", ""), "Meta app secret (env DAKENH_META_APP_SECRET)")
+	fs.StringVar(&o.Meta.VerifyToken, "meta-verify-token", env("DAKENH_META_VERIFY_TOKEN", ""), "the Verify Token typed in the Meta App Dashboard's webhook settings (env DAKENH_META_VERIFY_TOKEN)")
+	fs.StringVar(&o.Meta.ConfigID, "meta-config-id", env("DAKENH_META_CONFIG_ID", ""), "Facebook Login for Business configuration id (env DAKENH_META_CONFIG_ID; optional)")
+	fs.BoolVar(&o.Meta.HumanAgent, "meta-human-agent", env("DAKENH_META_HUMAN_AGENT", "") == "1", "the Meta app has the Human Agent feature approved: agents may reply up to 7 days (env DAKENH_META_HUMAN_AGENT=1)")
 
 	// Provider endpoint overrides (endpoints.go).
 	o.Endpoints.registerFlags(fs, env)
@@ -178,6 +198,9 @@ func (o Options) validate() error {
 	}
 	if o.TikTok.set() && (o.TikTok.ClientKey == "" || o.TikTok.ClientSecret == "") {
 		errs = append(errs, errors.New("TikTok needs both -tiktok-client-key and -tiktok-client-secret"))
+	}
+	if o.Meta.set() && (o.Meta.AppID == "" || o.Meta.AppSecret == "" || o.Meta.VerifyToken == "") {
+		errs = append(errs, errors.New("Meta needs all of -meta-app-id, -meta-app-secret and -meta-verify-token"))
 	}
 	errs = append(errs, o.Endpoints.problems()...)
 	errs = append(errs, o.secretKeysProblems()...)

@@ -30,8 +30,8 @@ func storedTokens(t *testing.T, a *App) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tokens) < 4 {
-		t.Fatalf("want the tokens of the seeded Zalo and TikTok connections, got %d", len(tokens))
+	if len(tokens) < 8 {
+		t.Fatalf("want the tokens of the seeded Zalo, TikTok, Messenger and Instagram connections (Page tokens and the user token that renews them), got %d", len(tokens))
 	}
 	return tokens
 }

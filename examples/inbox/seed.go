@@ -66,7 +66,9 @@ var seedClassifications = []omnichannel.Classification{
 	{ID: "cls-spam", Name: "Spam"},
 }
 
-// seedConversation is a customer message posted through an emulator on the first run.
+// seedConversation is a customer message posted through an emulator on the first run. The care
+// team's round-robin rule gets six of them (two per agent), so the next new conversation goes to
+// its first agent again, as the browser tests expect.
 type seedConversation struct {
 	kind omnichannel.Kind
 	msg  customerMessage
@@ -78,6 +80,9 @@ var seedConversations = []seedConversation{
 	{kindTikTok, customerMessage{CustomerID: "tt-bich", Name: "Trần Thị Bích", Text: "Cho mình hỏi đơn #DH1024 khi nào giao vậy shop?"}},
 	{kindZalo, customerMessage{CustomerID: "zl-trang", Name: "Phạm Thu Trang", Text: "Shop có giao hàng ra Đà Nẵng không ạ?"}},
 	{kindTikTok, customerMessage{CustomerID: "tt-khoa", Name: "Hoàng Minh Khoa", Text: "Em đặt áo màu xanh mà nhận được màu đỏ 😢"}},
+	{kindMessenger, customerMessage{CustomerID: "6100000000000001", Name: "Đinh Mỹ Linh", Text: "Shop ơi váy hoa nhí còn size S không ạ?"}},
+	{kindInstagram, customerMessage{CustomerID: "17841400000000901", Name: "Bùi Gia Huy", Text: "Mẫu túi trong story hôm qua giá bao nhiêu vậy shop?"}},
+	{kindMessenger, customerMessage{CustomerID: "6100000000000002", Name: "Đỗ Khánh Vy", Text: "Shop có ship COD không ạ?"}},
 }
 
 // seedWorkspace writes the teams, templates, categories and classifications the first time, and
@@ -145,8 +150,8 @@ func seedWorkspace(ctx context.Context, store omnichannel.Store, demo bool) (boo
 
 // connectEmulators connects each emulator's demo account, or refreshes its tokens when it is
 // already connected (a restarted emulator forgets the tokens it issued). On the first run it shares
-// the TikTok account by round-robin over the care team and the Zalo OA by self-claim over the sales
-// team. It returns the connections by kind.
+// the TikTok account, the Facebook Page and the Instagram account by round-robin over the care
+// team, and the Zalo OA by self-claim over the sales team. It returns the connections by kind.
 func connectEmulators(ctx context.Context, engine *omnichannel.Engine, emus []emulator, first bool) (map[omnichannel.Kind]*omnichannel.Connection, error) {
 	out := map[omnichannel.Kind]*omnichannel.Connection{}
 	for _, e := range emus {
@@ -167,10 +172,12 @@ func connectEmulators(ctx context.Context, engine *omnichannel.Engine, emus []em
 		{ID: ruleSales, Name: "Bán hàng — tự nhận", UserIDs: []string{"nam", "mai"},
 			Method: omnichannel.MethodClaim, OldPolicy: omnichannel.PolicyNone},
 	}
-	sources := map[string]omnichannel.Kind{ruleCare: kindTikTok, ruleSales: kindZalo}
+	sources := map[string][]omnichannel.Kind{ruleCare: {kindTikTok, kindMessenger, kindInstagram}, ruleSales: {kindZalo}}
 	for _, r := range rules {
-		if c := out[sources[r.ID]]; c != nil {
-			r.SourceIDs = []string{c.ID}
+		for _, k := range sources[r.ID] {
+			if c := out[k]; c != nil {
+				r.SourceIDs = append(r.SourceIDs, c.ID)
+			}
 		}
 		r.WorkspaceID = workspaceID
 		if _, err := engine.SaveRule(ctx, supervisorID, r); err != nil {

@@ -219,6 +219,15 @@ func (a *App) handleSimMessage(w http.ResponseWriter, r *http.Request) {
 			"code": "invalid", "message": "the message is incomplete", "fields": fields}})
 		return
 	}
+	if id := get("connectionId"); id != "" {
+		// The account written to (a second Facebook Page); unknown ids keep the default account.
+		_ = a.store.View(r.Context(), func(tx omnichannel.Tx) error {
+			if c, err := tx.GetConnection(workspaceID, id); err == nil && string(c.Kind) == get("channel") {
+				m.AccountID = c.ExternalID
+			}
+			return nil
+		})
+	}
 	if err := a.customerWrites(r.Context(), omnichannel.Kind(get("channel")), m); err != nil {
 		if errors.Is(err, omnichannel.ErrNotFound) {
 			writeJSONError(w, http.StatusNotFound, "not_found", "no emulator for this channel")

@@ -21,7 +21,7 @@ const dict = {
     'login.throttled': 'Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {seconds} giây.',
     'login.user': 'Tên đăng nhập',
     'login.introAccounts': 'Đăng nhập bằng tài khoản của bạn.',
-    'login.sim': 'Hoặc mở trang giả lập khách hàng để nhắn tin như khách TikTok / Zalo.',
+    'login.sim': 'Hoặc mở trang giả lập khách hàng để nhắn tin như khách TikTok / Zalo / Messenger / Instagram.',
 
     'list.search': 'Tìm theo tên hoặc số điện thoại',
     'list.filters': 'Bộ lọc nâng cao',
@@ -76,6 +76,8 @@ const dict = {
     'thread.fileType': 'Kênh này không nhận loại tệp này.',
     'thread.remaining': 'Còn {n} tin được gửi trước khi khách nhắn lại.',
     'thread.closesAt': 'Hạn trả lời: {time}',
+    'thread.humanAgent': 'Đã quá 24 giờ: tin trả lời được gửi với nhãn Human Agent (nhân viên trả lời), tối đa 7 ngày sau tin cuối của khách.',
+    'thread.tooManyBytes': 'Tin nhắn dài {n} byte; kênh này nhận tối đa {max} byte (chữ có dấu tính 2–3 byte).',
     'thread.freeUntil': 'Trả lời miễn phí đến {time}.',
     'thread.freeOver': 'Đã qua 48 giờ miễn phí: tin trả lời vẫn gửi được nhưng có tính phí.',
     'thread.cannotSend.noReplyRoute': 'Khách nhắn ẩn danh và chưa có mã hội thoại Zalo: chưa thể trả lời. Ô soạn tin sẽ mở khi khách nhắn lại.',
@@ -227,7 +229,7 @@ const dict = {
     'live.reconnecting': 'Đang kết nối lại…',
 
     'sim.title': 'Giả lập khách hàng',
-    'sim.intro': 'Nhắn tin như một khách hàng TikTok hoặc Zalo. Tin nhắn đi qua trình giả lập của nhà cung cấp, được ký như webhook thật.',
+    'sim.intro': 'Nhắn tin như một khách hàng TikTok, Zalo, Messenger hoặc Instagram. Tin nhắn đi qua trình giả lập của nhà cung cấp, được ký như webhook thật.',
     'sim.account': 'Tài khoản của shop',
     'sim.customer': 'Khách hàng',
     'sim.customerId': 'Mã khách trên kênh',
@@ -268,7 +270,7 @@ const dict = {
     'login.throttled': 'Too many attempts. Please try again in {seconds} seconds.',
     'login.user': 'User id',
     'login.introAccounts': 'Sign in with your account.',
-    'login.sim': 'Or open the customer simulator to write as a TikTok / Zalo customer.',
+    'login.sim': 'Or open the customer simulator to write as a TikTok / Zalo / Messenger / Instagram customer.',
 
     'list.search': 'Search name or phone',
     'list.filters': 'Advanced filters',
@@ -323,6 +325,8 @@ const dict = {
     'thread.fileType': 'This channel does not accept this type of file.',
     'thread.remaining': '{n} messages left until the customer writes again.',
     'thread.closesAt': 'Reply before {time}',
+    'thread.humanAgent': 'Past 24 hours: the reply goes out with the Human Agent tag, up to 7 days after the customer\'s last message.',
+    'thread.tooManyBytes': 'The message is {n} bytes long; this channel takes at most {max} bytes (accented letters count 2–3 bytes).',
     'thread.freeUntil': 'Replies are free until {time}.',
     'thread.freeOver': 'The 48 free hours are over: replies still go out but are charged.',
     'thread.cannotSend.noReplyRoute': 'The customer wrote anonymously and their Zalo conversation id is not known: no reply is possible yet. The reply box opens when they write again.',
@@ -474,7 +478,7 @@ const dict = {
     'live.reconnecting': 'Reconnecting…',
 
     'sim.title': 'Customer simulator',
-    'sim.intro': 'Write as a TikTok or Zalo customer. Messages go through the provider emulator, signed like real webhooks.',
+    'sim.intro': 'Write as a TikTok, Zalo, Messenger or Instagram customer. Messages go through the provider emulator, signed like real webhooks.',
     'sim.account': "Shop's account",
     'sim.customer': 'Customer',
     'sim.customerId': 'Customer id on the channel',

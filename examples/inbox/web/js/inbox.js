@@ -53,7 +53,7 @@ export class InboxView {
       return h('label', { class: 'field' }, h('span', {}, label), s);
     };
     this.filterInputs = {};
-    const kinds = [...new Set(state.connections.map((c) => c.channel).concat(['tiktok', 'zalo']))];
+    const kinds = [...new Set(state.connections.map((c) => c.channel).concat(['tiktok', 'zalo', 'messenger', 'instagram']))];
     const agents = [...state.users.values()];
     const catOptions = state.categories.map((c) => [c.id, '\u00a0\u00a0'.repeat(c.level - 1) + c.name]);
     const awaiting = h('input', { type: 'checkbox', dataset: { testid: 'filter-awaiting' }, onchange: () => this.setFilter('awaiting', awaiting.checked) });

@@ -2,7 +2,7 @@
 import { s } from './dom.js';
 import { t } from './i18n.js';
 
-const labels = { tiktok: 'TikTok', zalo: 'Zalo OA', fake: 'Fake' };
+const labels = { tiktok: 'TikTok', zalo: 'Zalo OA', messenger: 'Messenger', instagram: 'Instagram', fake: 'Fake' };
 
 export function channelLabel(kind) {
   return labels[kind] || kind;
@@ -30,6 +30,26 @@ export function logo(kind, size) {
       s('rect', { x: 0, y: 0, width: 24, height: 24, rx: 6, fill: '#0068FF' }),
       s('path', { d: 'M5 6.5h14a1.5 1.5 0 0 1 1.5 1.5v7a1.5 1.5 0 0 1-1.5 1.5H11l-4 3v-3H5A1.5 1.5 0 0 1 3.5 15V8A1.5 1.5 0 0 1 5 6.5z', fill: '#fff' }),
       s('text', { x: 12, y: 14.2, 'text-anchor': 'middle', 'font-size': 6.2, 'font-weight': 700, 'font-family': 'Arial, sans-serif', fill: '#0068FF' }, 'Zalo'),
+    );
+  } else if (kind === 'messenger') {
+    svg.append(
+      s('defs', {}, s('linearGradient', { id: 'lg-msgr-' + n, x1: 0, y1: 1, x2: 1, y2: 0 },
+        s('stop', { offset: 0, 'stop-color': '#0099FF' }), s('stop', { offset: 0.6, 'stop-color': '#A033FF' }), s('stop', { offset: 1, 'stop-color': '#FF5280' }))),
+      s('rect', { x: 0, y: 0, width: 24, height: 24, rx: 6, fill: `url(#lg-msgr-${n})` }),
+      // the speech bubble with its lightning bolt
+      s('path', { d: 'M12 4.2c-4.4 0-7.8 3.2-7.8 7.5 0 2.3 1 4.2 2.5 5.6v2.5l2.3-1.3c.9.3 1.9.4 3 .4 4.4 0 7.8-3.2 7.8-7.2S16.4 4.2 12 4.2z', fill: '#fff' }),
+      s('path', { d: 'M7.6 13.9l2.6-4.1 2.1 1.6 2.7-1.6-2.6 4.1-2.1-1.6z', fill: '#A033FF' }),
+    );
+  } else if (kind === 'instagram') {
+    svg.append(
+      s('defs', {}, s('linearGradient', { id: 'lg-ig-' + n, x1: 0, y1: 1, x2: 1, y2: 0 },
+        s('stop', { offset: 0, 'stop-color': '#FEDA75' }), s('stop', { offset: 0.35, 'stop-color': '#FA7E1E' }),
+        s('stop', { offset: 0.6, 'stop-color': '#D62976' }), s('stop', { offset: 1, 'stop-color': '#4F5BD5' }))),
+      s('rect', { x: 0, y: 0, width: 24, height: 24, rx: 6, fill: `url(#lg-ig-${n})` }),
+      // the camera: rounded square, lens and flash
+      s('rect', { x: 5, y: 5, width: 14, height: 14, rx: 4, fill: 'none', stroke: '#fff', 'stroke-width': 1.8 }),
+      s('circle', { cx: 12, cy: 12, r: 3.3, fill: 'none', stroke: '#fff', 'stroke-width': 1.8 }),
+      s('circle', { cx: 16.3, cy: 7.7, r: 1, fill: '#fff' }),
     );
   } else {
     svg.append(

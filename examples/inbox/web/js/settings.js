@@ -6,7 +6,7 @@ import { api, ApiError } from './api.js';
 import { state, reloadConnections, reloadRules, userName, isSupervisor } from './state.js';
 import { logo, channelLabel } from './logos.js';
 
-const KINDS = ['zalo', 'tiktok'];
+const KINDS = ['zalo', 'tiktok', 'messenger', 'instagram'];
 
 export class SettingsView {
   constructor() {

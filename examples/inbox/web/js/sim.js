@@ -7,6 +7,8 @@ import { channelLabel, icon } from './logos.js';
 const presets = {
   tiktok: [['tt-an', 'Nguyễn Văn An'], ['tt-bich', 'Trần Thị Bích'], ['tt-khoa', 'Hoàng Minh Khoa']],
   zalo: [['zl-phuc', 'Lê Hoàng Phúc'], ['zl-trang', 'Phạm Thu Trang']],
+  messenger: [['6100000000000001', 'Đinh Mỹ Linh'], ['6100000000000002', 'Đỗ Khánh Vy']],
+  instagram: [['17841400000000901', 'Bùi Gia Huy'], ['17841400000000902', 'Lý Thanh Tâm']],
 };
 
 const el = (id) => document.getElementById(id);

@@ -361,6 +361,7 @@ export class Thread {
     let info = block;
     if (!block && w.remainingReplies !== undefined && w.remainingReplies !== null) info = t('thread.remaining', { n: w.remainingReplies });
     if (!block && w.closesAt) info = (info ? info + ' ' : '') + t('thread.closesAt', { time: formatTime(w.closesAt) });
+    if (!block && w.humanAgent) info = (info ? info + ' ' : '') + t('thread.humanAgent');
     if (!block && w.freeUntil) {
       const free = Date.parse(w.freeUntil) > Date.now() ? t('thread.freeUntil', { time: formatTime(w.freeUntil) }) : t('thread.freeOver');
       info = (info ? info + ' ' : '') + free;
@@ -378,6 +379,7 @@ export class Thread {
     this.composeRow.hidden = noRoute;
     if (this.infoBtn) this.infoBtn.hidden = noRoute;
     if (caps.maxTextLength) this.text.maxLength = caps.maxTextLength;
+    this.maxTextBytes = caps.maxTextBytes || 0;
   }
 
   // insertTemplate puts the template, rendered by the server for this conversation, into the
@@ -469,6 +471,11 @@ export class Thread {
     const left = text.match(placeholderRE);
     if (left) {
       toast(t('thread.placeholderLeft', { placeholder: left[0] }), 'error');
+      return;
+    }
+    const bytes = new TextEncoder().encode(text).length;
+    if (this.maxTextBytes && bytes > this.maxTextBytes) {
+      toast(t('thread.tooManyBytes', { n: bytes, max: this.maxTextBytes }), 'error');
       return;
     }
     this.sending = true;

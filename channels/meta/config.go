@@ -1,0 +1,263 @@
+package meta
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dakenh/dakenh/guardedfetch"
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// Channel kinds: webhooks of the Page object arrive at /webhooks/messenger, those of the
+// Instagram object at /webhooks/instagram.
+const (
+	KindMessenger omnichannel.Kind = "messenger"
+	KindInstagram omnichannel.Kind = "instagram"
+)
+
+// Defaults of Config.
+const (
+	// DefaultGraphBaseURL is the Graph API host (reference §3.1, verified).
+	DefaultGraphBaseURL = "https://graph.facebook.com"
+	// DefaultDialogBaseURL is the host of the login dialog (reference §1.3, verified).
+	DefaultDialogBaseURL = "https://www.facebook.com"
+	// DefaultGraphVersion is the pinned Graph API version (reference §8: v25.0 lives until
+	// 2028-07-29).
+	DefaultGraphVersion = "v25.0"
+)
+
+// Limits reported by Capabilities (reference §0, §3.1, §3.3).
+const (
+	// MessengerMaxText is Messenger's text limit in characters.
+	MessengerMaxText = 2000
+	// InstagramMaxTextBytes is Instagram's text limit in UTF-8 bytes.
+	InstagramMaxTextBytes = 1000
+	// MessengerMaxBytes is the largest Messenger attachment.
+	MessengerMaxBytes = 25 << 20
+	// InstagramMaxImageBytes is the largest Instagram image; files (PDF) may be 25 MB.
+	InstagramMaxImageBytes = 8 << 20
+	// InstagramMaxImages is how many images one Instagram message carries.
+	InstagramMaxImages = 10
+	// ReplyWindow is the standard window after the customer's last message.
+	ReplyWindow = 24 * time.Hour
+	// HumanAgentWindow is how long a person may answer with the HUMAN_AGENT tag.
+	HumanAgentWindow = 7 * 24 * time.Hour
+)
+
+// DefaultScopes are the permissions of reference §1.2 (classic login; with Config.ConfigID the
+// Facebook Login for Business configuration fixes them instead).
+func DefaultScopes() []string {
+	return []string{"pages_messaging", "pages_manage_metadata", "pages_read_engagement", "pages_show_list",
+		"instagram_basic", "instagram_manage_messages", "business_management"}
+}
+
+// Config configures the adapters of one Meta app (both kinds share it).
+type Config struct {
+	// AppID and AppSecret are the Meta app's. AppSecret signs webhooks (X-Hub-Signature-256) and
+	// never appears in a log line or an error. Required.
+	AppID     string
+	AppSecret string
+	// VerifyToken is the token typed in the App Dashboard's webhook settings; the GET handshake
+	// must carry it. Required.
+	VerifyToken string
+	// ConfigID is the Facebook Login for Business configuration id; when set the login dialog gets
+	// config_id instead of scope.
+	ConfigID string
+	// Scopes are asked for when ConfigID is empty. Default DefaultScopes().
+	Scopes []string
+	// HumanAgent says the app has the Human Agent feature approved: agents may then answer up to 7
+	// days after the customer's last message (tagged HUMAN_AGENT); otherwise 24 hours.
+	HumanAgent bool
+	// GraphBaseURL, DialogBaseURL and GraphVersion locate Meta; tests point them at metatest.
+	GraphBaseURL  string
+	DialogBaseURL string
+	GraphVersion  string
+	// HTTPClient makes the Graph calls. Default http.DefaultClient.
+	HTTPClient *http.Client
+	// MediaClient fetches inbound media and profile pictures (URLs from webhooks and Graph
+	// answers). Default guardedfetch.Default().
+	MediaClient *guardedfetch.Client
+	// Logger receives the adapter's few log lines (never a token, secret or signature).
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Channel is one Meta adapter: Messenger (Pages) or Instagram Direct (an Instagram professional
+// account linked to a Page). Both are the same code with a different kind; see the package doc.
+// It implements omnichannel.Channel, Connector, MultiConnector, WebhookHandshaker,
+// TokenRefresher, ProfileFetcher, MediaDownloader and HistorySyncer, and is safe for concurrent
+// use.
+type Channel struct {
+	kind   omnichannel.Kind
+	cfg    Config
+	graph  string // GraphBaseURL/version, no trailing slash
+	dialog string // DialogBaseURL/version/dialog/oauth
+	log    *slog.Logger
+	now    func() time.Time
+	// uploads caches attachment ids by page and content hash (they live 90 days).
+	uploads *uploadCache
+}
+
+var (
+	_ omnichannel.Channel           = (*Channel)(nil)
+	_ omnichannel.MultiConnector    = (*Channel)(nil)
+	_ omnichannel.WebhookHandshaker = (*Channel)(nil)
+	_ omnichannel.TokenRefresher    = (*Channel)(nil)
+	_ omnichannel.ProfileFetcher    = (*Channel)(nil)
+	_ omnichannel.MediaDownloader   = (*Channel)(nil)
+	_ omnichannel.HistorySyncer     = (*Channel)(nil)
+)
+
+// New returns the adapter of kind (KindMessenger or KindInstagram). Every problem of cfg is
+// reported at once.
+func New(kind omnichannel.Kind, cfg Config) (*Channel, error) {
+	var errs []error
+	if kind != KindMessenger && kind != KindInstagram {
+		errs = append(errs, fmt.Errorf("meta: unknown kind %q", kind))
+	}
+	if cfg.AppID == "" {
+		errs = append(errs, errors.New("meta: Config.AppID is required"))
+	}
+	if cfg.AppSecret == "" {
+		errs = append(errs, errors.New("meta: Config.AppSecret is required"))
+	}
+	if cfg.VerifyToken == "" {
+		errs = append(errs, errors.New("meta: Config.VerifyToken is required"))
+	}
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&cfg.GraphBaseURL, DefaultGraphBaseURL)
+	def(&cfg.DialogBaseURL, DefaultDialogBaseURL)
+	def(&cfg.GraphVersion, DefaultGraphVersion)
+	for name, v := range map[string]string{"GraphBaseURL": cfg.GraphBaseURL, "DialogBaseURL": cfg.DialogBaseURL} {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("meta: Config.%s is not an absolute http(s) URL without a query", name))
+		}
+	}
+	if strings.ContainsAny(cfg.GraphVersion, "/?#") {
+		errs = append(errs, errors.New("meta: Config.GraphVersion must be like v25.0"))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = DefaultScopes()
+	}
+	cfg.Scopes = append([]string(nil), cfg.Scopes...)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	if cfg.MediaClient == nil {
+		cfg.MediaClient = guardedfetch.Default()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Channel{
+		kind:    kind,
+		cfg:     cfg,
+		graph:   strings.TrimSuffix(cfg.GraphBaseURL, "/") + "/" + cfg.GraphVersion,
+		dialog:  strings.TrimSuffix(cfg.DialogBaseURL, "/") + "/" + cfg.GraphVersion + "/dialog/oauth",
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		uploads: &uploadCache{m: map[string]cachedUpload{}},
+	}, nil
+}
+
+// NewPair returns the Messenger and the Instagram adapters of one app, to register both.
+func NewPair(cfg Config) (messenger, instagram *Channel, err error) {
+	if messenger, err = New(KindMessenger, cfg); err != nil {
+		return nil, nil, err
+	}
+	instagram, err = New(KindInstagram, cfg)
+	return messenger, instagram, err
+}
+
+// Kind returns KindMessenger or KindInstagram.
+func (c *Channel) Kind() omnichannel.Kind { return c.kind }
+
+// instagram reports whether this is the Instagram adapter.
+func (c *Channel) instagram() bool { return c.kind == KindInstagram }
+
+// Capabilities: Messenger takes text up to 2,000 characters, Instagram up to 1,000 bytes; one
+// attachment per message (Instagram: up to 10 images; the adapter refuses other mixes), sent apart
+// from text (images; files: any type on Messenger, PDF on
+// Instagram); echoes; the 24-hour window, extended to 7 days for agents when Config.HumanAgent.
+func (c *Channel) Capabilities() omnichannel.Capabilities {
+	caps := omnichannel.Capabilities{
+		Images: true, Files: true, MaxAttachments: 1,
+		NoCaption:   []omnichannel.MessageType{omnichannel.MessageImage, omnichannel.MessageFile, omnichannel.MessageVideo, omnichannel.MessageAudio},
+		ReplyWindow: ReplyWindow, Echoes: true,
+	}
+	if c.cfg.HumanAgent {
+		caps.HumanAgentWindow = HumanAgentWindow
+	}
+	if c.instagram() {
+		caps.MaxTextBytes = InstagramMaxTextBytes
+		caps.MaxAttachments = InstagramMaxImages
+		caps.ImageTypes = []string{"image/png", "image/jpeg"}
+		caps.MaxImageBytes = InstagramMaxImageBytes
+		caps.FileTypes = []string{"application/pdf"}
+		caps.MaxFileBytes = MessengerMaxBytes
+	} else {
+		caps.MaxTextLength = MessengerMaxText
+		caps.ImageTypes = []string{"image/png", "image/jpeg", "image/gif"}
+		caps.MaxImageBytes = MessengerMaxBytes
+		caps.MaxFileBytes = MessengerMaxBytes
+	}
+	return caps
+}
+
+// RefreshSkew is zero: Page tokens have no expiry date; the engine re-derives one only when Meta
+// refuses it (error 190).
+func (c *Channel) RefreshSkew() time.Duration { return 0 }
+
+// uploadCache remembers attachment ids (reuse, reference §3.3: they live 90 days; kept 80).
+type uploadCache struct {
+	mu sync.Mutex
+	m  map[string]cachedUpload
+}
+
+type cachedUpload struct {
+	id string
+	at time.Time
+}
+
+const uploadReuse = 80 * 24 * time.Hour
+
+func (u *uploadCache) get(key string, now time.Time) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if e, ok := u.m[key]; ok && now.Sub(e.at) < uploadReuse {
+		return e.id
+	}
+	return ""
+}
+
+func (u *uploadCache) put(key, id string, now time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.m) >= 10000 {
+		for k, e := range u.m {
+			if now.Sub(e.at) >= uploadReuse || len(u.m) >= 10000 {
+				delete(u.m, k)
+			}
+		}
+	}
+	u.m[key] = cachedUpload{id: id, at: now}
+}
