@@ -35,8 +35,7 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 			if m.ProviderMessageID != "" {
 				m.Status = MessageSent
 			} else {
-				m.Status, m.FailureCode, m.FailureReason = MessageFailed, "delivery_unknown",
-					"the send was interrupted; check the conversation on the channel before retrying"
+				m.Status, m.FailureCode, m.FailureReason = MessageFailed, "delivery_unknown", FailureDeliveryUnknown
 			}
 			if err := e.saveMessage(tx, ch, m); err != nil {
 				return err
@@ -121,9 +120,9 @@ func (e *Engine) finishSend(ctx context.Context, j *Job, m *Message, res SendRes
 			return tx.UpdateJob(j)
 		default:
 			cur.Status = MessageFailed
-			cur.FailureCode, cur.FailureReason = failureCode(sendErr), failureText(sendErr)
+			cur.FailureCode, cur.FailureReason = failureCode(sendErr), FailureReasonOf(sendErr)
 			e.log.Warn("dakenh: send failed", "message", cur.ID, "conversation", cur.ConversationID,
-				"attempts", j.Attempts, "code", cur.FailureCode)
+				"attempts", j.Attempts, "code", cur.FailureCode, "reason", cur.FailureReason, "detail", failureText(sendErr))
 		}
 		if err := e.saveMessage(tx, ch, cur); err != nil {
 			return err
@@ -150,7 +149,7 @@ func failureCode(err error) string {
 	return "error"
 }
 
-// failureText is the reason shown to agents: the provider's readable message when there is one.
+// failureText is the English explanation logged with a failure: the provider's message when there is one.
 func failureText(err error) string {
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Message != "" {

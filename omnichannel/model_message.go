@@ -94,7 +94,9 @@ type Message struct {
 	ProviderMessageID string
 	IdempotencyKey    string
 	Status            MessageStatus
-	// FailureCode and FailureReason explain a failed message (provider code and readable text).
+	// FailureCode is the provider's own code of a failed message (or the engine's when the provider
+	// gave none); FailureReason its stable reason (the Failure* constants), which interfaces
+	// translate.
 	FailureCode   string
 	FailureReason string
 	Attempts      int

@@ -62,7 +62,8 @@ func RenderTemplate(body string, vars map[string]string) (string, error) {
 			names = append(names, fmt.Sprintf("%q", n))
 		}
 		sort.Strings(names)
-		return "", &ValidationError{Problems: []string{"template uses unknown variables " + strings.Join(names, ", ")}}
+		list := strings.Join(names, ", ")
+		return "", invalid("template uses unknown variables "+list, "templateId", ProblemTemplateVariables, "names", list)
 	}
 	return b.String(), nil
 }
@@ -132,8 +133,9 @@ func (e *Engine) FillTemplate(ctx context.Context, workspaceID, viewerID, conver
 		return nil, err
 	}
 	if strings.Contains(out.Text, "{{") {
-		return nil, &ValidationError{Problems: []string{fmt.Sprintf("template %q would send a \"{{\" to the customer: "+
-			"close its placeholders with \"}}\" (or check the names of the agent and the connection)", t.Name)}}
+		return nil, invalid(fmt.Sprintf("template %q would send a \"{{\" to the customer: "+
+			"close its placeholders with \"}}\" (or check the names of the agent and the connection)", t.Name),
+			"templateId", ProblemTemplateBraces, "name", t.Name)
 	}
 	return out, nil
 }
