@@ -110,7 +110,7 @@ type Message struct {
 	Attachments []Attachment `json:"attachments"`
 	// Status is pending, sending, sent, delivered, seen or failed for outgoing messages, received
 	// for the others.
-	Status        string `json:"status"`
+	Status string `json:"status"`
 	// FailureCode is the provider's own code of a failed message; FailureReason its stable reason
 	// (omnichannel's Failure* codes: token_missing, not_follower, outside_window, …) to translate.
 	FailureCode   string `json:"failureCode"`
