@@ -113,7 +113,7 @@ func (e *Engine) FillTemplate(ctx context.Context, workspaceID, viewerID, conver
 			name = ""
 		}
 		vars = map[string]string{VarCustomerName: name, VarCustomerPhone: conv.ContactPhone,
-			VarAgentName: u.Name, VarChannel: string(conv.ChannelKind), VarConnectionName: conn.DisplayName}
+			VarAgentName: u.Name, VarChannel: ChannelName(conv.ChannelKind), VarConnectionName: conn.DisplayName}
 		return nil
 	})
 	if err != nil {
@@ -243,4 +243,21 @@ func containsKind(ks []Kind, k Kind) bool {
 		}
 	}
 	return false
+}
+
+// channelNames are the names customers know the channels by.
+var channelNames = map[Kind]string{"tiktok": "TikTok", "zalo": "Zalo", "messenger": "Messenger", "facebook": "Facebook",
+	"instagram": "Instagram", "whatsapp": "WhatsApp", "telegram": "Telegram"}
+
+// ChannelName is the name a customer knows the channel of kind by (the {{channel}} of templates):
+// "TikTok" for tiktok, "Zalo" for zalo; another kind with its first letter in upper case.
+func ChannelName(kind Kind) string {
+	if n, ok := channelNames[kind]; ok {
+		return n
+	}
+	r := []rune(string(kind))
+	if len(r) == 0 {
+		return ""
+	}
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
