@@ -32,6 +32,7 @@ func (a *App) routes(api http.Handler) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(apiPrefix+"/", http.StripPrefix(apiPrefix, api))
+	mux.HandleFunc("GET /app/bootstrap", a.handleBootstrap(api))
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", a.engine.WebhookHandler()))
 	mux.HandleFunc("GET /auth/users", a.demoOnly(a.handleLoginUsers))
 	mux.Handle("POST /auth/login", a.guard.Wrap(http.HandlerFunc(a.handleLogin)))
