@@ -50,7 +50,8 @@ export async function api(method, path, body, query) {
 
 // bootstrap loads the page's reference data and first list page in one request (GET /app/bootstrap).
 export async function bootstrap() {
-  return parse(await fetch('/app/bootstrap', { headers: { Accept: 'application/json' }, credentials: 'same-origin' }));
+  // No extra headers: the request must match the page's <link rel="preload"> to reuse its answer.
+  return parse(await fetch('/app/bootstrap', { credentials: 'same-origin' }));
 }
 
 // upload sends a file to POST /attachments and returns the attachment.

@@ -118,7 +118,7 @@ export class SettingsView {
         h('button', { class: 'choice', dataset: { testid: 'perm-share' }, onclick: step2 },
           h('strong', {}, t('perm.share')), h('span', {}, t('perm.shareHelp')))));
     const step2 = () => {
-      const pick = h('select', { dataset: { testid: 'perm-rule' } }, ...state.rules.map((r) => h('option', { value: r.id }, r.name)));
+      const pick = h('select', { 'aria-label': t('perm.pickRule'), dataset: { testid: 'perm-rule' } }, ...state.rules.map((r) => h('option', { value: r.id }, r.name)));
       fill(body,
         h('button', { class: 'choice', dataset: { testid: 'perm-new-rule' }, onclick: () => {
           saved = true;
@@ -183,12 +183,12 @@ export class SettingsView {
   ruleDialog(rule, after) {
     const dlg = h('dialog', { class: 'dialog wide', 'aria-label': t('rule.title'), dataset: { testid: 'rule-dialog' } });
     dlg.addEventListener('close', () => { dlg.remove(); this.dialogOpen = false; });
-    const name = h('input', { type: 'text', value: rule.name || '', required: true, dataset: { testid: 'rule-name-input' } });
+    const name = h('input', { type: 'text', value: rule.name || '', required: true, 'aria-label': t('rule.name'), dataset: { testid: 'rule-name-input' } });
     const checks = (items, selected, testid) => h('div', { class: 'checks' }, ...items.map(([id, label, icon]) =>
       h('label', { class: 'check' }, h('input', { type: 'checkbox', value: id, checked: selected.includes(id), dataset: { testid } }), icon || null, h('span', {}, label))));
     const sources = checks(state.connections.filter((c) => c.status !== 'disconnected').map((c) => [c.id, c.displayName, logo(c.channel, 14)]), rule.sourceIds || [], 'rule-source');
     const users = checks([...state.users.values()].filter((u) => u.active !== false).map((u) => [u.id, u.name]), rule.userIds || [], 'rule-user');
-    const teamPick = h('select', { dataset: { testid: 'rule-team' }, onchange: () => {
+    const teamPick = h('select', { 'aria-label': t('rule.addTeam'), dataset: { testid: 'rule-team' }, onchange: () => {
       const team = state.teams.find((x) => x.id === teamPick.value);
       if (team) for (const box of users.querySelectorAll('input')) if (team.memberIds.includes(box.value)) box.checked = true;
       teamPick.value = '';

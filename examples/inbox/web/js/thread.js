@@ -454,7 +454,11 @@ export class Thread {
     try {
       const res = await api('POST', `/conversations/${encodeURIComponent(this.id)}/templates/${encodeURIComponent(tp.id)}/render`);
       const ta = this.text;
-      if (slash && /^\/[^\n]*$/.test(ta.value)) ta.value = '';
+      if (slash) {
+        // The "/words" typed to find the template give way to it.
+        ta.value = ta.value.replace(/^\/[^\n]*\n?/, '');
+        ta.setSelectionRange(0, 0);
+      }
       ta.setRangeText(res.text, ta.selectionStart, ta.selectionEnd, 'end');
       drafts.set(this.id, ta.value);
       this.templateId = tp.id;
