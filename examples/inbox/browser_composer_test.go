@@ -99,8 +99,9 @@ func TestBrowserComposerSlashPasteDrop(t *testing.T) {
 	}
 }
 
-// The customer panel shows channel attributes with human labels, and initials from the letters of
-// the name.
+// The small things: the customer panel shows channel attributes with human labels and initials
+// from the letters of the name; the list says "Bạn:" only on what the viewer's own conversation
+// sent, "TVV:" on another agent's reply.
 func TestBrowserCustomerPanelLabelsAndInitials(t *testing.T) {
 	app := startApp(t)
 	app.customerSays(kindTikTok, "tt-acc", "An Nguyễn (acc phụ)", "Chào shop", nil)
@@ -113,4 +114,11 @@ func TestBrowserCustomerPanelLabelsAndInitials(t *testing.T) {
 		t.Fatal("a raw attribute key is shown")
 	}
 	hoa.shot("customer-panel")
+
+	minh := b.login("minh")
+	minh.open("Nguyễn Văn An")
+	composer := chromedp.CSS(`[data-testid="composer"]`)
+	minh.do(chromedp.Click(composer), chromedp.SendKeys(composer, "Dạ còn size M ạ"), chromedp.KeyEvent(kb.Enter))
+	minh.waitJS(rowJS("Nguyễn Văn An") + `?.querySelector('[data-testid="conv-preview"]').textContent === 'Bạn: Dạ còn size M ạ'`)
+	hoa.waitJS(rowJS("Nguyễn Văn An") + `?.querySelector('[data-testid="conv-preview"]').textContent === 'TVV: Dạ còn size M ạ'`)
 }
