@@ -111,10 +111,12 @@ type Message struct {
 	// Status is pending, sending, sent, delivered, seen or failed for outgoing messages, received
 	// for the others.
 	Status string `json:"status"`
-	// FailureCode is the provider's own code of a failed message; FailureReason its stable reason
-	// (omnichannel's Failure* codes: token_missing, not_follower, outside_window, …) to translate.
-	FailureCode   string `json:"failureCode"`
-	FailureReason string `json:"failureReason"`
+	// FailureCode is the provider's own code of a failed message and FailureReason its English
+	// explanation (for operators); FailureReasonCode is the stable reason (omnichannel's Failure*
+	// codes: token_missing, not_follower, outside_window, …) an interface translates.
+	FailureCode       string `json:"failureCode"`
+	FailureReason     string `json:"failureReason"`
+	FailureReasonCode string `json:"failureReasonCode"`
 	// Retryable is true for a failed outgoing message (POST /messages/{id}/retry).
 	Retryable bool `json:"retryable"`
 	// QuoteMessageID is the id of the message this one replies to, when it is in the thread.

@@ -2,8 +2,9 @@ package omnichannel
 
 import "errors"
 
-// Failure reasons: the stable codes kept in Message.FailureReason for a failed message (the
-// provider's own code stays in FailureCode). Interfaces translate them.
+// Failure reasons: the stable codes kept in Message.FailureReasonCode for a failed message (the
+// provider's own code stays in FailureCode, its English text in FailureReason). Interfaces
+// translate them.
 const (
 	FailureTokenMissing      = "token_missing"        // the connection has no access token: reconnect
 	FailureTokenExpired      = "token_expired"        // the provider refused the token even after a refresh

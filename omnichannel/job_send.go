@@ -35,7 +35,9 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 			if m.ProviderMessageID != "" {
 				m.Status = MessageSent
 			} else {
-				m.Status, m.FailureCode, m.FailureReason = MessageFailed, "delivery_unknown", FailureDeliveryUnknown
+				m.Status, m.FailureCode, m.FailureReason = MessageFailed, "delivery_unknown",
+					"the send was interrupted; check the conversation on the channel before retrying"
+				m.FailureReasonCode = FailureDeliveryUnknown
 			}
 			if err := e.saveMessage(tx, ch, m); err != nil {
 				return err
@@ -106,10 +108,11 @@ func (e *Engine) finishSend(ctx context.Context, j *Job, m *Message, res SendRes
 			if cur.Status.Rank() < st.Rank() || cur.Status == MessageSending {
 				cur.Status = st
 			}
-			cur.FailureCode, cur.FailureReason = "", ""
+			cur.FailureCode, cur.FailureReason, cur.FailureReasonCode = "", "", ""
 		case retry:
 			cur.Status = MessagePending
 			cur.FailureReason = "retrying: " + failureText(sendErr)
+			cur.FailureReasonCode = FailureReasonOf(sendErr)
 			j.Started = false
 			j.RunAt = e.now().Add(e.retryDelay(j.Attempts, sendErr))
 			j.LastError = failureText(sendErr)
@@ -120,9 +123,9 @@ func (e *Engine) finishSend(ctx context.Context, j *Job, m *Message, res SendRes
 			return tx.UpdateJob(j)
 		default:
 			cur.Status = MessageFailed
-			cur.FailureCode, cur.FailureReason = failureCode(sendErr), FailureReasonOf(sendErr)
+			cur.FailureCode, cur.FailureReason, cur.FailureReasonCode = failureCode(sendErr), failureText(sendErr), FailureReasonOf(sendErr)
 			e.log.Warn("dakenh: send failed", "message", cur.ID, "conversation", cur.ConversationID,
-				"attempts", j.Attempts, "code", cur.FailureCode, "reason", cur.FailureReason, "detail", failureText(sendErr))
+				"attempts", j.Attempts, "code", cur.FailureCode, "reason", cur.FailureReasonCode)
 		}
 		if err := e.saveMessage(tx, ch, cur); err != nil {
 			return err
@@ -149,7 +152,7 @@ func failureCode(err error) string {
 	return "error"
 }
 
-// failureText is the English explanation logged with a failure: the provider's message when there is one.
+// failureText is the reason shown to agents: the provider's readable message when there is one.
 func failureText(err error) string {
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Message != "" {

@@ -94,12 +94,14 @@ type Message struct {
 	ProviderMessageID string
 	IdempotencyKey    string
 	Status            MessageStatus
-	// FailureCode is the provider's own code of a failed message (or the engine's when the provider
-	// gave none); FailureReason its stable reason (the Failure* constants), which interfaces
-	// translate.
-	FailureCode   string
-	FailureReason string
-	Attempts      int
+	// FailureCode and FailureReason explain a failed message (provider code and readable English
+	// text); FailureReasonCode is its stable reason (the Failure* constants), which interfaces
+	// translate. While a send waits for a retry, FailureReason says why and FailureReasonCode
+	// gives the reason of that attempt.
+	FailureCode       string
+	FailureReason     string
+	FailureReasonCode string
+	Attempts          int
 	// Activity is set on DirectionSystem entries.
 	Activity *Activity
 	// ProviderTime is the time the provider reported, informational only.

@@ -260,7 +260,7 @@ func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID s
 		if err := e.checkWindow(e.channels[conn.Kind].Capabilities(), conv); err != nil {
 			return err
 		}
-		m.Status, m.FailureCode, m.FailureReason, m.Attempts = MessagePending, "", "", 0
+		m.Status, m.FailureCode, m.FailureReason, m.FailureReasonCode, m.Attempts = MessagePending, "", "", "", 0
 		if err := e.saveMessage(tx, ch, m); err != nil {
 			return err
 		}

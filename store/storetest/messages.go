@@ -114,7 +114,7 @@ func testMessageUpdate(t *testing.T, s omnichannel.Store) {
 
 	m.ProviderMessageID, m.Status, m.Attempts = "pm-sent", omnichannel.MessageSent, 1
 	m.Attachments = m.Attachments[:1]
-	m.Activity, m.FailureCode, m.FailureReason, m.UpdatedAt = nil, "", "", at(time.Hour)
+	m.Activity, m.FailureCode, m.FailureReason, m.FailureReasonCode, m.UpdatedAt = nil, "", "", "", at(time.Hour)
 	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(m) })
 
 	got, err := getMessage(t, s, ws1, "m-1")

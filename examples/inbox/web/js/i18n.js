@@ -848,7 +848,7 @@ export function errorText(e) {
 
 // failureText explains why a message failed: its stable reason, with the provider's code.
 export function failureText(m) {
-  const reason = m.failureReason || '';
+  const reason = m.failureReasonCode || '';
   const text = has('failure.' + reason) ? t('failure.' + reason) : t('failure.provider_error');
   return m.failureCode ? text + ' (' + t('failure.code', { code: m.failureCode }) + ')' : text;
 }

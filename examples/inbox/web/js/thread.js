@@ -266,7 +266,7 @@ export class Thread {
     if (out) {
       meta.append(' · ', h('span', { class: 'status st-' + m.status, dataset: { testid: 'msg-status' } }, t('status.' + m.status)));
       if (m.status === 'failed') {
-        meta.append(h('span', { class: 'failure', dataset: { testid: 'msg-failure', reason: m.failureReason || '' } }, ' — ' + failureText(m)));
+        meta.append(h('span', { class: 'failure', dataset: { testid: 'msg-failure', reason: m.failureReasonCode || '' } }, ' — ' + failureText(m)));
         if (m.retryable) meta.append(' ', h('button', { class: 'btn small', type: 'button', dataset: { testid: 'retry' }, onclick: () => this.retry(m) }, t('thread.retry')));
       }
     }
