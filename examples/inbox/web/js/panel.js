@@ -28,7 +28,12 @@ export class Panel {
     const back = h('a', { href: '#/c/' + encodeURIComponent(conv.id), class: 'btn ghost back-button panel-back', dataset: { testid: 'panel-back' } }, '← ' + t('panel.back'));
     fill(this.el, back, this.customerBox, this.detailsBox, this.historyBox);
     this.renderDetails();
-    const id = conv.id;
+    await this.loadCustomer();
+  }
+
+  // loadCustomer (re)loads the customer card and the history, leaving the details being edited.
+  async loadCustomer() {
+    const id = this.conv.id;
     try {
       const res = await api('GET', `/conversations/${encodeURIComponent(id)}/customer`);
       if (!this.conv || this.conv.id !== id) return;
@@ -44,7 +49,7 @@ export class Panel {
     const changedContact = conv.contactPhone !== this.conv.contactPhone || conv.contactName !== this.conv.contactName;
     this.conv = conv;
     if (!this.dirty) this.renderDetails();
-    if (changedContact) this.open(conv);
+    if (changedContact) this.loadCustomer();
   }
 
   renderCustomer(c) {
