@@ -28,6 +28,12 @@ type Config struct {
 	Blobs BlobStore
 	// Templates supplies canned replies. Default: the templates kept in Store.
 	Templates TemplateProvider
+	// Relay carries the events each engine process commits to the other processes sharing the
+	// Store, so that every process's subscribers (the agents' live streams) see them all. Default:
+	// the Store itself when it implements EventRelay (store/postgres relays with LISTEN/NOTIFY),
+	// otherwise none. Set it to carry events another way (a message broker) or to give a store
+	// without one a relay; NoRelay turns relaying off.
+	Relay EventRelay
 	// Directory is the host CRM's customer directory for automatic linking (optional).
 	Directory ContactDirectory
 	// Interactions supplies the host CRM's calls and transactions for the history (optional).
@@ -154,6 +160,12 @@ func setDefaults(c *Config) {
 	if c.Authorizer == nil {
 		c.Authorizer = DefaultAuthorizer{}
 	}
+	if c.Relay == nil {
+		c.Relay, _ = c.Store.(EventRelay)
+	}
+	if c.Relay == NoRelay {
+		c.Relay = nil
+	}
 	if c.Blobs == nil {
 		c.Blobs = DirBlobStore{Dir: filepath.Join(os.TempDir(), "dakenh-blobs")}
 	}
@@ -246,12 +258,26 @@ type change struct {
 // collected (only those of the committed attempt). A transaction that wrote a connection empties
 // the webhook connection cache once it is over, committed or not.
 func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) error {
+	return e.updateWith(ctx, e.store.Update, fn)
+}
+
+// updateGrouped is update through the store's GroupCommitter when it has one: the webhook ingest,
+// whose concurrent transactions the store may commit together.
+func (e *Engine) updateGrouped(ctx context.Context, fn func(tx Tx, ch *change) error) error {
+	if g, ok := e.store.(GroupCommitter); ok {
+		return e.updateWith(ctx, g.UpdateGrouped, fn)
+	}
+	return e.update(ctx, fn)
+}
+
+// updateWith is update running its transactions with run.
+func (e *Engine) updateWith(ctx context.Context, run func(ctx context.Context, fn func(Tx) error) error, fn func(tx Tx, ch *change) error) error {
 	var ch *change
 	var err error
 	wroteConnections := false
 	for attempt := 0; attempt < 8; attempt++ {
 		ch = &change{}
-		err = e.store.Update(ctx, func(tx Tx) error {
+		err = run(ctx, func(tx Tx) error {
 			// A store may run fn again after a serialization failure (Store's contract): only what
 			// the last run collected is published.
 			*ch = change{}

@@ -34,7 +34,7 @@ func (e *Engine) ingestWith(ctx context.Context, conn *Connection, ev InboundEve
 }
 
 func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEvent, historical bool) error {
-	return e.update(ctx, func(tx Tx, ch *change) error {
+	return e.updateGrouped(ctx, func(tx Tx, ch *change) error {
 		if err := e.ingestEvent(ctx, tx, ch, conn, ev, historical); err != nil {
 			return err
 		}

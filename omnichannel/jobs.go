@@ -61,7 +61,7 @@ type pool struct {
 // syncs) until ctx is cancelled, then waits for the jobs in progress. Sends run on their own
 // SendWorkers workers and everything else on Workers workers, so background work (a slow media
 // download) never delays a reply. Run it in one goroutine per engine process; several processes
-// sharing a store split the work safely. When the store is an EventRelay, Run also listens for the
+// sharing a store split the work safely. With a relay (Config.Relay), Run also listens for the
 // events other processes commit and publishes them to this engine's subscribers.
 func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup

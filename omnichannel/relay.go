@@ -18,8 +18,9 @@ type EventRef struct {
 	At             time.Time
 }
 
-// EventRelay is an optional Store capability for stores that several engine processes share (such
-// as store/postgres). With it, a subscriber of any engine sees the events committed by every engine.
+// EventRelay carries events between engine processes that share a store. With it, a subscriber of
+// any engine sees the events committed by every engine. An engine uses Config.Relay, by default its
+// Store when the Store implements EventRelay (store/postgres does, with LISTEN/NOTIFY).
 //
 // The engine calls RelayEvents after each commit that produced events (best effort: a failure is
 // logged, the commit stands) and, while Engine.Run runs, ListenEvents; for every ref it receives it
@@ -34,6 +35,19 @@ type EventRelay interface {
 	ListenEvents(ctx context.Context, fn func(EventRef)) error
 }
 
+// NoRelay, as Config.Relay, turns relaying off even when the Store is an EventRelay: each engine's
+// subscribers then see the events of its own process only.
+var NoRelay EventRelay = noRelay{}
+
+type noRelay struct{}
+
+func (noRelay) RelayEvents(context.Context, []EventRef) error { return nil }
+
+func (noRelay) ListenEvents(ctx context.Context, _ func(EventRef)) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 // refOf is the cross-process form of ev.
 func refOf(ev Event) EventRef {
 	return EventRef{Kind: ev.Kind, WorkspaceID: ev.WorkspaceID, ConversationID: ev.ConversationID,
@@ -42,8 +56,8 @@ func refOf(ev Event) EventRef {
 
 // relay passes the committed events to the other processes when the store can.
 func (e *Engine) relay(ctx context.Context, evs []Event) {
-	r, ok := e.store.(EventRelay)
-	if !ok || len(evs) == 0 {
+	r := e.cfg.Relay
+	if r == nil || len(evs) == 0 {
 		return
 	}
 	refs := make([]EventRef, len(evs))
@@ -58,8 +72,8 @@ func (e *Engine) relay(ctx context.Context, evs []Event) {
 
 // listenRelay publishes the events of other processes to this engine's subscribers until ctx ends.
 func (e *Engine) listenRelay(ctx context.Context) {
-	r, ok := e.store.(EventRelay)
-	if !ok {
+	r := e.cfg.Relay
+	if r == nil {
 		return
 	}
 	for ctx.Err() == nil {

@@ -17,19 +17,24 @@ import (
 	"github.com/dakenh/dakenh/store/memory"
 )
 
-// relayHub stands in for a database's notification channel between Store values.
+// relayHub stands in for a database's notification channel or a message broker between processes.
 type relayHub struct {
 	mu        sync.Mutex
-	listeners map[*relayStore]func(oc.EventRef)
+	listeners map[*relayEnd]func(oc.EventRef)
 }
 
-// relayStore is one process's Store value: the shared memory store plus the hub.
-type relayStore struct {
-	*memory.Store
+// relayEnd is one process's end of the hub: an EventRelay.
+type relayEnd struct {
 	hub *relayHub
 }
 
-func (s *relayStore) RelayEvents(_ context.Context, refs []oc.EventRef) error {
+// relayStore is one process's Store value that is its own relay, as store/postgres is.
+type relayStore struct {
+	*memory.Store
+	*relayEnd
+}
+
+func (s *relayEnd) RelayEvents(_ context.Context, refs []oc.EventRef) error {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	for other, fn := range s.hub.listeners {
@@ -42,7 +47,7 @@ func (s *relayStore) RelayEvents(_ context.Context, refs []oc.EventRef) error {
 	return nil
 }
 
-func (s *relayStore) ListenEvents(ctx context.Context, fn func(oc.EventRef)) error {
+func (s *relayEnd) ListenEvents(ctx context.Context, fn func(oc.EventRef)) error {
 	s.hub.mu.Lock()
 	s.hub.listeners[s] = fn
 	s.hub.mu.Unlock()
@@ -53,31 +58,54 @@ func (s *relayStore) ListenEvents(ctx context.Context, fn func(oc.EventRef)) err
 	return ctx.Err()
 }
 
-func (s *relayStore) listening() bool {
+func (s *relayEnd) listening() bool {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	_, ok := s.hub.listeners[s]
 	return ok
 }
 
+// relayMode is how the engines of TestRelayedEventsReachTheOtherEnginesSubscribers get their relay.
+type relayMode int
+
+const (
+	relayOfStore  relayMode = iota // Config.Relay nil, the Store is an EventRelay
+	relayOfConfig                  // a plain Store and Config.Relay
+	relayOff                       // the Store is an EventRelay, Config.Relay is NoRelay
+)
+
 func TestRelayedEventsReachTheOtherEnginesSubscribers(t *testing.T) {
+	t.Run("RelayOfTheStore", func(t *testing.T) { testRelay(t, relayOfStore) })
+	t.Run("ConfigRelay", func(t *testing.T) { testRelay(t, relayOfConfig) })
+	t.Run("NoRelay", func(t *testing.T) { testRelay(t, relayOff) })
+}
+
+func testRelay(t *testing.T, mode relayMode) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	shared, hub := memory.New(), &relayHub{listeners: map[*relayStore]func(oc.EventRef){}}
+	shared, hub := memory.New(), &relayHub{listeners: map[*relayEnd]func(oc.EventRef){}}
 	prov := fakechannel.NewProvider("hook-secret-123")
 	t.Cleanup(prov.Close)
-	newEngine := func() (*oc.Engine, *relayStore) {
-		st := &relayStore{Store: shared, hub: hub}
+	newEngine := func() (*oc.Engine, *relayEnd) {
+		end := &relayEnd{hub: hub}
+		cfg := oc.Config{Store: &relayStore{Store: shared, relayEnd: end}}
+		switch mode {
+		case relayOfConfig:
+			cfg = oc.Config{Store: shared, Relay: end}
+		case relayOff:
+			cfg.Relay = oc.NoRelay
+		}
 		ch, err := fakechannel.New(fakechannel.Config{Secret: prov.Secret(), BaseURL: prov.URL(), HTTPClient: prov.Client()})
 		require.NoError(t, err)
 		r, err := routing.New(routing.Config{})
 		require.NoError(t, err)
-		eng, err := oc.New(oc.Config{Store: st, Channels: []oc.Channel{ch}, Router: r, Blobs: oc.DirBlobStore{Dir: t.TempDir()}})
+		cfg.Channels, cfg.Router, cfg.Blobs = []oc.Channel{ch}, r, oc.DirBlobStore{Dir: t.TempDir()}
+		eng, err := oc.New(cfg)
 		require.NoError(t, err)
-		return eng, st
+		return eng, end
 	}
 	a, _ := newEngine()
-	b, storeB := newEngine()
+	b, endB := newEngine()
 	require.NoError(t, shared.Update(ctx, func(tx oc.Tx) error {
 		return tx.PutUser(&oc.User{WorkspaceID: ws, ID: "sup", Name: "Sup", Role: oc.RoleSupervisor, Active: true})
 	}))
@@ -89,7 +117,9 @@ func TestRelayedEventsReachTheOtherEnginesSubscribers(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = b.Run(ctx) }()
-	require.Eventually(t, storeB.listening, 5*time.Second, 5*time.Millisecond)
+	if mode != relayOff {
+		require.Eventually(t, endB.listening, 5*time.Second, 5*time.Millisecond)
+	}
 	subA := a.Subscribe(ctx, oc.SubscribeOptions{WorkspaceID: ws})
 	subB := b.Subscribe(ctx, oc.SubscribeOptions{WorkspaceID: ws})
 
@@ -99,8 +129,8 @@ func TestRelayedEventsReachTheOtherEnginesSubscribers(t *testing.T) {
 	a.WebhookHandler().ServeHTTP(rec, prov.SignedWebhook("http://engine/fake", body))
 	require.Equal(t, http.StatusOK, rec.Code)
 
-	created := func(sub *oc.Subscription) *oc.Event {
-		deadline := time.After(5 * time.Second)
+	created := func(sub *oc.Subscription, wait time.Duration) *oc.Event {
+		deadline := time.After(wait)
 		for {
 			select {
 			case ev := <-sub.C:
@@ -112,8 +142,17 @@ func TestRelayedEventsReachTheOtherEnginesSubscribers(t *testing.T) {
 			}
 		}
 	}
-	evA, evB := created(subA), created(subB)
+	evA := created(subA, 5*time.Second)
 	require.NotNil(t, evA, "the committing engine's subscriber gets the event")
+	if mode == relayOff {
+		// The hub would deliver synchronously within the commit; nothing listens, nothing arrives.
+		assert.False(t, endB.listening(), "with NoRelay the engine does not listen")
+		assert.Nil(t, created(subB, 200*time.Millisecond), "with NoRelay no event crosses processes")
+		cancel()
+		wg.Wait()
+		return
+	}
+	evB := created(subB, 5*time.Second)
 	require.NotNil(t, evB, "the other engine's subscriber gets the relayed event")
 	assert.Equal(t, evA.MessageID, evB.MessageID)
 	require.NotNil(t, evB.Message, "the relayed event carries a re-read snapshot")

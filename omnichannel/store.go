@@ -216,6 +216,19 @@ type ConversationQuery struct {
 	Limit int
 }
 
+// FiltersOnlyByConnection reports whether q selects its workspace's conversations by nothing but
+// ConnectionIDs: no channel, status, assignee, team, category, classification, contact, claim or
+// search filter. ViewerID, ReadState and the paging fields (After, Limit) do not narrow the set of
+// conversations and are not looked at: a caller that counts unread conversations evaluates them
+// itself. Stores answer such a query's unread count from per-connection counters, so this is the
+// one place that knows which fields are filters: a new filter field of ConversationQuery must be
+// added here (storetest's Query/EveryField fails until it is).
+func (q ConversationQuery) FiltersOnlyByConnection() bool {
+	return len(q.ChannelKinds) == 0 && len(q.Statuses) == 0 && len(q.AssigneeIDs) == 0 && len(q.TeamIDs) == 0 &&
+		len(q.CategoryIDs) == 0 && len(q.ClassificationIDs) == 0 && len(q.ContactIDs) == 0 && !q.AwaitingClaim &&
+		q.Search == "" && q.SearchDigits == ""
+}
+
 // Cursor is a position in the conversation list: the sort key of the last row seen.
 type Cursor struct {
 	LastMessageAt  time.Time

@@ -24,11 +24,11 @@ func unreadScopeReaderOf(tx Tx) (UnreadScopeReader, bool) {
 }
 
 // countableByConnection reports whether q filters on nothing but its workspace and connections,
-// so that its unread count is a sum of per-connection counts.
+// so that its unread count is a sum of per-connection counts. A blank search is no filter (the
+// engine drops it before the store sees the query).
 func countableByConnection(q ConversationQuery) bool {
-	return len(q.ChannelKinds) == 0 && len(q.Statuses) == 0 && len(q.AssigneeIDs) == 0 && len(q.TeamIDs) == 0 &&
-		len(q.CategoryIDs) == 0 && len(q.ClassificationIDs) == 0 && len(q.ContactIDs) == 0 && !q.AwaitingClaim &&
-		strings.TrimSpace(q.Search) == "" && q.SearchDigits == "" && (q.ReadState == "" || q.ReadState == ReadUnread)
+	q.Search = strings.TrimSpace(q.Search)
+	return q.FiltersOnlyByConnection() && (q.ReadState == "" || q.ReadState == ReadUnread)
 }
 
 // sumCounts adds the counts of the connections ids (each once), or of every connection in counts

@@ -5,22 +5,22 @@ import (
 
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/store/memory"
-	"github.com/dakenh/dakenh/store/storetest"
+	"github.com/dakenh/dakenh/store/storebench"
 )
 
 // BenchmarkStore runs the store benchmarks over the in-memory reference store, as the baseline of
 // the SQL stores.
 func BenchmarkStore(b *testing.B) {
-	storetest.Benchmark(b, func(tb testing.TB) omnichannel.Store {
+	storebench.Benchmark(b, func(tb testing.TB) omnichannel.Store {
 		s := memory.New()
 		tb.Cleanup(func() { s.Close() })
 		return s
 	})
 }
 
-// BenchmarkIngest runs storetest's ingest benchmarks alone (saturated, and at 1,000 webhooks/s).
+// BenchmarkIngest runs storebench's ingest benchmarks alone (saturated, and at 1,000 webhooks/s).
 func BenchmarkIngest(b *testing.B) {
-	storetest.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
+	storebench.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
 		s := memory.New()
 		tb.Cleanup(func() { s.Close() })
 		return s

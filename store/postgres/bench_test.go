@@ -5,7 +5,7 @@ import (
 
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/store/postgres"
-	"github.com/dakenh/dakenh/store/storetest"
+	"github.com/dakenh/dakenh/store/storebench"
 )
 
 // BenchmarkStore runs the store benchmarks over DAKENH_POSTGRES_URL, each store in a fresh schema,
@@ -13,17 +13,20 @@ import (
 //
 //	go test -run '^$' -bench . ./store/postgres/
 func BenchmarkStore(b *testing.B) {
-	storetest.Benchmark(b, func(tb testing.TB) omnichannel.Store {
+	storebench.Benchmark(b, func(tb testing.TB) omnichannel.Store {
 		return openStore(tb, newSchema(tb))
 	})
 }
 
-// BenchmarkIngest runs storetest's ingest benchmarks alone (saturated, and at 1,000 webhooks/s)
+// BenchmarkIngest runs storebench's ingest benchmarks alone (saturated, and at 1,000 webhooks/s)
 // over DAKENH_POSTGRES_URL, each store in a fresh schema with the default Config:
 //
 //	go test -run '^$' -bench 'BenchmarkIngest' ./store/postgres/
 func BenchmarkIngest(b *testing.B) {
-	storetest.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
-		return openStore(tb, newSchema(tb), func(c *postgres.Config) { c.MaxConns = postgres.DefaultMaxConns })
+	storebench.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
+		s := openStore(tb, newSchema(tb), func(c *postgres.Config) { c.MaxConns = postgres.DefaultMaxConns })
+		// How the webhooks' transactions were grouped (UpdateGrouped), once the benchmark is done.
+		tb.Cleanup(func() { tb.Logf("grouped updates: %+v", s.GroupStats()) })
+		return s
 	})
 }

@@ -11,21 +11,21 @@ import (
 	"github.com/dakenh/dakenh/internal/bigbox"
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/store/postgres"
-	"github.com/dakenh/dakenh/store/storetest"
+	"github.com/dakenh/dakenh/store/storebench"
 )
 
 // bigInboxSchemaEnv names a schema to seed once and keep across runs (default: a new schema,
 // dropped at the end). A schema holding the workspace's last conversation is not seeded again.
 const bigInboxSchemaEnv = "DAKENH_BIGBOX_SCHEMA"
 
-// BenchmarkBigInbox runs storetest.BenchmarkBigInbox over a schema seeded through BulkLoad (COPY)
+// BenchmarkBigInbox runs storebench.BenchmarkBigInbox over a schema seeded through BulkLoad (COPY)
 // and analyzed. Run the full size with, for example:
 //
 //	DAKENH_BIGBOX_CONVERSATIONS=1000000 DAKENH_BIGBOX_SCHEMA=bigbox_1m \
 //	  go test -run '^$' -bench BigInbox -benchtime 200x -timeout 3h ./store/postgres/
 func BenchmarkBigInbox(b *testing.B) {
-	spec, depth := storetest.BigInboxSpec(b)
-	storetest.BenchmarkBigInbox(b, openBigInbox(b, spec), spec, depth)
+	spec, depth := storebench.BigInboxSpec(b)
+	storebench.BenchmarkBigInbox(b, openBigInbox(b, spec), spec, depth)
 }
 
 // openBigInbox opens the benchmark's schema and seeds spec's workspace unless it is there.
@@ -36,7 +36,7 @@ func openBigInbox(b *testing.B, spec bigbox.Spec) *postgres.Store {
 		schema = newSchema(b)
 	}
 	st := openStore(b, schema, func(c *postgres.Config) { c.MaxConns = 4 })
-	if !storetest.SeedBigInbox(b, st, spec) {
+	if !storebench.SeedBigInbox(b, st, spec) {
 		return st
 	}
 	ctx := context.Background()
@@ -60,5 +60,5 @@ func openBigInbox(b *testing.B, spec bigbox.Spec) *postgres.Store {
 
 // bigInboxEngine is an Engine over st for the claims benchmark and tests.
 func bigInboxEngine(tb testing.TB, st omnichannel.Store) *omnichannel.Engine {
-	return storetest.NewBenchEngine(tb, st)
+	return storebench.NewBenchEngine(tb, st)
 }

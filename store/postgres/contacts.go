@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/jackc/pgx/v5"
 
@@ -9,6 +10,9 @@ import (
 )
 
 func (t *txn) PutContact(c *omnichannel.Contact) error {
+	cp := *c
+	cp.Attributes = maps.Clone(c.Attributes)
+	defer t.recordWrite("contacts", func(r *txn) error { return r.PutContact(&cp) }, c.WorkspaceID+"\x00"+c.ID)()
 	return putDoc(t, "contacts", c.WorkspaceID, c.ID, c)
 }
 
@@ -51,6 +55,8 @@ func identityArgs(i *omnichannel.Identity) []any {
 // InsertIdentity refuses an existing id or an existing (ConnectionID, ExternalUserID) with
 // ErrDuplicate (ON CONFLICT DO NOTHING: the transaction stays usable).
 func (t *txn) InsertIdentity(i *omnichannel.Identity) error {
+	cp := *i
+	defer t.recordWrite("identities", func(r *txn) error { return r.InsertIdentity(&cp) }, identityKey(i))()
 	if err := t.writing(); err != nil {
 		return err
 	}
@@ -68,6 +74,8 @@ func (t *txn) InsertIdentity(i *omnichannel.Identity) error {
 // PutIdentity inserts or replaces the identity with i.ID; (ConnectionID, ExternalUserID) held by
 // another identity is refused with ErrDuplicate.
 func (t *txn) PutIdentity(i *omnichannel.Identity) error {
+	cp := *i
+	defer t.recordWrite("identities", func(r *txn) error { return r.PutIdentity(&cp) }, identityKey(i))()
 	if err := t.writing(); err != nil {
 		return err
 	}

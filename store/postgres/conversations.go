@@ -48,6 +48,8 @@ func foldName(s string) string { return omnichannel.FoldSearch(s) }
 // InsertConversation refuses an existing id or an existing (ConnectionID, IdentityID) thread with
 // ErrDuplicate.
 func (t *txn) InsertConversation(c *omnichannel.Conversation) error {
+	cp := c.Clone()
+	defer t.recordWrite("conversations", func(r *txn) error { return r.InsertConversation(cp) }, conversationKeys(c)...)()
 	if err := t.writing(); err != nil {
 		return err
 	}
@@ -90,6 +92,11 @@ const conversationUpdate = `UPDATE conversations SET channel_kind = $4, contact_
 	last_message_text = $24, last_message_at = $25, last_message_direction = $26, last_inbound_at = $27,
 	created_at = $28, updated_at = $29, contact_name_folded = $31, version = version + 1`
 
+// conversationUpdateWhere is UpdateConversation's compare-and-set when the thread key is unchanged
+// (grouped updates fold it: fold.go).
+const conversationUpdateWhere = conversationUpdate + `
+		WHERE workspace_id = $1 AND id = $2 AND version = $30 AND connection_id = $3 AND identity_id = $6`
+
 // UpdateConversation replaces the conversation when its stored Version equals c.Version, then
 // increments Version in the store and in c. A missing conversation is ErrNotFound, a version
 // mismatch ErrConflict, and moving it onto another conversation's (ConnectionID, IdentityID)
@@ -98,12 +105,13 @@ const conversationUpdate = `UPDATE conversations SET channel_kind = $4, contact_
 // The compare-and-set is the WHERE clause: under READ COMMITTED a concurrent writer's UPDATE waits
 // for the row lock and then re-checks the version, so exactly one of them succeeds.
 func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
+	cp := c.Clone()
+	defer t.recordWrite("conversations", func(r *txn) error { return r.UpdateConversation(cp) }, conversationKeys(c)...)()
 	if err := t.writing(); err != nil {
 		return err
 	}
 	args := conversationArgs(c)
-	tag, err := t.exec("update conversation", conversationUpdate+`
-		WHERE workspace_id = $1 AND id = $2 AND version = $30 AND connection_id = $3 AND identity_id = $6`, args...)
+	tag, err := t.exec("update conversation", conversationUpdateWhere, args...)
 	if err != nil {
 		return err
 	}

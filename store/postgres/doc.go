@@ -27,7 +27,8 @@
 //     lease, so each send is handed to one worker of one process.
 //   - Token refresh: leases (Tx.AcquireLease) are rows updated by a conditional upsert; one process
 //     refreshes a connection's tokens while the others wait and re-read.
-//   - Events: Store implements omnichannel.EventRelay. After each commit the engine relays the
+//   - Events: Store implements omnichannel.EventRelay, which an Engine uses unless its
+//     Config.Relay says otherwise. After each commit the engine relays the
 //     events' ids: one row in the events table and a NOTIFY carrying its id. Engine.Run listens on a
 //     dedicated connection, reads the new rows, re-reads the records and publishes them to its own
 //     subscribers, so an agent connected to any process sees everything. The events table is also

@@ -133,3 +133,13 @@ func MigrateUpTo(ctx context.Context, url, schema, name string) error {
 	defer conn.Close(ctx)
 	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrateTx(ctx, tx, all, schema, upTo-1) })
 }
+
+// HoldGroups makes the grouped updates of s (which must not have submitted any yet) wait until
+// release is called; arrived reports how many reached the committer meanwhile.
+func HoldGroups(s *Store) (arrived func() int64, release func()) {
+	hold := make(chan struct{})
+	s.committer.mu.Lock()
+	s.committer.hold = hold
+	s.committer.mu.Unlock()
+	return s.committer.stats.arrived.Load, func() { close(hold) }
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ func jobArgs(j *omnichannel.Job) ([]any, error) {
 
 // InsertJob refuses an existing job id with ErrDuplicate. Job ids are global.
 func (t *txn) InsertJob(j *omnichannel.Job) error {
+	cp := *j
+	cp.Payload = maps.Clone(j.Payload)
+	defer t.recordWrite("jobs", func(r *txn) error { return r.InsertJob(&cp) })()
 	if err := t.writing(); err != nil {
 		return err
 	}

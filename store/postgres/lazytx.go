@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,42 @@ type lazyTx struct {
 	conn *pgx.Conn // nil only when no connection could be had after a dead one
 	opts pgx.TxOptions
 	tx   pgx.Tx // nil until the first statement was sent
+	// autocommit, in a grouped update, runs each statement on its own, outside a transaction,
+	// until the update needs one (see group.go).
+	autocommit bool
+	// before, when set, is called with each statement's SQL before it is sent.
+	before func(sql string) error
+}
+
+// prepare calls the before hook with sql, then reports whether the statement runs outside the
+// transaction (see prepareBatch).
+func (l *lazyTx) prepare(sql string) (outside bool, err error) {
+	if l.before != nil {
+		if err := l.before(sql); err != nil {
+			return false, err
+		}
+	}
+	return l.outside()
+}
+
+// outside reports whether statements run on their own, outside the transaction (autocommit), and
+// then makes sure there is a live connection for them.
+func (l *lazyTx) outside() (bool, error) {
+	if !l.autocommit {
+		return false, nil
+	}
+	if l.conn != nil && l.conn.IsClosed() {
+		l.pool.release(l.conn)
+		l.conn = nil
+	}
+	if l.conn == nil {
+		c, err := l.pool.acquire(l.ctx)
+		if err != nil {
+			return false, fmt.Errorf("connecting: %w", err)
+		}
+		l.conn = c
+	}
+	return true, nil
 }
 
 // send sends b inside the transaction, beginning it first when it has not begun. The caller reads
@@ -94,6 +131,12 @@ func (l *lazyTx) sendOne(sql string, args []any) (pgx.BatchResults, error) {
 
 // Exec runs sql in the transaction.
 func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if outside, err := l.prepare(sql); err != nil || outside {
+		if err != nil {
+			return pgconn.CommandTag{}, err
+		}
+		return l.conn.Exec(ctx, sql, args...)
+	}
 	if l.first(args) {
 		br, err := l.sendOne(sql, args)
 		if err != nil {
@@ -114,6 +157,12 @@ func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 // Query runs sql in the transaction. The rows must be closed (or read to the end) before the next
 // statement.
 func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if outside, err := l.prepare(sql); err != nil || outside {
+		if err != nil {
+			return nil, err
+		}
+		return l.conn.Query(ctx, sql, args...)
+	}
 	if l.first(args) {
 		br, err := l.sendOne(sql, args)
 		if err != nil {
@@ -134,6 +183,12 @@ func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 
 // QueryRow runs sql in the transaction; the row's Scan reports every error, pgx.ErrNoRows included.
 func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if outside, err := l.prepare(sql); err != nil || outside {
+		if err != nil {
+			return errRow{err}
+		}
+		return l.conn.QueryRow(ctx, sql, args...)
+	}
 	if l.first(args) {
 		br, err := l.sendOne(sql, args)
 		if err != nil {
@@ -148,7 +203,19 @@ func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 }
 
 // SendBatch sends b in the transaction (with the BEGIN in front when it has not begun).
-func (l *lazyTx) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
+func (l *lazyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if l.before != nil {
+		for _, q := range b.QueuedQueries {
+			if err := l.before(q.SQL); err != nil {
+				return pgx.FailedBatchResults(b, err)
+			}
+		}
+	}
+	if outside, err := l.outside(); err != nil {
+		return pgx.FailedBatchResults(b, err)
+	} else if outside {
+		return l.conn.SendBatch(ctx, b)
+	}
 	br, err := l.send(b)
 	if err != nil {
 		return pgx.FailedBatchResults(b, err)
@@ -163,6 +230,14 @@ const guardName = "dakenh_guard"
 // batch. When the statement fails, the transaction is rolled back to the savepoint (so it stays
 // usable) and the statement's error is returned.
 func (l *lazyTx) execGuarded(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if l.before != nil {
+		if err := l.before(sql); err != nil {
+			return pgconn.CommandTag{}, err
+		}
+	}
+	if l.autocommit { // a write outside a recorded method never runs grouped (txn.writing ends it)
+		return pgconn.CommandTag{}, errors.New("a guarded statement outside a transaction")
+	}
 	b := &pgx.Batch{}
 	b.Queue(`SAVEPOINT ` + guardName)
 	b.Queue(sql, args...)

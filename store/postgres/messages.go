@@ -59,6 +59,8 @@ func messageArgs(m *omnichannel.Message) ([]any, error) {
 // covers all three unique indexes, waits for a concurrent insert of the same key to finish, and
 // leaves the transaction usable.
 func (t *txn) InsertMessage(m *omnichannel.Message) error {
+	cp := m.Clone()
+	defer t.recordWrite("messages", func(r *txn) error { return r.InsertMessage(cp) }, messageKey(m))()
 	if err := t.writing(); err != nil {
 		return err
 	}

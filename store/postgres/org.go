@@ -86,7 +86,8 @@ func (t *txn) ListClassifications(workspaceID string) ([]*omnichannel.Classifica
 // others, get distinct increasing values without holding the row until they commit; a rollback of
 // the calling transaction does not give its position back.
 func (t *txn) NextRotation(workspaceID, key string) (int64, error) {
-	if err := t.writing(); err != nil {
+	// The position is taken outside the transaction: a grouped update stays grouped.
+	if err := t.writingRecorded(); err != nil {
 		return 0, err
 	}
 	return t.store.nextRotation(t.ctx, workspaceID, key)

@@ -41,13 +41,15 @@ type Store struct {
 	pruneMu   sync.Mutex
 	lastPrune time.Time
 
-	relayer relayBatcher
-	rotator rotator
+	relayer   relayBatcher
+	rotator   rotator
+	committer groupCommitter
 }
 
 var (
-	_ omnichannel.Store      = (*Store)(nil)
-	_ omnichannel.EventRelay = (*Store)(nil)
+	_ omnichannel.Store          = (*Store)(nil)
+	_ omnichannel.EventRelay     = (*Store)(nil)
+	_ omnichannel.GroupCommitter = (*Store)(nil)
 )
 
 // Open validates cfg, connects, and creates or migrates the schema. Racing Opens of one database
@@ -59,6 +61,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	sl, _ := newSealer(cfg) // validated above
 	s := &Store{cfg: cfg, conn: conn, pool: newPool(conn, cfg.MaxConns), sealer: sl, id: uuid.NewString()}
+	s.committer.s = s
 	if err := s.migrate(ctx); err != nil {
 		s.pool.close()
 		return nil, err
@@ -70,6 +73,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // calls should be ended through their contexts first. Close always returns nil.
 func (s *Store) Close() error {
 	s.closed.Store(true)
+	s.committer.stop()
 	s.pool.close()
 	s.closeRelay()
 	s.closeRotator()

@@ -28,6 +28,8 @@ type txn struct {
 	// readStates caches, in a read-only transaction, the viewer's read states of the rows the last
 	// ListConversations returned (nil value: none stored), keyed by readStateKey.
 	readStates map[string]*omnichannel.ReadState
+	// group is set in a grouped update (group.go).
+	group *grouping
 }
 
 var _ omnichannel.Tx = (*txn)(nil)
@@ -39,7 +41,20 @@ func (t *txn) readable() error {
 	return nil
 }
 
+// writing checks that t may write; in a grouped update it ends the grouping (the write methods
+// that a grouped update records call writingRecorded instead).
 func (t *txn) writing() error {
+	if err := t.writingRecorded(); err != nil {
+		return err
+	}
+	if t.group != nil && t.group.active && !t.group.recording {
+		return t.ungroup()
+	}
+	return nil
+}
+
+// writingRecorded checks that t may write, leaving a grouped update grouped.
+func (t *txn) writingRecorded() error {
 	if err := t.readable(); err != nil {
 		return err
 	}
@@ -58,6 +73,9 @@ func (t *txn) fail(op string, err error) error {
 }
 
 func (t *txn) exec(op, sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.record(sql, args) {
+		return recordedTag, nil
+	}
 	tag, err := t.tx.Exec(t.ctx, sql, args...)
 	if err != nil {
 		return tag, t.fail(op, err)
@@ -103,6 +121,9 @@ func list[T any](t *txn, op, sql string, scan func(pgx.Row) (*T, error), args ..
 // violation rolls back to the savepoint, leaving the transaction usable, and is returned as
 // ErrDuplicate with detail; other errors are returned wrapped.
 func (t *txn) guarded(op, what, detail, sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.record(sql, args) {
+		return recordedTag, nil
+	}
 	tag, err := t.tx.execGuarded(t.ctx, sql, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
@@ -112,6 +133,9 @@ func (t *txn) guarded(op, what, detail, sql string, args ...any) (pgconn.Command
 	}
 	return tag, nil
 }
+
+// recordedTag is what a recorded statement reports: the one row it must change when it runs.
+var recordedTag = pgconn.NewCommandTag("INSERT 0 1")
 
 func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError

@@ -7,9 +7,7 @@ import (
 // countable reports whether the unread count of q can be read from the unread_counters table
 // (migration 0002): a viewer, and no filter but the workspace and a set of connections.
 func countable(q omnichannel.ConversationQuery) bool {
-	return q.ViewerID != "" && len(q.ChannelKinds) == 0 && len(q.Statuses) == 0 && len(q.AssigneeIDs) == 0 &&
-		len(q.TeamIDs) == 0 && len(q.CategoryIDs) == 0 && len(q.ClassificationIDs) == 0 && len(q.ContactIDs) == 0 &&
-		!q.AwaitingClaim && q.Search == "" && q.SearchDigits == ""
+	return q.ViewerID != "" && q.FiltersOnlyByConnection()
 }
 
 // countUnreadFromCounters sums the counter slots: conversations with customer messages minus those

@@ -6,13 +6,13 @@ import (
 
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/store/sqlite"
-	"github.com/dakenh/dakenh/store/storetest"
+	"github.com/dakenh/dakenh/store/storebench"
 )
 
 // BenchmarkStore runs the store benchmarks over a database file with the default Config
 // (synchronous FULL: every acknowledged webhook is fsynced).
 func BenchmarkStore(b *testing.B) {
-	storetest.Benchmark(b, func(tb testing.TB) omnichannel.Store {
+	storebench.Benchmark(b, func(tb testing.TB) omnichannel.Store {
 		return open(tb, filepath.Join(tb.TempDir(), "bench.db"))
 	})
 }
@@ -20,7 +20,7 @@ func BenchmarkStore(b *testing.B) {
 // BenchmarkStoreSyncNormal is BenchmarkStore with synchronous NORMAL (no fsync per commit; still
 // safe against a killed process), to show what FULL durability costs in Ingest.
 func BenchmarkStoreSyncNormal(b *testing.B) {
-	storetest.Benchmark(b, func(tb testing.TB) omnichannel.Store {
+	storebench.Benchmark(b, func(tb testing.TB) omnichannel.Store {
 		s, err := sqlite.Open(tb.Context(), sqlite.Config{Path: filepath.Join(tb.TempDir(), "bench.db"),
 			Synchronous: sqlite.SyncNormal})
 		if err != nil {
@@ -34,7 +34,7 @@ func BenchmarkStoreSyncNormal(b *testing.B) {
 // BenchmarkStoreNoGroupCommit is BenchmarkStore with batches of one Update (MaxBatchSize 1), to show
 // what group commit brings to Ingest.
 func BenchmarkStoreNoGroupCommit(b *testing.B) {
-	storetest.Benchmark(b, func(tb testing.TB) omnichannel.Store {
+	storebench.Benchmark(b, func(tb testing.TB) omnichannel.Store {
 		s, err := sqlite.Open(tb.Context(), sqlite.Config{Path: filepath.Join(tb.TempDir(), "bench.db"),
 			MaxBatchSize: 1})
 		if err != nil {
@@ -45,14 +45,14 @@ func BenchmarkStoreNoGroupCommit(b *testing.B) {
 	})
 }
 
-// BenchmarkIngest runs storetest's ingest benchmarks alone over each durability setting, with the
+// BenchmarkIngest runs storebench's ingest benchmarks alone over each durability setting, with the
 // default group commit:
 //
 //	go test -run '^$' -bench 'BenchmarkIngest' ./store/sqlite/
 func BenchmarkIngest(b *testing.B) {
 	for _, sync := range []sqlite.Synchronous{sqlite.SyncFull, sqlite.SyncNormal} {
 		b.Run(string(sync), func(b *testing.B) {
-			storetest.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
+			storebench.BenchmarkIngest(b, func(tb testing.TB) omnichannel.Store {
 				s, err := sqlite.Open(tb.Context(), sqlite.Config{Path: filepath.Join(tb.TempDir(), "bench.db"),
 					Synchronous: sync})
 				if err != nil {

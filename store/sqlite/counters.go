@@ -44,13 +44,6 @@ func (t *txn) dropCoveringConnections(q *omnichannel.ConversationQuery) error {
 	return nil
 }
 
-// onlyConnections reports whether q filters on nothing but connections, which the counters answer.
-func onlyConnections(q omnichannel.ConversationQuery) bool {
-	return len(q.ChannelKinds) == 0 && len(q.Statuses) == 0 && len(q.AssigneeIDs) == 0 && len(q.TeamIDs) == 0 &&
-		len(q.CategoryIDs) == 0 && len(q.ClassificationIDs) == 0 && len(q.ContactIDs) == 0 && !q.AwaitingClaim &&
-		q.Search == "" && q.SearchDigits == ""
-}
-
 // countUnreadFromCounters is CountUnread of a query that filters on connections at most: for every
 // connection, the conversations with inbound messages less those the viewer has read up to date.
 func (t *txn) countUnreadFromCounters(q omnichannel.ConversationQuery) (int, error) {

@@ -109,8 +109,9 @@
 // included. EXPLAIN QUERY PLAN checks of these plans are in the package's tests.
 //
 // Several Stores over one file (several processes) share the data, but this package does not
-// implement omnichannel.EventRelay: an Engine's subscribers see the events of its own process only.
-// Run one process per database file when live events matter, or use store/postgres.
+// implement omnichannel.EventRelay: without omnichannel.Config.Relay an Engine's subscribers see
+// the events of its own process only. Run one process per database file when live events matter,
+// give the engines a relay of their own (Config.Relay), or use store/postgres.
 //
 // Provider secrets are encrypted at rest when Config.Keyring is set (AES-256-GCM, key rotation with
 // Store.ResealCredentials); without it, connection credentials are stored as plain JSON.

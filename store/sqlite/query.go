@@ -64,7 +64,7 @@ func (t *txn) CountUnread(q omnichannel.ConversationQuery) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if onlyConnections(q) {
+	if q.FiltersOnlyByConnection() { // the counters answer it
 		return t.countUnreadFromCounters(q)
 	}
 	query, args, err := countUnreadSQL(q, plan)

@@ -17,6 +17,7 @@ func queryTests() []test {
 		{"ReturnsFullRows", testQueryFullRows},
 		{"TeamMembers", testQueryTeamMembers},
 		{"SearchFolded", testQuerySearchFolded},
+		{"EveryField", testQueryEveryField},
 	}
 }
 

@@ -86,5 +86,6 @@ func groups() []group {
 		{"Lease", leaseTests()},
 		{"OAuthState", oauthTests()},
 		{"Isolation", isolationTests()},
+		{"GroupCommit", groupCommitTests()},
 	}
 }

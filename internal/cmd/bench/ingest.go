@@ -86,7 +86,10 @@ func runIngestBaseline(ctx context.Context, o Options, label string, rep *Report
 
 // runIngest measures one store: closed-loop throughput with o.Senders senders, then open-loop
 // latency at o.OfferedRate, then checks what was stored.
-func runIngest(ctx context.Context, o Options, kind string, baseline float64, rep *Report, logf func(string, ...any)) error {
+//
+// ceilings are the store's minimal inboxes measured in the same run: the throughput figure states
+// its ratio to each.
+func runIngest(ctx context.Context, o Options, kind string, baseline float64, ceilings []Ceiling, rep *Report, logf func(string, ...any)) error {
 	env, closeAll, err := openScenario(ctx, o, kind, "ingest")
 	if err != nil {
 		return err
@@ -119,8 +122,14 @@ func runIngest(ctx context.Context, o Options, kind string, baseline float64, re
 	open := openLoop(ctx, client, base, o.OfferedRate, o.Duration, o.DuplicateRate, traffic.next)
 
 	msgs := float64(closed.distinct()) / closed.Elapsed.Seconds()
+	var vs []Ceiling
+	for _, c := range ceilings {
+		if c.Value > 0 {
+			vs = append(vs, Ceiling{Name: c.Name, Value: c.Value, Ratio: msgs / c.Value})
+		}
+	}
 	rep.addVsBaseline(Figure{Scenario: scenarioIngest, Store: kind, Name: "msgs/s (64 senders, closed loop)", Value: msgs,
-		Unit: "msgs/s", Target: ingestTarget(kind)}, baseline)
+		Unit: "msgs/s", Target: ingestTarget(kind), Ceilings: vs}, baseline)
 	rep.add(Figure{Scenario: scenarioIngest, Store: kind, Name: "webhooks/s incl. duplicates",
 		Value: float64(closed.Acked) / closed.Elapsed.Seconds(), Unit: "webhooks/s"})
 	rep.latency(scenarioIngest, kind, "ack under the closed loop", "", closed.Latencies)

@@ -85,7 +85,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				baseline, err = runIngestBaseline(ctx, o, "baseline ("+kind+")", rep)
 				return err
 			})
-			attempt("ingest on "+kind, func() error { return runIngest(ctx, o, kind, baseline, rep, logf) })
+			// The minimal inboxes of the store (none for memory) run right before it too.
+			var ceilings []Ceiling
+			for _, v := range ceilingVariants(o, kind) {
+				attempt("ingest ceiling "+kind+": "+v.name, func() error {
+					logf("ingest ceiling on %s: %s, %d senders for %s", kind, v.name, o.Senders, o.Duration)
+					msgs, err := runIngestCeiling(ctx, o, kind, v, rep)
+					if err == nil {
+						ceilings = append(ceilings, Ceiling{Name: v.name, Value: msgs})
+					}
+					return err
+				})
+			}
+			attempt("ingest on "+kind, func() error { return runIngest(ctx, o, kind, baseline, ceilings, rep, logf) })
 		}
 	}
 	if o.has(scenarioBigbox) {

@@ -43,6 +43,16 @@ type Figure struct {
 	P50 *float64 `json:"p50,omitempty"`
 	// Samples is how many measurements a percentile is computed from.
 	Samples int `json:"samples,omitempty"`
+	// Ceilings are the same figure for the minimal inboxes of the store measured in the same run
+	// (ceiling.go), each with Value / ceiling.
+	Ceilings []Ceiling `json:"ceilings,omitempty"`
+}
+
+// Ceiling is a minimal inbox's figure beside a dakenh figure.
+type Ceiling struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Ratio float64 `json:"ratio"`
 }
 
 // latency records the p50 and p99 of d as one figure (Value is the p99).
@@ -156,7 +166,7 @@ func (r *Report) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "\n%s\n", scenarioTitles[sc])
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "store\tfigure\tvalue\tunit\tbaseline\tratio\ttarget\t")
+		fmt.Fprintln(tw, "store\tfigure\tvalue\tunit\tbaseline\tratio\tdakenh / ceiling\ttarget\t")
 		for _, f := range figs {
 			base, ratio := "", ""
 			if f.Baseline != nil {
@@ -173,7 +183,12 @@ func (r *Report) print(w io.Writer) {
 			if f.P50 != nil {
 				value, unit = formatValue(*f.P50)+" / "+value, f.Unit+" p50 / p99"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", f.Store, name, value, unit, base, ratio, f.Target)
+			var ceilings []string
+			for _, c := range f.Ceilings {
+				ceilings = append(ceilings, fmt.Sprintf("%.0f%% of %s (%s)", c.Ratio*100, formatValue(c.Value), c.Name))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", f.Store, name, value, unit, base, ratio,
+				strings.Join(ceilings, "; "), f.Target)
 		}
 		tw.Flush()
 	}

@@ -1,0 +1,364 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dakenh/dakenh/omnichannel"
+)
+
+// groupCommitters is how many groups may be in flight at once: one being written while the next
+// one forms. Groups in flight never share a row (grouping.keys), so they never wait for each other.
+const groupCommitters = 2
+
+// maxGroupUpdates caps the grouped updates applied in one transaction.
+const maxGroupUpdates = 128
+
+// pendingUpdate is a grouped update whose function returned: its recorded writes wait for a group.
+type pendingUpdate struct {
+	ctx        context.Context
+	statements []recordedStatement
+	replays    []func(*txn) error
+	keys       []string
+	done       chan error
+}
+
+// groupCommitter applies the writes of concurrent grouped updates: a dispatcher forms groups of
+// pending updates that share no key with each other or with a group in flight, and up to
+// groupCommitters appliers each write one group in one transaction.
+type groupCommitter struct {
+	s *Store
+
+	mu      sync.Mutex
+	running bool // the dispatcher runs (started on first use)
+	closed  bool
+	arrive  chan *pendingUpdate
+	quit    chan struct{}
+	stopped sync.WaitGroup
+
+	stats groupStats
+	// types are the SQL types of the conversations columns (columnTypes).
+	types map[string]string
+	// hold, when set (tests), keeps the dispatcher from forming groups until it is closed.
+	hold chan struct{}
+}
+
+// groupStats count what grouped updates did (GroupStats).
+type groupStats struct {
+	grouped, ungrouped, groups, fallbacks, folded, arrived atomic.Int64
+}
+
+// GroupStats are counters of the grouped updates of a Store since Open.
+type GroupStats struct {
+	// Grouped counts the grouped updates whose writes were applied in a group; Ungrouped those
+	// that ran as an Update because a read needed their writes or they wrote something else.
+	Grouped, Ungrouped int64
+	// Groups counts the transactions that applied groups; Fallbacks those rolled back because a
+	// write failed, after which each update of the group ran on its own.
+	Groups, Fallbacks int64
+	// Folded counts the statements saved by folding statements of one shape into one.
+	Folded int64
+}
+
+// GroupStats returns the counters of the store's grouped updates (UpdateGrouped).
+func (s *Store) GroupStats() GroupStats {
+	st := &s.committer.stats
+	return GroupStats{Grouped: st.grouped.Load(), Ungrouped: st.ungrouped.Load(), Groups: st.groups.Load(),
+		Fallbacks: st.fallbacks.Load(), Folded: st.folded.Load()}
+}
+
+// submit hands p to the committer (started on first use) and waits for its result.
+func (c *groupCommitter) submit(p *pendingUpdate) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if !c.running {
+		c.running = true
+		c.arrive, c.quit = make(chan *pendingUpdate), make(chan struct{})
+		c.stopped.Add(1)
+		go c.dispatch()
+	}
+	arrive, quit := c.arrive, c.quit
+	c.mu.Unlock()
+	select {
+	case arrive <- p:
+	case <-quit:
+		return ErrClosed
+	}
+	return <-p.done
+}
+
+// stop ends the dispatcher after the groups in flight; updates still waiting get ErrClosed.
+func (c *groupCommitter) stop() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	running := c.running
+	c.mu.Unlock()
+	if running {
+		close(c.quit)
+		c.stopped.Wait()
+	}
+}
+
+// dispatch forms the groups and hands them to the appliers, in arrival order except that an update
+// sharing a key with a group in flight waits for that group.
+func (c *groupCommitter) dispatch() {
+	defer c.stopped.Done()
+	var waiting []*pendingUpdate
+	inFlight := map[string]bool{}
+	finished := make(chan []*pendingUpdate, groupCommitters)
+	busy := 0
+	c.mu.Lock()
+	hold := c.hold
+	c.mu.Unlock()
+	for {
+		if hold != nil {
+			select {
+			case <-hold:
+				hold = nil
+			default:
+			}
+		}
+		for hold == nil && busy < groupCommitters && len(waiting) > 0 {
+			group, rest := formGroup(waiting, inFlight)
+			if len(group) == 0 {
+				break
+			}
+			waiting = rest
+			busy++
+			go func() { c.apply(group); finished <- group }()
+		}
+		select {
+		case <-hold: // nil (never ready) when not holding
+			hold = nil
+		case p := <-c.arrive:
+			c.stats.arrived.Add(1)
+			waiting = append(waiting, p)
+			// Take whatever else has arrived meanwhile before forming a group.
+			for more := true; more && len(waiting) < maxGroupUpdates; {
+				select {
+				case p := <-c.arrive:
+					c.stats.arrived.Add(1)
+					waiting = append(waiting, p)
+				default:
+					more = false
+				}
+			}
+		case group := <-finished:
+			busy--
+			for _, p := range group {
+				for _, k := range p.keys {
+					delete(inFlight, k)
+				}
+			}
+		case <-c.quit:
+			for ; busy > 0; busy-- {
+				<-finished
+			}
+			for _, p := range waiting {
+				p.done <- ErrClosed
+			}
+			return
+		}
+	}
+}
+
+// formGroup takes from waiting, in order, the updates that share no key with inFlight or with each
+// other (up to maxGroupUpdates), marks their keys in flight and returns them and the rest.
+func formGroup(waiting []*pendingUpdate, inFlight map[string]bool) (group, rest []*pendingUpdate) {
+	taken := map[string]bool{}
+	for _, p := range waiting {
+		free := len(group) < maxGroupUpdates
+		for _, k := range p.keys {
+			if inFlight[k] || taken[k] {
+				free = false
+			}
+		}
+		// An update whose key a skipped earlier update holds waits too, so that two updates of one
+		// row are applied in their arrival order.
+		for _, k := range p.keys {
+			taken[k] = true
+		}
+		if free {
+			group = append(group, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	for _, p := range group {
+		for _, k := range p.keys {
+			inFlight[k] = true
+		}
+	}
+	return group, rest
+}
+
+// apply writes a group in one transaction: BEGIN and every recorded statement in one round trip,
+// then COMMIT. When a statement fails or does not change its one row, the transaction is rolled
+// back and each update of the group runs its writes again in a transaction of its own, getting its
+// own result.
+func (c *groupCommitter) apply(group []*pendingUpdate) {
+	ctx := context.Background() // each update's caller waits for its result whatever its context
+	err := c.applyTogether(ctx, group)
+	c.stats.groups.Add(1)
+	c.stats.grouped.Add(int64(len(group)))
+	if err == nil {
+		for _, p := range group {
+			p.done <- nil
+		}
+		return
+	}
+	c.stats.fallbacks.Add(1)
+	for _, p := range group {
+		p.done <- c.s.run(p.ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, func(tx omnichannel.Tx) error {
+			t := tx.(*txn)
+			for _, replay := range p.replays {
+				if err := replay(t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// columnTypes returns the SQL types of the conversations columns, read once (nil when they could
+// not be read: conversation updates are then sent one by one).
+func (c *groupCommitter) columnTypes(ctx context.Context, conn *pgx.Conn) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.types == nil {
+		if types, err := conversationTypes(ctx, conn); err == nil {
+			c.types = types
+		}
+	}
+	return c.types
+}
+
+// errGroupRow is applyTogether's answer when a statement changed no row or several.
+var errGroupRow = errors.New("a grouped statement did not change its one row")
+
+// applyTogether runs every statement of group in one transaction and commits it; on any error the
+// transaction is rolled back (or was never committed) and the error returned.
+func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpdate) error {
+	conn, err := c.s.pool.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.s.pool.release(conn)
+	statements := foldGroup(group, c.columnTypes(ctx, conn))
+	recorded := 0
+	for _, p := range group {
+		recorded += len(p.statements)
+	}
+	c.stats.folded.Add(int64(recorded - len(statements)))
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	for _, st := range statements {
+		b.Queue(st.sql, st.args...)
+	}
+	br := conn.SendBatch(ctx, b)
+	var first error
+	for i := range b.QueuedQueries {
+		tag, err := br.Exec()
+		switch {
+		case err != nil && first == nil:
+			first = err
+		case err == nil && first == nil && i > 0 && tag.RowsAffected() != statements[i-1].want: // i 0 is the BEGIN
+			first = errGroupRow
+		}
+	}
+	if err := br.Close(); err != nil && first == nil {
+		first = err
+	}
+	if first != nil {
+		if _, err := conn.Exec(ctx, `ROLLBACK`); err != nil {
+			_ = conn.Close(ctx) // release drops it
+		}
+		return first
+	}
+	if _, err := conn.Exec(ctx, `COMMIT`); err != nil {
+		// The outcome of a COMMIT whose answer was lost is unknown; the callers are told it
+		// failed, and their writes' keys (a message's provider id) make a retry safe.
+		return fmt.Errorf("postgres: commit of a group: %w", err)
+	}
+	return nil
+}
+
+// UpdateGrouped runs fn as Update does, except that its writes may be applied after fn returns,
+// in one transaction with those of concurrent UpdateGrouped calls (omnichannel.GroupCommitter):
+// fn's reads run outside any transaction (each sees what was committed when it ran), a write
+// method of tx records its statement and returns nil, and UpdateGrouped returns what the writes
+// return when they run: nil when all of them were committed, otherwise the first error, exactly as
+// Update would have returned it (ErrDuplicate, ErrConflict, ErrNotFound), and none of fn's writes
+// applied. A read that may see a recorded write runs the writes first, in a transaction the rest of
+// fn then uses as in Update. Writes other than messages, conversations, contacts, identities and
+// jobs do the same. fn must not depend on a write's nil error meaning "applied".
+func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx omnichannel.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s.closed.Load() {
+			return ErrClosed
+		}
+		p, err, retry := s.attemptGrouped(ctx, fn)
+		if p != nil {
+			return s.committer.submit(p)
+		}
+		if !retry || attempt >= s.cfg.MaxRetries {
+			return err
+		}
+	}
+}
+
+// attemptGrouped runs fn once. It returns the pending update when fn's writes are recorded and
+// wait for a group; otherwise fn ran as in attempt (err and retry as there).
+func (s *Store) attemptGrouped(ctx context.Context, fn func(tx omnichannel.Tx) error) (p *pendingUpdate, err error, retry bool) {
+	ltx := &lazyTx{ctx: ctx, pool: s.pool, opts: pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, autocommit: true}
+	defer func() {
+		if ltx.conn != nil {
+			s.pool.release(ltx.conn)
+		}
+	}()
+	g := &grouping{active: true, changed: map[string]bool{}}
+	t := &txn{ctx: ctx, tx: ltx, writable: true, sealer: s.sealer, store: s, group: g}
+	ltx.before = t.beforeStatement
+	committed := false
+	defer func() {
+		t.done.Store(true)
+		if !committed {
+			_ = ltx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(t); err != nil {
+		return nil, err, t.retryable || isRetryable(err)
+	}
+	if t.retryable {
+		return nil, fmt.Errorf("postgres: transaction aborted by a serialization failure"), true
+	}
+	if g.active {
+		committed = true // nothing began
+		if len(g.statements) == 0 {
+			return nil, nil, false
+		}
+		return &pendingUpdate{ctx: ctx, statements: g.statements, replays: g.replays, keys: g.keys, done: make(chan error, 1)}, nil, false
+	}
+	s.committer.stats.ungrouped.Add(1)
+	if err := ltx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err), isRetryable(err)
+	}
+	committed = true
+	return nil, nil, false
+}
