@@ -22,7 +22,8 @@ const stubAlertsJS = `(() => {
 })()`
 
 // Alerts are opt-in: with sound and desktop notifications on, a customer writing in the agent's
-// conversation chimes and notifies, and the tab title counts the unread conversations; "n" opens
+// conversation and a new conversation for the agent chime and notify, and the tab title counts the
+// unread conversations; "n" opens
 // the next unread conversation with the focus in the composer; "?" lists the shortcuts and Esc
 // closes them.
 func TestBrowserAlertsAndShortcuts(t *testing.T) {
@@ -40,11 +41,17 @@ func TestBrowserAlertsAndShortcuts(t *testing.T) {
 	app.customerSays(kindTikTok, "tt-an", "Nguyễn Văn An", "Shop ơi trả lời em với", nil)
 	minh.waitJS(`window.__notes.some(n => n === 'Tin nhắn mới từ Nguyễn Văn An | Shop ơi trả lời em với') && window.__beeps > 0`)
 	minh.waitJS(`document.title === '(1) Tin nhắn đa kênh — dakenh'`)
+	// A new conversation for minh (the round-robin's next after the three seeded ones).
+	app.customerSays(kindTikTok, "tt-new", "Đinh Thị Mới", "Chào shop", nil)
+	minh.waitJS(`window.__notes.some(n => n.startsWith('Hội thoại mới: Đinh Thị Mới'))`)
+	minh.waitJS(`document.title === '(2) Tin nhắn đa kênh — dakenh'`)
 
-	// "n" opens the next unread conversation, ready to answer.
-	minh.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("n"))
-	minh.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === 'Nguyễn Văn An'`)
-	minh.waitJS(`document.activeElement === document.querySelector('[data-testid="composer"]')`)
+	// "n" opens the next unread conversation (newest first), ready to answer; again, the one after.
+	for _, name := range []string{"Đinh Thị Mới", "Nguyễn Văn An"} {
+		minh.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("n"))
+		minh.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === ` + js(name))
+		minh.waitJS(`document.activeElement === document.querySelector('[data-testid="composer"]')`)
+	}
 	// The conversation on screen makes no noise.
 	notes := eval[float64](minh, `window.__notes.length`)
 	app.customerSays(kindTikTok, "tt-an", "Nguyễn Văn An", "Em đợi nhé", nil)
