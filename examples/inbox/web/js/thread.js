@@ -320,12 +320,12 @@ export class Thread {
       h('div', { class: 'compose-row' },
         h('div', { class: 'tools' }, h('div', { class: 'menu-wrap' }, this.tplBtn, this.menu), this.attachBtn, this.fileInput),
         this.text, this.sendBtn));
-    this.dropZone(composer);
+    this.dropZone();
     return composer;
   }
 
-  // dropZone lets a file dropped on the thread be attached as if picked.
-  dropZone(composer) {
+  // dropZone lets a file dropped on the thread be attached as if picked (set up once per pane).
+  dropZone() {
     if (this.dropReady) return;
     this.dropReady = true;
     const has = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
@@ -343,7 +343,6 @@ export class Thread {
       if (f) this.takeFile(f);
     });
     this.el.dataset.dropHint = t('thread.dropHere');
-    return composer;
   }
 
   composerKey(e) {
