@@ -15,8 +15,8 @@ import (
 // Every screen in Vietnamese shows no string of the English catalogue and no English sentence: the
 // list and its views and filters, the thread with its menus, the customer panel, the profile, the
 // settings with the rule editor's validation, the chat permission dialog, the shortcut list, the
-// alerts menu, a refused claim, a refused Zalo text with a PDF, and a send failed by a missing
-// token (translated from the API's codes).
+// alerts menu, a refused claim, a refused Zalo text with a PDF, a send failed by a missing token
+// (translated from the API's codes), the login page and the customer simulator.
 func TestBrowserVietnameseEverywhere(t *testing.T) {
 	app := startApp(t)
 	b := newBrowser(t, app)
@@ -131,6 +131,15 @@ func TestBrowserVietnameseEverywhere(t *testing.T) {
 	}
 	minh.vietnameseOnly("failed send")
 	minh.shot("failed-send")
+
+	// The login page and the customer simulator.
+	anon := b.anonymous()
+	anon.do(chromedp.Navigate(app.url + "/login"))
+	anon.waitJS(`document.querySelector('[data-testid^="login-user-"]')`)
+	anon.vietnameseOnly("login")
+	anon.do(chromedp.Navigate(app.url + "/sim"))
+	anon.do(chromedp.WaitReady(chromedp.CSS(`[data-testid="sim-account"] option`)))
+	anon.vietnameseOnly("simulator")
 
 	// The check itself: the same screen in English is caught.
 	minh.selectOption("lang", "en")
