@@ -52,6 +52,8 @@ func TestBrowserAlertsAndShortcuts(t *testing.T) {
 		minh.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === ` + js(name))
 		minh.waitJS(`document.activeElement === document.querySelector('[data-testid="composer"]')`)
 	}
+	// Both are read now, the one left quickly too.
+	minh.waitJS(`document.querySelectorAll('[data-testid="conv-row"].unread').length === 0`)
 	// The conversation on screen makes no noise.
 	notes := eval[float64](minh, `window.__notes.length`)
 	app.customerSays(kindTikTok, "tt-an", "Nguyễn Văn An", "Em đợi nhé", nil)

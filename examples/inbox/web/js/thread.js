@@ -24,7 +24,6 @@ export class Thread {
     this.panel = null;
     this.el = h('section', { class: 'thread-pane', dataset: { testid: 'thread' } });
     this.refetch = debounce(() => this.reloadDetail(), 150);
-    this.markRead = debounce(() => this.id && api('POST', `/conversations/${encodeURIComponent(this.id)}/read`).catch(() => {}), 300);
     this.clear();
   }
 
@@ -70,6 +69,22 @@ export class Thread {
     this.markRead();
     if (this.panel) this.panel.open(this.conv);
     if (focusComposer) this.focusComposer();
+  }
+
+  // markRead marks the open conversation read after 300 ms of quiet (a burst of customer messages
+  // makes one call); switching conversations meanwhile marks the one left at once.
+  markRead() {
+    if (this.readId && this.readId !== this.id) this.flushRead();
+    this.readId = this.id;
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => this.flushRead(), 300);
+  }
+
+  flushRead() {
+    clearTimeout(this.readTimer);
+    const id = this.readId;
+    this.readId = '';
+    if (id) api('POST', `/conversations/${encodeURIComponent(id)}/read`).catch(() => {});
   }
 
   focusComposer() {
