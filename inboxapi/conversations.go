@@ -154,12 +154,19 @@ func (h *handler) getConversation(w http.ResponseWriter, r *http.Request, u *omn
 	} else {
 		caps = capabilitiesWire(omnichannel.Capabilities{})
 	}
+	caps.ReactionEmojis = orEmpty(h.eng.ReactionEmojis(conv.ChannelKind))
 	canClaim, err := h.canClaim(r.Context(), u, conv)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ConversationDetail{Conversation: wire, Window: windowWire(h.eng.Window(conv)), Capabilities: caps,
-		CanClaim: canClaim})
+	detail := ConversationDetail{Conversation: wire, Window: windowWire(h.eng.Window(conv)), Capabilities: caps, CanClaim: canClaim}
+	if err := h.eng.ReplyRoute(r.Context(), conv); err != nil {
+		if !errors.Is(err, omnichannel.ErrNoReplyRoute) {
+			return err
+		}
+		detail.ReplyBlocked = "no_reply_route"
+	}
+	writeJSON(w, http.StatusOK, detail)
 	return nil
 }
 

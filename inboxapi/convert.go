@@ -68,6 +68,14 @@ func messageWire(m *omnichannel.Message, quoteID string) Message {
 		FailureReason: m.FailureReason, FailureReasonCode: m.FailureReasonCode, QuoteMessageID: quoteID, TemplateID: m.TemplateID,
 		CreatedAt: timeString(m.CreatedAt), UpdatedAt: timeString(m.UpdatedAt),
 		Retryable: m.Direction == omnichannel.DirectionOut && m.Status == omnichannel.MessageFailed,
+		Reactions: []Reaction{},
+	}
+	for _, r := range m.Reactions {
+		rw := Reaction{Emoji: r.Emoji, Direction: string(r.Direction), At: timeString(r.At)}
+		if r.Direction == omnichannel.DirectionOut {
+			rw.UserID = r.By
+		}
+		out.Reactions = append(out.Reactions, rw)
 	}
 	switch m.Status {
 	case omnichannel.MessageSent, omnichannel.MessageDelivered, omnichannel.MessageSeen, omnichannel.MessageReceived:
@@ -108,7 +116,8 @@ func capabilitiesWire(c omnichannel.Capabilities) Capabilities {
 	}
 	return Capabilities{MaxTextLength: c.MaxTextLength, Images: c.Images, ImageTypes: orEmpty(c.ImageTypes),
 		MaxImageBytes: c.MaxImageBytes, Files: c.Files, FileTypes: orEmpty(c.FileTypes), MaxFileBytes: c.MaxFileBytes,
-		Quotes: c.Quotes, MaxAttachments: maxAtt, NoCaption: kindStrings(c.NoCaption)}
+		Quotes: c.Quotes, MaxAttachments: maxAtt, NoCaption: kindStrings(c.NoCaption), InfoRequest: c.InfoRequest,
+		ReactionEmojis: []string{}}
 }
 
 func kindStrings(ks []omnichannel.MessageType) []string {
@@ -127,6 +136,9 @@ func windowWire(w omnichannel.ReplyWindow) Window {
 	if w.RemainingReplies >= 0 {
 		n := w.RemainingReplies
 		out.RemainingReplies = &n
+	}
+	if !w.FreeUntil.IsZero() {
+		out.FreeUntil = timeString(w.FreeUntil)
 	}
 	return out
 }

@@ -39,6 +39,11 @@
 //	POST   /conversations/{id}/messages  SendRequest   → 202 MessageResponse (queued; delivery
 //	                                                     states follow as message.updated events)
 //	POST   /messages/{id}/retry                        → MessageResponse
+//	POST   /messages/{id}/reactions  ReactRequest      → MessageResponse (the agent's reaction,
+//	                                                     sent at once; unsupported 422 on channels
+//	                                                     without reactions)
+//	POST   /conversations/{id}/info-request  InfoRequestRequest → 202 MessageResponse (Zalo's
+//	                                                     request_user_info card, queued)
 //	POST   /attachments   multipart/form-data "file"   → AttachmentResponse (413 beyond
 //	                                                     Config.MaxUploadBytes)
 //	GET    /attachments/{id}                           → the bytes (images inline, others as a
@@ -78,6 +83,7 @@
 //
 //	unauthorized 401, forbidden 403, cross_site 403, not_found 404, already_claimed 409, conflict 409,
 //	needs_reconnect 409, invalid 422 (with fields), outside_window 422, unsupported 422,
+//	no_reply_route 422 (a Zalo anonymous customer whose conversation id is not known yet),
 //	bad_request 400, too_large 413, unsupported_media_type 415, rate_limited 429,
 //	too_many_streams 429 (GET /events past Config.MaxStreamsPerUser or MaxStreamsPerWorkspace,
 //	with Retry-After), unavailable 503 (the store cannot write now, e.g. a full disk; nothing was

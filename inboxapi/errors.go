@@ -201,6 +201,8 @@ func (h *handler) classify(err error) (int, ErrorDetail) {
 		all := problemsOf(invalid, hints).list()
 		return http.StatusUnprocessableEntity, ErrorDetail{Code: code, Message: strings.Join(invalid.Problems, "; "),
 			Fields: f.texts(), Problems: all}
+	case errors.Is(err, omnichannel.ErrNoReplyRoute):
+		return http.StatusUnprocessableEntity, ErrorDetail{Code: "no_reply_route", Message: sentinelMessage(err, omnichannel.ErrNoReplyRoute)}
 	case errors.Is(err, omnichannel.ErrOutsideWindow):
 		return http.StatusUnprocessableEntity, ErrorDetail{Code: "outside_window", Message: sentinelMessage(err, omnichannel.ErrOutsideWindow)}
 	case errors.Is(err, omnichannel.ErrUnsupported):

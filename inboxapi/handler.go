@@ -226,6 +226,8 @@ func (h *handler) routeTable() []route {
 		{"GET /conversations/{id}/messages", h.listMessages},
 		{"POST /conversations/{id}/messages", h.sendMessage},
 		{"POST /messages/{id}/retry", h.retryMessage},
+		{"POST /messages/{id}/reactions", h.react},
+		{"POST /conversations/{id}/info-request", h.requestInfo},
 		{"POST /attachments", h.uploadAttachment},
 		{"GET /attachments/{id}", h.downloadAttachment},
 		{"POST /conversations/{id}/read", h.markRead},

@@ -32,7 +32,8 @@ func allRoutes(e *env) []struct{ method, path string } {
 	return []struct{ method, path string }{
 		{"GET", "/me"}, {"GET", "/conversations"}, {"GET", "/conversations/unread-count"},
 		{"GET", "/conversations/" + c}, {"GET", "/conversations/" + c + "/messages"},
-		{"POST", "/conversations/" + c + "/messages"}, {"POST", "/messages/x/retry"}, {"POST", "/attachments"},
+		{"POST", "/conversations/" + c + "/messages"}, {"POST", "/messages/x/retry"}, {"POST", "/messages/x/reactions"},
+		{"POST", "/conversations/" + c + "/info-request"}, {"POST", "/attachments"},
 		{"GET", "/attachments/m.0.x"}, {"POST", "/conversations/" + c + "/read"}, {"POST", "/conversations/" + c + "/done"},
 		{"POST", "/conversations/" + c + "/reopen"}, {"POST", "/conversations/" + c + "/claim"},
 		{"POST", "/conversations/" + c + "/assign"}, {"PATCH", "/conversations/" + c + "/details"},
@@ -177,7 +178,8 @@ func TestRoutesSucceed(t *testing.T) {
 			assert.Nil(t, d.Window.RemainingReplies)
 			assert.Equal(t, inboxapi.Capabilities{MaxTextLength: 1000, Images: true, ImageTypes: []string{"image/png", "image/jpeg"},
 				MaxImageBytes: 5 << 20, Files: true, FileTypes: []string{"application/pdf"}, MaxFileBytes: 10 << 20, Quotes: true,
-				MaxAttachments: 1, NoCaption: []string{}}, d.Capabilities)
+				MaxAttachments: 1, NoCaption: []string{}, ReactionEmojis: []string{}}, d.Capabilities)
+			assert.Empty(t, d.ReplyBlocked)
 		}},
 		{name: "messages oldest first", method: "GET", path: conv("/messages"), user: supA, status: 200, check: func(t *testing.T, e *env, r response) {
 			var l inboxapi.MessageList

@@ -128,6 +128,34 @@ type Message struct {
 	SentAt    string    `json:"sentAt"`
 	UpdatedAt string    `json:"updatedAt"`
 	Activity  *Activity `json:"activity,omitempty"`
+	// Reactions are the emoji reactions on the message, oldest first (never absent: [] when
+	// none). Type "info_request" marks an agent's request for the customer's information (no text).
+	Reactions []Reaction `json:"reactions"`
+}
+
+// Reaction is one emoji reaction on a message.
+type Reaction struct {
+	Emoji string `json:"emoji"`
+	// Direction is "in" for the customer's reaction, "out" for the business's.
+	Direction string `json:"direction"`
+	// UserID is the agent who reacted (direction "out"), "" for the customer or the provider's
+	// own console.
+	UserID string `json:"userId"`
+	At     string `json:"at"`
+}
+
+// ReactRequest is the body of POST /messages/{id}/reactions.
+type ReactRequest struct {
+	// Emoji is one of ConversationDetail.ReactionEmojis.
+	Emoji string `json:"emoji"`
+	// Remove withdraws the agent's reaction instead.
+	Remove bool `json:"remove"`
+}
+
+// InfoRequestRequest is the body of POST /conversations/{id}/info-request.
+type InfoRequestRequest struct {
+	// IdempotencyKey is required: the same key returns the first request instead of sending twice.
+	IdempotencyKey string `json:"idempotencyKey"`
 }
 
 // ConversationList is the answer of GET /conversations.
@@ -151,6 +179,9 @@ type Window struct {
 	ClosesAt string `json:"closesAt,omitempty"`
 	// RemainingReplies is set on channels that cap replies between two customer messages.
 	RemainingReplies *int `json:"remainingReplies,omitempty"`
+	// FreeUntil is when replies stop being free of charge (Zalo: 48 hours after the customer's
+	// last interaction; later replies are still sent while open, but billed); absent elsewhere.
+	FreeUntil string `json:"freeUntil,omitempty"`
 }
 
 // Capabilities say what the conversation's channel accepts (sizes in bytes, 0: unlimited).
@@ -166,6 +197,12 @@ type Capabilities struct {
 	MaxAttachments int      `json:"maxAttachments"`
 	// NoCaption lists the attachment kinds that cannot be sent with text in the same message.
 	NoCaption []string `json:"noCaption"`
+	// InfoRequest says whether POST /conversations/{id}/info-request can ask the customer for
+	// their contact details (Zalo's request_user_info card).
+	InfoRequest bool `json:"infoRequest"`
+	// ReactionEmojis are the reactions agents may send (POST /messages/{id}/reactions); empty on
+	// channels that cannot send reactions.
+	ReactionEmojis []string `json:"reactionEmojis"`
 }
 
 // ConversationDetail is the answer of GET /conversations/{id}.
@@ -177,6 +214,10 @@ type ConversationDetail struct {
 	// has no owner (or waits for a claim), and the user is a supervisor or one of the users of the
 	// conversation's rule (any user when it has no rule).
 	CanClaim bool `json:"canClaim"`
+	// ReplyBlocked is the error code a reply would get whatever its content, "" when the
+	// conversation can be answered: "no_reply_route" for a Zalo anonymous customer whose
+	// conversation id is not known yet (the reply box opens when they write again).
+	ReplyBlocked string `json:"replyBlocked,omitempty"`
 }
 
 // ConversationResponse wraps one conversation (done, reopen, claim, assign, details).

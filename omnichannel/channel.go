@@ -61,6 +61,18 @@ type Capabilities struct {
 	// Echoes says whether the provider sends webhooks for the business's own messages; the engine
 	// then matches them to its sends.
 	Echoes bool
+	// FreeReplyWindow is how long after the customer's last interaction replies cost the business
+	// nothing (Zalo: 48 hours); later replies inside ReplyWindow are still sent, but billed. 0: no
+	// such boundary. Engine.Window reports it as ReplyWindow.FreeUntil.
+	FreeReplyWindow time.Duration
+	// InteractionsOpenWindow says that the provider's window runs from the customer's last
+	// interaction, not only their last message: following the account and sharing information
+	// (EventFollow, EventInfoShared) then move Conversation.LastInboundAt forward too. Reactions
+	// never do.
+	InteractionsOpenWindow bool
+	// InfoRequest says whether the channel can send a request for the customer's contact details
+	// (Engine.RequestInfo; Zalo's request_user_info card).
+	InfoRequest bool
 }
 
 // OutboundMessage is what the engine asks an adapter to send.
@@ -74,6 +86,19 @@ type OutboundMessage struct {
 	Attachments []OutboundAttachment
 	// QuoteProviderMessageID is the provider id of the customer message being answered, if any.
 	QuoteProviderMessageID string
+	// RecipientAnonymous and RecipientConversationID come from the customer's Identity: an
+	// anonymous customer is addressed by the provider's conversation id as well (Zalo).
+	RecipientAnonymous      bool
+	RecipientConversationID string
+	// InfoRequest asks the adapter to send its request for the customer's contact details
+	// instead of Text (a message of type MessageInfoRequest; Capabilities.InfoRequest).
+	InfoRequest bool
+	// ConnectionAvatarURL is the account's avatar, which an info request card may show.
+	ConnectionAvatarURL string
+	// FirstReply is true when no earlier business message of the conversation was accepted by the
+	// provider (TikTok asks its capability check as a STRANGER conversation then). It is set for
+	// messages with attachments only, from the 200 entries before this one.
+	FirstReply bool
 }
 
 // OutboundAttachment is a file to upload and send.
@@ -117,6 +142,14 @@ const (
 	// is none, so agents see it even when the customer wrote nothing. A ProviderMessageID, when the
 	// adapter can derive a stable one, makes a repeated delivery change nothing.
 	EventInfoShared EventType = "info_shared"
+	// EventReaction is an emoji reaction to an earlier message of the thread, by the customer
+	// (Direction in) or by the business (Direction out: reacted in the provider's console). It is
+	// never a new message: the engine adds (or, with ReactionRemoved, removes) the reaction on the
+	// message whose provider id is ReactionTargetID in the same connection and emits
+	// EventMessageUpdated; the conversation's unread count, list position, summary, reply window
+	// and reply count stay as they are. A reaction to a message the engine does not have is logged
+	// (once per connection) and acknowledged.
+	EventReaction EventType = "reaction"
 )
 
 // InboundEvent is one thing a webhook said. ExternalAccountID identifies the connection (OA id,
@@ -142,6 +175,15 @@ type InboundEvent struct {
 	UpTo               time.Time
 	// Referral text (EventReferral).
 	Referral string
+	// Reaction fields (EventReaction): the provider id of the message reacted to, the emoji, and
+	// whether the reaction was taken back.
+	ReactionTargetID string
+	Reaction         string
+	ReactionRemoved  bool
+	// Anonymous and ProviderConversationID describe an anonymous customer (Zalo
+	// anonymous_send_*): the engine keeps them on the Identity so that replies can address them.
+	Anonymous              bool
+	ProviderConversationID string
 	// NeedsFetch is set when the payload lacks the content and the adapter must fetch it (e.g. TikTok
 	// EU events); the engine then calls ContentFetcher.
 	NeedsFetch bool
@@ -196,6 +238,29 @@ type MediaDownloader interface {
 // provider message id itself or leave it to the engine (which ignores duplicates).
 type HistorySyncer interface {
 	SyncHistory(ctx context.Context, conn *Connection, fn func(InboundEvent) error) error
+}
+
+// Reactor is implemented by adapters that can send an emoji reaction to a message of the thread
+// (Engine.React). Channels without it refuse reactions with ErrUnsupported.
+type Reactor interface {
+	// React sends r for conn. Errors are classified like Send's.
+	React(ctx context.Context, conn *Connection, r OutboundReaction) error
+	// ReactionEmojis lists the emoji the provider accepts, in the order an agent picks them.
+	ReactionEmojis() []string
+}
+
+// OutboundReaction is a reaction the engine asks a Reactor to send.
+type OutboundReaction struct {
+	// RecipientID, RecipientAnonymous and RecipientConversationID address the customer as in
+	// OutboundMessage.
+	RecipientID             string
+	RecipientAnonymous      bool
+	RecipientConversationID string
+	// ProviderMessageID is the message reacted to; Emoji one of ReactionEmojis; Remove withdraws
+	// the business's reaction instead.
+	ProviderMessageID string
+	Emoji             string
+	Remove            bool
 }
 
 // ContentFetcher is implemented by adapters whose webhooks may omit the content (NeedsFetch).

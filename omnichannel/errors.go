@@ -29,6 +29,11 @@ var (
 	ErrUnsupported = errors.New("omnichannel: not supported by the channel")
 	// ErrOutsideWindow: the provider's reply window is closed for this conversation.
 	ErrOutsideWindow = errors.New("omnichannel: outside the reply window")
+	// ErrNoReplyRoute: the conversation cannot be answered because the engine lacks what the
+	// provider needs to address the customer (a Zalo anonymous user whose conversation id was
+	// never stored). It is returned before any provider call; the customer's next message brings
+	// what is missing.
+	ErrNoReplyRoute = errors.New("omnichannel: the customer cannot be addressed yet")
 	// ErrRateLimited: the provider throttled the call; retry later.
 	ErrRateLimited = errors.New("omnichannel: rate limited by provider")
 	// ErrTokenExpired: the provider refused the access token; refreshing it may help.
@@ -144,7 +149,7 @@ func IsRetryable(err error) bool {
 		return false
 	}
 	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrOutsideWindow) ||
-		errors.Is(err, ErrNeedsReconnect) || errors.Is(err, ErrForbidden) {
+		errors.Is(err, ErrNeedsReconnect) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNoReplyRoute) {
 		return false
 	}
 	return true

@@ -53,7 +53,15 @@ func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Conne
 		return e.ingestStatus(tx, ch, conn, ev)
 	case EventInfoShared:
 		return e.ingestInfoShared(ctx, tx, ch, conn, ev)
-	case EventFollow, EventUnfollow, EventProfile:
+	case EventReaction:
+		return e.ingestReaction(tx, ch, conn, ev)
+	case EventFollow:
+		ident, _, err := e.upsertIdentity(tx, ch, conn, ev)
+		if err != nil {
+			return err
+		}
+		return e.noteInteraction(tx, ch, conn, ident, nil, ev)
+	case EventUnfollow, EventProfile:
 		_, _, err := e.upsertIdentity(tx, ch, conn, ev)
 		return err
 	case EventReferral:
@@ -331,14 +339,14 @@ func (e *Engine) upsertIdentityFrom(tx Tx, ch *change, conn *Connection, ev Inbo
 			Attributes: p.Attributes, CreatedAt: now, UpdatedAt: now}
 		ident = &Identity{WorkspaceID: conn.WorkspaceID, ID: newID(), ContactID: contact.ID, ConnectionID: conn.ID,
 			ChannelKind: conn.Kind, ExternalUserID: ev.ExternalUserID, DisplayName: name, AvatarURL: p.AvatarURL,
-			CreatedAt: now, UpdatedAt: now}
+			Anonymous: ev.Anonymous, ProviderConversationID: ev.ProviderConversationID, CreatedAt: now, UpdatedAt: now}
 		if err := tx.PutContact(contact); err != nil {
 			return nil, nil, err
 		}
 		if err := tx.InsertIdentity(ident); err != nil {
 			return nil, nil, err
 		}
-		if _, ok := e.channels[conn.Kind].(ProfileFetcher); ok && p.DisplayName == "" {
+		if _, ok := e.channels[conn.Kind].(ProfileFetcher); ok && p.DisplayName == "" && !ev.Anonymous {
 			if err := e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobFetchProfile, ConnectionID: conn.ID,
 				Payload: map[string]string{"identity": ident.ID}}); err != nil {
 				return nil, nil, err
@@ -362,6 +370,12 @@ func (e *Engine) upsertIdentityFrom(tx Tx, ch *change, conn *Connection, ev Inbo
 	}
 	if p.Follower != nil && *p.Follower != ident.Follower {
 		ident.Follower, dirty = *p.Follower, true
+	}
+	if ev.Anonymous && !ident.Anonymous {
+		ident.Anonymous, dirty = true, true
+	}
+	if ev.ProviderConversationID != "" && ev.ProviderConversationID != ident.ProviderConversationID {
+		ident.ProviderConversationID, dirty = ev.ProviderConversationID, true
 	}
 	phone := ""
 	if p.Phone != "" {

@@ -41,6 +41,7 @@ func (e *Engine) ingestInfoShared(ctx context.Context, tx Tx, ch *change, conn *
 	if err := e.appendEntry(tx, ch, conv, entry); err != nil {
 		return err
 	}
+	e.bumpInteraction(conn, conv, ev)
 	return e.saveConversation(tx, ch, conv, eventFor(opened))
 }
 

@@ -16,6 +16,7 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 	var conv *Conversation
 	var conn *Connection
 	var ident *Identity
+	firstReply := false
 	done := false
 	err := e.update(ctx, func(tx Tx, ch *change) (err error) {
 		done = false
@@ -53,6 +54,11 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 		if ident, err = tx.GetIdentity(j.WorkspaceID, conv.IdentityID); err != nil {
 			return err
 		}
+		if len(m.Attachments) > 0 {
+			if firstReply, err = noEarlierReply(tx, m); err != nil {
+				return err
+			}
+		}
 		j.Started = true
 		j.Attempts++
 		if err := tx.UpdateJob(j); err != nil {
@@ -68,8 +74,13 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 	if adapter == nil {
 		return e.finishSend(ctx, j, m, SendResult{}, fmt.Errorf("%w: no adapter for %q", ErrUnsupported, conn.Kind))
 	}
+	if err := identityRoute(ident); err != nil {
+		return e.finishSend(ctx, j, m, SendResult{}, err)
+	}
 	out := &OutboundMessage{ConversationID: conv.ID, MessageID: m.ID, RecipientID: ident.ExternalUserID,
-		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID}
+		Text: m.Text, QuoteProviderMessageID: m.QuoteProviderMessageID, RecipientAnonymous: ident.Anonymous,
+		RecipientConversationID: ident.ProviderConversationID, InfoRequest: m.Type == MessageInfoRequest,
+		ConnectionAvatarURL: conn.AvatarURL, FirstReply: firstReply}
 	for _, a := range m.Attachments {
 		key := a.BlobKey
 		out.Attachments = append(out.Attachments, OutboundAttachment{Kind: a.Kind, Name: a.Name, ContentType: a.ContentType,
@@ -83,6 +94,21 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 		return err
 	})
 	return e.finishSend(ctx, j, m, res, sendErr)
+}
+
+// noEarlierReply reports whether none of the 200 entries before m is a business message the
+// provider accepted (see OutboundMessage.FirstReply).
+func noEarlierReply(tx Tx, m *Message) (bool, error) {
+	prev, err := tx.ListMessages(m.WorkspaceID, m.ConversationID, m.Seq, 200)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range prev {
+		if p.Direction == DirectionOut && p.ProviderMessageID != "" {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // finishSend records the outcome of a provider call: sent, retry later with backoff, or failed with
@@ -148,6 +174,8 @@ func failureCode(err error) string {
 		return "needs_reconnect"
 	case errors.Is(err, ErrUnsupported):
 		return "unsupported"
+	case errors.Is(err, ErrNoReplyRoute):
+		return "no_reply_route"
 	}
 	return "error"
 }

@@ -31,10 +31,16 @@ type Identity struct {
 	DisplayName    string
 	AvatarURL      string
 	// Phone the user shared through the channel, E.164, "" if none.
-	Phone     string
-	Follower  bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Phone    string
+	Follower bool
+	// Anonymous marks a customer who writes without a provider account the business can address
+	// by user id (Zalo's anonymous_send_* users): replies need ProviderConversationID.
+	Anonymous bool
+	// ProviderConversationID is the provider's id of the thread with this customer, kept when
+	// replies must name it (Zalo anonymous users' conversation_id); "" when unknown or not needed.
+	ProviderConversationID string
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // Profile is what an adapter knows about a provider user.

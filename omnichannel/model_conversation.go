@@ -63,7 +63,9 @@ type Conversation struct {
 	LastMessageText      string
 	LastMessageAt        time.Time
 	LastMessageDirection Direction
-	// LastInboundAt is the time of the newest customer message (for messaging windows).
+	// LastInboundAt is the time of the newest customer message (for messaging windows); on
+	// channels whose window counts interactions (Capabilities.InteractionsOpenWindow) also the
+	// time of a later follow or shared information. Reactions never move it.
 	LastInboundAt time.Time
 
 	CreatedAt time.Time

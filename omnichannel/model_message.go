@@ -31,7 +31,10 @@ const (
 	MessageLocation MessageType = "location"
 	MessageContact  MessageType = "contact"
 	MessageActivity MessageType = "activity"
-	MessageOther    MessageType = "other"
+	// MessageInfoRequest is an agent's request for the customer's contact details (Zalo's
+	// request_user_info card); it carries no text: the adapter supplies the card's wording.
+	MessageInfoRequest MessageType = "info_request"
+	MessageOther       MessageType = "other"
 )
 
 // MessageStatus is the delivery state of an outgoing message. Inbound messages are StatusReceived.
@@ -104,10 +107,28 @@ type Message struct {
 	Attempts          int
 	// Activity is set on DirectionSystem entries.
 	Activity *Activity
+	// Reactions are the emoji reactions on the message, oldest first, at most one per reactor and
+	// emoji. They never make the message unread, never move the conversation in the list and never
+	// touch its reply window or reply count.
+	Reactions []Reaction
 	// ProviderTime is the time the provider reported, informational only.
 	ProviderTime time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Reaction is one emoji reaction on a message.
+type Reaction struct {
+	// Emoji is the reaction as the provider names it, mapped to a Unicode emoji where the adapter
+	// knows the mapping ("❤️", "👍"); otherwise the provider's own code, sanitized.
+	Emoji string
+	// Direction is DirectionIn for the customer's reaction, DirectionOut for the business's.
+	Direction Direction
+	// By is who reacted: the customer's identity id, an agent's user id, or "" (the provider's own
+	// console, or an identity the engine does not have).
+	By string
+	// At is when the engine recorded the reaction.
+	At time.Time
 }
 
 // Attachment is a file carried by a message.

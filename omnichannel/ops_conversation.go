@@ -52,7 +52,7 @@ func (e *Engine) setStatus(ctx context.Context, workspaceID, userID, conversatio
 // only the rule's users (and supervisors) may claim.
 func (e *Engine) Claim(ctx context.Context, workspaceID, userID, conversationID string) (*Conversation, error) {
 	var out *Conversation
-	err := e.update(ctx, func(tx Tx, ch *change) error {
+	err := e.updateGrouped(ctx, func(tx Tx, ch *change) error {
 		conv, u, notInRule, err := e.loadForClaim(ctx, tx, workspaceID, conversationID, userID)
 		if err != nil {
 			return err

@@ -36,6 +36,8 @@ const (
 	ProblemTemplateVariables = "template_variables"  // a template uses unknown {names}
 	ProblemTemplateBraces    = "template_braces"     // a template would send "{{"
 	ProblemAlreadyElsewhere  = "connected_elsewhere" // the account is connected to another workspace
+	ProblemNotReactable      = "not_reactable"       // only a message the provider knows can get a reaction
+	ProblemInfoRequestBody   = "info_request_body"   // an information request carries no text, file or quote
 )
 
 // problems builds a ValidationError from coded problems, keeping the English text of each for logs

@@ -17,7 +17,7 @@ func cleanString(s string) string {
 // retry it forever) nor be dropped.
 func sanitizeEvent(ev *InboundEvent) {
 	for _, p := range []*string{&ev.ExternalAccountID, &ev.ExternalUserID, &ev.ProviderMessageID, &ev.Text,
-		&ev.QuoteProviderMessageID, &ev.Referral} {
+		&ev.QuoteProviderMessageID, &ev.Referral, &ev.ReactionTargetID, &ev.Reaction, &ev.ProviderConversationID} {
 		*p = cleanString(*p)
 	}
 	for i := range ev.ProviderMessageIDs {

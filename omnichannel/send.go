@@ -38,10 +38,31 @@ type SendParams struct {
 // one transaction, and returned at once; a worker (Run) delivers it and moves it to sent or failed
 // with the provider's reason. What the channel cannot take (too long, a file on a channel without
 // files, a closed reply window) is refused here, before any network call, with an error wrapping
-// ErrInvalid / ErrUnsupported / ErrOutsideWindow. So is a text still holding a template placeholder
+// ErrInvalid / ErrUnsupported / ErrOutsideWindow, and so is a customer the engine cannot address
+// (ErrNoReplyRoute: see ReplyRoute). So is a text still holding a template placeholder
 // ("{{customer_name}}": letters, digits and underscores in double braces), which the customer
 // would otherwise receive as is.
 func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
+	return e.queueReply(ctx, p, false)
+}
+
+// RequestInfo queues the channel's request for the customer's contact details (Zalo's
+// request_user_info card: the customer fills in name, phone and address, and the answer arrives
+// as EventInfoShared, which fills the contact's phone and address and links the CRM customer).
+// It is stored and sent like a reply (a pending message of type MessageInfoRequest, retried and
+// matched to its echo the same way) and refused like one: channels without
+// Capabilities.InfoRequest answer ErrUnsupported, a closed window ErrOutsideWindow, a customer
+// who cannot be addressed ErrNoReplyRoute. p.Text, p.Attachments and p.QuoteMessageID must be
+// empty: the adapter supplies the card's wording.
+func (e *Engine) RequestInfo(ctx context.Context, p SendParams) (*Message, error) {
+	if p.Text != "" || len(p.Attachments) > 0 || p.QuoteMessageID != "" {
+		return nil, invalid("an information request carries no text, attachment or quote", "", ProblemInfoRequestBody)
+	}
+	return e.queueReply(ctx, p, true)
+}
+
+// queueReply is Send, or RequestInfo when infoRequest.
+func (e *Engine) queueReply(ctx context.Context, p SendParams, infoRequest bool) (*Message, error) {
 	var out *Message
 	err := e.update(ctx, func(tx Tx, ch *change) error {
 		out = nil
@@ -66,7 +87,10 @@ func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
 		if conn.Status != ConnectionConnected {
 			return fmt.Errorf("%w: %s", ErrNeedsReconnect, conn.DisplayName)
 		}
-		if err := e.checkSendable(adapter.Capabilities(), conv, p); err != nil {
+		if err := e.checkReply(adapter.Capabilities(), conv, p, infoRequest); err != nil {
+			return err
+		}
+		if err := replyRoute(tx, conv); err != nil {
 			return err
 		}
 		quote := ""
@@ -77,8 +101,12 @@ func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
 			}
 			quote = q.ProviderMessageID
 		}
+		typ := outboundType(p)
+		if infoRequest {
+			typ = MessageInfoRequest
+		}
 		m := &Message{
-			Direction: DirectionOut, Type: outboundType(p), SenderID: user.ID, SenderName: user.Name,
+			Direction: DirectionOut, Type: typ, SenderID: user.ID, SenderName: user.Name,
 			Text: p.Text, Attachments: p.Attachments, TemplateID: p.TemplateID, IdempotencyKey: p.IdempotencyKey,
 			QuoteProviderMessageID: quote, Status: MessagePending,
 		}
@@ -100,6 +128,18 @@ func outboundType(p SendParams) MessageType {
 		return p.Attachments[0].Kind
 	}
 	return MessageText
+}
+
+// checkReply refuses, before any network call, a reply (or an information request) the channel
+// would refuse.
+func (e *Engine) checkReply(c Capabilities, conv *Conversation, p SendParams, infoRequest bool) error {
+	if !infoRequest {
+		return e.checkSendable(c, conv, p)
+	}
+	if !c.InfoRequest {
+		return fmt.Errorf("%w: this channel cannot request the customer's information", ErrUnsupported)
+	}
+	return e.checkWindow(c, conv)
 }
 
 // checkSendable refuses, before any network call, what the channel would refuse.
@@ -191,6 +231,11 @@ type ReplyWindow struct {
 	RemainingReplies int
 	// Open is whether a reply can be sent now.
 	Open bool
+	// FreeUntil is when replies stop being free of charge on channels with a
+	// Capabilities.FreeReplyWindow (Zalo: 48 hours after the customer's last interaction; replies
+	// after it are billed but still sent while Open); zero on other channels or before any
+	// customer interaction.
+	FreeUntil time.Time
 }
 
 // Window computes the reply window of conv on its channel.
@@ -210,6 +255,9 @@ func windowOf(c Capabilities, conv *Conversation, now time.Time) ReplyWindow {
 		if conv.LastInboundAt.IsZero() || !now.Before(w.ClosesAt) {
 			w.Open = false
 		}
+	}
+	if c.FreeReplyWindow > 0 && !conv.LastInboundAt.IsZero() {
+		w.FreeUntil = conv.LastInboundAt.Add(c.FreeReplyWindow)
 	}
 	if c.MaxRepliesInWindow > 0 {
 		w.Limited = true

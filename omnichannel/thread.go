@@ -169,6 +169,7 @@ func (c *Conversation) Clone() *Conversation {
 func (m *Message) Clone() *Message {
 	cp := *m
 	cp.Attachments = append([]Attachment(nil), m.Attachments...)
+	cp.Reactions = append([]Reaction(nil), m.Reactions...)
 	if m.Activity != nil {
 		a := *m.Activity
 		cp.Activity = &a

@@ -53,8 +53,10 @@ func TestSignatureParsing(t *testing.T) {
 	require.NoError(t, ch.VerifyWebhook(h(" "+sPart+" , "+tsPart+" "), body), "parts by name, any order, spaces trimmed")
 	require.NoError(t, ch.VerifyWebhook(h(tsPart+",s="+strings.Repeat("ab", 32)+","+sPart), body), "one of several s values")
 	require.NoError(t, ch.VerifyWebhook(h(tiktok.Signature("app-secret", now.Add(-299*time.Second), body)), body), "inside 300 s")
+	require.NoError(t, ch.VerifyWebhook(h(tiktok.Signature("app-secret", now.Add(-72*time.Hour), body)), body),
+		"a retry after 72 h of TikTok's retries")
 	for name, v := range map[string]string{
-		"stale":     tiktok.Signature("app-secret", now.Add(-301*time.Second), body),
+		"stale":     tiktok.Signature("app-secret", now.Add(-tiktok.DefaultSignatureMaxAge-time.Second), body),
 		"future":    tiktok.Signature("app-secret", now.Add(301*time.Second), body),
 		"no t":      sPart,
 		"no s":      tsPart,

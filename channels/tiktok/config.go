@@ -25,9 +25,14 @@ const (
 	DefaultAPIBaseURL = "https://business-api.tiktok.com/open_api/v1.3"
 	// DefaultAuthorizeURL is the consent page of Business Messaging (reference §0/§1.1, verified).
 	DefaultAuthorizeURL = "https://www.tiktok.com/v2/auth/authorize"
-	// DefaultSignatureTolerance is how old (or how far in the future) a webhook signature may be.
+	// DefaultSignatureTolerance is how far in the future a webhook signature may be (clock skew).
 	// TikTok's sample uses 5 s, which drops live deliveries (reference §1.3, S26).
 	DefaultSignatureTolerance = 300 * time.Second
+	// DefaultSignatureMaxAge is how old a webhook signature may be: TikTok retries a failed
+	// delivery for up to 72 hours, and whether a retry keeps its original t is UNCERTAIN
+	// (reference §6), so the default keeps every retry (72 h plus an hour of slack). Replays are
+	// harmless in any case: the engine ingests a message id once.
+	DefaultSignatureMaxAge = 73 * time.Hour
 	// DefaultRefreshSkew is how long before the access token expires the engine refreshes it.
 	DefaultRefreshSkew = 10 * time.Minute
 )
@@ -82,9 +87,15 @@ type Config struct {
 	// guardedfetch.Default() (public addresses only); tiktoktest's Config allows the emulator's own
 	// listener.
 	MediaClient *guardedfetch.Client
-	// SignatureTolerance is how far the signature's t may be from now. Default
+	// SignatureTolerance is how far in the future the signature's t may be. Default
 	// DefaultSignatureTolerance (300 s).
 	SignatureTolerance time.Duration
+	// SignatureMaxAge is how old the signature's t may be. Default DefaultSignatureMaxAge (73 h),
+	// which keeps TikTok's retries after an outage of up to 72 hours; a short value (say 5 min)
+	// refuses every retry after an outage longer than it, when retries keep their original t, and
+	// those messages are then lost. When only SignatureTolerance is set, it bounds the age too
+	// (the meaning it had before SignatureMaxAge existed).
+	SignatureMaxAge time.Duration
 	// RefreshSkew is how long before AccessExpiry the engine refreshes. Default
 	// DefaultRefreshSkew.
 	RefreshSkew time.Duration
@@ -146,6 +157,9 @@ func New(cfg Config) (*Channel, error) {
 	if cfg.SignatureTolerance < 0 {
 		errs = append(errs, errors.New("tiktok: Config.SignatureTolerance must not be negative"))
 	}
+	if cfg.SignatureMaxAge < 0 {
+		errs = append(errs, errors.New("tiktok: Config.SignatureMaxAge must not be negative"))
+	}
 	if cfg.RefreshSkew < 0 {
 		errs = append(errs, errors.New("tiktok: Config.RefreshSkew must not be negative"))
 	}
@@ -162,6 +176,12 @@ func New(cfg Config) (*Channel, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	if cfg.SignatureMaxAge == 0 {
+		cfg.SignatureMaxAge = DefaultSignatureMaxAge
+		if cfg.SignatureTolerance != 0 {
+			cfg.SignatureMaxAge = cfg.SignatureTolerance
+		}
 	}
 	if cfg.SignatureTolerance == 0 {
 		cfg.SignatureTolerance = DefaultSignatureTolerance

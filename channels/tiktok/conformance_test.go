@@ -143,7 +143,7 @@ func TestConformance(t *testing.T) {
 		SignAt: func(body []byte, at time.Time) (http.Header, []byte) {
 			return http.Header{tiktok.SignatureHeader: {srv.SignWebhook(body, at)}}, body
 		},
-		Window:       tiktok.DefaultSignatureTolerance,
+		Window:       tiktok.DefaultSignatureMaxAge,
 		Fixtures:     fx,
 		Malformed:    malformed,
 		UnknownEvent: envelope("im_auto_message_config_update", `{"status":"ok"}`),

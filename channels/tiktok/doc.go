@@ -53,9 +53,10 @@
 //
 // Webhooks are verified before any lookup: TikTok-Signature "t=…,s=…" (parts by name, spaces
 // trimmed) where s = hex HMAC-SHA256(app secret, t + "." + raw body), compared in constant time,
-// with t within Config.SignatureTolerance (default 300 s; TikTok's sample uses 5 s, which drops
-// live deliveries). Events: im_receive_msg (text, image, video, share_post, sticker, emoji; other
-// types as "[type]"), im_send_msg (echoes of our sends, matched to the pending message even when
+// with t at most Config.SignatureMaxAge old (default 73 h: TikTok retries failed deliveries for
+// up to 72 hours; replays are absorbed by the engine's once-per-message-id ingest) and at most
+// Config.SignatureTolerance (300 s) ahead. Events: im_receive_msg (text, image, video,
+// share_post, sticker and emoji as images, reactions as reactions; other types as "[type]"), im_send_msg (echoes of our sends, matched to the pending message even when
 // they arrive before the send call returns; messages typed in the TikTok app join the thread),
 // im_mark_read_msg (seen), im_referral_msg (kept on the conversation) and im_receive_msg_eu
 // (fetched by FetchContent). Other events answer 200 and are ignored.

@@ -410,7 +410,7 @@ func TestEngineHistorySync(t *testing.T) {
 	old := time.Now().Add(-72 * time.Hour)
 	e := newEngineEnv(t, func(s *tiktoktest.Server) {
 		s.SeedConversation("old-1", "Hoa", tiktoktest.SeedMessage{FromCustomer: true, Text: "Áo này còn không?", At: old},
-			tiktoktest.SeedMessage{Text: "Dạ còn ạ", At: old.Add(time.Minute)})
+			tiktoktest.SeedMessage{Text: "Dạ còn ạ", At: old.Add(time.Minute), Reactions: []string{"😍"}})
 		s.SeedConversation("old-2", "Tuấn", tiktoktest.SeedMessage{FromCustomer: true, Text: "Ship Hà Nội bao lâu?", At: old.Add(time.Hour)})
 	})
 	conv := e.conversation("old-1")
@@ -420,7 +420,10 @@ func TestEngineHistorySync(t *testing.T) {
 	require.Len(t, th, 2)
 	require.Equal(t, oc.DirectionIn, th[0].Direction)
 	require.Equal(t, "Áo này còn không?", th[0].Text)
-	require.Equal(t, oc.DirectionOut, th[1].Direction)
+	require.Equal(t, oc.DirectionOut, th[1].Direction, "content/list's sender is the business's username")
+	require.Len(t, th[1].Reactions, 1, "the customer's reaction listed on the message")
+	require.Equal(t, "😍", th[1].Reactions[0].Emoji)
+	require.Equal(t, oc.DirectionIn, th[1].Reactions[0].Direction)
 	require.Len(t, e.thread("old-2"), 1)
 	require.False(t, e.eng.Window(conv).Open, "a 3-day-old conversation is outside TikTok's 48-hour window")
 }
@@ -480,7 +483,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	body := e.srv.WebhookBody("im_receive_msg", map[string]any{"conversation_id": "c", "message_id": "m"})
 	for _, sig := range []string{
 		e.srv.SignWebhook(append(body, ' '), time.Now()),
-		e.srv.SignWebhook(body, time.Now().Add(-time.Hour)),
+		e.srv.SignWebhook(body, time.Now().Add(-tiktok.DefaultSignatureMaxAge-time.Hour)),
 		tiktoktest.SignWith("not-the-secret", body, time.Now()),
 	} {
 		secrets = append(secrets, strings.Split(sig, "s=")[1])

@@ -50,7 +50,8 @@ func addDeliverySeeds(add func(body []byte)) {
 		"text": map[string]any{"body": "Shop ơi"}, "timestamp": 1700000000123}))
 }
 
-// FuzzVerifyWebhook: a body signed with the app secret inside the window verifies, outside it
+// FuzzVerifyWebhook: a body signed with the app secret inside the window (73 h back, 300 s ahead)
+// verifies, outside it
 // does not (stale or replayed); changing any one byte of the body or of the signature, or the
 // signed time, makes it fail; every refusal wraps ErrBadSignature without naming the secret or the
 // signature.
@@ -60,6 +61,7 @@ func FuzzVerifyWebhook(f *testing.F) {
 	f.Add([]byte(`{}`), int32(-300), uint16(0), byte(0x80))
 	f.Add([]byte(`{}`), int32(301), uint16(0), byte(0x80))
 	f.Add([]byte(`{}`), int32(-86400), uint16(0), byte(0x80))
+	f.Add([]byte(`{}`), int32(-262801), uint16(0), byte(0x80))
 	f.Fuzz(func(t *testing.T, body []byte, offset int32, at uint16, delta byte) {
 		signedAt := fuzzNow.Add(time.Duration(offset) * time.Second)
 		sig := tiktok.Signature(fuzzSecret, signedAt, body)
@@ -67,7 +69,8 @@ func FuzzVerifyWebhook(f *testing.F) {
 		h := signatureHeader(sig)
 		err := ch.VerifyWebhook(h, body)
 		checkSignatureError(t, err, mac)
-		inWindow := offset >= -300 && offset <= 300
+		// Up to DefaultSignatureMaxAge (73 h) old, up to 300 s ahead.
+		inWindow := offset >= -int32(tiktok.DefaultSignatureMaxAge/time.Second) && offset <= 300
 		switch {
 		case inWindow && err != nil:
 			t.Fatalf("signed %d s from now, refused: %v", offset, err)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dakenh/dakenh/omnichannel"
@@ -92,8 +93,8 @@ func (c *Channel) contentList(ctx context.Context, businessID, token, conversati
 // customerOf returns the conversation's customer profile from the participants, or nil.
 func customerOf(businessID, conversationID string, ps []wireParticipant) *omnichannel.Profile {
 	for _, p := range ps {
-		if string(p.ID) == businessID || p.Role == roleBusiness {
-			continue
+		if string(p.ID) == businessID || strings.EqualFold(p.Role, roleBusiness) {
+			continue // roles are UPPERCASE in REST lists (reference §6)
 		}
 		prof := &omnichannel.Profile{ExternalUserID: conversationID, DisplayName: firstNonEmpty(p.DisplayName, p.Username),
 			AvatarURL: p.ProfileImage, Follower: p.IsFollower, Attributes: map[string]string{}}
@@ -173,23 +174,54 @@ func (c *Channel) syncConversation(ctx context.Context, businessID, token, convI
 	}
 	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Timestamp < msgs[j].Timestamp })
 	customer := customerOf(businessID, convID, ps)
+	names := namesOf(businessID, ps)
 	for i := range msgs {
 		m := &msgs[i]
 		if m.MessageID == "" {
 			continue
 		}
-		ev := c.listEvent(businessID, convID, m, customer)
+		ev := c.listEvent(businessID, convID, m, customer, names)
 		if err := fn(ev); err != nil {
 			return err
+		}
+		// Reactions on the message (UNCERTAIN who made each: an entry's sender when it names the
+		// business, the customer otherwise).
+		for _, r := range m.Reactions {
+			dir := omnichannel.DirectionIn
+			if s := string(r.Sender); s != "" && (s == businessID || strings.EqualFold(s, names.business)) {
+				dir = omnichannel.DirectionOut
+			}
+			for _, rev := range reactionEvents(businessID, convID, m, []wireReaction{r}, dir) {
+				if err := fn(rev); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
+// participantNames are the usernames of a conversation's business and customer (content/list's
+// sender and recipient are usernames).
+type participantNames struct{ business, customer string }
+
+func namesOf(businessID string, ps []wireParticipant) participantNames {
+	var n participantNames
+	for _, p := range ps {
+		name := firstNonEmpty(p.Username, p.DisplayName)
+		if string(p.ID) == businessID || strings.EqualFold(p.Role, roleBusiness) {
+			n.business = name
+		} else if n.customer == "" {
+			n.customer = name
+		}
+	}
+	return n
+}
+
 // listEvent maps a content/list message, with the participants' profile of the customer.
-func (c *Channel) listEvent(businessID, convID string, m *wireMessage, customer *omnichannel.Profile) omnichannel.InboundEvent {
+func (c *Channel) listEvent(businessID, convID string, m *wireMessage, customer *omnichannel.Profile, names participantNames) omnichannel.InboundEvent {
 	dir := omnichannel.DirectionIn
-	if m.fromBusiness(businessID) {
+	if m.fromBusiness(businessID, names.business, names.customer) {
 		dir = omnichannel.DirectionOut
 	}
 	ev := toMessageEvent(businessID, convID, m, dir)
@@ -225,8 +257,9 @@ func (c *Channel) FetchContent(ctx context.Context, conn *omnichannel.Connection
 		if err != nil {
 			return ev, err
 		}
-		if m := pickEUMessage(conn.ExternalID, msgs, ev); m != nil {
-			full := c.listEvent(conn.ExternalID, convID, m, customerOf(conn.ExternalID, convID, ps))
+		names := namesOf(conn.ExternalID, ps)
+		if m := pickEUMessage(conn.ExternalID, names, msgs, ev); m != nil {
+			full := c.listEvent(conn.ExternalID, convID, m, customerOf(conn.ExternalID, convID, ps), names)
 			full.Direction = omnichannel.DirectionIn
 			return full, nil
 		}
@@ -264,12 +297,12 @@ func (c *Channel) recentConversations(ctx context.Context, businessID, token str
 }
 
 // pickEUMessage finds the customer message an EU event announced.
-func pickEUMessage(businessID string, msgs []wireMessage, ev omnichannel.InboundEvent) *wireMessage {
+func pickEUMessage(businessID string, names participantNames, msgs []wireMessage, ev omnichannel.InboundEvent) *wireMessage {
 	var best *wireMessage
 	var bestDelta time.Duration
 	for i := range msgs {
 		m := &msgs[i]
-		if m.MessageID == "" || m.fromBusiness(businessID) {
+		if m.MessageID == "" || m.fromBusiness(businessID, names.business, names.customer) {
 			continue
 		}
 		if ev.ProviderMessageID != "" {

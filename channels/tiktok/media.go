@@ -13,7 +13,9 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// DownloadMedia copies an inbound image or video. att.RemoteURL is the opaque locator
+// DownloadMedia copies an inbound image or video, or a sticker or emoji image. Stickers and emoji
+// carry a plain https URL, fetched through Config.MediaClient without the token. Otherwise
+// att.RemoteURL is the opaque locator
 // ParseWebhook made; DownloadMedia posts {business_id, conversation_id, message_id, media_id,
 // media_type} to /business/message/media/download/, then GETs the download_url it returns (valid
 // 24 h) with the header "x-user: <access token>" (reference §1.3, verified). The token is sent
@@ -30,6 +32,9 @@ func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connectio
 	}
 	convID, msgID, mediaID, mediaType, ok := parseMediaLocator(att.RemoteURL)
 	if !ok {
+		if strings.HasPrefix(att.RemoteURL, "https://") || strings.HasPrefix(att.RemoteURL, "http://") {
+			return c.downloadPublic(ctx, att)
+		}
 		return nil, "", &omnichannel.ValidationError{Problems: []string{"tiktok: the attachment is not a TikTok medium"}}
 	}
 	data, err := c.call(ctx, apiRequest{method: http.MethodPost, path: "/business/message/media/download/", token: token,
@@ -68,6 +73,25 @@ func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connectio
 		ct = att.ContentType
 	}
 	return resp.Body, ct, nil
+}
+
+// downloadPublic fetches a sticker or emoji image by the URL its message carried (reference §6),
+// through Config.MediaClient and without the access token: the URL comes from a customer's
+// message.
+func (c *Channel) downloadPublic(ctx context.Context, att omnichannel.Attachment) (io.ReadCloser, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, att.RemoteURL, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("tiktok: download media: %w: %s", guardedfetch.ErrScheme, guardedfetch.Redact(att.RemoteURL))
+	}
+	resp, err := c.media.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("tiktok: download media: %w", stripURL(err))
+	}
+	if resp.StatusCode/100 != 2 {
+		resp.Body.Close()
+		return nil, "", c.classify(resp.StatusCode, 0, "", "")
+	}
+	return resp.Body, resp.Header.Get("Content-Type"), nil
 }
 
 // stripURL drops the URL from a *url.Error: signed download links are credentials too.

@@ -40,7 +40,8 @@ type sendReference struct {
 // TikTok connection is the conversation id) and returns TikTok's message id.
 //
 // A text goes out as message_type TEXT (quoting QuoteProviderMessageID when set). An image goes
-// through capabilities/get (IMAGE_SEND must be allowed for this conversation's country pair),
+// through capabilities/get (IMAGE_SEND must be allowed for this conversation's country pair;
+// asked as a STRANGER conversation for msg.FirstReply, SINGLE otherwise),
 // media/upload (multipart, JPG/PNG ≤ 3 MB), then message_type IMAGE. TikTok sends text XOR an
 // image and no files: such requests, and anything over the limits, return an
 // *omnichannel.ValidationError (matching ErrUnsupported) before any network call.
@@ -60,7 +61,7 @@ func (c *Channel) Send(ctx context.Context, conn *omnichannel.Connection, msg *o
 	}
 	body := sendBody{BusinessID: conn.ExternalID, RecipientType: "CONVERSATION", Recipient: msg.RecipientID}
 	if len(msg.Attachments) == 1 {
-		mediaID, err := c.uploadImage(ctx, conn.ExternalID, token, msg.RecipientID, msg.Attachments[0])
+		mediaID, err := c.uploadImage(ctx, conn.ExternalID, token, msg.RecipientID, msg.FirstReply, msg.Attachments[0])
 		if err != nil {
 			return omnichannel.SendResult{}, err
 		}
@@ -135,8 +136,8 @@ func (c *Channel) checkOutbound(msg *omnichannel.OutboundMessage) error {
 
 // uploadImage checks IMAGE_SEND for the conversation, then uploads the image and returns its
 // media_id.
-func (c *Channel) uploadImage(ctx context.Context, businessID, token, conversationID string, a omnichannel.OutboundAttachment) (string, error) {
-	allowed, err := c.imageAllowed(ctx, businessID, token, conversationID)
+func (c *Channel) uploadImage(ctx context.Context, businessID, token, conversationID string, firstReply bool, a omnichannel.OutboundAttachment) (string, error) {
+	allowed, err := c.imageAllowed(ctx, businessID, token, conversationID, firstReply)
 	if err != nil {
 		return "", err
 	}
@@ -176,13 +177,19 @@ func (c *Channel) uploadImage(ctx context.Context, businessID, token, conversati
 	return up.MediaID, nil
 }
 
-// imageAllowed asks capabilities/get whether IMAGE_SEND is allowed in the conversation. The
-// capability_result is read as a boolean or as a string such as "true" / "ENABLE" (uncertain).
-func (c *Channel) imageAllowed(ctx context.Context, businessID, token, conversationID string) (bool, error) {
+// imageAllowed asks capabilities/get whether IMAGE_SEND is allowed in the conversation, with
+// conversation_type STRANGER while the business has not answered yet (firstReply) and SINGLE once
+// it has (reference §6). The capability_result is read as a boolean or as a string such as
+// "true" / "ENABLE" (uncertain).
+func (c *Channel) imageAllowed(ctx context.Context, businessID, token, conversationID string, firstReply bool) (bool, error) {
+	ctype := "SINGLE"
+	if firstReply {
+		ctype = "STRANGER"
+	}
 	q := url.Values{}
 	q.Set("business_id", businessID)
 	q.Set("conversation_id", conversationID)
-	q.Set("conversation_type", "SINGLE")
+	q.Set("conversation_type", ctype)
 	q.Set("capability_types", `["IMAGE_SEND"]`)
 	data, err := c.call(ctx, apiRequest{method: http.MethodGet, path: "/business/message/capabilities/get/", token: token, query: q})
 	if err != nil {

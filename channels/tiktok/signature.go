@@ -34,8 +34,9 @@ func mac(secret, t string, body []byte) []byte {
 }
 
 // VerifyWebhook checks the TikTok-Signature header over the raw body before anything else is read
-// or looked up: the parts are parsed by name (spaces trimmed, order free), t must be within
-// Config.SignatureTolerance of now (either way), and one of the s values must equal the expected
+// or looked up: the parts are parsed by name (spaces trimmed, order free), t must be at most
+// Config.SignatureMaxAge old and at most Config.SignatureTolerance ahead of now, and one of the s
+// values must equal the expected
 // HMAC, compared in constant time. Every failure wraps omnichannel.ErrBadSignature and names
 // neither the secret nor the expected value.
 func (c *Channel) VerifyWebhook(h http.Header, body []byte) error {
@@ -70,9 +71,13 @@ func (c *Channel) VerifyWebhook(h http.Header, body []byte) error {
 		return fmt.Errorf("tiktok: %w: the t part is not a Unix time", omnichannel.ErrBadSignature)
 	}
 	age := c.now().Sub(time.Unix(secs, 0))
-	if age > c.cfg.SignatureTolerance || age < -c.cfg.SignatureTolerance {
-		return fmt.Errorf("tiktok: %w: signed %s from now, outside the %s tolerance (stale or replayed)",
-			omnichannel.ErrBadSignature, age.Round(time.Second), c.cfg.SignatureTolerance)
+	if age > c.cfg.SignatureMaxAge {
+		return fmt.Errorf("tiktok: %w: signed %s ago, older than the %s accepted (Config.SignatureMaxAge)",
+			omnichannel.ErrBadSignature, age.Round(time.Second), c.cfg.SignatureMaxAge)
+	}
+	if age < -c.cfg.SignatureTolerance {
+		return fmt.Errorf("tiktok: %w: signed %s ahead of now, beyond the %s tolerance",
+			omnichannel.ErrBadSignature, (-age).Round(time.Second), c.cfg.SignatureTolerance)
 	}
 	want := mac(c.cfg.ClientSecret, ts, body)
 	ok := false

@@ -16,8 +16,11 @@ import (
 //
 //   - im_receive_msg → a customer message; im_send_msg → a business message (an echo of our own
 //     send, matched by the engine to the pending message, or one typed in the TikTok app). Text,
-//     image (attachment to download), video, share_post (link), sticker and emoji are mapped;
-//     other types become MessageOther with a readable "[type]" text.
+//     image (attachment to download), video, share_post (link), sticker and emoji (their url,
+//     an image the engine copies) are mapped; other types become MessageOther with a readable
+//     "[type]" text. A "reaction" message is no message: each of its reactions becomes an
+//     EventReaction on original_msg_id (ADD, or REMOVE with ReactionRemoved), by the customer on
+//     im_receive_msg and by the business on im_send_msg.
 //   - im_mark_read_msg → EventStatus seen up to content.read.last_read_timestamp (the business
 //     reading its own thread is ignored).
 //   - im_referral_msg → EventReferral with a readable summary of the ad or tiktok.me link.
@@ -52,6 +55,23 @@ func (c *Channel) ParseWebhook(_ http.Header, body []byte) ([]omnichannel.Inboun
 	m, err := decodeContent(env.Content)
 	if err != nil {
 		return nil, fmt.Errorf("tiktok: %w: %s content: %v", omnichannel.ErrMalformed, env.Event, err)
+	}
+	if m.kindOf() == "reaction" && (env.Event == EventReceive || env.Event == EventSend) {
+		// A reaction to an earlier message, not a new message (reference §6).
+		if m.ConversationID == "" {
+			return nil, fmt.Errorf("tiktok: %w: %s: missing conversation_id", omnichannel.ErrMalformed, env.Event)
+		}
+		dir := omnichannel.DirectionIn
+		if env.Event == EventSend {
+			dir = omnichannel.DirectionOut
+		}
+		evs := reactionEvents(env.UserOpenID, m.ConversationID, m, m.Reaction, dir)
+		for i := range evs {
+			if evs[i].Time.IsZero() && env.CreateTime > 0 {
+				evs[i].Time = msTime(int64(env.CreateTime) * 1000)
+			}
+		}
+		return evs, nil
 	}
 	ev, ok, err := c.convert(&env, m)
 	if err != nil {

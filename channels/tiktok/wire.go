@@ -63,8 +63,21 @@ type wireMessage struct {
 		VideoID  flexString `json:"video_id"`
 		ItemID   flexString `json:"item_id"`
 	} `json:"share_post"`
-	From                  string    `json:"from"`
-	To                    string    `json:"to"`
+	// Sticker and Emoji carry an image URL that expires (30 days): the engine copies it.
+	Sticker *struct {
+		URL string `json:"url"`
+	} `json:"sticker"`
+	Emoji *struct {
+		URL string `json:"url"`
+	} `json:"emoji"`
+	// Reaction is the content of a "reaction" message: reactions to earlier messages (reference
+	// §6); Reactions are those content/list reports on the original message.
+	Reaction  []wireReaction `json:"reaction"`
+	Reactions []wireReaction `json:"reactions"`
+	From      string         `json:"from"`
+	To        string         `json:"to"`
+	// Recipient is content/list's recipient: a username, like Sender (reference §6).
+	Recipient             flexID    `json:"recipient"`
 	FromUser              *wireUser `json:"from_user"`
 	ToUser                *wireUser `json:"to_user"`
 	Sender                flexID    `json:"sender"`
@@ -76,6 +89,17 @@ type wireMessage struct {
 		LastReadTimestamp flexInt `json:"last_read_timestamp"`
 	} `json:"read"`
 	Referral *wireReferral `json:"referral"`
+}
+
+// wireReaction is one reaction: {operation: ADD|REMOVE, type: EMOJI|AI_EMOJI, emoji,
+// original_msg_id} (reference §6, LIKELY). Operations are compared case-insensitively; an entry
+// without an operation is an addition.
+type wireReaction struct {
+	Operation     string `json:"operation"`
+	Type          string `json:"type"`
+	Emoji         string `json:"emoji"`
+	OriginalMsgID string `json:"original_msg_id"`
+	Sender        flexID `json:"sender"`
 }
 
 // wireReferral is referral.ad{…} or referral.short_link{ref, prefilled_message, …} (verified by
@@ -125,15 +149,28 @@ func (m *wireMessage) kindOf() string {
 	return strings.ToLower(strings.TrimSpace(t))
 }
 
-// fromBusiness says whether the business wrote m.
-func (m *wireMessage) fromBusiness(businessID string) bool {
+// fromBusiness says whether the business wrote m. Webhooks say it with from_user (id, or a role
+// in lower case); content/list with sender, a username (reference §6: not an id), which is
+// compared with the business's username from the participants (businessName, "" when unknown),
+// or with recipient, the customer's username (customerName). Roles are compared ignoring case:
+// webhooks write them in lower case, REST in upper case.
+func (m *wireMessage) fromBusiness(businessID, businessName, customerName string) bool {
 	if m.FromUser != nil {
 		if string(m.FromUser.ID) != "" {
 			return string(m.FromUser.ID) == businessID
 		}
 		return strings.EqualFold(m.FromUser.Role, roleBusiness)
 	}
-	return string(m.Sender) != "" && string(m.Sender) == businessID
+	sender, recipient := string(m.Sender), string(m.Recipient)
+	switch {
+	case sender != "" && (sender == businessID || (businessName != "" && strings.EqualFold(sender, businessName))):
+		return true
+	case sender != "" && customerName != "" && strings.EqualFold(sender, customerName):
+		return false
+	case recipient != "" && customerName != "" && strings.EqualFold(recipient, customerName):
+		return true
+	}
+	return false
 }
 
 // msTime converts TikTok's millisecond timestamps.
@@ -223,8 +260,19 @@ func toMessageEvent(businessID, conversationID string, m *wireMessage, dir omnic
 			ev.Text = "[shared post]"
 		}
 	case "sticker", "emoji":
+		// {url} (reference §6): shown as an image, copied into the blob store (the URL expires).
 		ev.MessageType = omnichannel.MessageSticker
-		ev.Text = "[" + kind + "]"
+		u := ""
+		if kind == "sticker" && m.Sticker != nil {
+			u = m.Sticker.URL
+		} else if kind == "emoji" && m.Emoji != nil {
+			u = m.Emoji.URL
+		}
+		if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+			ev.Attachments = []omnichannel.Attachment{{Kind: omnichannel.MessageSticker, RemoteURL: u}}
+		} else {
+			ev.Text = "[" + kind + "]"
+		}
 	default:
 		ev.MessageType = omnichannel.MessageOther
 		ev.Text = "[" + safeWord(kind) + "]"
@@ -233,6 +281,26 @@ func toMessageEvent(businessID, conversationID string, m *wireMessage, dir omnic
 		}
 	}
 	return ev
+}
+
+// reactionEvents maps the reactions of m (a "reaction" message, or the reactions content/list
+// reports on an original message, whose own id is then the target) to EventReaction events of
+// conversationID, by the customer (dir in) or the business (dir out).
+func reactionEvents(businessID, conversationID string, m *wireMessage, list []wireReaction, dir omnichannel.Direction) []omnichannel.InboundEvent {
+	var out []omnichannel.InboundEvent
+	for _, r := range list {
+		target := r.OriginalMsgID
+		if target == "" && m.kindOf() != "reaction" {
+			target = m.MessageID
+		}
+		if target == "" {
+			continue
+		}
+		out = append(out, omnichannel.InboundEvent{Type: omnichannel.EventReaction, ExternalAccountID: businessID,
+			ExternalUserID: conversationID, Direction: dir, ReactionTargetID: target, Reaction: r.Emoji,
+			ReactionRemoved: strings.EqualFold(r.Operation, "REMOVE"), Time: msTime(int64(m.Timestamp))})
+	}
+	return out
 }
 
 // profileOf returns the customer data a message carries, or nil.

@@ -39,6 +39,9 @@ const (
 	// ReplyWindow is how long after the customer's last interaction the OA may answer through the
 	// Open API (Zalo refuses later sends with -230 / -232).
 	ReplyWindow = 7 * 24 * time.Hour
+	// FreeReplyWindow is how long after the customer's last interaction replies are free (later
+	// ones, up to ReplyWindow, are billed; reference §9).
+	FreeReplyWindow = 48 * time.Hour
 	// AccessTokenLifetime is the lifetime Zalo gives access tokens (90000 s); used when a token
 	// answer carries no expires_in.
 	AccessTokenLifetime = 25 * time.Hour
@@ -110,9 +113,21 @@ type Config struct {
 	// DefaultHistoryMaxUsers and DefaultHistoryMaxMessagesPerUser.
 	HistoryMaxUsers           int
 	HistoryMaxMessagesPerUser int
+	// InfoRequestTitle and InfoRequestSubtitle are the wording of the request_user_info card
+	// (Engine.RequestInfo); InfoRequestImageURL its image, a public https URL (default: the OA's
+	// avatar). Defaults DefaultInfoRequestTitle and DefaultInfoRequestSubtitle.
+	InfoRequestTitle    string
+	InfoRequestSubtitle string
+	InfoRequestImageURL string
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
+
+// Default wording of the request_user_info card.
+const (
+	DefaultInfoRequestTitle    = "Chia sẻ thông tin liên hệ"
+	DefaultInfoRequestSubtitle = "Để shop liên hệ và giao hàng cho bạn, vui lòng chia sẻ số điện thoại và địa chỉ."
+)
 
 // Channel is the Zalo OA adapter. It implements omnichannel.Channel, Connector, TokenRefresher,
 // ProfileFetcher, MediaDownloader and HistorySyncer, holds no per-conversation state and is safe
@@ -138,6 +153,7 @@ var (
 	_ omnichannel.ProfileFetcher  = (*Channel)(nil)
 	_ omnichannel.MediaDownloader = (*Channel)(nil)
 	_ omnichannel.HistorySyncer   = (*Channel)(nil)
+	_ omnichannel.Reactor         = (*Channel)(nil)
 )
 
 // New validates cfg and returns an adapter. Every problem of cfg is reported, joined with
@@ -224,6 +240,12 @@ func setDefaults(c *Config) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.InfoRequestTitle == "" {
+		c.InfoRequestTitle = DefaultInfoRequestTitle
+	}
+	if c.InfoRequestSubtitle == "" {
+		c.InfoRequestSubtitle = DefaultInfoRequestSubtitle
+	}
 }
 
 // baseURL validates an absolute http(s) URL without query and returns it without a trailing slash.
@@ -249,7 +271,9 @@ func (c *Channel) Kind() omnichannel.Kind { return Kind }
 // Capabilities reports what Zalo takes, so the engine refuses the rest before any network call:
 // text up to 2,000 characters; one attachment per message, either a JPEG/PNG/GIF image up to 1 MB
 // or a PDF/DOC/DOCX document up to 5 MB; quotes of customer messages; echoes of OA messages; and
-// the 7-day window after the customer's last message. The slices are fresh on every call.
+// the 7-day window after the customer's last interaction (messages, follows and shared
+// information; reactions are not counted), of which the first 48 hours are free; and the
+// request_user_info card. The slices are fresh on every call.
 func (c *Channel) Capabilities() omnichannel.Capabilities {
 	return omnichannel.Capabilities{
 		MaxTextLength:  MaxTextLength,
@@ -264,6 +288,10 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 		ReplyWindow:    ReplyWindow,
 		Quotes:         true,
 		Echoes:         true,
+		// Zalo's window runs from the user's last interaction (reference §2, §9).
+		FreeReplyWindow:        FreeReplyWindow,
+		InteractionsOpenWindow: true,
+		InfoRequest:            true,
 	}
 }
 

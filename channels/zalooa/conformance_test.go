@@ -64,7 +64,7 @@ func TestConformance(t *testing.T) {
 		Window:       zalooa.DefaultWebhookMaxAge,
 		Fixtures:     fixtures(now),
 		Malformed:    malformed(now),
-		UnknownEvent: s.Build(zalotest.Event{EventName: "user_reacted_message", Sender: &zalotest.Party{ID: fxUser}, Recipient: &zalotest.Party{ID: fxOA}}),
+		UnknownEvent: s.Build(zalotest.Event{EventName: "user_feedback", Sender: &zalotest.Party{ID: fxUser}, Recipient: &zalotest.Party{ID: fxOA}}),
 		Recipient:    fxUser,
 		SentCount:    func() int { return len(s.Sent()) },
 		Fault: func(k channeltest.FaultKind) bool {

@@ -17,8 +17,8 @@
 //
 //   - Webhook URL: https://<your host>/webhooks/zalo, where the host mounts Engine.WebhookHandler
 //     under /webhooks (the domain must first be verified with Zalo's meta tag). Tick the user_send_*,
-//     anonymous_send_*, oa_send_*, user_received_message, user_seen_message, follow, unfollow and
-//     user_submit_info events.
+//     anonymous_send_*, oa_send_*, user_received_message, user_seen_message, user_reacted_message,
+//     oa_reacted_message, follow, unfollow and user_submit_info events.
 //
 //   - OA Secret Key of the Webhook settings → Config.OASecretKey (the webhook key; not the app
 //     secret). Extra keys (rotation, several OAs) go in Config.ExtraOASecretKeys.
@@ -37,7 +37,11 @@
 // URLs, which are not ours to keep: the engine copies them into its BlobStore (DownloadMedia).
 //
 // Sends use the customer-service API (/v3.0/oa/message/cs): text, quotes, images (uploaded for an
-// attachment_id; SendImageURL for public URLs), and PDF/DOC/DOCX files (uploaded for a token).
+// attachment_id; SendImageURL for public URLs; GIFs with their width and height), PDF/DOC/DOCX
+// files (uploaded for a token) and the request_user_info card (Engine.RequestInfo). Anonymous
+// customers are answered through /v2.0/oa/message with {anonymous_id, conversation_id}, the
+// conversation id kept from their messages; reactions (React) go there too. Group chat events
+// (user_send_group_*) are acknowledged and logged once per OA and event: groups are not supported.
 // Provider errors arrive as error ≠ 0 in HTTP 200 answers and are classified: -216/-220 make the
 // engine refresh the token and retry once; -230/-232 (no interaction in the last 7 days) and -213
 // (not a follower) are final with a message an agent understands; -32, 429 and 5xx retry with

@@ -118,10 +118,10 @@ func TestEngineUnknownEventLoggedOnce(t *testing.T) {
 	e := newEngineEnv(t, zalotest.Options{})
 	e.connect()
 	for i := 0; i < 3; i++ {
-		body := e.emu.Build(zalotest.Event{EventName: "user_reacted_message", Sender: &zalotest.Party{ID: fxUser}, Recipient: &zalotest.Party{ID: fxOA}})
+		body := e.emu.Build(zalotest.Event{EventName: "user_feedback", Sender: &zalotest.Party{ID: fxUser}, Recipient: &zalotest.Party{ID: fxOA}})
 		require.NoError(t, e.emu.Post(e.ctx, e.hookTo, body))
 	}
-	assert.Equal(t, 1, strings.Count(e.logs.String(), "event=user_reacted_message"))
+	assert.Equal(t, 1, strings.Count(e.logs.String(), "event=user_feedback"))
 }
 
 // Deliveries with a tampered body, no signature or another key's signature get 401 and store

@@ -12,20 +12,41 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// Open API paths for sending (reference §2, §3).
+// Open API paths for sending (reference §2, §3, §9).
 const (
-	sendPath        = "/v3.0/oa/message/cs"
-	uploadImagePath = "/v2.0/oa/upload/image"
-	uploadGIFPath   = "/v2.0/oa/upload/gif"
-	uploadFilePath  = "/v2.0/oa/upload/file"
+	sendPath          = "/v3.0/oa/message/cs"
+	anonymousSendPath = "/v2.0/oa/message"
+	uploadImagePath   = "/v2.0/oa/upload/image"
+	uploadGIFPath     = "/v2.0/oa/upload/gif"
+	uploadFilePath    = "/v2.0/oa/upload/file"
 )
 
-// csRequest is the body of POST /v3.0/oa/message/cs (a customer-service message).
+// csRequest is the body of POST /v3.0/oa/message/cs (a customer-service message), and of POST
+// /v2.0/oa/message for anonymous customers.
 type csRequest struct {
-	Recipient struct {
-		UserID string `json:"user_id"`
-	} `json:"recipient"`
-	Message csMessage `json:"message"`
+	Recipient recipient `json:"recipient"`
+	Message   csMessage `json:"message"`
+}
+
+// recipient addresses a customer: user_id, or anonymous_id with conversation_id (reference §9).
+type recipient struct {
+	UserID         string `json:"user_id,omitempty"`
+	AnonymousID    string `json:"anonymous_id,omitempty"`
+	ConversationID string `json:"conversation_id,omitempty"`
+}
+
+// recipientOf addresses userID; an anonymous customer needs conversationID (omnichannel.Identity
+// keeps it from their messages), and without it the send is refused with
+// omnichannel.ErrNoReplyRoute before any network call.
+func recipientOf(userID string, anonymous bool, conversationID string) (recipient, error) {
+	if !anonymous {
+		return recipient{UserID: userID}, nil
+	}
+	if conversationID == "" {
+		return recipient{}, fmt.Errorf("zalooa: %w: an anonymous user is answered with their conversation id, which is not known",
+			omnichannel.ErrNoReplyRoute)
+	}
+	return recipient{AnonymousID: userID, ConversationID: conversationID}, nil
 }
 
 type csMessage struct {
@@ -46,18 +67,30 @@ type csPayload struct {
 }
 
 type csElement struct {
-	MediaType    string `json:"media_type"`
+	MediaType    string `json:"media_type,omitempty"`
 	AttachmentID string `json:"attachment_id,omitempty"`
 	URL          string `json:"url,omitempty"`
+	// Width and Height are required with media_type "gif" (reference §9).
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// Title, Subtitle and ImageURL are the request_user_info card's.
+	Title    string `json:"title,omitempty"`
+	Subtitle string `json:"subtitle,omitempty"`
+	ImageURL string `json:"image_url,omitempty"`
 }
 
 // Send sends msg to the customer as a customer-service message, POST
 // {APIBaseURL}/v3.0/oa/message/cs with the access_token header and the JSON body
-// {"recipient":{"user_id"},"message":{"text","quote_message_id","attachment"}}:
+// {"recipient":{"user_id"},"message":{"text","quote_message_id","attachment"}}. An anonymous
+// customer (msg.RecipientAnonymous) is answered through POST /v2.0/oa/message with
+// "recipient":{"anonymous_id","conversation_id"} (reference §9); without the conversation id the
+// send is refused with omnichannel.ErrNoReplyRoute before any network call.
 //
 //   - text up to MaxTextLength characters; a longer text is refused (never split);
 //   - an image is uploaded first (/v2.0/oa/upload/image, or /upload/gif for GIFs) and sent by its
-//     attachment_id as a "media" template, with the text as caption;
+//     attachment_id as a "media" template, with the text as caption; a GIF element carries its
+//     width and height, read from the file (500×280 when unreadable, the SDK's default);
+//   - msg.InfoRequest sends the request_user_info card (Config.InfoRequestTitle, …) instead;
 //   - a PDF/DOC/DOCX file is uploaded (/v2.0/oa/upload/file) and sent by its token; Zalo's file
 //     message has no caption, so a file with text is refused;
 //   - QuoteProviderMessageID becomes quote_message_id.
@@ -79,8 +112,14 @@ func (c *Channel) Send(ctx context.Context, conn *omnichannel.Connection, msg *o
 	if err := ctx.Err(); err != nil {
 		return omnichannel.SendResult{}, fmt.Errorf("zalooa: send: %w", err)
 	}
-	body := csRequest{Message: csMessage{Text: msg.Text, QuoteMessageID: msg.QuoteProviderMessageID}}
-	body.Recipient.UserID = msg.RecipientID
+	to, err := recipientOf(msg.RecipientID, msg.RecipientAnonymous, msg.RecipientConversationID)
+	if err != nil {
+		return omnichannel.SendResult{}, err
+	}
+	body := csRequest{Recipient: to, Message: csMessage{Text: msg.Text, QuoteMessageID: msg.QuoteProviderMessageID}}
+	if msg.InfoRequest {
+		body.Message = csMessage{Attachment: c.infoRequestCard(msg.ConnectionAvatarURL)}
+	}
 	for _, a := range msg.Attachments {
 		att, err := c.uploadAttachment(ctx, token, a)
 		if err != nil {
@@ -89,6 +128,18 @@ func (c *Channel) Send(ctx context.Context, conn *omnichannel.Connection, msg *o
 		body.Message.Attachment = att
 	}
 	return c.sendCS(ctx, token, &body)
+}
+
+// infoRequestCard is the request_user_info template: a card asking the customer to share name,
+// phone and address (answered by user_submit_info). Its image is Config.InfoRequestImageURL, or
+// the OA's avatar.
+func (c *Channel) infoRequestCard(avatarURL string) *csAttachment {
+	img := c.cfg.InfoRequestImageURL
+	if img == "" {
+		img = avatarURL
+	}
+	return &csAttachment{Type: "template", Payload: csPayload{TemplateType: "request_user_info",
+		Elements: []csElement{{Title: c.cfg.InfoRequestTitle, Subtitle: c.cfg.InfoRequestSubtitle, ImageURL: img}}}}
 }
 
 // SendImageURL sends the image at imageURL (a public http(s) URL Zalo fetches itself) to
@@ -112,8 +163,8 @@ func (c *Channel) SendImageURL(ctx context.Context, conn *omnichannel.Connection
 	if len(problems) > 0 {
 		return omnichannel.SendResult{}, &omnichannel.ValidationError{Problems: problems}
 	}
-	body := csRequest{Message: csMessage{Text: caption, Attachment: mediaTemplate(csElement{MediaType: "image", URL: imageURL})}}
-	body.Recipient.UserID = recipientID
+	body := csRequest{Recipient: recipient{UserID: recipientID},
+		Message: csMessage{Text: caption, Attachment: mediaTemplate(csElement{MediaType: "image", URL: imageURL})}}
 	return c.sendCS(ctx, token, &body)
 }
 
@@ -122,7 +173,11 @@ func (c *Channel) sendCS(ctx context.Context, token string, body *csRequest) (om
 	if err != nil {
 		return omnichannel.SendResult{}, err
 	}
-	data, err := c.apiCall(ctx, request{method: http.MethodPost, url: c.apiBase + sendPath, op: "send", token: token, jsonBody: raw})
+	path := sendPath
+	if body.Recipient.AnonymousID != "" {
+		path = anonymousSendPath
+	}
+	data, err := c.apiCall(ctx, request{method: http.MethodPost, url: c.apiBase + path, op: "send", token: token, jsonBody: raw})
 	if err != nil {
 		return omnichannel.SendResult{}, err
 	}
@@ -162,7 +217,10 @@ func (c *Channel) validate(msg *omnichannel.OutboundMessage) error {
 	if msg.RecipientID == "" {
 		problems = append(problems, "recipient is required")
 	}
-	if strings.TrimSpace(msg.Text) == "" && len(msg.Attachments) == 0 {
+	if msg.InfoRequest && (msg.Text != "" || len(msg.Attachments) > 0) {
+		problems = append(problems, "an information request carries no text or attachment")
+	}
+	if strings.TrimSpace(msg.Text) == "" && len(msg.Attachments) == 0 && !msg.InfoRequest {
 		problems = append(problems, "a message needs text or an attachment")
 	}
 	if !utf8.ValidString(msg.Text) {

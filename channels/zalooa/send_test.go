@@ -41,8 +41,9 @@ func uploadedFile(t *testing.T, r zalotest.Request) (name, ctype string, data []
 
 var (
 	jpegBytes = append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), bytes.Repeat([]byte{1}, 64)...)
-	gifBytes  = []byte("GIF89a-zalotest-animation")
-	pdfBytes  = []byte("%PDF-1.4 báo giá")
+	// A GIF header of a 320×240 animation (logical screen width and height, little endian).
+	gifBytes = []byte("GIF89a\x40\x01\xf0\x00\x00\x00\x00;")
+	pdfBytes = []byte("%PDF-1.4 báo giá")
 )
 
 // Each kind of send makes exactly the documented requests.
@@ -67,7 +68,7 @@ func TestSendRequests(t *testing.T) {
 		{name: "gif", msg: oc.OutboundMessage{RecipientID: fxUser,
 			Attachments: []oc.OutboundAttachment{attachment(oc.MessageImage, "vui.gif", "image/gif", gifBytes)}},
 			upload: zalotest.PathUploadGIF, wantFile: "vui.gif",
-			wantBody: `{"recipient":{"user_id":"` + fxUser + `"},"message":{"attachment":{"type":"template","payload":{"template_type":"media","elements":[{"media_type":"gif","attachment_id":"{ID}"}]}}}}`},
+			wantBody: `{"recipient":{"user_id":"` + fxUser + `"},"message":{"attachment":{"type":"template","payload":{"template_type":"media","elements":[{"media_type":"gif","attachment_id":"{ID}","width":320,"height":240}]}}}}`},
 		{name: "file by token", msg: oc.OutboundMessage{RecipientID: fxUser,
 			Attachments: []oc.OutboundAttachment{attachment(oc.MessageFile, "../bao-gia.pdf", "application/pdf", pdfBytes)}},
 			upload: zalotest.PathUploadFile, wantFile: "bao-gia.pdf",

@@ -1,9 +1,11 @@
 package zalooa
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/gif"
 	"net/http"
 	"path"
 	"strings"
@@ -60,7 +62,21 @@ func (c *Channel) uploadAttachment(ctx context.Context, token string, a omnichan
 	if out.AttachmentID == "" {
 		return nil, badResponse(op, http.StatusOK)
 	}
-	return mediaTemplate(csElement{MediaType: mediaType, AttachmentID: string(out.AttachmentID)}), nil
+	el := csElement{MediaType: mediaType, AttachmentID: string(out.AttachmentID)}
+	if mediaType == "gif" {
+		el.Width, el.Height = gifSize(data)
+	}
+	return mediaTemplate(el), nil
+}
+
+// gifSize returns a GIF's logical screen size, which Zalo requires with media_type "gif"; 500×280
+// (the PHP SDK's default) when the header cannot be read.
+func gifSize(data []byte) (width, height int) {
+	cfg, err := gif.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return 500, 280
+	}
+	return cfg.Width, cfg.Height
 }
 
 // uploadName is the file name sent with an upload: the display name's base with an extension

@@ -28,16 +28,53 @@ type webhookEvent struct {
 		Text        string              `json:"text"`
 		QuoteMsgID  flexString          `json:"quote_msg_id"`
 		Attachments []webhookAttachment `json:"attachments"`
+		// ConversationID is carried by anonymous_send_* events: replies to an anonymous user
+		// name it (reference §9).
+		ConversationID flexString `json:"conversation_id"`
+		// ReactIcon is the reaction of user_reacted_message / oa_reacted_message, whose msg_id is
+		// the message reacted to (reference §9).
+		ReactIcon string `json:"react_icon"`
 	} `json:"message"`
 	// Info is what the user shared through a request_user_info message (user_submit_info).
-	Info struct {
-		Name     string     `json:"name"`
-		Phone    flexString `json:"phone"`
-		Address  string     `json:"address"`
-		Ward     string     `json:"ward"`
-		District string     `json:"district"`
-		City     string     `json:"city"`
-	} `json:"info"`
+	Info sharedInfo `json:"info"`
+}
+
+// sharedInfo is the info of user_submit_info. The official sample nests the address in
+// full_address{user_city, user_ward, user_address} and adds user_dob and gender (reference §9,
+// LIKELY: two independent quotes of the sample); earlier notes, and this adapter until then, read
+// flat city / district / ward / address. Which one Zalo sends today is not settled, so both are
+// read and full_address wins where both are given.
+type sharedInfo struct {
+	Name        string     `json:"name"`
+	Phone       flexString `json:"phone"`
+	DOB         flexString `json:"user_dob"`
+	Gender      flexString `json:"gender"`
+	FullAddress struct {
+		City     string `json:"user_city"`
+		District string `json:"user_district"`
+		Ward     string `json:"user_ward"`
+		Address  string `json:"user_address"`
+	} `json:"full_address"`
+	// The flat form.
+	Address  string `json:"address"`
+	Ward     string `json:"ward"`
+	District string `json:"district"`
+	City     string `json:"city"`
+}
+
+// attributes returns the shared fields as contact attributes (address, ward, district, city,
+// shared_name, dob, gender), cleaned, without the empty ones.
+func (i *sharedInfo) attributes() map[string]string {
+	fa := i.FullAddress
+	attrs := map[string]string{}
+	for k, v := range map[string]string{"shared_name": i.Name, "address": first(fa.Address, i.Address),
+		"ward": first(fa.Ward, i.Ward), "district": first(fa.District, i.District), "city": first(fa.City, i.City),
+		"dob": string(i.DOB), "gender": string(i.Gender)} {
+		if v = clean(v, 200, nil); v != "" {
+			attrs[k] = v
+		}
+	}
+	return attrs
 }
 
 type party struct {
@@ -97,9 +134,16 @@ var messageKinds = map[string]omnichannel.MessageType{
 //   - user_received_message (message.msg_id) → delivered; user_seen_message (message.msg_ids) →
 //     seen; the OA is sender.id.
 //   - follow / unfollow: oa_id and follower.id.
-//   - user_submit_info: the phone (and name, address) the user shared → EventInfoShared, which
-//     makes the engine record it in the customer's conversation (opening one if needed) and link
-//     the CRM customer with that phone.
+//   - user_submit_info: the phone (and name, address, birthday, gender) the user shared →
+//     EventInfoShared, which makes the engine record it in the customer's conversation (opening
+//     one if needed) and link the CRM customer with that phone. The address is read from
+//     info.full_address (the official sample) or from the flat fields (see sharedInfo).
+//   - anonymous_send_<kind> also carries message.conversation_id, kept as
+//     InboundEvent.ProviderConversationID with Anonymous set: replies to anonymous users need it.
+//   - user_reacted_message / oa_reacted_message → EventReaction on message.msg_id, the
+//     customer's (Direction in) or the OA's (out); react_icon codes become emoji.
+//   - user_send_group_* and oa_send_group_* (GMF group chats, not supported): no event, no error;
+//     logged once per OA and event name.
 //
 // Media arrive as Zalo CDN URLs in RemoteURL; the engine copies them into its BlobStore (see
 // DownloadMedia). Any other event name yields no event and no error; each unknown name is logged
@@ -123,7 +167,9 @@ func (c *Channel) ParseWebhook(_ http.Header, body []byte) ([]omnichannel.Inboun
 		return nil, fmt.Errorf("zalooa: %w: %s: %s", omnichannel.ErrMalformed, safeName(w.EventName), err)
 	}
 	if !ok {
-		c.logUnknown(w.EventName)
+		if !isGroupEvent(w.EventName) { // group events are logged by logGroup
+			c.logUnknown(w.EventName)
+		}
 		return []omnichannel.InboundEvent{}, nil
 	}
 	return []omnichannel.InboundEvent{ev}, nil
@@ -150,12 +196,25 @@ func (c *Channel) convert(w *webhookEvent) (omnichannel.InboundEvent, bool, erro
 	}
 	name := w.EventName
 	switch {
+	case isGroupEvent(name):
+		c.logGroup(first(string(w.Recipient.ID), string(w.OAID), string(w.Sender.ID)), name)
+		return ev, false, nil
+	case name == "user_reacted_message" || name == "oa_reacted_message":
+		return reactionEvent(w, ev, name == "oa_reacted_message")
 	case strings.HasPrefix(name, "user_send_") || strings.HasPrefix(name, "anonymous_send_"):
 		kind := name[strings.Index(name, "_send_")+len("_send_"):]
-		return messageEvent(w, ev, kind, omnichannel.DirectionIn, string(w.Recipient.ID), string(w.Sender.ID))
+		ev, ok, err := messageEvent(w, ev, kind, omnichannel.DirectionIn, string(w.Recipient.ID), string(w.Sender.ID))
+		if strings.HasPrefix(name, "anonymous_send_") {
+			ev.Anonymous, ev.ProviderConversationID = true, string(w.Message.ConversationID)
+		}
+		return ev, ok, err
 	case strings.HasPrefix(name, "oa_send_"):
 		kind := strings.TrimPrefix(strings.TrimPrefix(name, "oa_send_"), "anonymous_")
-		return messageEvent(w, ev, kind, omnichannel.DirectionOut, string(w.Sender.ID), string(w.Recipient.ID))
+		ev, ok, err := messageEvent(w, ev, kind, omnichannel.DirectionOut, string(w.Sender.ID), string(w.Recipient.ID))
+		if strings.HasPrefix(name, "oa_send_anonymous_") {
+			ev.Anonymous, ev.ProviderConversationID = true, string(w.Message.ConversationID)
+		}
+		return ev, ok, err
 	case name == "user_received_message" || name == "user_seen_message":
 		ev.Type = omnichannel.EventStatus
 		ev.ExternalAccountID, ev.ExternalUserID = first(string(w.Sender.ID), string(w.OAID)), string(w.Recipient.ID)
@@ -195,14 +254,7 @@ func (c *Channel) convert(w *webhookEvent) (omnichannel.InboundEvent, bool, erro
 			ev.ProviderMessageID = "submit_info:" + ev.ExternalUserID + ":" + string(w.Timestamp)
 		}
 		p := &omnichannel.Profile{ExternalUserID: ev.ExternalUserID, Phone: strings.TrimSpace(string(w.Info.Phone))}
-		attrs := map[string]string{}
-		for k, v := range map[string]string{"shared_name": w.Info.Name, "address": w.Info.Address, "ward": w.Info.Ward,
-			"district": w.Info.District, "city": w.Info.City} {
-			if v = clean(v, 200, nil); v != "" {
-				attrs[k] = v
-			}
-		}
-		if len(attrs) > 0 {
+		if attrs := w.Info.attributes(); len(attrs) > 0 {
 			p.Attributes = attrs
 		}
 		ev.Profile = p
@@ -376,19 +428,41 @@ func safeName(s string) string {
 	return string(b)
 }
 
+// isGroupEvent says whether name is an event of a GMF group chat (user_send_group_*,
+// oa_send_group_*), which the adapter does not map (reference §9).
+func isGroupEvent(name string) bool {
+	return strings.HasPrefix(name, "user_send_group_") || strings.HasPrefix(name, "oa_send_group_") ||
+		strings.HasPrefix(name, "group_")
+}
+
+// logGroup logs a group chat event the adapter acknowledges without mapping, once per OA and
+// event name (no message text, no user id).
+func (c *Channel) logGroup(oaID, name string) {
+	if c.firstTime("group:" + safeName(oaID) + ":" + safeName(name)) {
+		c.log.Warn("zalooa: group chat event acknowledged but not supported: group chats are not in the inbox (logged once per OA and event)",
+			"oa", safeName(oaID), "event", safeName(name))
+	}
+}
+
+// firstTime reports whether key is seen for the first time (at most maxUnknownNames keys are
+// remembered; past that nothing is logged any more).
+func (c *Channel) firstTime(key string) bool {
+	c.unknownMu.Lock()
+	defer c.unknownMu.Unlock()
+	if c.unknownSeen[key] || len(c.unknownSeen) >= maxUnknownNames {
+		return false
+	}
+	c.unknownSeen[key] = true
+	return true
+}
+
 // maxUnknownNames bounds the set of unknown event names remembered for logging once.
 const maxUnknownNames = 256
 
 // logUnknown logs an event name the adapter ignores, once per name.
 func (c *Channel) logUnknown(name string) {
 	name = safeName(name)
-	c.unknownMu.Lock()
-	seen := c.unknownSeen[name] || len(c.unknownSeen) >= maxUnknownNames
-	if !seen {
-		c.unknownSeen[name] = true
-	}
-	c.unknownMu.Unlock()
-	if !seen {
+	if c.firstTime(name) {
 		c.log.Info("zalooa: webhook event ignored: unknown event name (logged once)", "event", name)
 	}
 }

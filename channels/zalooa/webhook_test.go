@@ -89,14 +89,14 @@ func TestParseWebhookUnknownEvents(t *testing.T) {
 	s := newEmulator(t, zalotest.Options{})
 	logs := &testlog.Buffer{}
 	ch := newChannel(t, s, logs)
-	for _, name := range []string{"user_reacted_message", "user_reacted_message", "shop_has_order", "user_send_contact", "user_send_contact"} {
+	for _, name := range []string{"user_feedback", "user_feedback", "shop_has_order", "user_send_contact", "user_send_contact"} {
 		evs, err := ch.ParseWebhook(nil, s.Build(zalotest.Event{EventName: name, Sender: &zalotest.Party{ID: fxUser}, Recipient: &zalotest.Party{ID: fxOA},
 			Message: &zalotest.EventMessage{MsgID: "x"}}))
 		require.NoError(t, err)
 		assert.Empty(t, evs)
 	}
 	out := logs.String()
-	for _, name := range []string{"user_reacted_message", "shop_has_order", "user_send_contact"} {
+	for _, name := range []string{"user_feedback", "shop_has_order", "user_send_contact"} {
 		assert.Equal(t, 1, strings.Count(out, "event="+name), name)
 	}
 }
@@ -124,7 +124,8 @@ func TestEmulatorEventsParse(t *testing.T) {
 		dir  oc.Direction
 	}{
 		{s.UserSend("text", fxUser, "m1", "hi"), oc.EventMessage, oc.DirectionIn},
-		{s.AnonymousSend("text", fxUser, "m2", "hi"), oc.EventMessage, oc.DirectionIn},
+		{s.AnonymousSend("text", fxUser, "zc-1", "m2", "hi"), oc.EventMessage, oc.DirectionIn},
+		{s.UserReacted(fxUser, "m3", "/-heart"), oc.EventReaction, oc.DirectionIn},
 		{s.OASend("text", fxUser, "m3", "hi"), oc.EventMessage, oc.DirectionOut},
 		{s.UserReceived(fxUser, "m3"), oc.EventStatus, ""},
 		{s.UserSeen(fxUser, "m3"), oc.EventStatus, ""},

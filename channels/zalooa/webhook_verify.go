@@ -71,7 +71,9 @@ func (c *Channel) VerifyWebhook(h http.Header, body []byte) error {
 		match |= subtle.ConstantTimeCompare(got, want[:])
 	}
 	if match != 1 {
-		return fmt.Errorf("zalooa: %w: signature does not match the body", omnichannel.ErrBadSignature)
+		// Which secret Zalo signs with is UNCERTAIN (reference §9): say which keys were tried.
+		return fmt.Errorf("zalooa: %w: signature does not match the body (tried Config.OASecretKey and %d of "+
+			"Config.ExtraOASecretKeys; add the app secret there if this OA signs with it)", omnichannel.ErrBadSignature, len(c.keys)-1)
 	}
 	if c.cfg.WebhookMaxAge > 0 {
 		at, ok := parseTimestamp(ts)

@@ -372,3 +372,67 @@ func Example_parseOptions() {
 	fmt.Println(o.Addr, o.DB, o.Demo())
 	// Output: 127.0.0.1:8080 /var/lib/inbox/inbox.db true
 }
+
+// The simulator's ❤️ on a shop message reaches the inbox as a reaction on that message (TikTok and
+// Zalo), not as a customer message.
+func TestSimulatorReaction(t *testing.T) {
+	app := startApp(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		kind     omnichannel.Kind
+		id, name string
+	}{{kindTikTok, "tt-heart", "Khách Tim TikTok"}, {kindZalo, "zl-heart", "Khách Tim Zalo"}} {
+		app.customerSays(c.kind, c.id, c.name, "Shop ơi", nil)
+		conv := app.conversationOf(c.name)
+		m, err := app.app.engine.Send(ctx, omnichannel.SendParams{WorkspaceID: workspaceID, ConversationID: conv.ID,
+			UserID: supervisorID, Text: "Dạ shop đây", IdempotencyKey: "k-" + c.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := app.received(c.kind, c.id, func(r receivedMessage) bool { return r.Text == "Dạ shop đây" })
+		// The reaction must find the reply by its provider id: wait until the engine stored it.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			msgs, err := app.app.engine.Messages(ctx, workspaceID, supervisorID, conv.ID, 0, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := false
+			for _, x := range msgs {
+				stored = stored || (x.ID == m.ID && x.ProviderMessageID == sent.ProviderMessageID)
+			}
+			if stored {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the reply never got its provider id", c.kind)
+			}
+		}
+		q := url.Values{"channel": {string(c.kind)}, "customerId": {c.id}, "messageId": {sent.ProviderMessageID}}
+		req, _ := http.NewRequest(http.MethodPost, app.url+"/sim/api/react?"+q.Encode(), nil)
+		req.Header.Set(simHeader, "1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("%s: /sim/api/react answered %d", c.kind, resp.StatusCode)
+		}
+		msgs, err := app.app.engine.Messages(ctx, workspaceID, supervisorID, conv.ID, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, customer := false, 0
+		for _, x := range msgs {
+			if x.ID == m.ID && len(x.Reactions) == 1 && x.Reactions[0].Emoji == "❤️" {
+				found = true
+			}
+			if x.Direction == omnichannel.DirectionIn {
+				customer++
+			}
+		}
+		if !found || customer != 1 {
+			t.Fatalf("%s: reaction on the reply %v, customer messages %d", c.kind, found, customer)
+		}
+	}
+}

@@ -55,6 +55,8 @@ type emulator interface {
 	CustomerWrites(ctx context.Context, webhookURL string, m customerMessage) error
 	// CustomerReads posts the provider's "seen" for what the business sent to customerID.
 	CustomerReads(ctx context.Context, webhookURL, customerID string) error
+	// CustomerReacts posts customerID's ❤️ reaction to the business message providerMessageID.
+	CustomerReacts(ctx context.Context, webhookURL, customerID, providerMessageID string) error
 	// Received lists, oldest first, what the business sent to customerID.
 	Received(customerID string) []receivedMessage
 	// Close stops the emulator.

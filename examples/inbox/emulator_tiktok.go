@@ -63,6 +63,10 @@ func (e *tiktokEmulator) CustomerReads(ctx context.Context, hook, customerID str
 	return e.srv.CustomerReads(ctx, hook, customerID)
 }
 
+func (e *tiktokEmulator) CustomerReacts(ctx context.Context, hook, customerID, providerMessageID string) error {
+	return e.srv.CustomerReacts(ctx, hook, customerID, providerMessageID, "❤️", false)
+}
+
 func (e *tiktokEmulator) Received(customerID string) []receivedMessage {
 	var out []receivedMessage
 	for _, m := range e.srv.Sent() {

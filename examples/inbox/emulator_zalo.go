@@ -72,6 +72,10 @@ func (z *zaloEmulator) CustomerReads(ctx context.Context, hook, customerID strin
 	return z.srv.MarkSeen(ctx, hook, customerID, ids...)
 }
 
+func (z *zaloEmulator) CustomerReacts(ctx context.Context, hook, customerID, providerMessageID string) error {
+	return z.srv.CustomerReacts(ctx, hook, customerID, providerMessageID, "/-heart")
+}
+
 func (z *zaloEmulator) Received(customerID string) []receivedMessage {
 	var out []receivedMessage
 	for _, m := range z.srv.Sent() {

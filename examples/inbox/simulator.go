@@ -235,6 +235,32 @@ func (a *App) handleSimMessage(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// handleSimReact plays the customer putting a ❤️ on one of the shop's messages (the provider's
+// reaction webhook): channel, customerId and messageId (the provider's id) in the query.
+func (a *App) handleSimReact(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(simHeader) != "1" {
+		writeJSONError(w, http.StatusForbidden, "forbidden", "missing "+simHeader+" header")
+		return
+	}
+	q := r.URL.Query()
+	kind := omnichannel.Kind(q.Get("channel"))
+	e := a.emulators[kind]
+	if e == nil {
+		writeJSONError(w, http.StatusNotFound, "not_found", "unknown channel")
+		return
+	}
+	if q.Get("customerId") == "" || q.Get("messageId") == "" {
+		writeJSONError(w, http.StatusBadRequest, "bad_request", "customerId and messageId are required")
+		return
+	}
+	if err := e.CustomerReacts(r.Context(), a.webhookURL(kind), q.Get("customerId"), q.Get("messageId")); err != nil {
+		a.log.Warn("simulator: posting a reaction", "err", err)
+		writeJSONError(w, http.StatusBadGateway, "internal", "the webhook was not accepted")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // handleSimRead plays the customer reading the shop's messages (the provider's "seen" webhook).
 func (a *App) handleSimRead(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get(simHeader) != "1" {

@@ -44,6 +44,7 @@ func (a *App) routes(api http.Handler) http.Handler {
 	mux.HandleFunc("GET /sim/api/thread", a.demoOnly(a.handleSimThread))
 	mux.HandleFunc("POST /sim/api/messages", a.demoOnly(a.handleSimMessage))
 	mux.HandleFunc("POST /sim/api/read", a.demoOnly(a.handleSimRead))
+	mux.HandleFunc("POST /sim/api/react", a.demoOnly(a.handleSimReact))
 	index := servePage(static, "index.html")
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := a.sessions.Authenticate(r); err != nil {

@@ -26,8 +26,9 @@ func TestSharedInformationOpensAConversation(t *testing.T) {
 		s.addConnection("zalo")
 		s.drain()
 		emu.zalo.AddUser(zalotest.User{ID: "z-lan", Name: "Trần Thị Lan"})
+		// The flat address form (what was believed before the official sample; still accepted).
 		body := emu.zalo.UserSubmitInfo("z-lan", zalotest.SharedInfo{Name: "Lan", Phone: "0912345678",
-			Address: "12 Lê Lợi", Ward: "Bến Nghé", District: "Quận 1", City: "Hồ Chí Minh"})
+			FlatAddress: zalotest.FlatAddress{Address: "12 Lê Lợi", Ward: "Bến Nghé", District: "Quận 1", City: "Hồ Chí Minh"}})
 		require.NoError(t, emu.zalo.Post(s.ctx, s.webhookURL("zalo"), body))
 		require.NoError(t, emu.zalo.Post(s.ctx, s.webhookURL("zalo"), body)) // the same delivery again
 		s.drain()

@@ -204,33 +204,42 @@ func formGroup(waiting []*pendingUpdate, inFlight map[string]bool) (group, rest 
 	return group, rest
 }
 
-// apply writes a group in one transaction: BEGIN and every recorded statement in one round trip,
-// then COMMIT. When a statement fails or does not change its one row, the transaction is rolled
-// back and each update of the group runs its writes again in a transaction of its own, getting its
-// own result.
+// apply writes a group in one transaction (applyTogether). An update whose conversation changed
+// since it read it is left out of the group and runs alone, to get its own result (ErrConflict,
+// then the engine reads again). When anything else fails, the transaction is rolled back and each
+// update of the group runs alone.
 func (c *groupCommitter) apply(group []*pendingUpdate) {
 	ctx := context.Background() // each update's caller waits for its result whatever its context
-	err := c.applyTogether(ctx, group)
+	stale, err := c.applyTogether(ctx, group)
 	c.stats.groups.Add(1)
 	c.stats.grouped.Add(int64(len(group)))
-	if err == nil {
-		for _, p := range group {
+	if err != nil {
+		c.stats.fallbacks.Add(1)
+		stale = nil
+	}
+	// The updates that run alone share no row: they run at once, and the group's keys stay in
+	// flight until all are done.
+	var alone sync.WaitGroup
+	for i, p := range group {
+		if err == nil && !stale[i] {
 			p.done <- nil
+			continue
 		}
-		return
-	}
-	c.stats.fallbacks.Add(1)
-	for _, p := range group {
-		p.done <- c.s.run(p.ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, func(tx omnichannel.Tx) error {
-			t := tx.(*txn)
-			for _, replay := range p.replays {
-				if err := replay(t); err != nil {
-					return err
+		alone.Add(1)
+		go func() {
+			defer alone.Done()
+			p.done <- c.s.run(p.ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, true, func(tx omnichannel.Tx) error {
+				t := tx.(*txn)
+				for _, replay := range p.replays {
+					if err := replay(t); err != nil {
+						return err
+					}
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}()
 	}
+	alone.Wait()
 }
 
 // columnTypes returns the SQL types of the conversations columns, read once (nil when they could
@@ -246,36 +255,82 @@ func (c *groupCommitter) columnTypes(ctx context.Context, conn *pgx.Conn) map[st
 	return c.types
 }
 
-// errGroupRow is applyTogether's answer when a statement changed no row or several.
-var errGroupRow = errors.New("a grouped statement did not change its one row")
+// errGroupRow is applyTogether's answer when a statement did not change the rows it had to.
+var errGroupRow = errors.New("a grouped statement did not change its rows")
 
-// applyTogether runs every statement of group in one transaction and commits it; on any error the
-// transaction is rolled back (or was never committed) and the error returned.
-func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpdate) error {
+// applyTogether writes group in one transaction, in three round trips: BEGIN and the conversation
+// updates (compare-and-set on the version) folded into one statement that says which rows it
+// changed; then the other statements of the updates whose conversation matched; then COMMIT. It
+// returns the updates left out because their conversation had changed (stale). On any other
+// failure the transaction is rolled back and the error returned. A group in which one update
+// changes two conversations is written as recorded, in one round trip before the COMMIT, and any
+// failure is an error.
+func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpdate) (stale map[int]bool, err error) {
 	conn, err := c.s.pool.acquire(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer c.s.pool.release(conn)
-	statements := foldGroup(group, c.columnTypes(ctx, conn))
-	recorded := 0
-	for _, p := range group {
-		recorded += len(p.statements)
+	types := c.columnTypes(ctx, conn)
+	rest, cas := splitUpdates(group)
+	begun := false
+	fail := func(err error) (map[int]bool, error) {
+		if begun {
+			if _, rerr := conn.Exec(ctx, `ROLLBACK`); rerr != nil {
+				_ = conn.Close(ctx) // release drops it
+			}
+		}
+		return nil, err
 	}
-	c.stats.folded.Add(int64(recorded - len(statements)))
+	if cas != nil && types != nil && len(cas.rows) > 0 {
+		matched, err := c.applyUpdates(ctx, conn, cas, types)
+		begun = true
+		if err != nil {
+			return fail(err)
+		}
+		stale = map[int]bool{}
+		for key, set := range cas.rows {
+			if !matched[key] {
+				stale[set] = true
+			}
+		}
+	} else {
+		rest = group // no folding of updates: every statement in its order
+	}
+	kept := make([]*pendingUpdate, 0, len(rest))
+	for i, p := range rest {
+		if !stale[i] {
+			kept = append(kept, p)
+		}
+	}
+	statements := foldGroup(kept, types)
+	sent, recorded := len(statements), 0
+	if begun {
+		sent++ // the folded conversation updates
+	}
+	for i, p := range group {
+		if !stale[i] {
+			recorded += len(p.statements)
+		}
+	}
+	c.stats.folded.Add(int64(recorded - sent))
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	if !begun {
+		b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	}
 	for _, st := range statements {
 		b.Queue(st.sql, st.args...)
 	}
 	br := conn.SendBatch(ctx, b)
+	begun = true
 	var first error
+	skip := len(b.QueuedQueries) - len(statements) // the BEGIN, when it went here
 	for i := range b.QueuedQueries {
 		tag, err := br.Exec()
 		switch {
 		case err != nil && first == nil:
 			first = err
-		case err == nil && first == nil && i > 0 && tag.RowsAffected() != statements[i-1].want: // i 0 is the BEGIN
+		case err == nil && first == nil && i >= skip && tag.RowsAffected() != statements[i-skip].want:
 			first = errGroupRow
 		}
 	}
@@ -283,17 +338,88 @@ func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpda
 		first = err
 	}
 	if first != nil {
-		if _, err := conn.Exec(ctx, `ROLLBACK`); err != nil {
-			_ = conn.Close(ctx) // release drops it
-		}
-		return first
+		return fail(first)
 	}
 	if _, err := conn.Exec(ctx, `COMMIT`); err != nil {
 		// The outcome of a COMMIT whose answer was lost is unknown; the callers are told it
 		// failed, and their writes' keys (a message's provider id) make a retry safe.
-		return fmt.Errorf("postgres: commit of a group: %w", err)
+		return nil, fmt.Errorf("postgres: commit of a group: %w", err)
 	}
-	return nil
+	return stale, nil
+}
+
+// casUpdates are the conversation updates of a group, one per update at most.
+type casUpdates struct {
+	// rows maps a conversation's key (workspace, id) to the index of its update in the group.
+	rows map[string]int
+	// args are the updates' arguments, in group order.
+	args [][]any
+}
+
+// splitUpdates takes the conversation updates (conversationUpdateWhere) out of group's statements:
+// rest holds every update with its other statements. cas is nil when an update changes more than
+// one conversation (then nothing is taken out).
+func splitUpdates(group []*pendingUpdate) (rest []*pendingUpdate, cas *casUpdates) {
+	cas = &casUpdates{rows: map[string]int{}}
+	rest = make([]*pendingUpdate, len(group))
+	for i, p := range group {
+		cp := *p
+		cp.statements = nil
+		found := 0
+		for _, st := range p.statements {
+			if st.sql == conversationUpdateWhere && len(st.args) > 1 {
+				found++
+				cas.rows[fmt.Sprint(st.args[0], "\x00", st.args[1])] = i
+				cas.args = append(cas.args, st.args)
+				continue
+			}
+			cp.statements = append(cp.statements, st)
+		}
+		if found > 1 {
+			return group, nil
+		}
+		rest[i] = &cp
+	}
+	return rest, cas
+}
+
+// applyUpdates sends BEGIN and the group's conversation updates as one UPDATE that returns the
+// rows it changed, and reports the keys of those rows.
+func (c *groupCommitter) applyUpdates(ctx context.Context, conn *pgx.Conn, cas *casUpdates, types map[string]string) (map[string]bool, error) {
+	f := newFolder(conversationUpdateWhere, len(cas.args[0]), types)
+	if f == nil {
+		return nil, errors.New("postgres: the conversation update cannot be folded")
+	}
+	for _, a := range cas.args {
+		f.add(a)
+	}
+	sql, args := f.statement()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	b.Queue(sql+` RETURNING c.workspace_id, c.id`, args...)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	matched := map[string]bool{}
+	for rows.Next() {
+		var ws, id string
+		if err := rows.Scan(&ws, &id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		matched[ws+"\x00"+id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return matched, br.Close()
 }
 
 // UpdateGrouped runs fn as Update does, except that its writes may be applied after fn returns,

@@ -35,12 +35,13 @@ func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.C
 }
 
 const identityColumns = `workspace_id, id, contact_id, connection_id, channel_kind, external_user_id,
-	display_name, avatar_url, phone, follower, created_at, updated_at`
+	display_name, avatar_url, phone, follower, created_at, updated_at, anonymous, provider_conversation_id`
 
 func scanIdentity(r pgx.Row) (*omnichannel.Identity, error) {
 	var i omnichannel.Identity
 	err := r.Scan(&i.WorkspaceID, &i.ID, &i.ContactID, &i.ConnectionID, &i.ChannelKind, &i.ExternalUserID,
-		&i.DisplayName, &i.AvatarURL, &i.Phone, &i.Follower, &i.CreatedAt, &i.UpdatedAt)
+		&i.DisplayName, &i.AvatarURL, &i.Phone, &i.Follower, &i.CreatedAt, &i.UpdatedAt, &i.Anonymous,
+		&i.ProviderConversationID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func scanIdentity(r pgx.Row) (*omnichannel.Identity, error) {
 
 func identityArgs(i *omnichannel.Identity) []any {
 	return []any{i.WorkspaceID, i.ID, i.ContactID, i.ConnectionID, i.ChannelKind, i.ExternalUserID,
-		i.DisplayName, i.AvatarURL, i.Phone, i.Follower, i.CreatedAt, i.UpdatedAt}
+		i.DisplayName, i.AvatarURL, i.Phone, i.Follower, i.CreatedAt, i.UpdatedAt, i.Anonymous, i.ProviderConversationID}
 }
 
 // InsertIdentity refuses an existing id or an existing (ConnectionID, ExternalUserID) with
@@ -61,7 +62,7 @@ func (t *txn) InsertIdentity(i *omnichannel.Identity) error {
 		return err
 	}
 	tag, err := t.exec("insert identity", `INSERT INTO identities (`+identityColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`, identityArgs(i)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`, identityArgs(i)...)
 	if err != nil {
 		return err
 	}
@@ -81,12 +82,13 @@ func (t *txn) PutIdentity(i *omnichannel.Identity) error {
 	}
 	_, err := t.guarded("put identity", "identity",
 		fmt.Sprintf("for user %q on connection %q", i.ExternalUserID, i.ConnectionID), `INSERT INTO identities (`+identityColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (workspace_id, id) DO UPDATE SET contact_id = EXCLUDED.contact_id,
 				connection_id = EXCLUDED.connection_id, channel_kind = EXCLUDED.channel_kind,
 				external_user_id = EXCLUDED.external_user_id, display_name = EXCLUDED.display_name,
 				avatar_url = EXCLUDED.avatar_url, phone = EXCLUDED.phone, follower = EXCLUDED.follower,
-				created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`, identityArgs(i)...)
+				created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, anonymous = EXCLUDED.anonymous,
+				provider_conversation_id = EXCLUDED.provider_conversation_id`, identityArgs(i)...)
 	return err
 }
 

@@ -205,21 +205,26 @@ type foldedStatement struct {
 }
 
 // foldGroup turns the recorded statements of group into the batch's statements: each foldable shape
-// folded into one statement where its first statement was, the others in their order. Conversation
-// updates are folded only when no conversation is updated twice (one multi-row UPDATE changes a row
-// once).
+// folded into one statement where its first statement was, the others in their order.
 func foldGroup(group []*pendingUpdate, types map[string]string) []*foldedStatement {
-	updated := map[string]int{}
+	// A multi-row statement changes a row once: an update, or an upsert (ON CONFLICT … DO
+	// UPDATE), whose rows repeat a key (workspace and id, the first two arguments) is not folded.
+	keys := map[string]map[string]bool{}
+	unfoldable := map[string]bool{}
 	for _, p := range group {
 		for _, st := range p.statements {
-			if st.sql == conversationUpdateWhere && len(st.args) > 1 {
-				updated[fmt.Sprint(st.args[0], "\x00", st.args[1])]++
+			if len(st.args) < 2 || (st.sql != conversationUpdateWhere && !strings.Contains(st.sql, "DO UPDATE")) {
+				continue
 			}
+			k := fmt.Sprint(st.args[0], "\x00", st.args[1])
+			if keys[st.sql] == nil {
+				keys[st.sql] = map[string]bool{}
+			}
+			if keys[st.sql][k] {
+				unfoldable[st.sql] = true
+			}
+			keys[st.sql][k] = true
 		}
-	}
-	foldUpdates := true
-	for _, n := range updated {
-		foldUpdates = foldUpdates && n == 1
 	}
 	var out []*foldedStatement
 	bySQL := map[string]*foldedStatement{}
@@ -231,7 +236,7 @@ func foldGroup(group []*pendingUpdate, types map[string]string) []*foldedStateme
 				continue
 			}
 			var f folder
-			if foldUpdates || st.sql != conversationUpdateWhere {
+			if !unfoldable[st.sql] {
 				f = newFolder(st.sql, len(st.args), types)
 			}
 			fs := &foldedStatement{sql: st.sql, args: st.args, want: 1, f: f}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -132,6 +133,74 @@ func TestGroupFoldsStatements(t *testing.T) {
 				return err
 			}
 		}
+		return nil
+	}))
+}
+
+// TestGroupLeavesOutStaleUpdates changes a conversation after a grouped update read it and before
+// its group is written: that update alone gets ErrConflict (none of its writes applied), and the
+// rest of its group is committed without falling back.
+func TestGroupLeavesOutStaleUpdates(t *testing.T) {
+	s := openStore(t, newSchema(t))
+	ctx := context.Background()
+	now := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	conv := func(id string) *omnichannel.Conversation {
+		return &omnichannel.Conversation{WorkspaceID: "ws", ID: id, ConnectionID: "conn-1", ChannelKind: "zalooa",
+			ContactID: "k-" + id, IdentityID: "idn-" + id, Status: omnichannel.StatusOpen, LastMessageAt: now,
+			CreatedAt: now, UpdatedAt: now}
+	}
+	require.NoError(t, s.Update(ctx, func(tx omnichannel.Tx) error {
+		return errors.Join(tx.InsertConversation(conv("conv-a")), tx.InsertConversation(conv("conv-b")))
+	}))
+	arrived, release := postgres.HoldGroups(s)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, id := range []string{"conv-a", "conv-b"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.UpdateGrouped(ctx, func(tx omnichannel.Tx) error {
+				cur, err := tx.GetConversation("ws", id)
+				if err != nil {
+					return err
+				}
+				m := groupMessage(i, "p-"+id)
+				m.ConversationID = id
+				if err := tx.InsertMessage(m); err != nil {
+					return err
+				}
+				cur.Note = "grouped"
+				return tx.UpdateConversation(cur)
+			})
+		}()
+	}
+	require.Eventually(t, func() bool { return arrived() == 2 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, s.Update(ctx, func(tx omnichannel.Tx) error {
+		c, err := tx.GetConversation("ws", "conv-a")
+		if err != nil {
+			return err
+		}
+		c.Note = "agent"
+		return tx.UpdateConversation(c)
+	}))
+	release()
+	wg.Wait()
+	assert.ErrorIs(t, errs[0], omnichannel.ErrConflict)
+	assert.NoError(t, errs[1])
+	assert.Zero(t, s.GroupStats().Fallbacks, "the stale update was left out, the group did not fall back")
+	require.NoError(t, s.View(ctx, func(tx omnichannel.Tx) error {
+		a, err := tx.GetConversation("ws", "conv-a")
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, "agent", a.Note)
+		_, err = tx.FindMessageByProviderID("ws", "conn-1", "p-conv-a")
+		assert.ErrorIs(t, err, omnichannel.ErrNotFound, "the stale update's message is not stored")
+		b, err := tx.GetConversation("ws", "conv-b")
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, "grouped", b.Note)
 		return nil
 	}))
 }

@@ -88,14 +88,14 @@ type bulkTable struct {
 
 var (
 	bulkContacts = bulkTable{"contact", "contacts", contactColumns, 10, 200, ""}
-	bulkIdents   = bulkTable{"identity", "identities", identityColumns, 12, 160, ""}
+	bulkIdents   = bulkTable{"identity", "identities", identityColumns, 14, 160, ""}
 	bulkConvs    = bulkTable{"conversation", "conversations", `workspace_id, id, connection_id, channel_kind,
 		contact_id, identity_id, contact_name, contact_name_fold, contact_phone, contact_phone_digits, status,
 		assignee_id, team_id, rule_id, awaiting_claim, claimed, historical, category_id, category_path,
 		category1, category2, category3, classification_id, note, referral, last_seq, inbound_count,
 		replies_since_inbound, last_message_text, last_message_at, last_message_direction, last_inbound_at,
 		created_at, updated_at, version`, 35, 64, ""}
-	bulkMessages = bulkTable{"message", "messages", messageColumns, 24, 128, ""}
+	bulkMessages = bulkTable{"message", "messages", messageColumns, 25, 128, ""}
 	// A read state's copy of its conversation's time (migration 4) is looked up by key.
 	bulkReadStates = bulkTable{"read state", "read_states", readStateColumns + ", last_message_at", 8, 256,
 		"(?, ?, ?, ?, ?, ?, " + readStateTimeSQL + ")"}

@@ -47,24 +47,26 @@ func (t *txn) GetContact(workspaceID, id string) (*omnichannel.Contact, error) {
 }
 
 const identityColumns = `workspace_id, id, contact_id, connection_id, channel_kind, external_user_id, display_name,
-	avatar_url, phone, follower, created_at, updated_at`
+	avatar_url, phone, follower, created_at, updated_at, anonymous, provider_conversation_id`
 
 func scanIdentity(sc scanner) (*omnichannel.Identity, error) {
 	var i omnichannel.Identity
-	var follower bool
+	var follower, anonymous bool
 	var created, updated int64
 	if err := sc.Scan(&i.WorkspaceID, &i.ID, &i.ContactID, &i.ConnectionID, &i.ChannelKind, &i.ExternalUserID,
-		&i.DisplayName, &i.AvatarURL, &i.Phone, &follower, &created, &updated); err != nil {
+		&i.DisplayName, &i.AvatarURL, &i.Phone, &follower, &created, &updated, &anonymous,
+		&i.ProviderConversationID); err != nil {
 		return nil, err
 	}
-	i.Follower = follower
+	i.Follower, i.Anonymous = follower, anonymous
 	i.CreatedAt, i.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &i, nil
 }
 
 func identityArgs(i *omnichannel.Identity) []any {
 	return []any{i.WorkspaceID, i.ID, i.ContactID, i.ConnectionID, string(i.ChannelKind), i.ExternalUserID,
-		i.DisplayName, i.AvatarURL, i.Phone, boolInt(i.Follower), micros(i.CreatedAt), micros(i.UpdatedAt)}
+		i.DisplayName, i.AvatarURL, i.Phone, boolInt(i.Follower), micros(i.CreatedAt), micros(i.UpdatedAt),
+		boolInt(i.Anonymous), i.ProviderConversationID}
 }
 
 // InsertIdentity refuses an existing id or an existing (ConnectionID, ExternalUserID) with
@@ -73,7 +75,7 @@ func (t *txn) InsertIdentity(i *omnichannel.Identity) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	if _, err := t.q.exec(`INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := t.q.exec(`INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		identityArgs(i)...); err != nil {
 		return writeError("insert identity", err)
 	}
@@ -86,12 +88,13 @@ func (t *txn) PutIdentity(i *omnichannel.Identity) error {
 	if err := t.writing(); err != nil {
 		return err
 	}
-	if _, err := t.q.exec(`INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	if _, err := t.q.exec(`INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (workspace_id, id) DO UPDATE SET contact_id = excluded.contact_id,
 			connection_id = excluded.connection_id, channel_kind = excluded.channel_kind,
 			external_user_id = excluded.external_user_id, display_name = excluded.display_name,
 			avatar_url = excluded.avatar_url, phone = excluded.phone, follower = excluded.follower,
-			created_at = excluded.created_at, updated_at = excluded.updated_at`, identityArgs(i)...); err != nil {
+			created_at = excluded.created_at, updated_at = excluded.updated_at, anonymous = excluded.anonymous,
+			provider_conversation_id = excluded.provider_conversation_id`, identityArgs(i)...); err != nil {
 		return writeError("put identity", err)
 	}
 	return nil

@@ -14,21 +14,27 @@ const DefaultMessageLimit = 50
 const messageColumns = `workspace_id, id, conversation_id, connection_id, seq, direction, type, sender_id,
 	sender_name, text, attachments, quote_provider_message_id, template_id, provider_message_id,
 	idempotency_key, status, failure_code, failure_reason, attempts, activity, provider_time, created_at,
-	updated_at, failure_reason_code`
+	updated_at, reactions, failure_reason_code`
 
 func scanMessage(sc scanner) (*omnichannel.Message, error) {
 	var m omnichannel.Message
-	var atts string
+	var atts, reactions string
 	var activity sql.NullString
 	var providerTime, created, updated int64
 	if err := sc.Scan(&m.WorkspaceID, &m.ID, &m.ConversationID, &m.ConnectionID, &m.Seq, &m.Direction, &m.Type,
 		&m.SenderID, &m.SenderName, &m.Text, &atts, &m.QuoteProviderMessageID, &m.TemplateID,
 		&m.ProviderMessageID, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureReason, &m.Attempts,
-		&activity, &providerTime, &created, &updated, &m.FailureReasonCode); err != nil {
+		&activity, &providerTime, &created, &updated, &reactions, &m.FailureReasonCode); err != nil {
 		return nil, err
 	}
 	if err := fromJSON(atts, &m.Attachments); err != nil {
 		return nil, err
+	}
+	if err := fromJSON(reactions, &m.Reactions); err != nil {
+		return nil, err
+	}
+	if len(m.Reactions) == 0 {
+		m.Reactions = nil // as stored: none
 	}
 	if activity.Valid {
 		m.Activity = &omnichannel.Activity{}
@@ -52,16 +58,28 @@ func messageValues(m *omnichannel.Message) ([]any, error) {
 			return nil, err
 		}
 	}
+	reactions, err := jsonText(orNoReactions(m.Reactions))
+	if err != nil {
+		return nil, err
+	}
 	return []any{m.ConversationID, m.ConnectionID, m.Seq, string(m.Direction), string(m.Type), m.SenderID,
 		m.SenderName, m.Text, atts, m.QuoteProviderMessageID, m.TemplateID, m.ProviderMessageID, m.IdempotencyKey,
 		string(m.Status), m.FailureCode, m.FailureReason, m.Attempts, activity, micros(m.ProviderTime),
-		micros(m.CreatedAt), micros(m.UpdatedAt), m.FailureReasonCode}, nil
+		micros(m.CreatedAt), micros(m.UpdatedAt), reactions, m.FailureReasonCode}, nil
+}
+
+// orNoReactions stores a message without reactions as [] (the column's default), never null.
+func orNoReactions(r []omnichannel.Reaction) []omnichannel.Reaction {
+	if r == nil {
+		return []omnichannel.Reaction{}
+	}
+	return r
 }
 
 const messageSet = `conversation_id = ?, connection_id = ?, seq = ?, direction = ?, type = ?, sender_id = ?,
 	sender_name = ?, text = ?, attachments = ?, quote_provider_message_id = ?, template_id = ?,
 	provider_message_id = ?, idempotency_key = ?, status = ?, failure_code = ?, failure_reason = ?,
-	attempts = ?, activity = ?, provider_time = ?, created_at = ?, updated_at = ?, failure_reason_code = ?`
+	attempts = ?, activity = ?, provider_time = ?, created_at = ?, updated_at = ?, reactions = ?, failure_reason_code = ?`
 
 // InsertMessage refuses an existing id, an existing non-empty (ConnectionID, ProviderMessageID) or
 // an existing non-empty (ConversationID, IdempotencyKey) with ErrDuplicate; the conversation must
@@ -75,7 +93,7 @@ func (t *txn) InsertMessage(m *omnichannel.Message) error {
 		return err
 	}
 	if _, err := t.q.exec(`INSERT INTO messages (`+messageColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append([]any{m.WorkspaceID, m.ID}, vals...)...); err != nil {
 		return writeError("insert message", err)
 	}

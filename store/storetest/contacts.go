@@ -83,6 +83,7 @@ func identityKit() kit[omnichannel.Identity] {
 		change: func(v *omnichannel.Identity) {
 			v.ChannelKind, v.ExternalUserID, v.DisplayName, v.AvatarURL = kindTikTok, "ext-changed", "Renamed", ""
 			v.Phone, v.Follower, v.CreatedAt, v.UpdatedAt = "", false, at(-time.Hour), at(time.Hour)
+			v.Anonymous, v.ProviderConversationID = false, ""
 		},
 		scribble: func(v *omnichannel.Identity) { v.DisplayName = "scribbled" },
 	}

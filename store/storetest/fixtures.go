@@ -75,8 +75,11 @@ func fullIdentity(ws, id, contactID, connectionID string) *omnichannel.Identity 
 		AvatarURL:      "https://cdn.example/u/" + id + ".jpg",
 		Phone:          "+84912345678",
 		Follower:       true,
-		CreatedAt:      t0,
-		UpdatedAt:      at(3 * time.Minute),
+		// Anonymous and ProviderConversationID: a Zalo anonymous user answered by conversation id.
+		Anonymous:              true,
+		ProviderConversationID: "zconv-" + id,
+		CreatedAt:              t0,
+		UpdatedAt:              at(3 * time.Minute),
 	}
 }
 
@@ -147,6 +150,10 @@ func fullMessage(c *omnichannel.Conversation, id string, seq int64) *omnichannel
 		Attempts:               2,
 		Activity: &omnichannel.Activity{Action: omnichannel.ActivityAssigned, ActorID: "u-2",
 			From: "u-1", To: "u-3", Detail: "round-robin"},
+		Reactions: []omnichannel.Reaction{
+			{Emoji: "❤️", Direction: omnichannel.DirectionIn, By: "idn-1", At: at(2 * time.Minute)},
+			{Emoji: "👍", Direction: omnichannel.DirectionOut, By: "u-1", At: at(3 * time.Minute)},
+		},
 		ProviderTime: at(time.Duration(seq) * time.Second),
 		CreatedAt:    at(time.Duration(seq) * time.Second),
 		UpdatedAt:    at(time.Duration(seq)*time.Second + time.Millisecond),

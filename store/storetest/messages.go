@@ -77,6 +77,7 @@ func testMessageDeepCopy(t *testing.T, s omnichannel.Store) {
 	insertMessages(t, s, m)
 	scribble := func(m *omnichannel.Message) {
 		m.Text, m.Attachments[0].Name, m.Activity.To = "scribbled", "scribbled", "scribbled"
+		m.Reactions[0].Emoji = "scribbled"
 	}
 	check := func(msg string) {
 		t.Helper()
@@ -115,6 +116,9 @@ func testMessageUpdate(t *testing.T, s omnichannel.Store) {
 	m.ProviderMessageID, m.Status, m.Attempts = "pm-sent", omnichannel.MessageSent, 1
 	m.Attachments = m.Attachments[:1]
 	m.Activity, m.FailureCode, m.FailureReason, m.FailureReasonCode, m.UpdatedAt = nil, "", "", "", at(time.Hour)
+	// A reaction added and one taken back (Message.Reactions is replaced as a whole).
+	m.Reactions = []omnichannel.Reaction{m.Reactions[1],
+		{Emoji: "😮", Direction: omnichannel.DirectionIn, By: "idn-1", At: at(time.Hour)}}
 	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(m) })
 
 	got, err := getMessage(t, s, ws1, "m-1")
@@ -123,6 +127,12 @@ func testMessageUpdate(t *testing.T, s omnichannel.Store) {
 	same(t, m, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
 		return tx.FindMessageByProviderID(ws1, c.ConnectionID, "pm-sent")
 	}), "a provider id set by UpdateMessage is found")
+
+	m.Reactions, m.UpdatedAt = nil, at(2*time.Hour)
+	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(m) })
+	got, err = getMessage(t, s, ws1, "m-1")
+	require.NoError(t, err)
+	assert.Empty(t, got.Reactions, "every reaction taken back")
 }
 
 func testMessageNotFound(t *testing.T, s omnichannel.Store) {

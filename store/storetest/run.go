@@ -76,6 +76,7 @@ func groups() []group {
 		{"User", userKit().tests()},
 		{"UsersReader", usersReaderTests()},
 		{"IngestReader", ingestReaderTests()},
+		{"ScopeReaders", scopeReaderTests()},
 		{"Team", teamKit().tests()},
 		{"Rule", ruleKit().tests()},
 		{"Template", templateKit().tests()},

@@ -262,6 +262,18 @@ func convert(account string, e WebhookEvent) (ev omnichannel.InboundEvent, ok bo
 		default:
 			ev.MessageType = omnichannel.MessageOther
 		}
+	case "reaction":
+		if err := needUser(); err != nil {
+			return ev, false, err
+		}
+		if e.QuoteID == "" {
+			return ev, false, errors.New("missing quote_id (the message reacted to)")
+		}
+		ev.Type, ev.Direction = omnichannel.EventReaction, omnichannel.DirectionIn
+		if e.Direction == "out" {
+			ev.Direction = omnichannel.DirectionOut
+		}
+		ev.ReactionTargetID, ev.Reaction, ev.ReactionRemoved = e.QuoteID, e.Emoji, e.Removed
 	case "status":
 		switch e.Status {
 		case "delivered":

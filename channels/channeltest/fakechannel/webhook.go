@@ -46,6 +46,8 @@ type Webhook struct {
 //   - "profile": UserID (required), UserName, Avatar, Phone.
 //   - "follow", "unfollow": UserID (required).
 //   - "referral": UserID (required), Referral.
+//   - "reaction": UserID (required), Direction, QuoteID (the message reacted to, required),
+//     Emoji, Removed (the reaction is taken back).
 //
 // Other types are ignored by the adapter.
 type WebhookEvent struct {
@@ -62,6 +64,8 @@ type WebhookEvent struct {
 	Status      string              `json:"status,omitempty"`
 	MessageIDs  []string            `json:"message_ids,omitempty"`
 	Referral    string              `json:"referral,omitempty"`
+	Emoji       string              `json:"emoji,omitempty"`
+	Removed     bool                `json:"removed,omitempty"`
 	// Time is the event time in Unix milliseconds (0: unknown).
 	Time int64 `json:"time,omitempty"`
 }

@@ -102,14 +102,22 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	writeData(w, map[string]any{"message": map[string]any{"message_id": msg.ID}})
 }
 
-// handleCapabilities answers IMAGE_SEND (allowed unless SetImagesAllowed(false)).
+// handleCapabilities answers IMAGE_SEND (allowed unless SetImagesAllowed(false)). The
+// conversation_type must be the conversation's: STRANGER while the business has not replied,
+// SINGLE once it has (reference §6); another one is refused with a param error (the emulator's
+// choice of answer).
 func (s *Server) handleCapabilities(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	cv, allowed := s.convs[q.Get("conversation_id")], !s.noImages
+	single := cv != nil && cv.single
 	s.mu.Unlock()
 	if q.Get("business_id") != s.opts.BusinessID || cv == nil {
 		writeCode(w, CodeParamError, "Param conversation_id is invalid")
+		return
+	}
+	if want := map[bool]string{true: "SINGLE", false: "STRANGER"}[single]; q.Get("conversation_type") != want {
+		writeCode(w, CodeParamError, "Param conversation_type is invalid: this conversation is "+want)
 		return
 	}
 	writeData(w, map[string]any{"capability_infos": []map[string]any{{"capability_type": "IMAGE_SEND", "capability_result": allowed}}})
@@ -245,21 +253,37 @@ func (s *Server) handleContentList(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for i := len(msgs) - 1; i >= 0; i-- { // newest first
 		m := msgs[i]
-		from, to := s.parties(cv, m.fromCustomer)
-		item := map[string]any{"message_id": m.id, "timestamp": m.at.UnixMilli(), "message_type": m.typ,
-			"from_user": from, "to_user": to}
+		// REST: sender and recipient are usernames, not ids (reference §6).
+		sender, recipient := s.opts.BusinessUsername, cv.username
+		if m.fromCustomer {
+			sender, recipient = recipient, sender
+		}
+		item := map[string]any{"message_id": m.id, "conversation_id": cv.id, "timestamp": m.at.UnixMilli(),
+			"message_type": m.typ, "sender": sender, "recipient": recipient}
 		switch m.typ {
 		case "TEXT":
 			item["text"] = map[string]any{"body": m.text}
 		case "IMAGE":
 			item["image"] = map[string]any{"media_id": m.mediaID}
+		case "STICKER":
+			item["sticker"] = map[string]any{"url": m.url}
+		case "EMOJI":
+			item["emoji"] = map[string]any{"url": m.url}
+		}
+		if len(m.reactions) > 0 {
+			var rs []map[string]any
+			for _, e := range m.reactions {
+				rs = append(rs, map[string]any{"type": "EMOJI", "emoji": e, "sender": cv.username})
+			}
+			item["reactions"] = rs
 		}
 		out = append(out, item)
 	}
+	// REST roles are UPPERCASE (the webhooks' are lower case).
 	participants := []map[string]any{
-		{"role": "business_account", "id": s.opts.BusinessID, "display_name": s.opts.BusinessName},
-		{"role": "personal_account", "id": cv.userID, "display_name": cv.name, "profile_image": cv.avatar,
-			"is_follower": cv.follower},
+		{"role": "BUSINESS_ACCOUNT", "id": s.opts.BusinessID, "display_name": s.opts.BusinessName, "username": s.opts.BusinessUsername},
+		{"role": "PERSONAL_ACCOUNT", "id": cv.userID, "display_name": cv.name, "username": cv.username,
+			"profile_image": cv.avatar, "is_follower": cv.follower},
 	}
 	writeData(w, map[string]any{"messages": out, "participants": participants})
 }
@@ -288,6 +312,8 @@ type SeedMessage struct {
 	FromCustomer bool
 	Text         string
 	At           time.Time
+	// Reactions are the customer's emoji on it (content/list reports them on the message).
+	Reactions []string
 }
 
 // SeedConversation creates (or extends) the conversation of userID with messages from before the
@@ -299,7 +325,7 @@ func (s *Server) SeedConversation(userID, name string, msgs ...SeedMessage) stri
 	for _, m := range msgs {
 		s.seq++
 		cv.messages = append(cv.messages, &storedMessage{id: fmt.Sprintf("tt-msg-%06d", s.seq), fromCustomer: m.FromCustomer,
-			typ: "TEXT", text: m.Text, at: m.At})
+			typ: "TEXT", text: m.Text, at: m.At, reactions: append([]string(nil), m.Reactions...)})
 		if m.At.After(cv.updated) {
 			cv.updated = m.At
 		}
@@ -321,11 +347,39 @@ func (s *Server) conversationLocked(userID, name string) *conversation {
 		}
 		return cv
 	}
-	cv := &conversation{id: conversationIDFor(userID), userID: userID, name: name,
+	cv := &conversation{id: conversationIDFor(userID), userID: userID, name: name, username: usernameFor(userID),
 		avatar: s.srv.URL + "/avatar/" + userID + ".png", updated: s.opts.Now()}
 	s.convs[cv.id] = cv
 	s.byUser[userID] = cv.id
 	return cv
+}
+
+// usernameFor is the emulator's TikTok username of a customer: lower-case letters and digits of
+// the user id, prefixed.
+func usernameFor(userID string) string {
+	b := []byte("user.")
+	for _, c := range []byte(userID) {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			b = append(b, c)
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return string(b)
+}
+
+// handleCDN serves sticker and emoji images; like a CDN it needs no token.
+func (s *Server) handleCDN(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	m := s.media[r.PathValue("id")]
+	s.mu.Unlock()
+	if m == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", m.contentType)
+	_, _ = w.Write(m.data)
 }
 
 // ConversationID returns the conversation id of the customer userID ("" if they never wrote).

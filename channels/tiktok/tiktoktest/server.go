@@ -17,7 +17,12 @@
 // HTTPClient: srv.Client()}. The emulator checks what TikTok checks (Access-Token on every API
 // call, single-use auth codes bound to the redirect URI, rotating single-use refresh tokens,
 // JPG/PNG ≤ 3 MB uploads, text ≤ 6,000 characters, about 10 business messages per 48-hour window)
-// and answers errors the way TikTok does: HTTP 200 with a non-zero code. All methods are safe for
+// and answers errors the way TikTok does: HTTP 200 with a non-zero code. It also plays the shapes
+// of the reference's corrections with its own fixtures: CustomerReacts (a "reaction" message on
+// an earlier message, listed as "reactions" on it by content/list), CustomerSendsSticker (sticker
+// and emoji with a url), content/list naming sender and recipient by username with upper-case
+// participant roles, and capabilities/get refusing a conversation_type that is not the
+// conversation's (STRANGER before the business answered, SINGLE after). All methods are safe for
 // concurrent use.
 package tiktoktest
 
@@ -157,23 +162,28 @@ type medium struct {
 }
 
 type conversation struct {
-	id, userID, name, avatar string
-	follower                 bool
-	single                   bool // the business has replied
-	updated                  time.Time
-	messages                 []*storedMessage
-	repliesSinceCustomer     int
-	lastCustomerAt           time.Time
+	// username is the customer's TikTok username (content/list's sender / recipient).
+	id, userID, name, avatar, username string
+	follower                           bool
+	single                             bool // the business has replied
+	updated                            time.Time
+	messages                           []*storedMessage
+	repliesSinceCustomer               int
+	lastCustomerAt                     time.Time
 }
 
 // storedMessage is a message of a conversation, as content/list returns it.
 type storedMessage struct {
 	id           string
 	fromCustomer bool
-	typ          string // TEXT, IMAGE
+	typ          string // TEXT, IMAGE, STICKER, EMOJI
 	text         string
 	mediaID      string
-	at           time.Time
+	// url is the image of a STICKER or EMOJI message (served at /cdn/{id}, no token needed).
+	url string
+	// reactions are the customer's reactions to the message (content/list's reactions).
+	reactions []string
+	at        time.Time
 }
 
 // New starts an emulator on a loopback port.
@@ -220,6 +230,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST "+APIPrefix+EndpointUpload, s.authed(s.handleUpload))
 	mux.HandleFunc("POST "+APIPrefix+EndpointDownload, s.authed(s.handleDownload))
 	mux.HandleFunc("GET /media/{token}", s.handleMediaFile)
+	mux.HandleFunc("GET /cdn/{id}", s.handleCDN)
 	mux.HandleFunc("GET "+APIPrefix+EndpointConversation, s.authed(s.handleConversationList))
 	mux.HandleFunc("GET "+APIPrefix+EndpointContent, s.authed(s.handleContentList))
 	s.srv = httptest.NewServer(s.middleware(mux))

@@ -101,8 +101,64 @@ func (s *Server) messageContentLocked(cv *conversation, m *storedMessage, source
 	case "IMAGE":
 		c["type"] = "image"
 		c["image"] = map[string]any{"media_id": m.mediaID}
+	case "STICKER":
+		c["type"] = "sticker"
+		c["sticker"] = map[string]any{"url": m.url}
+	case "EMOJI":
+		c["type"] = "emoji"
+		c["emoji"] = map[string]any{"url": m.url}
 	}
 	return c
+}
+
+// CustomerSendsSticker plays customer userID sending a sticker (kind "sticker") or an emoji
+// (kind "emoji"): an image served by the emulator at a URL without token, as TikTok's {url}
+// (reference §6), delivered as im_receive_msg of that type. It returns TikTok's message id.
+func (s *Server) CustomerSendsSticker(ctx context.Context, webhookURL, userID, name, kind string, data []byte, contentType string) (string, error) {
+	typ := "STICKER"
+	if kind == "emoji" {
+		typ = "EMOJI"
+	}
+	s.mu.Lock()
+	id := s.serveMediaLocked(contentType, data)
+	u := s.srv.URL + "/cdn/" + id
+	s.mu.Unlock()
+	c, _ := s.customerMessage(userID, name, &storedMessage{typ: typ, url: u})
+	return c["message_id"].(string), s.PostWebhook(ctx, webhookURL, "im_receive_msg", c)
+}
+
+// CustomerReacts plays customer userID reacting with emoji to the message messageID (remove takes
+// the reaction back): an im_receive_msg of type "reaction" with reaction [{operation ADD|REMOVE,
+// type EMOJI, emoji, original_msg_id}] (reference §6), which is not a new message: the
+// conversation's window and reply count do not change. content/list reports the reaction on the
+// original message.
+func (s *Server) CustomerReacts(ctx context.Context, webhookURL, userID, messageID, emoji string, remove bool) error {
+	s.mu.Lock()
+	cv := s.conversationLocked(userID, "")
+	if m := cv.find(messageID); m != nil {
+		kept := m.reactions[:0:0]
+		for _, e := range m.reactions {
+			if e != emoji {
+				kept = append(kept, e)
+			}
+		}
+		if !remove {
+			kept = append(kept, emoji)
+		}
+		m.reactions = kept
+	}
+	s.seq++
+	op := "ADD"
+	if remove {
+		op = "REMOVE"
+	}
+	from, to := s.parties(cv, true)
+	c := map[string]any{"conversation_id": cv.id, "message_id": fmt.Sprintf("tt-msg-%06d", s.seq),
+		"timestamp": s.opts.Now().UnixMilli(), "type": "reaction", "from": cv.name, "to": s.opts.BusinessUsername,
+		"from_user": from, "to_user": to,
+		"reaction": []map[string]any{{"operation": op, "type": "EMOJI", "emoji": emoji, "original_msg_id": messageID}}}
+	s.mu.Unlock()
+	return s.PostWebhook(ctx, webhookURL, "im_receive_msg", c)
 }
 
 // customerMessage stores a customer message and returns its webhook content.

@@ -20,45 +20,131 @@ const (
 
 type csBody struct {
 	Recipient struct {
-		UserID    string `json:"user_id"`
-		MessageID string `json:"message_id"`
+		UserID         string `json:"user_id"`
+		MessageID      string `json:"message_id"`
+		AnonymousID    string `json:"anonymous_id"`
+		ConversationID string `json:"conversation_id"`
 	} `json:"recipient"`
-	Message struct {
-		Text           string `json:"text"`
-		QuoteMessageID string `json:"quote_message_id"`
-		Attachment     *struct {
-			Type    string `json:"type"`
-			Payload struct {
-				TemplateType string `json:"template_type"`
-				Elements     []struct {
-					MediaType    string `json:"media_type"`
-					AttachmentID string `json:"attachment_id"`
-					URL          string `json:"url"`
-				} `json:"elements"`
-				Token        string `json:"token"`
-				AttachmentID string `json:"attachment_id"`
-			} `json:"payload"`
-		} `json:"attachment"`
-	} `json:"message"`
+	Message      csBodyMessage `json:"message"`
+	SenderAction *struct {
+		ReactIcon      string `json:"react_icon"`
+		ReactMessageID string `json:"react_message_id"`
+	} `json:"sender_action"`
 }
 
+type csBodyMessage struct {
+	Text           string `json:"text"`
+	QuoteMessageID string `json:"quote_message_id"`
+	Attachment     *struct {
+		Type    string `json:"type"`
+		Payload struct {
+			TemplateType string `json:"template_type"`
+			Elements     []struct {
+				MediaType    string `json:"media_type"`
+				AttachmentID string `json:"attachment_id"`
+				URL          string `json:"url"`
+				Width        int    `json:"width"`
+				Height       int    `json:"height"`
+				Title        string `json:"title"`
+				Subtitle     string `json:"subtitle"`
+				ImageURL     string `json:"image_url"`
+			} `json:"elements"`
+			Token        string `json:"token"`
+			AttachmentID string `json:"attachment_id"`
+		} `json:"payload"`
+	} `json:"attachment"`
+}
+
+// reactIcons are the react_icon codes the emulator takes ("/-remove" takes a reaction back).
+var reactIcons = map[string]bool{"/-heart": true, "/-strong": true, ":>": true, ":o": true, ":-((": true, ":-h": true,
+	"/-weak": true, "/-remove": true}
+
 // handleSend is POST /v3.0/oa/message/cs. The codes for a body it cannot read (-201) and a text
-// over 2,000 characters (-210) are the emulator's choice.
+// over 2,000 characters (-210) are the emulator's choice. An anonymous recipient is refused here
+// (-201 "user_id is invalid"): anonymous users are answered on /v2.0/oa/message.
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		apiError(w, -201, "Content-Type must be application/json")
+	b, ok := decodeSend(w, r)
+	if !ok {
 		return
 	}
-	var b csBody
-	if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
-		apiError(w, -201, "body is invalid")
-		return
-	}
-	m := b.Message
-	switch {
-	case b.Recipient.UserID == "":
+	if b.Recipient.UserID == "" {
 		apiError(w, -201, "user_id is invalid")
 		return
+	}
+	s.deliver(w, b.Recipient.UserID, "", b.Message)
+}
+
+// handleMessageV2 is POST /v2.0/oa/message: a reply to an anonymous user (recipient
+// {anonymous_id, conversation_id}, which must be the conversation the user wrote in) or a
+// reaction (sender_action {react_icon, react_message_id} to a message of the history). Other
+// sends answer -240, as Zalo does since v2 sending was shut down.
+func (s *Server) handleMessageV2(w http.ResponseWriter, r *http.Request) {
+	b, ok := decodeSend(w, r)
+	if !ok {
+		return
+	}
+	rc := b.Recipient
+	if rc.AnonymousID != "" {
+		s.mu.Lock()
+		conv := s.anonymous[rc.AnonymousID]
+		s.mu.Unlock()
+		if conv == "" || rc.ConversationID != conv {
+			apiError(w, -201, "conversation_id is invalid")
+			return
+		}
+	}
+	to := rc.UserID
+	if to == "" {
+		to = rc.AnonymousID
+	}
+	switch {
+	case to == "":
+		apiError(w, -201, "recipient is invalid")
+	case b.SenderAction != nil:
+		s.react(w, to, rc.ConversationID, b.SenderAction.ReactIcon, b.SenderAction.ReactMessageID)
+	case rc.AnonymousID == "":
+		apiError(w, -240, "MessageV2 API has been shut down, please switch to MessageV3")
+	default:
+		s.deliver(w, rc.AnonymousID, rc.ConversationID, b.Message)
+	}
+}
+
+func decodeSend(w http.ResponseWriter, r *http.Request) (csBody, bool) {
+	var b csBody
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		apiError(w, -201, "Content-Type must be application/json")
+		return b, false
+	}
+	if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+		apiError(w, -201, "body is invalid")
+		return b, false
+	}
+	return b, true
+}
+
+// react records a reaction to a message of the history.
+func (s *Server) react(w http.ResponseWriter, to, conv, icon, msgID string) {
+	if !reactIcons[icon] {
+		apiError(w, -201, "react_icon is invalid")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	known := false
+	for _, m := range s.history {
+		known = known || (m.ID == msgID && m.UserID == to)
+	}
+	if !known {
+		apiError(w, -201, "react_message_id is invalid")
+		return
+	}
+	s.reactions = append(s.reactions, SentReaction{UserID: to, ConversationID: conv, MessageID: msgID, Icon: icon, At: time.Now()})
+	apiOK(w, map[string]any{"message_id": msgID, "user_id": to})
+}
+
+// deliver checks and records a message to userID (an anonymous id with conv).
+func (s *Server) deliver(w http.ResponseWriter, userID, conv string, m csBodyMessage) {
+	switch {
 	case utf8.RuneCountInString(m.Text) > 2000:
 		apiError(w, -210, "text exceeds 2000 characters")
 		return
@@ -66,10 +152,10 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		apiError(w, -201, "message is empty")
 		return
 	}
-	sent := SentMessage{UserID: b.Recipient.UserID, Text: m.Text, QuoteMessageID: m.QuoteMessageID, At: time.Now()}
+	sent := SentMessage{UserID: userID, ConversationID: conv, Text: m.Text, QuoteMessageID: m.QuoteMessageID, At: time.Now()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[b.Recipient.UserID]; u != nil {
+	if u := s.users[userID]; u != nil && conv == "" {
 		if u.NotFollower {
 			apiError(w, -213, "User has not followed OA")
 			return
@@ -82,9 +168,26 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	historyType, historyURL := "text", ""
 	if a := m.Attachment; a != nil {
 		switch {
+		case a.Type == "template" && a.Payload.TemplateType == "request_user_info" && len(a.Payload.Elements) == 1:
+			el := a.Payload.Elements[0]
+			if strings.TrimSpace(el.Title) == "" {
+				apiError(w, -201, "title is invalid")
+				return
+			}
+			sent.InfoRequest = &InfoRequestCard{Title: el.Title, Subtitle: el.Subtitle, ImageURL: el.ImageURL}
+			historyType = "template"
 		case a.Type == "template" && a.Payload.TemplateType == "media" && len(a.Payload.Elements) == 1:
 			el := a.Payload.Elements[0]
 			sent.MediaType, sent.AttachmentID, sent.ImageURL = el.MediaType, el.AttachmentID, el.URL
+			sent.Width, sent.Height = el.Width, el.Height
+			switch {
+			case el.AttachmentID != "" && el.URL != "":
+				apiError(w, -201, "element takes attachment_id or url, not both")
+				return
+			case el.MediaType == "gif" && (el.Width <= 0 || el.Height <= 0):
+				apiError(w, -201, "width and height are required for gif")
+				return
+			}
 			if el.AttachmentID != "" {
 				up := s.uploads[el.AttachmentID]
 				if up == nil || up.Kind == "file" {

@@ -4,7 +4,9 @@
 // does, and records every request so tests can assert exact headers and bodies.
 //
 // Point an adapter at it with Server.Config. Play a customer with CustomerSays,
-// CustomerSendsImage, CustomerSendsFile and CustomerSharesPhone; play the OA admin with Consent (or
+// CustomerSendsImage, CustomerSendsFile, CustomerSendsSticker, CustomerSaysAnonymously (an
+// anonymous user, with the conversation_id replies must name), CustomerReacts,
+// CustomerSharesPhone and CustomerSharesInfo (the official full_address form); play the OA admin with Consent (or
 // click through the HTML consent page at the permission URL in a browser) and OAManagerSays; list
 // what the OA sent with Sent. Faults are switched on per endpoint with FailNext: expired or invalid
 // tokens, -32 throttling, HTTP 429 and 5xx, slow answers, and -230 / -213 refusals. Refresh tokens
@@ -13,6 +15,10 @@
 // The emulator follows the facts of the reference notes; where they are uncertain it picks one
 // form and offers the other as an Option (state echo, signature prefix, file upload field,
 // expires_in type). Error codes it invents for situations the notes do not cover are marked below.
+// It shares no code with the adapter: signatures are computed here, and every event shape is
+// built from this package's own types. /v2.0/oa/message takes replies to anonymous users (the
+// conversation id must be theirs) and reactions; /v3.0/oa/message/cs refuses a GIF element without
+// width and height, and an element with both url and attachment_id.
 package zalotest
 
 import (
@@ -53,9 +59,11 @@ const (
 
 // Paths the emulator serves (the same as Zalo's, on one host).
 const (
-	PathPermission   = "/v4/oa/permission"
-	PathAccessToken  = "/v4/oa/access_token"
-	PathSend         = "/v3.0/oa/message/cs"
+	PathPermission  = "/v4/oa/permission"
+	PathAccessToken = "/v4/oa/access_token"
+	PathSend        = "/v3.0/oa/message/cs"
+	// PathMessageV2 takes replies to anonymous users and reactions (reference §9).
+	PathMessageV2    = "/v2.0/oa/message"
 	PathUploadImage  = "/v2.0/oa/upload/image"
 	PathUploadGIF    = "/v2.0/oa/upload/gif"
 	PathUploadFile   = "/v2.0/oa/upload/file"
@@ -98,19 +106,31 @@ type Request struct {
 // SentMessage is a CS message the emulator accepted.
 type SentMessage struct {
 	// ID is the message_id returned to the adapter.
-	ID             string
+	ID string
+	// UserID is the recipient's user_id, or their anonymous_id when ConversationID is set (a
+	// reply to an anonymous user through /v2.0/oa/message).
 	UserID         string
+	ConversationID string
 	Text           string
 	QuoteMessageID string
 	// MediaType ("image", "gif") with AttachmentID or ImageURL for media templates.
 	MediaType    string
 	AttachmentID string
 	ImageURL     string
+	// Width and Height of a GIF element.
+	Width, Height int
+	// InfoRequest is the request_user_info card, when the message is one.
+	InfoRequest *InfoRequestCard
 	// FileToken is the token of a file message.
 	FileToken string
 	// Upload is the uploaded content the message refers to, if any.
 	Upload *Upload
 	At     time.Time
+}
+
+// InfoRequestCard is a request_user_info template the OA sent.
+type InfoRequestCard struct {
+	Title, Subtitle, ImageURL string
 }
 
 // Upload is a file received on an upload endpoint.
@@ -202,6 +222,18 @@ type Server struct {
 	requests []Request
 	sent     []SentMessage
 	delay    time.Duration
+	// anonymous maps an anonymous user's id to the conversation id replies must name.
+	anonymous map[string]string
+	reactions []SentReaction
+}
+
+// SentReaction is a reaction the emulator accepted on /v2.0/oa/message.
+type SentReaction struct {
+	// UserID is the user_id, or the anonymous_id, of the recipient.
+	UserID, ConversationID string
+	// MessageID is react_message_id; Icon the react_icon code.
+	MessageID, Icon string
+	At              time.Time
 }
 
 type tokenState struct {
@@ -235,12 +267,14 @@ func New(o Options) *Server {
 	s := &Server{
 		opt: o, access: map[string]*tokenState{}, refresh: map[string]bool{}, pairs: map[string]string{}, codes: map[string]*authCode{},
 		users: map[string]*User{}, media: map[string]mediaItem{}, uploads: map[string]*Upload{}, faults: map[string][]Fault{},
+		anonymous: map[string]string{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+PathPermission, s.handleConsentPage)
 	mux.HandleFunc("POST "+PathPermission, s.handleConsentDecision)
 	mux.HandleFunc("POST "+PathAccessToken, s.handleToken)
 	mux.HandleFunc("POST "+PathSend, s.authed(s.handleSend))
+	mux.HandleFunc("POST "+PathMessageV2, s.authed(s.handleMessageV2))
 	mux.HandleFunc("POST "+PathUploadImage, s.authed(s.handleUpload("image")))
 	mux.HandleFunc("POST "+PathUploadGIF, s.authed(s.handleUpload("gif")))
 	mux.HandleFunc("POST "+PathUploadFile, s.authed(s.handleUpload("file")))
@@ -425,6 +459,13 @@ func (s *Server) Sent() []SentMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]SentMessage(nil), s.sent...)
+}
+
+// Reactions returns the reactions the OA sent, oldest first.
+func (s *Server) Reactions() []SentReaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SentReaction(nil), s.reactions...)
 }
 
 // Uploads returns every upload received, sorted by reference.

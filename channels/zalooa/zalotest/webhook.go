@@ -3,6 +3,8 @@ package zalotest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,13 +36,17 @@ type Party struct {
 	ID string `json:"id"`
 }
 
-// EventMessage is the message of a message or status event.
+// EventMessage is the message of a message, status or reaction event.
 type EventMessage struct {
 	MsgID       string       `json:"msg_id,omitempty"`
 	MsgIDs      []string     `json:"msg_ids,omitempty"`
 	Text        string       `json:"text,omitempty"`
 	QuoteMsgID  string       `json:"quote_msg_id,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// ConversationID is set on anonymous_send_* events (reference §9).
+	ConversationID string `json:"conversation_id,omitempty"`
+	// ReactIcon is the reaction of user_reacted_message (MsgID is the message reacted to).
+	ReactIcon *string `json:"react_icon,omitempty"`
 }
 
 // Attachment is an attachment of a message event; Payload holds its type's fields (url, name,
@@ -50,10 +56,28 @@ type Attachment struct {
 	Payload map[string]any `json:"payload"`
 }
 
-// SharedInfo is what a user shares with user_submit_info.
+// SharedInfo is what a user shares with user_submit_info, in the official sample's shape (reference
+// §9): name, phone ("84912345678"), user_dob, gender and full_address{user_city, user_ward,
+// user_address}. FlatAddress fills the older flat form (address, ward, district, city) instead,
+// for tests of that form.
 type SharedInfo struct {
-	Name     string `json:"name,omitempty"`
-	Phone    string `json:"phone,omitempty"`
+	Name        string       `json:"name,omitempty"`
+	Phone       string       `json:"phone,omitempty"`
+	DOB         string       `json:"user_dob,omitempty"`
+	Gender      string       `json:"gender,omitempty"`
+	FullAddress *FullAddress `json:"full_address,omitempty"`
+	FlatAddress
+}
+
+// FullAddress is user_submit_info's nested address.
+type FullAddress struct {
+	City    string `json:"user_city,omitempty"`
+	Ward    string `json:"user_ward,omitempty"`
+	Address string `json:"user_address,omitempty"`
+}
+
+// FlatAddress is the flat address form older code reads (UNCERTAIN whether Zalo still sends it).
+type FlatAddress struct {
 	Address  string `json:"address,omitempty"`
 	Ward     string `json:"ward,omitempty"`
 	District string `json:"district,omitempty"`
@@ -86,10 +110,26 @@ func (s *Server) UserSend(kind, userID, msgID, text string, atts ...Attachment) 
 		Message: &EventMessage{MsgID: msgID, Text: text, Attachments: atts}})
 }
 
-// AnonymousSend builds anonymous_send_<kind>, from a user who does not follow the OA.
-func (s *Server) AnonymousSend(kind, userID, msgID, text string, atts ...Attachment) []byte {
-	return s.Build(Event{EventName: "anonymous_send_" + kind, Sender: &Party{ID: userID}, Recipient: &Party{ID: s.opt.OAID},
-		Message: &EventMessage{MsgID: msgID, Text: text, Attachments: atts}})
+// AnonymousSend builds anonymous_send_<kind>, from an anonymous user (no Zalo identity the OA can
+// address by user id): sender.id is their anonymous id and message.conversation_id the
+// conversation replies must name (reference §9).
+func (s *Server) AnonymousSend(kind, anonymousID, conversationID, msgID, text string, atts ...Attachment) []byte {
+	return s.Build(Event{EventName: "anonymous_send_" + kind, Sender: &Party{ID: anonymousID}, Recipient: &Party{ID: s.opt.OAID},
+		Message: &EventMessage{MsgID: msgID, Text: text, Attachments: atts, ConversationID: conversationID}})
+}
+
+// UserReacted builds user_reacted_message: the user reacted with icon (a Zalo react_icon code such
+// as "/-heart"; "" takes the reaction back) to the message msgID.
+func (s *Server) UserReacted(userID, msgID, icon string) []byte {
+	return s.Build(Event{EventName: "user_reacted_message", UserIDByApp: "app-" + userID,
+		Sender: &Party{ID: userID}, Recipient: &Party{ID: s.opt.OAID}, Message: &EventMessage{MsgID: msgID, ReactIcon: &icon}})
+}
+
+// UserSendGroup builds user_send_group_<kind>: a message in a GMF group chat of the OA, which the
+// adapter acknowledges without mapping.
+func (s *Server) UserSendGroup(kind, userID, groupID, msgID, text string) []byte {
+	return s.Build(Event{EventName: "user_send_group_" + kind, Sender: &Party{ID: userID},
+		Recipient: &Party{ID: groupID}, OAID: s.opt.OAID, Message: &EventMessage{MsgID: msgID, Text: text}})
 }
 
 // OASend builds oa_send_<kind>: the echo of a message the OA sent (through the API or typed in OA
@@ -129,12 +169,14 @@ func (s *Server) UserSubmitInfo(userID string, info SharedInfo) []byte {
 }
 
 // Sign returns the X-ZEvent-Signature value Zalo sends with body: "mac=" + hex SHA-256 of
-// app_id + body + timestamp + OA secret key (bare hex with Options.BareSignature).
+// app_id + body + timestamp + OA secret key (bare hex with Options.BareSignature). The emulator
+// computes it with its own code, never the adapter's.
 func (s *Server) Sign(body []byte) string { return s.SignWithKey(s.opt.OASecretKey, body) }
 
 // SignWithKey signs body as Sign does, with another OA secret key (for wrong-key tests).
 func (s *Server) SignWithKey(key string, body []byte) string {
-	sig := zalooa.Signature(s.opt.AppID, body, Timestamp(body), key)
+	sum := sha256.Sum256([]byte(s.opt.AppID + string(body) + Timestamp(body) + key))
+	sig := hex.EncodeToString(sum[:])
 	if s.opt.BareSignature {
 		return sig
 	}
@@ -268,11 +310,70 @@ func (s *Server) CustomerSendsFile(ctx context.Context, webhookURL, userID, name
 // CustomerSharesPhone plays userID answering a request_user_info message with their name and
 // phone: it posts user_submit_info, and user/detail reports the phone from then on.
 func (s *Server) CustomerSharesPhone(ctx context.Context, webhookURL, userID, name, phone string) error {
-	s.customer(userID, name)
+	return s.CustomerSharesInfo(ctx, webhookURL, userID, SharedInfo{Name: name, Phone: phone})
+}
+
+// CustomerSharesInfo plays userID answering a request_user_info card with info (name, phone,
+// birthday, gender, full_address): it posts user_submit_info, and user/detail reports the phone
+// from then on.
+func (s *Server) CustomerSharesInfo(ctx context.Context, webhookURL, userID string, info SharedInfo) error {
+	s.customer(userID, info.Name)
 	s.mu.Lock()
-	s.users[userID].Phone = phone
+	if info.Phone != "" {
+		s.users[userID].Phone = info.Phone
+	}
 	s.mu.Unlock()
-	return s.Post(ctx, webhookURL, s.UserSubmitInfo(userID, SharedInfo{Name: name, Phone: phone}))
+	return s.Post(ctx, webhookURL, s.UserSubmitInfo(userID, info))
+}
+
+// CustomerSaysAnonymously plays an anonymous user (anonymousID, no Zalo account the OA can address
+// by user id) writing text from a web entry point: it posts anonymous_send_text carrying the
+// conversation id the emulator gave that user, and returns the message id. Replies must go to
+// /v2.0/oa/message with that anonymous_id and conversation_id.
+func (s *Server) CustomerSaysAnonymously(ctx context.Context, webhookURL, anonymousID, text string) (string, error) {
+	conv := s.anonymousConversation(anonymousID)
+	id := randomHex(16)
+	s.remember(HistoryMessage{ID: id, UserID: anonymousID, Type: "text", Text: text})
+	return id, s.Post(ctx, webhookURL, s.AnonymousSend("text", anonymousID, conv, id, text))
+}
+
+// AnonymousConversationID returns the conversation id the emulator gave anonymousID ("" before
+// they wrote).
+func (s *Server) AnonymousConversationID(anonymousID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.anonymous[anonymousID]
+}
+
+func (s *Server) anonymousConversation(anonymousID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conv := s.anonymous[anonymousID]
+	if conv == "" {
+		conv = randomHex(12)
+		s.anonymous[anonymousID] = conv
+	}
+	return conv
+}
+
+// CustomerReacts plays userID reacting with icon (a Zalo code: "/-heart", "/-strong", ":>", ":o",
+// ":-((", ":-h"; "" takes it back) to the message msgID; it posts user_reacted_message.
+func (s *Server) CustomerReacts(ctx context.Context, webhookURL, userID, msgID, icon string) error {
+	s.customer(userID, "")
+	return s.Post(ctx, webhookURL, s.UserReacted(userID, msgID, icon))
+}
+
+// CustomerSendsSticker plays userID sending a sticker: the image is served by the emulator's CDN
+// and posted as user_send_sticker with attachments[{type:"sticker", payload:{id, url}}]; it
+// returns the message id.
+func (s *Server) CustomerSendsSticker(ctx context.Context, webhookURL, userID, name string, image []byte) (string, error) {
+	s.customer(userID, name)
+	ctype := http.DetectContentType(image)
+	u := s.ServeMedia("sticker"+extFor(ctype), ctype, image)
+	id := randomHex(16)
+	s.remember(HistoryMessage{ID: id, UserID: userID, Type: "sticker", URL: u})
+	return id, s.Post(ctx, webhookURL, s.UserSend("sticker", userID, id, "",
+		Attachment{Type: "sticker", Payload: map[string]any{"id": randomHex(6), "url": u}}))
 }
 
 // CustomerFollows plays userID following the OA (follow); follow=false unfollows.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // postgresCeilingSchema is the PostgreSQL schema of the minimal inbox.
@@ -53,30 +52,35 @@ ON CONFLICT (id) DO UPDATE SET unread = c.unread + excluded.unread,
 	preview = CASE WHEN excluded.last_at >= c.last_at THEN excluded.preview ELSE c.preview END,
 	last_at = greatest(c.last_at, excluded.last_at)`
 
-// postgresCeiling is the minimal inbox on PostgreSQL: a pool the size of the store's in the
-// benchmarks; every write is one statement in its own transaction.
+// postgresCeiling is the minimal inbox on PostgreSQL: as many connections as the store's pool in
+// the benchmarks; every write is one statement in its own transaction.
 type postgresCeiling struct {
-	pool *pgxpool.Pool
-	url  string
+	conns chan *pgx.Conn
+	url   string
 }
 
 func openPostgresCeiling(ctx context.Context, o Options) (*postgresCeiling, error) {
 	if err := dropSchema(ctx, o.Postgres, postgresCeilingSchema); err != nil {
 		return nil, err
 	}
-	cfg, err := pgxpool.ParseConfig(o.Postgres)
+	cfg, err := pgx.ParseConfig(o.Postgres)
 	if err != nil {
 		return nil, errors.New("postgres ceiling: bad -postgres URL") // the URL is a secret
 	}
-	cfg.MaxConns = pgMaxConns
-	cfg.ConnConfig.RuntimeParams["search_path"] = postgresCeilingSchema
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, errors.New("postgres ceiling: connecting failed (check -postgres)")
+	cfg.RuntimeParams["search_path"] = postgresCeilingSchema
+	c := &postgresCeiling{conns: make(chan *pgx.Conn, pgMaxConns), url: o.Postgres}
+	for range pgMaxConns {
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			c.close()
+			return nil, errors.New("postgres ceiling: connecting failed (check -postgres)")
+		}
+		c.conns <- conn
 	}
-	c := &postgresCeiling{pool: pool, url: o.Postgres}
+	conn := <-c.conns
+	defer func() { c.conns <- conn }()
 	create := "CREATE SCHEMA " + pgx.Identifier{postgresCeilingSchema}.Sanitize() + ";" + postgresCeilingTables
-	if _, err := pool.Exec(ctx, create); err != nil {
+	if _, err := conn.Exec(ctx, create); err != nil {
 		c.close()
 		return nil, fmt.Errorf("postgres ceiling: %w", err)
 	}
@@ -91,8 +95,10 @@ func (c *postgresCeiling) write(ctx context.Context, msgs []ceilingMsg) error {
 	for i, m := range msgs {
 		conns[i], ids[i], convs[i], bodies[i], ats[i] = m.conn, m.providerID, m.conversation(), m.text, m.at
 	}
+	conn := <-c.conns
+	defer func() { c.conns <- conn }()
 	for attempt := 0; ; attempt++ {
-		_, err := c.pool.Exec(ctx, postgresCeilingWrite, conns, ids, convs, bodies, ats)
+		_, err := conn.Exec(ctx, postgresCeilingWrite, conns, ids, convs, bodies, ats)
 		var pgErr *pgconn.PgError
 		if err != nil && attempt < 5 && errors.As(err, &pgErr) && pgErr.Code == "40P01" {
 			continue
@@ -102,12 +108,18 @@ func (c *postgresCeiling) write(ctx context.Context, msgs []ceilingMsg) error {
 }
 
 func (c *postgresCeiling) count(ctx context.Context) (n int64, err error) {
-	err = c.pool.QueryRow(ctx, "SELECT count(*) FROM messages").Scan(&n)
+	conn := <-c.conns
+	defer func() { c.conns <- conn }()
+	err = conn.QueryRow(ctx, "SELECT count(*) FROM messages").Scan(&n)
 	return n, err
 }
 
+// close closes the connections (all must be back) and drops the schema.
 func (c *postgresCeiling) close() {
-	c.pool.Close()
+	for len(c.conns) > 0 {
+		conn := <-c.conns
+		_ = conn.Close(context.Background())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_ = dropSchema(ctx, c.url, postgresCeilingSchema)

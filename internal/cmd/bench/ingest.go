@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store/postgres"
 )
 
 // The ingest scenario's traffic.
@@ -137,6 +138,14 @@ func runIngest(ctx context.Context, o Options, kind string, baseline float64, ce
 	rep.add(Figure{Scenario: scenarioIngest, Store: kind, Name: "achieved rate of the open loop",
 		Value: float64(open.Acked) / open.Elapsed.Seconds(), Unit: "webhooks/s"})
 
+	if g, ok := st.(interface{ GroupStats() postgres.GroupStats }); ok {
+		gs := g.GroupStats()
+		logf("ingest on %s: grouped updates %+v", kind, gs)
+		if gs.Groups > 0 {
+			rep.add(Figure{Scenario: scenarioIngest, Store: kind, Name: "transactions grouped per commit",
+				Value: float64(gs.Grouped) / float64(gs.Groups), Unit: "updates"})
+		}
+	}
 	var all loadResult
 	all.merge(closed)
 	all.merge(open)

@@ -253,6 +253,8 @@ export class InboxView {
     // "Bạn:" only on what the viewer answered: the list knows the owner, not the sender, so a reply
     // in a conversation someone else owns says "TVV:".
     const prefix = c.lastMessageDirection !== 'out' ? '' : c.assigneeId === state.me.id ? t('list.you') : t('list.agent');
+    // The engine previews a message without text by its kind ("[info_request]"): say it in words.
+    const last = c.lastMessageText === '[info_request]' ? t('thread.infoRequest') : (c.lastMessageText || '');
     const open = (focusComposer) => {
       this.pendingFocus = focusComposer;
       location.hash = '#/c/' + encodeURIComponent(c.id);
@@ -265,7 +267,7 @@ export class InboxView {
     h('div', { class: 'row-main' },
       h('div', { class: 'row-top' }, h('span', { class: 'name', dataset: { testid: 'conv-name' } }, c.contactName || '—'),
         h('time', { class: 'time', datetime: c.lastMessageAt }, formatTime(c.lastMessageAt))),
-      h('div', { class: 'row-bottom' }, h('span', { class: 'preview', dataset: { testid: 'conv-preview' } }, prefix + (c.lastMessageText || '')),
+      h('div', { class: 'row-bottom' }, h('span', { class: 'preview', dataset: { testid: 'conv-preview' } }, prefix + last),
         c.unread > 0 ? h('span', { class: 'count', dataset: { testid: 'unread-count' } }, String(c.unread)) : null)),
     h('div', { class: 'row-side', dataset: { testid: 'conv-assignee' } }, assignee));
   }

@@ -65,7 +65,7 @@ export function installKeys(actions) {
   // A click outside an open menu closes it.
   document.addEventListener('click', (e) => {
     for (const el of document.querySelectorAll('.closable:not([hidden])')) {
-      const wrap = el.closest('.menu-wrap, .owner-row') || el;
+      const wrap = el.closest('.menu-wrap, .owner-row, .reactions') || el;
       if (!wrap.contains(e.target) && !el.contains(e.target)) {
         el.hidden = true;
         el.dispatchEvent(new Event('closed'));

@@ -50,7 +50,7 @@ async function refresh() {
   if (!res.ok) return;
   const data = await res.json();
   const mine = (sentByMe[key()] || []).map((m) => ({ ...m, mine: true }));
-  const all = mine.concat(data.items.map((m) => ({ text: m.text, attachments: m.attachments, at: m.at, mine: false })))
+  const all = mine.concat(data.items.map((m) => ({ id: m.id, text: m.text, attachments: m.attachments, at: m.at, mine: false })))
     .sort((x, y) => new Date(x.at) - new Date(y.at));
   if (!all.length) {
     fill(el('thread'), h('p', { class: 'muted' }, t('sim.noReplies')));
@@ -59,7 +59,18 @@ async function refresh() {
   fill(el('thread'), ...all.map((m) => h('div', { class: 'msg ' + (m.mine ? 'out' : 'in'), dataset: { testid: m.mine ? 'sim-mine' : 'sim-reply' } },
     h('div', { class: 'bubble' }, m.text ? h('div', { class: 'text' }, m.text) : null,
       ...(m.attachments || []).map((n) => h('div', { class: 'att-file' }, icon('clip'), n))),
-    h('div', { class: 'meta' }, (m.mine ? t('sim.you') : t('sim.shop')) + ' · ' + formatTime(m.at)))));
+    h('div', { class: 'meta' }, (m.mine ? t('sim.you') : t('sim.shop')) + ' · ' + formatTime(m.at),
+      m.mine || !m.id ? null : h('button', { type: 'button', class: 'btn small ghost', title: t('sim.react'), dataset: { testid: 'sim-react' },
+        onclick: () => react(m.id) }, '❤️')))));
+}
+
+// react plays the customer putting a ❤️ on one of the shop's messages.
+async function react(messageId) {
+  const a = account();
+  const q = new URLSearchParams({ channel: a.channel, customerId: el('customerId').value, messageId });
+  const res = await fetch('/sim/api/react?' + q, { method: 'POST', headers: { 'X-Dakenh-Sim': '1' } });
+  el('status').textContent = res.ok ? t('sim.reacted') : errorText({ code: 'internal' });
+  setTimeout(() => { el('status').textContent = ''; }, 2000);
 }
 
 async function send(e) {

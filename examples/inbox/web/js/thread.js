@@ -238,7 +238,13 @@ export class Thread {
     if (this.more) nodes.push(h('button', { class: 'btn ghost older', onclick: () => this.loadOlder() }, t('thread.older')));
     for (const m of this.messages) nodes.push(this.messageNode(m));
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
+    // A live update redraws the messages: an open reaction picker stays open.
+    const open = [...this.list.querySelectorAll('[data-testid="reaction-picker"]:not([hidden])')].map((p) => p.closest('[data-testid="msg"]').dataset.id);
     fill(this.list, ...nodes);
+    for (const id of open) {
+      const p = this.list.querySelector(`[data-testid="msg"][data-id="${CSS.escape(id)}"] [data-testid="reaction-picker"]`);
+      if (p) p.hidden = false;
+    }
     if (scroll || atBottom) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -276,6 +282,7 @@ export class Thread {
       : (this.conv && this.conv.contactName) || m.senderName || t('thread.customer');
     const body = h('div', { class: 'bubble' });
     if (m.text) body.append(h('div', { class: 'text', dataset: { testid: 'msg-text' } }, m.text));
+    if (m.type === 'info_request') body.append(h('div', { class: 'text info-request', dataset: { testid: 'msg-info-request' } }, t('thread.infoRequest')));
     for (const a of m.attachments || []) body.append(attachmentNode(a));
     const meta = h('div', { class: 'meta' }, h('span', { class: 'who' }, who), ' · ', h('time', { datetime: m.createdAt }, formatTime(m.sentAt || m.createdAt)));
     if (out) {
@@ -285,7 +292,42 @@ export class Thread {
         if (m.retryable) meta.append(' ', h('button', { class: 'btn small', type: 'button', dataset: { testid: 'retry' }, onclick: () => this.retry(m) }, t('thread.retry')));
       }
     }
-    return h('div', { class: 'msg ' + (out ? 'out' : 'in'), dataset: { testid: 'msg', id: m.id, direction: m.direction, status: m.status } }, body, meta);
+    const node = h('div', { class: 'msg ' + (out ? 'out' : 'in'), dataset: { testid: 'msg', id: m.id, direction: m.direction, status: m.status } }, body);
+    const reactions = this.reactionsNode(m);
+    if (reactions) node.append(reactions);
+    node.append(meta);
+    return node;
+  }
+
+  // reactionsNode shows the message's reactions, and the picker of the channel's reactions
+  // (a click sends the agent's reaction, or takes it back when it is already there).
+  reactionsNode(m) {
+    const emojis = (this.detail && this.detail.capabilities && this.detail.capabilities.reactionEmojis) || [];
+    const list = m.reactions || [];
+    const reactable = emojis.length && !['pending', 'sending', 'failed'].includes(m.status) && !this.sendBlock();
+    if (!list.length && !reactable) return null;
+    const wrap = h('div', { class: 'reactions', dataset: { testid: 'reactions' } });
+    for (const r of list) {
+      const who = r.direction === 'in' ? t('thread.reactionCustomer') : r.userId ? t('thread.reactionAgent', { name: userName(r.userId) }) : t('thread.reactionShop');
+      wrap.append(h('span', { class: 'reaction ' + (r.direction === 'in' ? 'in' : 'out'), title: who, dataset: { testid: 'reaction', direction: r.direction } }, r.emoji));
+    }
+    if (reactable) {
+      const picker = h('span', { class: 'reaction-picker closable', hidden: true, dataset: { testid: 'reaction-picker' } },
+        ...emojis.map((e) => h('button', { type: 'button', class: 'btn small ghost', dataset: { testid: 'react-emoji' },
+          onclick: () => this.react(m, e, list.some((r) => r.direction === 'out' && r.userId === state.me.id && r.emoji === e)) }, e)));
+      wrap.append(h('button', { type: 'button', class: 'btn small ghost react-toggle', title: t('thread.react'), 'aria-label': t('thread.react'),
+        dataset: { testid: 'react-button' }, onclick: () => { picker.hidden = !picker.hidden; } }, '☺'), picker);
+    }
+    return wrap;
+  }
+
+  async react(m, emoji, remove) {
+    try {
+      const res = await api('POST', `/messages/${encodeURIComponent(m.id)}/reactions`, { emoji, remove });
+      this.upsertMessage(res.message);
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
   }
 
   async retry(m) {
@@ -331,12 +373,34 @@ export class Thread {
     this.tplBtn = h('button', { class: 'btn icon', type: 'button', title: t('thread.templates'), 'aria-label': t('thread.templates'), 'aria-expanded': 'false',
       dataset: { testid: 'templates-button' }, onclick: () => this.toggleTemplates() }, icon('template'));
     this.sendBtn = h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'send' }, onclick: () => this.send() }, t('thread.send'));
+    this.infoBtn = caps.infoRequest
+      ? h('button', { class: 'btn small', type: 'button', title: t('thread.requestInfoTitle'), dataset: { testid: 'request-info' },
+        onclick: () => this.requestInfo() }, t('thread.requestInfo'))
+      : null;
+    this.composeRow = h('div', { class: 'compose-row' },
+      h('div', { class: 'tools' }, h('div', { class: 'menu-wrap' }, this.tplBtn, this.menu), this.attachBtn, this.fileInput),
+      this.text, this.sendBtn);
     const composer = h('div', { class: 'composer' }, this.notice, this.tplNotice, this.preview,
-      h('div', { class: 'compose-row' },
-        h('div', { class: 'tools' }, h('div', { class: 'menu-wrap' }, this.tplBtn, this.menu), this.attachBtn, this.fileInput),
-        this.text, this.sendBtn));
+      this.infoBtn ? h('div', { class: 'compose-extra' }, this.infoBtn) : null, this.composeRow);
     this.dropZone();
     return composer;
+  }
+
+  // requestInfo sends the channel's request for the customer's contact details (Zalo's card).
+  async requestInfo() {
+    if (this.sendBlock()) return;
+    this.infoBtn.disabled = true;
+    const id = this.id;
+    try {
+      const res = await api('POST', `/conversations/${encodeURIComponent(id)}/info-request`, { idempotencyKey: uuid() });
+      if (this.id === id) this.upsertMessage(res.message);
+      toast(t('thread.requestInfoSent'), 'ok');
+    } catch (e) {
+      toast(errorText(e), 'error');
+      this.reloadDetail();
+    } finally {
+      this.renderComposerState();
+    }
   }
 
   // dropZone lets a file dropped on the thread be attached as if picked (set up once per pane).
@@ -431,6 +495,7 @@ export class Thread {
     const c = this.conv;
     const me = state.me;
     const w = (this.detail && this.detail.window) || { open: true };
+    if (this.detail && this.detail.replyBlocked) return t('thread.cannotSend.noReplyRoute');
     if (c.awaitingClaim) return t('thread.cannotSend.claim');
     if (!isSupervisor() && c.assigneeId !== me.id) {
       if (!c.assigneeId) return t('thread.cannotSend.claim');
@@ -448,6 +513,10 @@ export class Thread {
     let info = block;
     if (!block && w.remainingReplies !== undefined && w.remainingReplies !== null) info = t('thread.remaining', { n: w.remainingReplies });
     if (!block && w.closesAt) info = (info ? info + ' ' : '') + t('thread.closesAt', { time: formatTime(w.closesAt) });
+    if (!block && w.freeUntil) {
+      const free = Date.parse(w.freeUntil) > Date.now() ? t('thread.freeUntil', { time: formatTime(w.freeUntil) }) : t('thread.freeOver');
+      info = (info ? info + ' ' : '') + free;
+    }
     this.notice.textContent = info;
     this.notice.hidden = !info;
     this.notice.classList.toggle('blocked', !!block);
@@ -455,6 +524,11 @@ export class Thread {
     this.sendBtn.disabled = !!block;
     this.tplBtn.disabled = !!block;
     this.attachBtn.disabled = !!block || !(caps.images || caps.files);
+    if (this.infoBtn) this.infoBtn.disabled = !!block;
+    // A customer who cannot be addressed gets no reply box at all, only the reason.
+    const noRoute = !!(this.detail && this.detail.replyBlocked);
+    this.composeRow.hidden = noRoute;
+    if (this.infoBtn) this.infoBtn.hidden = noRoute;
     if (caps.maxTextLength) this.text.maxLength = caps.maxTextLength;
   }
 
@@ -632,8 +706,12 @@ function acceptOf(caps) {
   return parts.join(',');
 }
 
+
 function attachmentNode(a) {
   const url = attachmentURL(a);
+  if (a.kind === 'sticker' && url) {
+    return h('img', { src: url, alt: t('thread.sticker'), class: 'att-sticker', loading: 'lazy', dataset: { testid: 'msg-sticker' } });
+  }
   if (a.kind === 'image' && url) {
     return h('a', { href: url, target: '_blank', rel: 'noopener', class: 'att-image' },
       h('img', { src: url, alt: a.name || 'image', loading: 'lazy', dataset: { testid: 'msg-image' } }));

@@ -1,0 +1,9 @@
+-- Reactions on messages (omnichannel.Message.Reactions, a JSON list; existing messages have none)
+-- and what replies to anonymous customers need (omnichannel.Identity.Anonymous and
+-- ProviderConversationID: Zalo's anonymous_send_* users are answered with their conversation id).
+-- Earlier versions dropped the conversation id and did not mark anonymous users, so nothing can be
+-- recovered for existing identities: they stay ordinary until the customer writes again, whose
+-- message carries both.
+ALTER TABLE messages ADD COLUMN reactions TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE identities ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN provider_conversation_id TEXT NOT NULL DEFAULT '';
