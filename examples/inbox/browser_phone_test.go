@@ -29,7 +29,8 @@ func TestBrowserPhoneLayoutScreens(t *testing.T) {
 	minh.noOverflow("390 list")
 	minh.shot("390-list")
 
-	minh.do(chromedp.Click(chromedp.JSPath(rowJS("Nguyễn Văn An"))))
+	// The list may redraw under a live update: click the row as it is when the click happens.
+	minh.do(chromedp.Evaluate[chromedp.Void](rowJS("Nguyễn Văn An") + `.click()`))
 	minh.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === 'Nguyễn Văn An'`)
 	minh.waitJS(`getComputedStyle(document.querySelector('.list-pane')).display === 'none' && getComputedStyle(document.querySelector('[data-testid="thread-back"]')).display !== 'none'`)
 	minh.noOverflow("390 thread")
@@ -48,13 +49,13 @@ func TestBrowserPhoneLayoutScreens(t *testing.T) {
 	minh.viewport(390, 844)
 
 	// The customer panel is a screen of its own, with the way back to the conversation.
-	minh.do(chromedp.Click(chromedp.CSS(`[data-testid="info-button"]`)))
+	minh.clickJS(`[data-testid="info-button"]`)
 	minh.waitJS(`document.querySelector('[data-testid="customer-name"]')?.textContent === 'Nguyễn Văn An' && getComputedStyle(document.querySelector('[data-testid="thread"]')).display === 'none'`)
 	minh.noOverflow("390 customer")
 	minh.shot("390-customer")
-	minh.do(chromedp.Click(chromedp.CSS(`[data-testid="panel-back"]`)))
+	minh.clickJS(`[data-testid="panel-back"]`)
 	minh.waitJS(`getComputedStyle(document.querySelector('[data-testid="thread"]')).display !== 'none'`)
-	minh.do(chromedp.Click(chromedp.CSS(`[data-testid="thread-back"]`)))
+	minh.clickJS(`[data-testid="thread-back"]`)
 	minh.waitJS(`getComputedStyle(document.querySelector('.list-pane')).display !== 'none' && getComputedStyle(document.querySelector('[data-testid="thread"]')).display === 'none'`)
 	// The browser's back button walks the same screens.
 	minh.do(chromedp.NavigateBack())
@@ -118,4 +119,12 @@ func (tb *tab) usable(selectors ...string) {
 			const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
 			return hit === el || el.contains(hit); })()`)
 	}
+}
+
+// clickJS clicks the element of selector as it is when the click happens (the header and the list
+// redraw under live updates, which can replace a node between finding it and clicking it).
+func (tb *tab) clickJS(selector string) {
+	tb.t.Helper()
+	tb.waitJS(`document.querySelector(` + js(selector) + `)`)
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(` + js(selector) + `).click()`))
 }

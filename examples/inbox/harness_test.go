@@ -326,7 +326,9 @@ func rowJS(name string) string {
 func (tb *tab) open(name string) {
 	tb.t.Helper()
 	tb.waitJS(rowJS(name) + ` || (document.querySelector('[data-testid="view-all"]:not(.active)')?.click(), false)`)
-	tb.do(chromedp.Click(chromedp.JSPath(rowJS(name))))
+	// The list may redraw under a live update between finding the row and clicking it: click the
+	// row as it is when the click happens.
+	tb.do(chromedp.Evaluate[chromedp.Void](rowJS(name) + `.click()`))
 	tb.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === ` + js(name))
 	tb.waitJS(`document.querySelector('[data-testid="customer-name"]')`)
 }
