@@ -173,7 +173,10 @@ func TestDeadlockIsRetried(t *testing.T) {
 	wg.Wait()
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])
-	assert.Equal(t, int32(3), calls.Load(), "the deadlock victim's fn ran again")
+	// The victim's fn runs again (3 calls); on a loaded machine its retry can take the first lock
+	// before the survivor's second one and close a cycle once more (a fourth call), never for ever.
+	assert.GreaterOrEqual(t, calls.Load(), int32(3), "the deadlock victim's fn ran again")
+	assert.LessOrEqual(t, calls.Load(), int32(2+postgres.DefaultMaxRetries), "retries are bounded")
 	var u1, u2 *omnichannel.User
 	require.NoError(t, s.View(ctx, func(tx omnichannel.Tx) (err error) {
 		if u1, err = tx.GetUser("ws", "u1"); err != nil {

@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// postgresCeilingSchema is the PostgreSQL schema of the minimal inbox.
-const postgresCeilingSchema = "bench_ceiling"
+// postgresCeilingSchema is the PostgreSQL schema of the minimal inbox (freshSchema).
+var postgresCeilingSchema = freshSchema("ceiling")
 
 const postgresCeilingTables = `
 CREATE TABLE conversations (

@@ -42,7 +42,7 @@ func openFresh(ctx context.Context, o Options, kind, name string) (omnichannel.S
 		}
 		return s, func() { s.Close(); removeSQLite(path) }, nil
 	case storePostgres:
-		schema := "bench_" + name
+		schema := freshSchema(name)
 		if err := dropSchema(ctx, o.Postgres, schema); err != nil {
 			return nil, nil, err
 		}
@@ -59,6 +59,10 @@ func openFresh(ctx context.Context, o Options, kind, name string) (omnichannel.S
 	}
 	return nil, nil, fmt.Errorf("unknown store %q", kind)
 }
+
+// freshSchema is the PostgreSQL schema of a scenario's fresh store: named after the process too,
+// so that two runs on one database (two test runs at once) never share one.
+func freshSchema(name string) string { return fmt.Sprintf("bench_%s_%d", name, os.Getpid()) }
 
 func removeSQLite(path string) {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
