@@ -119,7 +119,7 @@ func (h *handler) uploadAttachment(w http.ResponseWriter, r *http.Request, u *om
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			f := fieldErrors{}
-			f.add("file", "required")
+			f.add("file", "required", "required")
 			return f.err()
 		}
 		if err != nil {

@@ -70,17 +70,17 @@ func (h *handler) startConnect(w http.ResponseWriter, r *http.Request, u *omnich
 	}
 	f := fieldErrors{}
 	if req.RedirectPath != "" && !validLocalPath(req.RedirectPath) {
-		f.add("redirectPath", "must be a local path starting with /")
+		f.add("redirectPath", "not_allowed", "must be a local path starting with /")
 	}
 	perm := omnichannel.ChatPermission(req.Permission)
 	switch perm {
 	case "", omnichannel.PermissionOnlyMe:
 	case omnichannel.PermissionShared:
 		if req.RuleID == "" {
-			f.add("ruleId", "sharing needs a rule")
+			f.add("ruleId", "required", "sharing needs a rule")
 		}
 	default:
-		f.add("permission", "must be only_me or shared")
+		f.add("permission", "not_allowed", "must be only_me or shared", "allowed", "only_me, shared")
 	}
 	if err := f.err(); err != nil {
 		return err
@@ -171,10 +171,10 @@ func (h *handler) setPermission(w http.ResponseWriter, r *http.Request, u *omnic
 	case omnichannel.PermissionOnlyMe:
 	case omnichannel.PermissionShared:
 		if req.RuleID == "" {
-			f.add("ruleId", "sharing needs a rule")
+			f.add("ruleId", "required", "sharing needs a rule")
 		}
 	default:
-		f.add("permission", "must be only_me or shared")
+		f.add("permission", "not_allowed", "must be only_me or shared", "allowed", "only_me, shared")
 	}
 	if err := f.err(); err != nil {
 		return err

@@ -1,9 +1,12 @@
 package inboxapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,7 +26,7 @@ const maxFilterValues = 100
 func filterValues(r *http.Request, name string, f fieldErrors) []string {
 	vs := queryValues(r, name)
 	if len(vs) > maxFilterValues {
-		f.add(name, fmt.Sprintf("at most %d values", maxFilterValues))
+		f.add(name, "too_many", fmt.Sprintf("at most %d values", maxFilterValues), "max", strconv.Itoa(maxFilterValues))
 		return nil
 	}
 	return vs
@@ -45,7 +48,7 @@ func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omni
 		}
 	}
 	if badStatus {
-		f.add("status", "must be open or done")
+		f.add("status", "not_allowed", "must be open or done", "allowed", "open, done")
 	}
 	switch v := r.URL.Query().Get("read"); v {
 	case "":
@@ -54,7 +57,7 @@ func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omni
 	case "read":
 		q.ReadState = omnichannel.ReadRead
 	default:
-		f.add("read", "must be unread or read")
+		f.add("read", "not_allowed", "must be unread or read", "allowed", "unread, read")
 	}
 	for _, v := range filterValues(r, "assignee", f) {
 		switch v {
@@ -75,17 +78,17 @@ func conversationQuery(r *http.Request, u *omnichannel.User, f fieldErrors) omni
 	case "1", "true":
 		q.AwaitingClaim = true
 	default:
-		f.add("awaiting", "must be 1 or 0")
+		f.add("awaiting", "not_allowed", "must be 1 or 0", "allowed", "1, 0")
 	}
 	q.Search = strings.TrimSpace(r.URL.Query().Get("q"))
 	if !utf8.ValidString(q.Search) {
-		f.add("q", "must be valid UTF-8")
+		f.add("q", "bad_text", "must be valid UTF-8")
 	} else if strings.ContainsFunc(q.Search, unicode.IsControl) {
 		// NUL and other control characters are in no name or phone; stores cannot take them in a
 		// query (a NUL ends SQLite's full-text query string; PostgreSQL text refuses it).
-		f.add("q", "must not contain control characters")
+		f.add("q", "bad_text", "must not contain control characters")
 	} else if utf8.RuneCountInString(q.Search) > maxSearchLength {
-		f.add("q", fmt.Sprintf("must be at most %d characters", maxSearchLength))
+		f.add("q", "too_long", fmt.Sprintf("must be at most %d characters", maxSearchLength), "max", strconv.Itoa(maxSearchLength))
 	}
 	return q
 }
@@ -96,7 +99,7 @@ func (h *handler) listConversations(w http.ResponseWriter, r *http.Request, u *o
 	limit := queryInt(r, "limit", 50, 1, 200, f)
 	after, err := omnichannel.ParseCursor(r.URL.Query().Get("cursor"))
 	if err != nil {
-		f.add("cursor", "invalid page cursor: start again from the first page")
+		f.add("cursor", "bad_cursor", "invalid page cursor: start again from the first page")
 	}
 	if err := f.err(); err != nil {
 		return err
@@ -152,7 +155,11 @@ func (h *handler) getConversation(w http.ResponseWriter, r *http.Request, u *omn
 		caps = capabilitiesWire(omnichannel.Capabilities{})
 	}
 	caps.ReactionEmojis = orEmpty(h.eng.ReactionEmojis(conv.ChannelKind))
-	detail := ConversationDetail{Conversation: wire, Window: windowWire(h.eng.Window(conv)), Capabilities: caps}
+	canClaim, err := h.canClaim(r.Context(), u, conv)
+	if err != nil {
+		return err
+	}
+	detail := ConversationDetail{Conversation: wire, Window: windowWire(h.eng.Window(conv)), Capabilities: caps, CanClaim: canClaim}
 	if err := h.eng.ReplyRoute(r.Context(), conv); err != nil {
 		if !errors.Is(err, omnichannel.ErrNoReplyRoute) {
 			return err
@@ -161,6 +168,37 @@ func (h *handler) getConversation(w http.ResponseWriter, r *http.Request, u *omn
 	}
 	writeJSON(w, http.StatusOK, detail)
 	return nil
+}
+
+// canClaim tells whether u may claim conv (the engine's Claim decides; this only spares the user a
+// button that would be refused).
+func (h *handler) canClaim(ctx context.Context, u *omnichannel.User, conv *omnichannel.Conversation) (bool, error) {
+	if conv.Status != omnichannel.StatusOpen || conv.AssigneeID != "" {
+		return false, nil
+	}
+	if conv.RuleID == "" {
+		return true, nil
+	}
+	in := true
+	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+		me, err := tx.GetUser(u.WorkspaceID, u.ID)
+		if err != nil {
+			return err
+		}
+		if me.Role == omnichannel.RoleSupervisor {
+			return nil
+		}
+		rule, err := tx.GetRule(u.WorkspaceID, conv.RuleID)
+		if errors.Is(err, omnichannel.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		in = slices.Contains(rule.UserIDs, u.ID)
+		return nil
+	})
+	return in, err
 }
 
 func (h *handler) listMessages(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
@@ -227,8 +265,8 @@ func (h *handler) assign(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	req.UserID, req.TeamID = strings.TrimSpace(req.UserID), strings.TrimSpace(req.TeamID)
 	if (req.UserID == "") == (req.TeamID == "") {
 		f := fieldErrors{}
-		f.add("userId", "give either userId or teamId")
-		f.add("teamId", "give either userId or teamId")
+		f.add("userId", "choose_one", "give either userId or teamId")
+		f.add("teamId", "choose_one", "give either userId or teamId")
 		return f.err()
 	}
 	conv, err := h.eng.Reassign(r.Context(), omnichannel.ReassignParams{WorkspaceID: u.WorkspaceID,

@@ -65,7 +65,7 @@ func messageWire(m *omnichannel.Message, quoteID string) Message {
 		ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Direction: string(m.Direction),
 		SenderID: m.SenderID, SenderName: m.SenderName, Type: string(m.Type), Text: m.Text,
 		Attachments: []Attachment{}, Status: string(m.Status), FailureCode: m.FailureCode,
-		FailureReason: m.FailureReason, QuoteMessageID: quoteID, TemplateID: m.TemplateID,
+		FailureReason: m.FailureReason, FailureReasonCode: m.FailureReasonCode, QuoteMessageID: quoteID, TemplateID: m.TemplateID,
 		CreatedAt: timeString(m.CreatedAt), UpdatedAt: timeString(m.UpdatedAt),
 		Retryable: m.Direction == omnichannel.DirectionOut && m.Status == omnichannel.MessageFailed,
 		Reactions: []Reaction{},

@@ -94,7 +94,7 @@ func queryInt(r *http.Request, name string, def, lo, hi int64, f fieldErrors) in
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < lo || n > hi {
-		f.add(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+		f.add(name, "bad_number", fmt.Sprintf("must be a whole number from %d to %d", lo, hi), "min", strconv.FormatInt(lo, 10), "max", strconv.FormatInt(hi, 10))
 		return def
 	}
 	return n

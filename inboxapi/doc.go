@@ -75,7 +75,11 @@
 //
 // # Errors
 //
-// Every error answers ErrorResponse, {"error":{"code","message","fields"}}, with a stable code:
+// Every error answers ErrorResponse, {"error":{"code","message","fields","problems","reason"}}, with
+// a stable code. An invalid request lists its problems coded ({field, code, params}); a forbidden
+// one gives its reason (omnichannel's Deny* codes); a failed message carries the provider's own
+// code in failureCode and the stable reason (omnichannel's Failure* codes) in failureReasonCode.
+// Interfaces translate codes, never the English message:
 //
 //	unauthorized 401, forbidden 403, cross_site 403, not_found 404, already_claimed 409, conflict 409,
 //	needs_reconnect 409, invalid 422 (with fields), outside_window 422, unsupported 422,

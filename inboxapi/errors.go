@@ -12,10 +12,11 @@ import (
 
 // apiError is an error answer decided by the API itself (bad input, missing route).
 type apiError struct {
-	status  int
-	code    string
-	message string
-	fields  map[string]string
+	status   int
+	code     string
+	message  string
+	fields   map[string]string
+	problems []Problem
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -38,15 +39,20 @@ func notFound(msg string) error {
 	return &apiError{status: http.StatusNotFound, code: "not_found", message: msg}
 }
 
-// fieldErrors collects validation problems by request field.
-type fieldErrors map[string]string
+// fieldErrors collects the coded validation problems of a request, by field.
+type fieldErrors map[string][]Problem
 
-func (f fieldErrors) add(field, problem string) {
-	if old, ok := f[field]; ok {
-		f[field] = old + "; " + problem
-		return
+// add records a problem of field: its stable code, its English text and the params of its
+// translation (name, value pairs).
+func (f fieldErrors) add(field, code, text string, params ...string) {
+	p := Problem{Field: field, Code: code, Message: text}
+	if len(params) > 1 {
+		p.Params = map[string]string{}
+		for i := 0; i+1 < len(params); i += 2 {
+			p.Params[params[i]] = params[i+1]
+		}
 	}
-	f[field] = problem
+	f[field] = append(f[field], p)
 }
 
 // err returns a 422 "invalid" error listing the problems, or nil when there are none.
@@ -54,16 +60,47 @@ func (f fieldErrors) err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	msgs := make([]string, 0, len(f))
-	for k, v := range f {
-		msgs = append(msgs, k+": "+v)
+	list := f.list()
+	msgs := make([]string, 0, len(list))
+	for _, p := range list {
+		msgs = append(msgs, p.Field+": "+p.Message)
 	}
-	sortStrings(msgs)
-	return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", message: strings.Join(msgs, "; "), fields: f}
+	return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", message: strings.Join(msgs, "; "),
+		fields: f.texts(), problems: list}
 }
 
-// hint maps an engine validation problem to the request field it is about: the first hint whose
-// word appears in the problem (case-insensitively) wins; "" matches every problem.
+// list returns the problems ordered by field, then as added.
+func (f fieldErrors) list() []Problem {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	var out []Problem
+	for _, k := range keys {
+		out = append(out, f[k]...)
+	}
+	return out
+}
+
+// texts maps each field to its problems in English, separated by semicolons.
+func (f fieldErrors) texts() map[string]string {
+	if len(f) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(f))
+	for k, ps := range f {
+		msgs := make([]string, 0, len(ps))
+		for _, p := range ps {
+			msgs = append(msgs, p.Message)
+		}
+		out[k] = strings.Join(msgs, "; ")
+	}
+	return out
+}
+
+// hint maps an engine validation problem without a field to the request field it is about: the
+// first hint whose word appears in the problem (case-insensitively) wins; "" matches every problem.
 type hint struct{ word, field string }
 
 // hinted carries an engine error with the hints of the route that got it.
@@ -83,19 +120,26 @@ func withHints(err error, hints ...hint) error {
 	return &hinted{err: err, hints: hints}
 }
 
-func fieldsOf(problems []string, hints []hint) map[string]string {
+// problemsOf converts the engine's problems of invalid, giving a field from the hints to those
+// that name none.
+func problemsOf(invalid *omnichannel.ValidationError, hints []hint) fieldErrors {
 	f := fieldErrors{}
-	for _, p := range problems {
-		lp := strings.ToLower(p)
-		for _, h := range hints {
-			if h.word == "" || strings.Contains(lp, h.word) {
-				f.add(h.field, p)
-				break
+	for i, p := range omnichannel.ProblemsOf(invalid) {
+		text := ""
+		if i < len(invalid.Problems) {
+			text = invalid.Problems[i]
+		}
+		field := p.Field
+		if field == "" {
+			lp := strings.ToLower(text)
+			for _, h := range hints {
+				if h.word == "" || strings.Contains(lp, h.word) {
+					field = h.field
+					break
+				}
 			}
 		}
-	}
-	if len(f) == 0 {
-		return nil
+		f[field] = append(f[field], Problem{Field: field, Code: p.Code, Params: p.Params, Message: text})
 	}
 	return f
 }
@@ -120,7 +164,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 func (h *handler) classify(err error) (int, ErrorDetail) {
 	var api *apiError
 	if errors.As(err, &api) {
-		return api.status, ErrorDetail{Code: api.code, Message: api.message, Fields: api.fields}
+		return api.status, ErrorDetail{Code: api.code, Message: api.message, Fields: api.fields, Problems: api.problems}
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || errors.Is(err, errUploadTooLarge) {
@@ -143,7 +187,8 @@ func (h *handler) classify(err error) (int, ErrorDetail) {
 	case errors.Is(err, omnichannel.ErrAlreadyClaimed):
 		return http.StatusConflict, ErrorDetail{Code: "already_claimed", Message: "another user claimed the conversation first"}
 	case errors.As(err, &forbidden):
-		return http.StatusForbidden, ErrorDetail{Code: "forbidden", Message: "you may not " + string(forbidden.Action) + ": " + forbidden.Reason}
+		return http.StatusForbidden, ErrorDetail{Code: "forbidden", Reason: forbidden.Code,
+			Message: "you may not " + string(forbidden.Action) + ": " + forbidden.Reason}
 	case errors.Is(err, omnichannel.ErrForbidden):
 		return http.StatusForbidden, ErrorDetail{Code: "forbidden", Message: "you may not do this"}
 	case errors.As(err, &invalid):
@@ -151,8 +196,11 @@ func (h *handler) classify(err error) (int, ErrorDetail) {
 		if invalid.Unsupported {
 			code = "unsupported"
 		}
+		f := problemsOf(invalid, hints)
+		delete(f, "") // a problem of the whole request names no field in Fields
+		all := problemsOf(invalid, hints).list()
 		return http.StatusUnprocessableEntity, ErrorDetail{Code: code, Message: strings.Join(invalid.Problems, "; "),
-			Fields: fieldsOf(invalid.Problems, hints)}
+			Fields: f.texts(), Problems: all}
 	case errors.Is(err, omnichannel.ErrNoReplyRoute):
 		return http.StatusUnprocessableEntity, ErrorDetail{Code: "no_reply_route", Message: sentinelMessage(err, omnichannel.ErrNoReplyRoute)}
 	case errors.Is(err, omnichannel.ErrOutsideWindow):

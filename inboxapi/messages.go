@@ -3,6 +3,7 @@ package inboxapi
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -18,9 +19,9 @@ func idempotencyKey(raw, what string, f fieldErrors) string {
 	key := strings.TrimSpace(raw)
 	switch {
 	case key == "":
-		f.add("idempotencyKey", "required: a unique value per "+what+" (e.g. a UUID), reused on retries")
+		f.add("idempotencyKey", "required", "required: a unique value per "+what+" (e.g. a UUID), reused on retries")
 	case len(key) > maxIdempotencyKeyLength:
-		f.add("idempotencyKey", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength))
+		f.add("idempotencyKey", "too_long", fmt.Sprintf("must be at most %d bytes", maxIdempotencyKeyLength), "max", strconv.Itoa(maxIdempotencyKeyLength))
 	}
 	return key
 }
@@ -33,15 +34,15 @@ func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnicha
 	f := fieldErrors{}
 	key := idempotencyKey(req.IdempotencyKey, "message", f)
 	if strings.TrimSpace(req.Text) == "" && len(req.AttachmentIDs) == 0 {
-		f.add("text", "write a message or attach a file")
+		f.add("text", "message_empty", "write a message or attach a file")
 	}
 	if utf8.RuneCountInString(req.Text) > 100_000 {
-		f.add("text", "is too long")
+		f.add("text", "too_long", "is too long")
 	}
 	var atts []omnichannel.Attachment
 	if len(req.AttachmentIDs) > 10 {
 		// Refused before any id is checked: the work per request stays bounded.
-		f.add("attachmentIds", "at most 10 attachments")
+		f.add("attachmentIds", "too_many", "at most 10 attachments", "max", "10")
 	} else {
 		unknown := false
 		for _, id := range req.AttachmentIDs {
@@ -53,7 +54,7 @@ func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnicha
 			atts = append(atts, a)
 		}
 		if unknown {
-			f.add("attachmentIds", "unknown or expired attachment: upload the file again")
+			f.add("attachmentIds", "expired_upload", "unknown or expired attachment: upload the file again")
 		}
 	}
 	if err := f.err(); err != nil {
@@ -88,7 +89,7 @@ func (h *handler) react(w http.ResponseWriter, r *http.Request, u *omnichannel.U
 	}
 	f := fieldErrors{}
 	if req.Emoji == "" || len(req.Emoji) > 64 {
-		f.add("emoji", "required: one of the conversation's reactionEmojis")
+		f.add("emoji", "required", "required: one of the conversation's reactionEmojis")
 	}
 	if err := f.err(); err != nil {
 		return err

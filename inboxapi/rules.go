@@ -45,13 +45,13 @@ func (h *handler) saveRule(w http.ResponseWriter, r *http.Request, u *omnichanne
 	f := fieldErrors{}
 	name := strings.TrimSpace(req.Name)
 	if name == "" {
-		f.add("name", "required")
+		f.add("name", "required", "required")
 	}
 	method := omnichannel.AssignMethod(req.Method)
 	switch method {
 	case omnichannel.MethodRoundRobin, omnichannel.MethodClaim, omnichannel.MethodLeastLoaded:
 	default:
-		f.add("method", "must be round_robin or claim")
+		f.add("method", "not_allowed", "must be round_robin or claim", "allowed", "round_robin, claim")
 	}
 	policy := omnichannel.OldConversationPolicy(req.OldConversations)
 	switch policy {
@@ -59,7 +59,7 @@ func (h *handler) saveRule(w http.ResponseWriter, r *http.Request, u *omnichanne
 	case "":
 		policy = omnichannel.PolicyNone
 	default:
-		f.add("oldConversations", "must be none, available or all")
+		f.add("oldConversations", "not_allowed", "must be none, available or all", "allowed", "none, available, all")
 	}
 	users := append([]string(nil), req.UserIDs...)
 	var teams []*omnichannel.Team
@@ -72,7 +72,7 @@ func (h *handler) saveRule(w http.ResponseWriter, r *http.Request, u *omnichanne
 		if req.TeamID != "" {
 			t, err := tx.GetTeam(u.WorkspaceID, req.TeamID)
 			if errors.Is(err, omnichannel.ErrNotFound) {
-				f.add("teamId", "unknown team")
+				f.add("teamId", "unknown", "unknown team")
 				return nil
 			}
 			if err != nil {
@@ -91,8 +91,8 @@ func (h *handler) saveRule(w http.ResponseWriter, r *http.Request, u *omnichanne
 	if err != nil {
 		return err
 	}
-	if len(users) == 0 && f["teamId"] == "" {
-		f.add("userIds", "choose at least one user (or a team)")
+	if len(users) == 0 && len(f["teamId"]) == 0 {
+		f.add("userIds", "required", "choose at least one user (or a team)")
 	}
 	if err := f.err(); err != nil {
 		return err

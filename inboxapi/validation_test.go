@@ -69,6 +69,16 @@ func TestValidationErrorsNameTheirFields(t *testing.T) {
 				got = append(got, f)
 			}
 			assert.ElementsMatch(t, c.fields, got, "body: %s", r.body)
+			// Every problem is coded for translation, with the field it is about.
+			require.NotEmpty(t, d.Problems)
+			var coded []string
+			for _, p := range d.Problems {
+				assert.NotEmpty(t, p.Code, "body: %s", r.body)
+				assert.NotEqual(t, "invalid", p.Code, "an uncoded problem: %s", r.body)
+				assert.NotEmpty(t, p.Message)
+				coded = append(coded, p.Field)
+			}
+			assert.Subset(t, coded, c.fields)
 		})
 	}
 }
@@ -82,4 +92,28 @@ func TestUnsupportedAndOutsideWindowAndReconnect(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, e.call("POST", "/connections/"+e.connA.ID+"/disconnect", supA, nil).status)
 	e.call("POST", "/conversations/"+e.convA.ID+"/messages", agent1, inboxapi.SendRequest{Text: "x", IdempotencyKey: "k"}).
 		requireError(t, http.StatusConflict, "needs_reconnect")
+}
+
+// TestRefusalsAreCoded: a claim outside the rule is refused with its reason code, the detail says
+// who may claim, and a failed send keeps the provider's code beside its stable reason.
+func TestRefusalsAreCoded(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.store.Update(e.ctx, func(tx oc.Tx) error {
+		return tx.PutUser(&oc.User{WorkspaceID: wsA, ID: "a3", Name: "Ngoài Quy Tắc", Role: oc.RoleAgent, Active: true})
+	}))
+	ca := "/conversations/" + e.convA.ID
+	var d inboxapi.ConversationDetail
+	e.call("GET", ca, wsA+"/a3", nil).decode(t, &d)
+	assert.False(t, d.CanClaim, "a3 is not a user of the rule")
+	e.call("GET", ca, agent1, nil).decode(t, &d)
+	assert.True(t, d.CanClaim, "a1 is a user of the rule")
+	e.call("GET", ca, supA, nil).decode(t, &d)
+	assert.True(t, d.CanClaim, "supervisors may claim")
+	ed := e.call("POST", ca+"/claim", wsA+"/a3", nil).requireError(t, http.StatusForbidden, "forbidden")
+	assert.Equal(t, oc.DenyNotInRule, ed.Reason)
+	e.claim("a1", e.convA)
+	e.call("GET", ca, agent1, nil).decode(t, &d)
+	assert.False(t, d.CanClaim, "claimed: nothing left to claim")
+	ed = e.call("POST", ca+"/messages", agent2, inboxapi.SendRequest{Text: "x", IdempotencyKey: "k"}).requireError(t, http.StatusForbidden, "forbidden")
+	assert.Equal(t, oc.DenyClaimedByOther, ed.Reason)
 }

@@ -110,9 +110,13 @@ type Message struct {
 	Attachments []Attachment `json:"attachments"`
 	// Status is pending, sending, sent, delivered, seen or failed for outgoing messages, received
 	// for the others.
-	Status        string `json:"status"`
-	FailureCode   string `json:"failureCode"`
-	FailureReason string `json:"failureReason"`
+	Status string `json:"status"`
+	// FailureCode is the provider's own code of a failed message and FailureReason its English
+	// explanation (for operators); FailureReasonCode is the stable reason (omnichannel's Failure*
+	// codes: token_missing, not_follower, outside_window, …) an interface translates.
+	FailureCode       string `json:"failureCode"`
+	FailureReason     string `json:"failureReason"`
+	FailureReasonCode string `json:"failureReasonCode"`
 	// Retryable is true for a failed outgoing message (POST /messages/{id}/retry).
 	Retryable bool `json:"retryable"`
 	// QuoteMessageID is the id of the message this one replies to, when it is in the thread.
@@ -213,6 +217,10 @@ type ConversationDetail struct {
 	Conversation Conversation `json:"conversation"`
 	Window       Window       `json:"window"`
 	Capabilities Capabilities `json:"capabilities"`
+	// CanClaim is true when the calling user may press "Nhận chat": the conversation is open and
+	// has no owner (or waits for a claim), and the user is a supervisor or one of the users of the
+	// conversation's rule (any user when it has no rule).
+	CanClaim bool `json:"canClaim"`
 	// ReplyBlocked is the error code a reply would get whatever its content, "" when the
 	// conversation can be answered: "no_reply_route" for a Zalo anonymous customer whose
 	// conversation id is not known yet (the reply box opens when they write again).
@@ -487,11 +495,28 @@ type ErrorResponse struct {
 }
 
 // ErrorDetail describes an error. Code is stable (see the package documentation); Message is
-// readable and never contains internals or secrets; Fields maps request fields to their problem.
+// readable English and never contains internals or secrets; Fields maps request fields to their
+// problems in English. An interface translates Code, Reason and Problems, never Message.
 type ErrorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Problems lists every problem of an invalid (or unsupported) request, coded.
+	Problems []Problem `json:"problems,omitempty"`
+	// Reason is the stable reason of a refusal: for forbidden, why the user may not act
+	// (omnichannel's Deny* codes: not_in_rule, awaiting_claim, …); "" when there is none.
+	Reason string `json:"reason,omitempty"`
 	// ClaimedBy names the user holding the conversation (code already_claimed).
 	ClaimedBy string `json:"claimedBy,omitempty"`
+}
+
+// Problem is one coded problem of a request: the Field it is about ("" for the whole request), a
+// stable Code (omnichannel's Problem* codes, or the API's own: required, not_allowed, too_long,
+// too_many, bad_number, bad_text, bad_cursor, expired_upload), the Params its translation fills in
+// and the same in English (Message).
+type Problem struct {
+	Field   string            `json:"field"`
+	Code    string            `json:"code"`
+	Params  map[string]string `json:"params,omitempty"`
+	Message string            `json:"message"`
 }

@@ -16,7 +16,7 @@ func (e *Engine) admin(ctx context.Context, workspaceID, actorID string, fn func
 		u, err := tx.GetUser(workspaceID, actorID)
 		if err != nil {
 			if isNotFound(err) {
-				return &ForbiddenError{Action: ActionAdmin, UserID: actorID, Reason: "unknown user in this workspace"}
+				return &ForbiddenError{Action: ActionAdmin, UserID: actorID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
 			}
 			return err
 		}
@@ -30,7 +30,7 @@ func (e *Engine) admin(ctx context.Context, workspaceID, actorID string, fn func
 // SaveTeam creates or replaces a team. An empty ID gets a new one.
 func (e *Engine) SaveTeam(ctx context.Context, actorID string, t Team) (*Team, error) {
 	if strings.TrimSpace(t.Name) == "" {
-		return nil, &ValidationError{Problems: []string{"a team needs a name"}}
+		return nil, invalid("a team needs a name", "name", ProblemRequired)
 	}
 	if t.Method == "" {
 		t.Method = MethodRoundRobin
@@ -48,16 +48,13 @@ func (e *Engine) SaveTeam(ctx context.Context, actorID string, t Team) (*Team, e
 }
 
 func checkUsers(tx Tx, workspaceID string, ids []string) error {
-	var problems []string
+	var p problems
 	for _, id := range ids {
 		if u, err := tx.GetUser(workspaceID, id); err != nil || !u.Active {
-			problems = append(problems, fmt.Sprintf("user %q does not exist or is deactivated", id))
+			p.add(fmt.Sprintf("user %q does not exist or is deactivated", id), "userIds", ProblemUnknown, "id", id)
 		}
 	}
-	if len(problems) > 0 {
-		return &ValidationError{Problems: problems}
-	}
-	return nil
+	return p.err()
 }
 
 // SaveRule creates or replaces an assignment rule (SPEC H1) and attaches its sources to it (their
@@ -65,27 +62,27 @@ func checkUsers(tx Tx, workspaceID string, ids []string) error {
 // owner are handled by the rule's old-conversation policy; when a user leaves the rule, their open
 // conversations of the rule lose their owner and are handled by the same policy (SPEC H3).
 func (e *Engine) SaveRule(ctx context.Context, actorID string, r Rule) (*Rule, error) {
-	var problems []string
+	var p problems
 	if strings.TrimSpace(r.Name) == "" {
-		problems = append(problems, "a rule needs a name")
+		p.add("a rule needs a name", "name", ProblemRequired)
 	}
 	switch r.Method {
 	case MethodRoundRobin, MethodClaim, MethodLeastLoaded:
 	default:
-		problems = append(problems, fmt.Sprintf("unknown method %q", r.Method))
+		p.add(fmt.Sprintf("unknown method %q", r.Method), "method", ProblemNotAllowed, "allowed", "round_robin, claim, least_loaded")
 	}
 	switch r.OldPolicy {
 	case PolicyNone, PolicyAvailable, PolicyAll:
 	case "":
 		r.OldPolicy = PolicyNone
 	default:
-		problems = append(problems, fmt.Sprintf("unknown old-conversation policy %q", r.OldPolicy))
+		p.add(fmt.Sprintf("unknown old-conversation policy %q", r.OldPolicy), "oldConversations", ProblemNotAllowed, "allowed", "none, available, all")
 	}
 	if len(r.UserIDs) == 0 {
-		problems = append(problems, "a rule needs at least one user")
+		p.add("a rule needs at least one user", "userIds", ProblemRequired)
 	}
-	if len(problems) > 0 {
-		return nil, &ValidationError{Problems: problems}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	if r.ID == "" {
 		r.ID = newID()
@@ -111,7 +108,7 @@ func (e *Engine) SaveRule(ctx context.Context, actorID string, r Rule) (*Rule, e
 		for _, id := range r.SourceIDs {
 			c, err := tx.GetConnection(r.WorkspaceID, id)
 			if err != nil {
-				return &ValidationError{Problems: []string{fmt.Sprintf("source %q is not a connection of this workspace", id)}}
+				return invalid(fmt.Sprintf("source %q is not a connection of this workspace", id), "sourceIds", ProblemUnknown, "id", id)
 			}
 			if c.Permission != PermissionShared || c.RuleID != r.ID {
 				c.Permission, c.RuleID, c.UpdatedAt = PermissionShared, r.ID, now
@@ -263,10 +260,10 @@ func (e *Engine) DeleteRule(ctx context.Context, workspaceID, actorID, ruleID st
 // "share" through an existing rule (SPEC G2). Joining a rule applies its old-conversation policy.
 func (e *Engine) SetChatPermission(ctx context.Context, workspaceID, actorID, connectionID string, p ChatPermission, ruleID string) error {
 	if p != PermissionOnlyMe && p != PermissionShared {
-		return &ValidationError{Problems: []string{fmt.Sprintf("unknown chat permission %q", p)}}
+		return invalid(fmt.Sprintf("unknown chat permission %q", p), "permission", ProblemNotAllowed, "allowed", "only_me, shared")
 	}
 	if p == PermissionShared && ruleID == "" {
-		return &ValidationError{Problems: []string{"sharing needs a rule"}}
+		return invalid("sharing needs a rule", "ruleId", ProblemRequired)
 	}
 	var rule *Rule
 	err := e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
@@ -285,7 +282,7 @@ func (e *Engine) SetChatPermission(ctx context.Context, workspaceID, actorID, co
 		c.Permission, c.RuleID, c.UpdatedAt = p, "", e.now()
 		if p == PermissionShared {
 			if rule, err = tx.GetRule(workspaceID, ruleID); err != nil {
-				return &ValidationError{Problems: []string{"unknown rule"}}
+				return invalid("unknown rule", "ruleId", ProblemUnknown)
 			}
 			c.RuleID = ruleID
 			if !contains(rule.SourceIDs, c.ID) {

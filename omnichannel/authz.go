@@ -14,40 +14,42 @@ type DefaultAuthorizer struct{}
 
 // Authorize implements Authorizer.
 func (DefaultAuthorizer) Authorize(_ context.Context, u *User, action Action, conv *Conversation, conn *Connection) error {
-	deny := func(reason string) error { return &ForbiddenError{Action: action, UserID: u.ID, Reason: reason} }
+	deny := func(code, reason string) error {
+		return &ForbiddenError{Action: action, UserID: u.ID, Code: code, Reason: reason}
+	}
 	if !u.Active {
-		return deny("the user is deactivated")
+		return deny(DenyUserInactive, "the user is deactivated")
 	}
 	if u.Role == RoleSupervisor {
 		return nil
 	}
 	if action == ActionAdmin {
-		return deny("only supervisors administer the workspace")
+		return deny(DenySupervisorOnly, "only supervisors administer the workspace")
 	}
 	if conv == nil {
 		return nil
 	}
 	if conn != nil && conn.Permission == PermissionOnlyMe && conn.OwnerID != u.ID {
-		return deny("the connection is set to \"only me\" for its owner")
+		return deny(DenyOnlyMe, "the connection is set to \"only me\" for its owner")
 	}
 	switch action {
 	case ActionView, ActionClaim:
 		return nil
 	case ActionSend:
 		if conv.AwaitingClaim {
-			return deny("the conversation is waiting to be claimed: claim it first")
+			return deny(DenyAwaitingClaim, "the conversation is waiting to be claimed: claim it first")
 		}
 		if conv.AssigneeID != u.ID {
 			if conv.Claimed {
-				return deny("another user claimed the conversation")
+				return deny(DenyClaimedByOther, "another user claimed the conversation")
 			}
-			return deny("the conversation is not assigned to you")
+			return deny(DenyNotAssignee, "the conversation is not assigned to you")
 		}
 		return nil
 	default:
 		if conv.AssigneeID == "" || conv.AssigneeID == u.ID {
 			return nil
 		}
-		return deny("the conversation is assigned to another user")
+		return deny(DenyAssignedToOther, "the conversation is assigned to another user")
 	}
 }

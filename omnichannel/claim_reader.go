@@ -48,7 +48,7 @@ func (e *Engine) loadForClaim(ctx context.Context, tx Tx, workspaceID, conversat
 	}
 	// The same errors, in the same order, as loadForAction.
 	if s.User == nil {
-		return nil, nil, false, &ForbiddenError{Action: ActionClaim, UserID: userID, Reason: "unknown user in this workspace"}
+		return nil, nil, false, &ForbiddenError{Action: ActionClaim, UserID: userID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
 	}
 	if s.Conversation == nil {
 		return nil, nil, false, fmt.Errorf("conversation %s: %w", conversationID, ErrNotFound)

@@ -58,7 +58,7 @@ func (e *Engine) saveNewConnection(tx Tx, ch *change, c Connection) (*Connection
 	}
 	switch {
 	case err == nil && existing.WorkspaceID != c.WorkspaceID:
-		return nil, &ValidationError{Problems: []string{"this account is already connected to another workspace"}}
+		return nil, invalid("this account is already connected to another workspace", "", ProblemAlreadyElsewhere)
 	case err == nil:
 		existing.Credentials, existing.Status, existing.StatusReason = c.Credentials, ConnectionConnected, ""
 		if c.DisplayName != "" {
@@ -77,7 +77,7 @@ func (e *Engine) saveNewConnection(tx Tx, ch *change, c Connection) (*Connection
 		if c.Permission == PermissionShared && c.RuleID != "" {
 			r, err := tx.GetRule(c.WorkspaceID, c.RuleID)
 			if err != nil {
-				return nil, &ValidationError{Problems: []string{"unknown rule"}}
+				return nil, invalid("unknown rule", "ruleId", ProblemUnknown)
 			}
 			if !contains(r.SourceIDs, c.ID) {
 				r.SourceIDs = append(r.SourceIDs, c.ID)
@@ -170,7 +170,7 @@ func (e *Engine) StartConnect(ctx context.Context, p ConnectParams) (string, err
 	err := e.admin(ctx, p.WorkspaceID, p.UserID, func(tx Tx, ch *change) error {
 		if p.Permission == PermissionShared {
 			if _, err := tx.GetRule(p.WorkspaceID, p.RuleID); err != nil {
-				return &ValidationError{Problems: []string{"unknown rule"}}
+				return invalid("unknown rule", "ruleId", ProblemUnknown)
 			}
 		}
 		return tx.InsertOAuthState(st)

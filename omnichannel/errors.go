@@ -54,6 +54,9 @@ var (
 type ForbiddenError struct {
 	Action Action
 	UserID string
+	// Code is the stable reason (the Deny* constants) an interface translates; Reason says it in
+	// English.
+	Code   string
 	Reason string
 }
 
@@ -84,6 +87,9 @@ func (e *ClaimedError) Is(target error) bool { return target == ErrAlreadyClaime
 // ErrUnsupported when a problem is a channel limitation.
 type ValidationError struct {
 	Problems []string
+	// Details codes the problems for translation, one entry per problem when set (ProblemsOf
+	// gives a coded list for every ValidationError).
+	Details []Problem
 	// Unsupported is true when the request asks for something the channel cannot do.
 	Unsupported bool
 }
@@ -104,12 +110,14 @@ func (e *ValidationError) Is(target error) bool {
 // ErrUnsupported, or nil for others; errors.Is(err, Class) holds. Retryable says whether the same
 // call may succeed later (throttling, 5xx, timeouts). Whatever Retryable says, an error of Class
 // ErrTokenExpired makes the engine refresh the connection's tokens (TokenRefresher) and retry the
-// call once. Message is readable by an agent. Code is the
-// provider's code. Never put tokens or secrets in any field.
+// call once. Message is readable by an operator (English). Code is the provider's code. Reason is
+// the stable failure reason (the Failure* constants) an interface translates; "" lets the engine
+// derive it from Class (FailureReasonOf). Never put tokens or secrets in any field.
 type ProviderError struct {
 	Provider  Kind
 	Code      string
 	Message   string
+	Reason    string
 	Class     error
 	Retryable bool
 	// RetryAfter is the provider's hint, zero when none.

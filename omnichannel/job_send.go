@@ -38,6 +38,7 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 			} else {
 				m.Status, m.FailureCode, m.FailureReason = MessageFailed, "delivery_unknown",
 					"the send was interrupted; check the conversation on the channel before retrying"
+				m.FailureReasonCode = FailureDeliveryUnknown
 			}
 			if err := e.saveMessage(tx, ch, m); err != nil {
 				return err
@@ -133,10 +134,11 @@ func (e *Engine) finishSend(ctx context.Context, j *Job, m *Message, res SendRes
 			if cur.Status.Rank() < st.Rank() || cur.Status == MessageSending {
 				cur.Status = st
 			}
-			cur.FailureCode, cur.FailureReason = "", ""
+			cur.FailureCode, cur.FailureReason, cur.FailureReasonCode = "", "", ""
 		case retry:
 			cur.Status = MessagePending
 			cur.FailureReason = "retrying: " + failureText(sendErr)
+			cur.FailureReasonCode = FailureReasonOf(sendErr)
 			j.Started = false
 			j.RunAt = e.now().Add(e.retryDelay(j.Attempts, sendErr))
 			j.LastError = failureText(sendErr)
@@ -147,9 +149,9 @@ func (e *Engine) finishSend(ctx context.Context, j *Job, m *Message, res SendRes
 			return tx.UpdateJob(j)
 		default:
 			cur.Status = MessageFailed
-			cur.FailureCode, cur.FailureReason = failureCode(sendErr), failureText(sendErr)
+			cur.FailureCode, cur.FailureReason, cur.FailureReasonCode = failureCode(sendErr), failureText(sendErr), FailureReasonOf(sendErr)
 			e.log.Warn("dakenh: send failed", "message", cur.ID, "conversation", cur.ConversationID,
-				"attempts", j.Attempts, "code", cur.FailureCode)
+				"attempts", j.Attempts, "code", cur.FailureCode, "reason", cur.FailureReasonCode)
 		}
 		if err := e.saveMessage(tx, ch, cur); err != nil {
 			return err

@@ -97,10 +97,14 @@ type Message struct {
 	ProviderMessageID string
 	IdempotencyKey    string
 	Status            MessageStatus
-	// FailureCode and FailureReason explain a failed message (provider code and readable text).
-	FailureCode   string
-	FailureReason string
-	Attempts      int
+	// FailureCode and FailureReason explain a failed message (provider code and readable English
+	// text); FailureReasonCode is its stable reason (the Failure* constants), which interfaces
+	// translate. While a send waits for a retry, FailureReason says why and FailureReasonCode
+	// gives the reason of that attempt.
+	FailureCode       string
+	FailureReason     string
+	FailureReasonCode string
+	Attempts          int
 	// Activity is set on DirectionSystem entries.
 	Activity *Activity
 	// Reactions are the emoji reactions on the message, oldest first, at most one per reactor and

@@ -3,6 +3,7 @@ package omnichannel
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -64,7 +65,7 @@ func (e *Engine) Claim(ctx context.Context, workspaceID, userID, conversationID 
 			return &ClaimedError{ConversationID: conv.ID, ClaimedBy: conv.AssigneeID}
 		}
 		if notInRule && u.Role != RoleSupervisor {
-			return &ForbiddenError{Action: ActionClaim, UserID: userID, Reason: "you are not a member of the conversation's rule"}
+			return &ForbiddenError{Action: ActionClaim, UserID: userID, Code: DenyNotInRule, Reason: "you are not a member of the conversation's rule"}
 		}
 		from := conv.AssigneeID
 		conv.AssigneeID, conv.AwaitingClaim, conv.Claimed = userID, false, true
@@ -97,7 +98,7 @@ type ReassignParams struct {
 // members of that rule (an error wrapping ErrForbidden otherwise).
 func (e *Engine) Reassign(ctx context.Context, p ReassignParams) (*Conversation, error) {
 	if (p.ToUserID == "") == (p.ToTeamID == "") {
-		return nil, &ValidationError{Problems: []string{"choose either a user or a team"}}
+		return nil, invalid("choose either a user or a team", "", ProblemChooseOne)
 	}
 	return e.mutate(ctx, p.WorkspaceID, p.ActorID, p.ConversationID, ActionReassign, func(tx Tx, ch *change, conv *Conversation, actor *User) error {
 		if err := e.checkTakeover(tx, conv, actor, p.ToUserID); err != nil {
@@ -106,13 +107,13 @@ func (e *Engine) Reassign(ctx context.Context, p ReassignParams) (*Conversation,
 		if p.ToUserID != "" {
 			to, err := tx.GetUser(p.WorkspaceID, p.ToUserID)
 			if err != nil || !to.Active {
-				return &ValidationError{Problems: []string{"the chosen user does not exist or is deactivated"}}
+				return invalid("the chosen user does not exist or is deactivated", "userId", ProblemUnknown)
 			}
 			return e.applyRoute(tx, ch, conv, RouteDecision{AssigneeID: to.ID, Detail: "reassigned"}, "", p.ActorID)
 		}
 		team, err := tx.GetTeam(p.WorkspaceID, p.ToTeamID)
 		if err != nil {
-			return &ValidationError{Problems: []string{"the chosen team does not exist"}}
+			return invalid("the chosen team does not exist", "teamId", ProblemUnknown)
 		}
 		conn, err := tx.GetConnection(p.WorkspaceID, conv.ConnectionID)
 		if err != nil {
@@ -143,11 +144,11 @@ func (e *Engine) checkTakeover(tx Tx, conv *Conversation, actor *User, toUserID 
 	if actor.Role == RoleSupervisor || (conv.AssigneeID != "" && conv.AssigneeID == actor.ID) {
 		return nil
 	}
-	deny := func(reason string) error {
-		return &ForbiddenError{Action: ActionReassign, UserID: actor.ID, Reason: reason}
+	deny := func(code, reason string) error {
+		return &ForbiddenError{Action: ActionReassign, UserID: actor.ID, Code: code, Reason: reason}
 	}
 	if conv.AwaitingClaim {
-		return deny("the conversation is waiting to be claimed: claim it instead")
+		return deny(DenyAwaitingClaim, "the conversation is waiting to be claimed: claim it instead")
 	}
 	if conv.RuleID == "" {
 		return nil
@@ -160,10 +161,10 @@ func (e *Engine) checkTakeover(tx Tx, conv *Conversation, actor *User, toUserID 
 		return err
 	}
 	if !contains(rule.UserIDs, actor.ID) {
-		return deny("you are not a member of the conversation's rule")
+		return deny(DenyNotInRule, "you are not a member of the conversation's rule")
 	}
 	if toUserID != "" && !contains(rule.UserIDs, toUserID) {
-		return deny("the chosen user is not a member of the conversation's rule")
+		return deny(DenyTargetNotInRule, "the chosen user is not a member of the conversation's rule")
 	}
 	return nil
 }
@@ -201,7 +202,7 @@ func (e *Engine) UpdateDetails(ctx context.Context, p DetailsParams) (*Conversat
 			if *p.ClassificationID != "" {
 				c, err := tx.GetClassification(p.WorkspaceID, *p.ClassificationID)
 				if err != nil || !c.Active {
-					return &ValidationError{Problems: []string{"unknown or inactive classification"}}
+					return invalid("unknown or inactive classification", "classificationId", ProblemUnknown)
 				}
 			}
 			from := conv.ClassificationID
@@ -213,7 +214,7 @@ func (e *Engine) UpdateDetails(ctx context.Context, p DetailsParams) (*Conversat
 		if p.Note != nil && strings.TrimSpace(*p.Note) != conv.Note {
 			note := strings.TrimSpace(*p.Note)
 			if len([]rune(note)) > MaxNoteLength {
-				return &ValidationError{Problems: []string{fmt.Sprintf("the note is longer than %d characters", MaxNoteLength)}}
+				return invalid(fmt.Sprintf("the note is longer than %d characters", MaxNoteLength), "note", ProblemTooLong, "max", strconv.Itoa(MaxNoteLength))
 			}
 			from := conv.Note
 			conv.Note = note
@@ -241,18 +242,18 @@ func categoryPath(tx Tx, workspaceID, id string) ([]string, error) {
 	}
 	node := byID[id]
 	if node == nil || !node.Active {
-		return nil, &ValidationError{Problems: []string{"unknown or inactive category"}}
+		return nil, invalid("unknown or inactive category", "categoryId", ProblemUnknown)
 	}
 	for _, c := range all {
 		if c.ParentID == id && c.Active {
-			return nil, &ValidationError{Problems: []string{fmt.Sprintf("choose a detailed category under %q", node.Name)}}
+			return nil, invalid(fmt.Sprintf("choose a detailed category under %q", node.Name), "categoryId", ProblemCategoryLeaf, "name", node.Name)
 		}
 	}
 	var path []string
 	for n := node; n != nil; n = byID[n.ParentID] {
 		path = append([]string{n.ID}, path...)
 		if len(path) > 3 {
-			return nil, &ValidationError{Problems: []string{"the category tree is deeper than three levels"}}
+			return nil, invalid("the category tree is deeper than three levels", "categoryId", ProblemCategoryDeep)
 		}
 		if n.ParentID == "" {
 			break

@@ -115,7 +115,7 @@ func (e *Engine) scopeFrom(u *User, conns []*Connection, viewerID string, q *Con
 		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
 	}
 	if u == nil {
-		return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "unknown user in this workspace"}
+		return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
 	}
 	if err := e.cfg.Authorizer.Authorize(context.Background(), u, ActionView, nil, nil); err != nil {
 		return false, err
@@ -221,7 +221,7 @@ func (e *Engine) loadForAction(ctx context.Context, tx Tx, workspaceID, conversa
 	u, err := tx.GetUser(workspaceID, userID)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, nil, nil, &ForbiddenError{Action: a, UserID: userID, Reason: "unknown user in this workspace"}
+			return nil, nil, nil, &ForbiddenError{Action: a, UserID: userID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
 		}
 		return nil, nil, nil, err
 	}

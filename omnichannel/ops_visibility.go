@@ -15,7 +15,7 @@ func (e *Engine) CanView(ctx context.Context, workspaceID, viewerID, conversatio
 			return err
 		}
 		if !inListScope(u, conn) {
-			return &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "the connection is set to \"only me\" for its owner"}
+			return &ForbiddenError{Action: ActionView, UserID: viewerID, Code: DenyOnlyMe, Reason: "the connection is set to \"only me\" for its owner"}
 		}
 		return nil
 	})
@@ -30,7 +30,7 @@ func (e *Engine) Connections(ctx context.Context, workspaceID, viewerID string) 
 		u, err := tx.GetUser(workspaceID, viewerID)
 		if err != nil {
 			if isNotFound(err) {
-				return &ForbiddenError{Action: ActionView, UserID: viewerID, Reason: "unknown user in this workspace"}
+				return &ForbiddenError{Action: ActionView, UserID: viewerID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
 			}
 			return err
 		}
@@ -66,7 +66,7 @@ func inListScope(u *User, conn *Connection) bool {
 // workspace; Visible reads nothing and does not check that u is still a user of it.
 func (e *Engine) Visible(ctx context.Context, u *User, conv *Conversation, conn *Connection) error {
 	if u == nil || conn == nil || (conv != nil && (conv.WorkspaceID != u.WorkspaceID || conv.ConnectionID != conn.ID)) || conn.WorkspaceID != u.WorkspaceID {
-		return &ForbiddenError{Action: ActionView, Reason: "the records are not of one workspace"}
+		return &ForbiddenError{Action: ActionView, Code: DenyOtherWorkspace, Reason: "the records are not of one workspace"}
 	}
 	var err error
 	if conv == nil {
@@ -78,7 +78,7 @@ func (e *Engine) Visible(ctx context.Context, u *User, conv *Conversation, conn 
 		return err
 	}
 	if !inListScope(u, conn) {
-		return &ForbiddenError{Action: ActionView, UserID: u.ID, Reason: "the connection is set to \"only me\" for its owner"}
+		return &ForbiddenError{Action: ActionView, UserID: u.ID, Code: DenyOnlyMe, Reason: "the connection is set to \"only me\" for its owner"}
 	}
 	return nil
 }

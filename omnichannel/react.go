@@ -57,7 +57,7 @@ func (e *Engine) React(ctx context.Context, p ReactParams) (*Message, error) {
 			return fmt.Errorf("%w: this channel does not take that reaction", ErrUnsupported)
 		}
 		if m.ProviderMessageID == "" || m.Direction == DirectionSystem {
-			return &ValidationError{Problems: []string{"only a message the provider knows can get a reaction"}}
+			return invalid("only a message the provider knows can get a reaction", "", ProblemNotReactable)
 		}
 		if c.Status != ConnectionConnected {
 			return fmt.Errorf("%w: %s", ErrNeedsReconnect, c.DisplayName)

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -55,7 +56,7 @@ func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
 // empty: the adapter supplies the card's wording.
 func (e *Engine) RequestInfo(ctx context.Context, p SendParams) (*Message, error) {
 	if p.Text != "" || len(p.Attachments) > 0 || p.QuoteMessageID != "" {
-		return nil, &ValidationError{Problems: []string{"an information request carries no text, attachment or quote"}}
+		return nil, invalid("an information request carries no text, attachment or quote", "", ProblemInfoRequestBody)
 	}
 	return e.queueReply(ctx, p, true)
 }
@@ -96,7 +97,7 @@ func (e *Engine) queueReply(ctx context.Context, p SendParams, infoRequest bool)
 		if p.QuoteMessageID != "" {
 			q, err := tx.GetMessage(p.WorkspaceID, p.QuoteMessageID)
 			if err != nil || q.ConversationID != conv.ID {
-				return &ValidationError{Problems: []string{"the quoted message is not in this conversation"}}
+				return invalid("the quoted message is not in this conversation", "quoteMessageId", ProblemQuoteElsewhere)
 			}
 			quote = q.ProviderMessageID
 		}
@@ -143,44 +144,46 @@ func (e *Engine) checkReply(c Capabilities, conv *Conversation, p SendParams, in
 
 // checkSendable refuses, before any network call, what the channel would refuse.
 func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams) error {
-	var problems []string
-	unsupported := false
+	var pr problems
 	text := strings.TrimSpace(p.Text)
 	if text == "" && len(p.Attachments) == 0 {
-		problems = append(problems, "the message is empty")
+		pr.add("the message is empty", "text", ProblemMessageEmpty)
 	}
 	if !utf8.ValidString(p.Text) {
-		problems = append(problems, "the text is not valid UTF-8")
+		pr.add("the text is not valid UTF-8", "text", ProblemBadText)
 	}
 	if strings.IndexByte(p.Text, 0) >= 0 {
-		problems = append(problems, "the text contains a NUL character")
+		pr.add("the text contains a NUL character", "text", ProblemBadText)
 	}
 	if ph := leftoverPlaceholder(p.Text); ph != "" {
-		problems = append(problems, fmt.Sprintf("the text still holds the template placeholder %s: replace it before sending", ph))
+		pr.add(fmt.Sprintf("the text still holds the template placeholder %s: replace it before sending", ph), "text", ProblemPlaceholderLeft, "placeholder", ph)
 	}
 	if n := utf8.RuneCountInString(p.Text); c.MaxTextLength > 0 && n > c.MaxTextLength {
-		problems = append(problems, fmt.Sprintf("the text has %d characters; this channel takes at most %d", n, c.MaxTextLength))
+		pr.add(fmt.Sprintf("the text has %d characters; this channel takes at most %d", n, c.MaxTextLength), "text", ProblemTooLong,
+			"max", strconv.Itoa(c.MaxTextLength), "n", strconv.Itoa(n))
 	}
 	if n := len(p.Text); c.MaxTextBytes > 0 && n > c.MaxTextBytes {
-		problems = append(problems, fmt.Sprintf("the text has %d bytes; this channel takes at most %d bytes (accented letters count 2 or 3)", n, c.MaxTextBytes))
+		pr.add(fmt.Sprintf("the text has %d bytes; this channel takes at most %d bytes (accented letters count 2 or 3)", n, c.MaxTextBytes),
+			"text", ProblemTooLongBytes, "max", strconv.Itoa(c.MaxTextBytes), "n", strconv.Itoa(n))
 	}
 	maxAtt := c.MaxAttachments
 	if maxAtt == 0 {
 		maxAtt = 1
 	}
 	if len(p.Attachments) > maxAtt {
-		problems = append(problems, fmt.Sprintf("this channel sends at most %d attachment(s) per message", maxAtt))
+		pr.add(fmt.Sprintf("this channel sends at most %d attachment(s) per message", maxAtt), "attachmentIds", ProblemTooMany, "max", strconv.Itoa(maxAtt))
 	}
 	for _, a := range p.Attachments {
 		if text != "" && slices.Contains(c.NoCaption, a.Kind) {
-			unsupported = true
-			problems = append(problems, fmt.Sprintf("this channel sends text and %s attachments as separate messages: send them one after the other", kindWord(a.Kind)))
+			pr.unsupported = true
+			pr.add(fmt.Sprintf("this channel sends text and %s attachments as separate messages: send them one after the other", kindWord(a.Kind)),
+				"attachmentIds", ProblemSeparateCaption, "kind", string(a.Kind))
 			break
 		}
 	}
 	for _, a := range p.Attachments {
 		if a.BlobKey == "" {
-			problems = append(problems, fmt.Sprintf("attachment %q was not uploaded", a.Name))
+			pr.add(fmt.Sprintf("attachment %q was not uploaded", a.Name), "attachmentIds", ProblemNotUploaded, "name", a.Name)
 			continue
 		}
 		var ok bool
@@ -193,21 +196,23 @@ func (e *Engine) checkSendable(c Capabilities, conv *Conversation, p SendParams)
 			ok, types, limit = c.Files, c.FileTypes, c.MaxFileBytes
 		}
 		if !ok {
-			unsupported = true
-			problems = append(problems, fmt.Sprintf("this channel cannot send %s attachments", kindWord(a.Kind)))
+			pr.unsupported = true
+			pr.add(fmt.Sprintf("this channel cannot send %s attachments", kindWord(a.Kind)), "attachmentIds", ProblemKindUnsupported, "kind", string(a.Kind))
 			continue
 		}
 		if len(types) > 0 && !contains(types, a.ContentType) {
-			unsupported = true
-			problems = append(problems, fmt.Sprintf("this channel does not take %s files (allowed: %s)", a.ContentType, strings.Join(types, ", ")))
+			pr.unsupported = true
+			pr.add(fmt.Sprintf("this channel does not take %s files (allowed: %s)", a.ContentType, strings.Join(types, ", ")),
+				"attachmentIds", ProblemTypeUnsupported, "type", a.ContentType, "allowed", strings.Join(types, ", "))
 		}
 		if limit > 0 && a.Size > limit {
-			unsupported = true
-			problems = append(problems, fmt.Sprintf("%q is %d bytes; this channel takes at most %d", a.Name, a.Size, limit))
+			pr.unsupported = true
+			pr.add(fmt.Sprintf("%q is %d bytes; this channel takes at most %d", a.Name, a.Size, limit),
+				"attachmentIds", ProblemFileTooLarge, "name", a.Name, "max", strconv.FormatInt(limit, 10))
 		}
 	}
-	if len(problems) > 0 {
-		return &ValidationError{Problems: problems, Unsupported: unsupported}
+	if err := pr.err(); err != nil {
+		return err
 	}
 	return e.checkWindow(c, conv)
 }
@@ -309,7 +314,7 @@ func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID s
 			return err
 		}
 		if m.Status != MessageFailed || m.Direction != DirectionOut {
-			return &ValidationError{Problems: []string{"only a failed outgoing message can be retried"}}
+			return invalid("only a failed outgoing message can be retried", "", ProblemNotRetryable)
 		}
 		if conn.Status != ConnectionConnected {
 			// Retrying now would fail again without a word: the account must be reconnected first
@@ -319,7 +324,7 @@ func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID s
 		if err := e.checkWindow(e.channels[conn.Kind].Capabilities(), conv); err != nil {
 			return err
 		}
-		m.Status, m.FailureCode, m.FailureReason, m.Attempts = MessagePending, "", "", 0
+		m.Status, m.FailureCode, m.FailureReason, m.FailureReasonCode, m.Attempts = MessagePending, "", "", "", 0
 		if err := e.saveMessage(tx, ch, m); err != nil {
 			return err
 		}
@@ -341,7 +346,7 @@ func (e *Engine) UploadAttachment(ctx context.Context, workspaceID, userID, name
 			return err
 		}
 		if !u.Active {
-			return &ForbiddenError{Action: ActionSend, UserID: userID, Reason: "the user is deactivated"}
+			return &ForbiddenError{Action: ActionSend, UserID: userID, Code: DenyUserInactive, Reason: "the user is deactivated"}
 		}
 		return nil
 	}); err != nil {
@@ -369,13 +374,13 @@ func (e *Engine) putSniffed(ctx context.Context, workspaceID, name string, r io.
 	}
 	head = head[:n]
 	if n == 0 {
-		return "", 0, "", &ValidationError{Problems: []string{"the file is empty"}}
+		return "", 0, "", invalid("the file is empty", "file", ProblemFileEmpty)
 	}
 	ct = sniffContentType(name, head)
 	limited := &cappedReader{r: io.MultiReader(strings.NewReader(string(head)), r), left: e.cfg.MaxAttachmentBytes}
 	key, size, err = e.cfg.Blobs.Put(ctx, workspaceID, name, ct, limited)
 	if limited.over {
-		return "", 0, "", &ValidationError{Problems: []string{fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes)}}
+		return "", 0, "", invalid(fmt.Sprintf("the file is larger than %d bytes", e.cfg.MaxAttachmentBytes), "file", ProblemFileTooLarge, "max", strconv.FormatInt(e.cfg.MaxAttachmentBytes, 10))
 	}
 	return key, size, ct, err
 }

@@ -62,7 +62,8 @@ func RenderTemplate(body string, vars map[string]string) (string, error) {
 			names = append(names, fmt.Sprintf("%q", n))
 		}
 		sort.Strings(names)
-		return "", &ValidationError{Problems: []string{"template uses unknown variables " + strings.Join(names, ", ")}}
+		list := strings.Join(names, ", ")
+		return "", invalid("template uses unknown variables "+list, "templateId", ProblemTemplateVariables, "names", list)
 	}
 	return b.String(), nil
 }
@@ -112,7 +113,7 @@ func (e *Engine) FillTemplate(ctx context.Context, workspaceID, viewerID, conver
 			name = ""
 		}
 		vars = map[string]string{VarCustomerName: name, VarCustomerPhone: conv.ContactPhone,
-			VarAgentName: u.Name, VarChannel: string(conv.ChannelKind), VarConnectionName: conn.DisplayName}
+			VarAgentName: u.Name, VarChannel: ChannelName(conv.ChannelKind), VarConnectionName: conn.DisplayName}
 		return nil
 	})
 	if err != nil {
@@ -132,8 +133,9 @@ func (e *Engine) FillTemplate(ctx context.Context, workspaceID, viewerID, conver
 		return nil, err
 	}
 	if strings.Contains(out.Text, "{{") {
-		return nil, &ValidationError{Problems: []string{fmt.Sprintf("template %q would send a \"{{\" to the customer: "+
-			"close its placeholders with \"}}\" (or check the names of the agent and the connection)", t.Name)}}
+		return nil, invalid(fmt.Sprintf("template %q would send a \"{{\" to the customer: "+
+			"close its placeholders with \"}}\" (or check the names of the agent and the connection)", t.Name),
+			"templateId", ProblemTemplateBraces, "name", t.Name)
 	}
 	return out, nil
 }
@@ -241,4 +243,21 @@ func containsKind(ks []Kind, k Kind) bool {
 		}
 	}
 	return false
+}
+
+// channelNames are the names customers know the channels by.
+var channelNames = map[Kind]string{"tiktok": "TikTok", "zalo": "Zalo", "messenger": "Messenger", "facebook": "Facebook",
+	"instagram": "Instagram", "whatsapp": "WhatsApp", "telegram": "Telegram"}
+
+// ChannelName is the name a customer knows the channel of kind by (the {{channel}} of templates):
+// "TikTok" for tiktok, "Zalo" for zalo; another kind with its first letter in upper case.
+func ChannelName(kind Kind) string {
+	if n, ok := channelNames[kind]; ok {
+		return n
+	}
+	r := []rune(string(kind))
+	if len(r) == 0 {
+		return ""
+	}
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }

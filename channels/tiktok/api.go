@@ -188,7 +188,7 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // accessToken returns conn's access token, or a ProviderError asking for a reconnect.
 func accessToken(conn *omnichannel.Connection) (string, error) {
 	if conn == nil || conn.Credentials.AccessToken == "" {
-		return "", &omnichannel.ProviderError{Provider: Kind, Code: "no_token",
+		return "", &omnichannel.ProviderError{Provider: Kind, Code: "no_token", Reason: omnichannel.FailureTokenMissing,
 			Message: "the TikTok connection has no access token; reconnect the account", Class: omnichannel.ErrNeedsReconnect}
 	}
 	return conn.Credentials.AccessToken, nil

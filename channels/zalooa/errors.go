@@ -59,6 +59,19 @@ var agentText = map[int64]string{
 	codeRateLimited:     "Zalo is throttling the app (request limit per minute reached); the message will be retried",
 }
 
+// reasonOf maps the Zalo codes an agent can act on to the engine's stable failure reasons (the
+// others are derived from the error's class).
+var reasonOf = map[int64]string{
+	codeNotFollower:     omnichannel.FailureNotFollower,
+	codeQuota:           omnichannel.FailureQuota,
+	codeQuotaReceiver:   omnichannel.FailureQuota,
+	codeUserInactive:    omnichannel.FailureUnreachable,
+	codeUserRestricted:  omnichannel.FailureUnreachable,
+	codeAttachmentGone:  omnichannel.FailureAttachmentExpired,
+	codeTooBig:          omnichannel.FailureTooLarge,
+	codeTypeUnsupported: omnichannel.FailureUnsupported,
+}
+
 // classify turns a refused provider call into a *omnichannel.ProviderError: Zalo's error code when
 // the body has one (error ≠ 0, usually with HTTP 200), otherwise the HTTP status. Every secret is
 // removed from the provider's text before it is kept.
@@ -80,6 +93,7 @@ func classify(status int, header http.Header, env *envelope, secrets ...string) 
 			pe.Message = fmt.Sprintf("Zalo error %d", code)
 		}
 		classifyCode(pe, code)
+		pe.Reason = reasonOf[code]
 		if status >= 500 || status == http.StatusTooManyRequests {
 			pe.Retryable = true
 		}

@@ -276,7 +276,7 @@ func (c *Channel) validate(msg *omnichannel.OutboundMessage) error {
 // accessToken returns conn's access token, or an error asking for a reconnect.
 func accessToken(conn *omnichannel.Connection) (string, error) {
 	if conn == nil || conn.Credentials.AccessToken == "" {
-		return "", &omnichannel.ProviderError{Provider: Kind, Code: "no_token",
+		return "", &omnichannel.ProviderError{Provider: Kind, Code: "no_token", Reason: omnichannel.FailureTokenMissing,
 			Message: "the connection has no access token; an OA admin must reconnect it", Class: omnichannel.ErrNeedsReconnect}
 	}
 	return conn.Credentials.AccessToken, nil

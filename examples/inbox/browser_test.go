@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -341,6 +342,18 @@ func TestBrowserConnectZaloThroughConsent(t *testing.T) {
 	hoa.shot("before-connect")
 	hoa.do(chromedp.Click(chromedp.CSS(`[data-testid="connect-zalo"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#allow`)))
+	// As in the seed guide (step 2): pick the OA, tick every permission, tick "Đồng ý", then
+	// "Cho phép". "Cho phép" does nothing before that.
+	if n := eval[int](hoa, `document.querySelectorAll('input[name="perm"][type="checkbox"]').length`); n != 4 {
+		t.Fatalf("the consent page has %d permission checkboxes", n)
+	}
+	hoa.do(chromedp.Click(chromedp.CSS(`#allow`)))
+	hoa.waitJS(`document.querySelector('#allow') && !document.querySelector('form').checkValidity()`)
+	hoa.do(chromedp.Click(chromedp.CSS(`#oa-pick`)))
+	for i := 0; i < 4; i++ {
+		hoa.do(chromedp.Click(chromedp.JSPath(`document.querySelectorAll('input[name="perm"]')[` + strconv.Itoa(i) + `]`)))
+	}
+	hoa.do(chromedp.Click(chromedp.CSS(`#agree`)))
 	hoa.shot("zalo-consent")
 	hoa.do(chromedp.Click(chromedp.CSS(`#allow`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="permission-dialog"]`)))

@@ -263,8 +263,9 @@ func (b *browser) login(userID string) *tab {
 		chromedp.Click(chromedp.CSS(`[data-testid="login-user-`+userID+`"]`)),
 		chromedp.SendKeys(chromedp.CSS("#password"), DemoPassword),
 		chromedp.Click(chromedp.CSS("#submit")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="conv-list"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="conv-row"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="conv-list"]`)))
+	// An agent lands on "Của tôi", which may be empty.
+	tb.waitJS(`document.querySelector('[data-testid="conv-row"], [data-testid="conv-list"] .empty')`)
 	return tb
 }
 
@@ -320,11 +321,14 @@ func rowJS(name string) string {
 	return `[...document.querySelectorAll('[data-testid="conv-row"]')].find(r => r.querySelector('[data-testid="conv-name"]').textContent === ` + js(name) + `)`
 }
 
-// open clicks the named customer's row and waits for the thread.
+// open clicks the named customer's row and waits for the thread. When the row is not in the
+// current view (an agent lands on "Của tôi"), it switches to "Tất cả".
 func (tb *tab) open(name string) {
 	tb.t.Helper()
-	tb.waitJS(rowJS(name))
-	tb.do(chromedp.Click(chromedp.JSPath(rowJS(name))))
+	tb.waitJS(rowJS(name) + ` || (document.querySelector('[data-testid="view-all"]:not(.active)')?.click(), false)`)
+	// The list may redraw under a live update between finding the row and clicking it: click the
+	// row as it is when the click happens.
+	tb.do(chromedp.Evaluate[chromedp.Void](rowJS(name) + `.click()`))
 	tb.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === ` + js(name))
 	tb.waitJS(`document.querySelector('[data-testid="customer-name"]')`)
 }

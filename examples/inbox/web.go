@@ -32,11 +32,12 @@ func (a *App) routes(api http.Handler) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(apiPrefix+"/", http.StripPrefix(apiPrefix, api))
+	mux.HandleFunc("GET /app/bootstrap", a.handleBootstrap(api))
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", a.engine.WebhookHandler()))
 	mux.HandleFunc("GET /auth/users", a.demoOnly(a.handleLoginUsers))
 	mux.Handle("POST /auth/login", a.guard.Wrap(http.HandlerFunc(a.handleLogin)))
 	mux.Handle("POST /auth/logout", a.guard.Wrap(http.HandlerFunc(a.handleLogout)))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static", withETags(static, http.FileServerFS(static))))
 	mux.HandleFunc("GET /login", servePage(static, "login.html"))
 	mux.HandleFunc("GET /sim", a.demoOnly(a.simPage(servePage(static, "sim.html"))))
 	mux.HandleFunc("GET /sim/api/accounts", a.demoOnly(a.handleSimAccounts))

@@ -15,7 +15,7 @@ const DefaultMessageLimit = 50
 const messageColumns = `workspace_id, id, conversation_id, connection_id, seq, direction, type, sender_id,
 	sender_name, text, attachments, quote_provider_message_id, template_id, provider_message_id,
 	idempotency_key, status, failure_code, failure_reason, attempts, activity, provider_time, created_at, updated_at,
-	reactions`
+	reactions, failure_reason_code`
 
 func scanMessage(r pgx.Row) (*omnichannel.Message, error) {
 	var m omnichannel.Message
@@ -23,7 +23,7 @@ func scanMessage(r pgx.Row) (*omnichannel.Message, error) {
 	err := r.Scan(&m.WorkspaceID, &m.ID, &m.ConversationID, &m.ConnectionID, &m.Seq, &m.Direction, &m.Type,
 		&m.SenderID, &m.SenderName, &m.Text, &attachments, &m.QuoteProviderMessageID, &m.TemplateID,
 		&m.ProviderMessageID, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureReason, &m.Attempts,
-		&activity, &m.ProviderTime, &m.CreatedAt, &m.UpdatedAt, &reactions)
+		&activity, &m.ProviderTime, &m.CreatedAt, &m.UpdatedAt, &reactions, &m.FailureReasonCode)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func messageArgs(m *omnichannel.Message) ([]any, error) {
 	return []any{m.WorkspaceID, m.ID, m.ConversationID, m.ConnectionID, m.Seq, m.Direction, m.Type, m.SenderID,
 		m.SenderName, m.Text, attachments, m.QuoteProviderMessageID, m.TemplateID, m.ProviderMessageID,
 		m.IdempotencyKey, m.Status, m.FailureCode, m.FailureReason, m.Attempts, activity, m.ProviderTime,
-		m.CreatedAt, m.UpdatedAt, reactionsArg}, nil
+		m.CreatedAt, m.UpdatedAt, reactionsArg, m.FailureReasonCode}, nil
 }
 
 // InsertMessage refuses an existing id, an existing non-empty (ConnectionID, ProviderMessageID) or
@@ -83,7 +83,7 @@ func (t *txn) InsertMessage(m *omnichannel.Message) error {
 		return err
 	}
 	tag, err := t.exec("insert message", `INSERT INTO messages (`+messageColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 		ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func (t *txn) UpdateMessage(m *omnichannel.Message) error {
 			direction = $6, type = $7, sender_id = $8, sender_name = $9, text = $10, attachments = $11,
 			quote_provider_message_id = $12, template_id = $13, provider_message_id = $14, idempotency_key = $15,
 			status = $16, failure_code = $17, failure_reason = $18, attempts = $19, activity = $20,
-			provider_time = $21, created_at = $22, updated_at = $23, reactions = $24
+			provider_time = $21, created_at = $22, updated_at = $23, reactions = $24, failure_reason_code = $25
 			WHERE workspace_id = $1 AND id = $2`, args...)
 	if err != nil {
 		return err

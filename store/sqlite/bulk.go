@@ -95,7 +95,7 @@ var (
 		category1, category2, category3, classification_id, note, referral, last_seq, inbound_count,
 		replies_since_inbound, last_message_text, last_message_at, last_message_direction, last_inbound_at,
 		created_at, updated_at, version`, 35, 64, ""}
-	bulkMessages = bulkTable{"message", "messages", messageColumns, 24, 128, ""}
+	bulkMessages = bulkTable{"message", "messages", messageColumns, 25, 128, ""}
 	// A read state's copy of its conversation's time (migration 4) is looked up by key.
 	bulkReadStates = bulkTable{"read state", "read_states", readStateColumns + ", last_message_at", 8, 256,
 		"(?, ?, ?, ?, ?, ?, " + readStateTimeSQL + ")"}

@@ -14,7 +14,7 @@ const DefaultMessageLimit = 50
 const messageColumns = `workspace_id, id, conversation_id, connection_id, seq, direction, type, sender_id,
 	sender_name, text, attachments, quote_provider_message_id, template_id, provider_message_id,
 	idempotency_key, status, failure_code, failure_reason, attempts, activity, provider_time, created_at,
-	updated_at, reactions`
+	updated_at, reactions, failure_reason_code`
 
 func scanMessage(sc scanner) (*omnichannel.Message, error) {
 	var m omnichannel.Message
@@ -24,7 +24,7 @@ func scanMessage(sc scanner) (*omnichannel.Message, error) {
 	if err := sc.Scan(&m.WorkspaceID, &m.ID, &m.ConversationID, &m.ConnectionID, &m.Seq, &m.Direction, &m.Type,
 		&m.SenderID, &m.SenderName, &m.Text, &atts, &m.QuoteProviderMessageID, &m.TemplateID,
 		&m.ProviderMessageID, &m.IdempotencyKey, &m.Status, &m.FailureCode, &m.FailureReason, &m.Attempts,
-		&activity, &providerTime, &created, &updated, &reactions); err != nil {
+		&activity, &providerTime, &created, &updated, &reactions, &m.FailureReasonCode); err != nil {
 		return nil, err
 	}
 	if err := fromJSON(atts, &m.Attachments); err != nil {
@@ -65,7 +65,7 @@ func messageValues(m *omnichannel.Message) ([]any, error) {
 	return []any{m.ConversationID, m.ConnectionID, m.Seq, string(m.Direction), string(m.Type), m.SenderID,
 		m.SenderName, m.Text, atts, m.QuoteProviderMessageID, m.TemplateID, m.ProviderMessageID, m.IdempotencyKey,
 		string(m.Status), m.FailureCode, m.FailureReason, m.Attempts, activity, micros(m.ProviderTime),
-		micros(m.CreatedAt), micros(m.UpdatedAt), reactions}, nil
+		micros(m.CreatedAt), micros(m.UpdatedAt), reactions, m.FailureReasonCode}, nil
 }
 
 // orNoReactions stores a message without reactions as [] (the column's default), never null.
@@ -79,7 +79,7 @@ func orNoReactions(r []omnichannel.Reaction) []omnichannel.Reaction {
 const messageSet = `conversation_id = ?, connection_id = ?, seq = ?, direction = ?, type = ?, sender_id = ?,
 	sender_name = ?, text = ?, attachments = ?, quote_provider_message_id = ?, template_id = ?,
 	provider_message_id = ?, idempotency_key = ?, status = ?, failure_code = ?, failure_reason = ?,
-	attempts = ?, activity = ?, provider_time = ?, created_at = ?, updated_at = ?, reactions = ?`
+	attempts = ?, activity = ?, provider_time = ?, created_at = ?, updated_at = ?, reactions = ?, failure_reason_code = ?`
 
 // InsertMessage refuses an existing id, an existing non-empty (ConnectionID, ProviderMessageID) or
 // an existing non-empty (ConversationID, IdempotencyKey) with ErrDuplicate; the conversation must
@@ -93,7 +93,7 @@ func (t *txn) InsertMessage(m *omnichannel.Message) error {
 		return err
 	}
 	if _, err := t.q.exec(`INSERT INTO messages (`+messageColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append([]any{m.WorkspaceID, m.ID}, vals...)...); err != nil {
 		return writeError("insert message", err)
 	}

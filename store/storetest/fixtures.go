@@ -146,6 +146,7 @@ func fullMessage(c *omnichannel.Conversation, id string, seq int64) *omnichannel
 		Status:                 omnichannel.MessageSent,
 		FailureCode:            "-201",
 		FailureReason:          "retried",
+		FailureReasonCode:      omnichannel.FailureNotFollower,
 		Attempts:               2,
 		Activity: &omnichannel.Activity{Action: omnichannel.ActivityAssigned, ActorID: "u-2",
 			From: "u-1", To: "u-3", Detail: "round-robin"},

@@ -115,7 +115,7 @@ func testMessageUpdate(t *testing.T, s omnichannel.Store) {
 
 	m.ProviderMessageID, m.Status, m.Attempts = "pm-sent", omnichannel.MessageSent, 1
 	m.Attachments = m.Attachments[:1]
-	m.Activity, m.FailureCode, m.FailureReason, m.UpdatedAt = nil, "", "", at(time.Hour)
+	m.Activity, m.FailureCode, m.FailureReason, m.FailureReasonCode, m.UpdatedAt = nil, "", "", "", at(time.Hour)
 	// A reaction added and one taken back (Message.Reactions is replaced as a whole).
 	m.Reactions = []omnichannel.Reaction{m.Reactions[1],
 		{Emoji: "😮", Direction: omnichannel.DirectionIn, By: "idn-1", At: at(time.Hour)}}

@@ -24,11 +24,16 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
  body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#eef3fb;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
  .card{background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.08);max-width:420px;width:92%;padding:28px}
  .brand{color:#0068ff;font-weight:700;font-size:22px;margin-bottom:8px}
- .oa{display:flex;align-items:center;gap:12px;margin:16px 0;padding:12px;border:1px solid #e3e8f0;border-radius:8px}
- .avatar{width:48px;height:48px;border-radius:50%;background:#0068ff;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:700;font-size:20px;overflow:hidden}
+ .oa{display:flex;align-items:center;gap:12px;margin:8px 0;padding:12px;border:1px solid #e3e8f0;border-radius:8px;cursor:pointer}
+ .oa:has(input:checked){border-color:#0068ff;background:#f0f6ff}
+ fieldset{border:0;padding:0;margin:0 0 12px}
+ legend{font-weight:600;margin-bottom:6px;color:#222}
+ .perm,.agree{display:flex;gap:8px;align-items:center;padding:4px 0;color:#333;cursor:pointer}
+ .agree{margin-top:8px;font-weight:600}
+ form:invalid .allow{opacity:.55}
+ .avatar{flex:none;width:48px;height:48px;border-radius:50%;background:#0068ff;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:700;font-size:20px;overflow:hidden}
  .avatar img{width:100%;height:100%;object-fit:cover}
- ul{padding-left:20px;color:#333;line-height:1.6}
- .muted{color:#667;font-size:13px}
+ .muted{color:#556;font-size:13px}
  .actions{display:flex;gap:12px;margin-top:20px}
  button{flex:1;padding:12px;border-radius:8px;font-size:15px;cursor:pointer;border:1px solid #0068ff}
  .allow{background:#0068ff;color:#fff}
@@ -40,26 +45,27 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
  <div class="brand">Zalo</div>
  <h1 style="font-size:18px;margin:0">Ứng dụng yêu cầu quyền quản lý Official Account</h1>
  <p class="muted">An app asks to manage your Official Account. (Zalo emulator — zalotest)</p>
- <div class="oa">
-  <div class="avatar">{{if .OAAvatar}}<img src="{{.OAAvatar}}" alt="">{{else}}{{.Initial}}{{end}}</div>
-  <div><strong id="oa-name">{{.OAName}}</strong><div class="muted">OA ID: {{.OAID}}</div></div>
- </div>
- <p>Ứng dụng <strong>{{.AppID}}</strong> sẽ được:</p>
- <ul>
-  <li>Gửi tin nhắn tư vấn tới người quan tâm OA</li>
-  <li>Quản lý tin nhắn người dùng</li>
-  <li>Quản lý thông tin OA</li>
-  <li>Nhận sự kiện tin nhắn và người dùng (webhook)</li>
- </ul>
- <p class="muted">Sau khi chọn, bạn sẽ được chuyển về: {{.RedirectURI}}</p>
  <form method="post" action="{{.Action}}">
   <input type="hidden" name="app_id" value="{{.AppID}}">
   <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
   <input type="hidden" name="code_challenge" value="{{.CodeChallenge}}">
   <input type="hidden" name="state" value="{{.State}}">
+  <fieldset>
+   <legend>Chọn Official Account muốn kết nối</legend>
+   <label class="oa"><input type="radio" name="oa" value="{{.OAID}}" id="oa-pick" required>
+    <span class="avatar">{{if .OAAvatar}}<img src="{{.OAAvatar}}" alt="">{{else}}{{.Initial}}{{end}}</span>
+    <span><strong id="oa-name">{{.OAName}}</strong><span class="muted"> · OA ID: {{.OAID}}</span></span></label>
+  </fieldset>
+  <fieldset>
+   <legend>Ứng dụng <strong>{{.AppID}}</strong> xin các quyền:</legend>
+   {{range .Permissions}}<label class="perm"><input type="checkbox" name="perm" value="{{.Value}}" required> {{.Label}}</label>
+   {{end}}
+  </fieldset>
+  <label class="agree"><input type="checkbox" name="agree" value="1" id="agree" required> Đồng ý với điều khoản sử dụng dịch vụ của Zalo</label>
+  <p class="muted">Sau khi chọn, bạn sẽ được chuyển về: {{.RedirectURI}}</p>
   <div class="actions">
-   <button class="deny" type="submit" name="decision" value="deny" id="deny">Từ chối (Deny)</button>
-   <button class="allow" type="submit" name="decision" value="allow" id="allow">Cho phép (Allow)</button>
+   <button class="deny" type="submit" name="decision" value="deny" id="deny" formnovalidate>Từ chối</button>
+   <button class="allow" type="submit" name="decision" value="allow" id="allow">Cho phép</button>
   </div>
  </form>
 </main>
@@ -71,6 +77,38 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>Zalo – Lỗi</title></head>
 <body style="font-family:system-ui,sans-serif;padding:32px"><h1>Không thể cấp quyền</h1><p>{{.}}</p></body></html>
 `))
+
+// permission is one permission the consent page asks for (all must be ticked to allow).
+type permission struct{ Value, Label string }
+
+// permissions are what the app asks of the OA, as on Zalo's page.
+var permissions = []permission{
+	{"send_message", "Gửi tin nhắn tư vấn tới người quan tâm OA"},
+	{"manage_message", "Quản lý tin nhắn người dùng"},
+	{"manage_oa", "Quản lý thông tin OA"},
+	{"webhook", "Nhận sự kiện tin nhắn và người dùng (webhook)"},
+}
+
+// allowProblem checks the choices of an "allow" answer as Zalo's page does: the OA picked, every
+// permission ticked and "Đồng ý" ticked; "" when they are complete.
+func (s *Server) allowProblem(form url.Values) string {
+	if form.Get("oa") != s.opt.OAID {
+		return "chọn Official Account muốn kết nối"
+	}
+	got := map[string]bool{}
+	for _, v := range form["perm"] {
+		got[v] = true
+	}
+	for _, p := range permissions {
+		if !got[p.Value] {
+			return "tick chọn tất cả các quyền"
+		}
+	}
+	if form.Get("agree") != "1" {
+		return "tick vào \"Đồng ý\""
+	}
+	return ""
+}
 
 type consentParams struct {
 	AppID, RedirectURI, CodeChallenge, State string
@@ -105,13 +143,15 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	if rs := []rune(s.opt.OAName); len(rs) > 0 {
 		initial = strings.ToUpper(string(rs[0]))
 	}
-	_ = consentPage.Execute(w, map[string]string{
+	_ = consentPage.Execute(w, map[string]any{
 		"AppID": p.AppID, "RedirectURI": p.RedirectURI, "CodeChallenge": p.CodeChallenge, "State": p.State,
 		"OAName": s.opt.OAName, "OAID": s.opt.OAID, "OAAvatar": s.opt.OAAvatar, "Initial": initial, "Action": PathPermission,
+		"Permissions": permissions,
 	})
 }
 
-// handleConsentDecision answers the consent form: Allow redirects to redirect_uri with code, oa_id,
+// handleConsentDecision answers the consent form: Allow (with the OA picked, every permission and
+// "Đồng ý" ticked; 400 otherwise) redirects to redirect_uri with code, oa_id,
 // state (unless Options.OmitStateOnCallback) and code_challenge; Deny redirects with
 // error=access_denied (the emulator's choice: Zalo's refusal redirect is not documented).
 func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) {
@@ -127,9 +167,16 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) {
 		_ = errorPage.Execute(w, msg)
 		return
 	}
+	allow := r.PostForm.Get("decision") == "allow"
+	if msg := s.allowProblem(r.PostForm); allow && msg != "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = errorPage.Execute(w, "Để cho phép, hãy "+msg+".")
+		return
+	}
 	target, _ := url.Parse(p.RedirectURI)
 	q := target.Query()
-	if r.PostForm.Get("decision") == "allow" {
+	if allow {
 		code := "zcode-" + randomHex(20)
 		s.mu.Lock()
 		s.codes[code] = &authCode{challenge: p.CodeChallenge, redirectURI: p.RedirectURI, expires: time.Now().Add(CodeLifetime)}
@@ -149,8 +196,8 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target.String(), http.StatusSeeOther)
 }
 
-// Consent plays the OA admin opening authURL (the adapter's permission URL) and pressing
-// "Cho phép" (Allow). It returns the query Zalo redirects back with.
+// Consent plays the OA admin opening authURL (the adapter's permission URL), picking the OA,
+// ticking every permission and "Đồng ý", and pressing "Cho phép" (Allow). It returns the query Zalo redirects back with.
 func (s *Server) Consent(ctx context.Context, authURL string) (url.Values, error) {
 	return s.decide(ctx, authURL, "allow")
 }
@@ -179,6 +226,11 @@ func (s *Server) decide(ctx context.Context, authURL, decision string) (url.Valu
 	u, _ := url.Parse(authURL)
 	form := u.Query()
 	form.Set("decision", decision)
+	form.Set("oa", s.opt.OAID)
+	form.Set("agree", "1")
+	for _, p := range permissions {
+		form.Add("perm", p.Value)
+	}
 	req, err = http.NewRequestWithContext(ctx, http.MethodPost, s.srv.URL+PathPermission, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err

@@ -49,6 +49,20 @@ func TestConsentPage(t *testing.T) {
 	assert.Equal(t, "access_denied", denied.Get("error"))
 	assert.Empty(t, denied.Get("code"))
 
+	// As on Zalo's page (seed guide, step 2): the OA picker, a checkbox per permission and "Đồng ý"
+	// come before "Cho phép", and an allow without all of them is refused.
+	assert.Contains(t, html, `type="radio" name="oa"`)
+	assert.Equal(t, 4, strings.Count(html, `type="checkbox" name="perm"`))
+	assert.Contains(t, html, "Đồng ý")
+	u, _ := url.Parse(authURL)
+	form := u.Query()
+	form.Set("decision", "allow")
+	form.Set("oa", emu.OAID())
+	resp, err = emu.Client().PostForm(emu.URL()+zalotest.PathPermission, form)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "allowed without the permissions and Đồng ý")
+
 	bad := strings.Replace(authURL, "app_id="+emu.AppID(), "app_id=1", 1)
 	resp, err = emu.Client().Get(bad)
 	require.NoError(t, err)

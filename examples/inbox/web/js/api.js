@@ -11,6 +11,8 @@ export class ApiError extends Error {
     this.code = (detail && detail.code) || 'internal';
     this.fields = (detail && detail.fields) || {};
     this.claimedBy = (detail && detail.claimedBy) || '';
+    this.reason = (detail && detail.reason) || '';
+    this.problems = (detail && detail.problems) || [];
   }
 }
 
@@ -44,6 +46,12 @@ export async function api(method, path, body, query) {
     init.body = JSON.stringify(body);
   }
   return parse(await fetch(url, init));
+}
+
+// bootstrap loads the page's reference data and first list page in one request (GET /app/bootstrap).
+export async function bootstrap() {
+  // No extra headers: the request must match the page's <link rel="preload"> to reuse its answer.
+  return parse(await fetch('/app/bootstrap', { credentials: 'same-origin' }));
 }
 
 // upload sends a file to POST /attachments and returns the attachment.

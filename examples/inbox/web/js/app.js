@@ -1,11 +1,14 @@
-// The inbox page: top bar, hash routes (#/, #/c/{id}, #/customer/{id}, #/settings) and live events.
+// The inbox page: top bar, hash routes (#/, #/c/{id}, #/c/{id}/info, #/customer/{id}, #/settings),
+// live events, alerts and keyboard shortcuts.
 import { h, fill, avatar, toast } from './dom.js';
-import { t, langPicker, applyI18n } from './i18n.js';
+import { t, langPicker, applyI18n, errorText } from './i18n.js';
 import { liveEvents, logout as signOut } from './api.js';
 import { state, loadReference, isSupervisor } from './state.js';
 import { InboxView } from './inbox.js';
 import { ProfileView } from './profile.js';
 import { SettingsView } from './settings.js';
+import { alerts, alertsMenu } from './alerts.js';
+import { installKeys, showShortcuts } from './keys.js';
 
 const view = document.getElementById('view');
 let current = null;
@@ -14,25 +17,38 @@ let inbox = null;
 function topbar() {
   const bar = document.getElementById('topbar');
   const me = state.me;
-  const nav = h('nav', { class: 'nav' },
+  const nav = h('nav', { class: 'nav', 'aria-label': t('nav.section') },
     h('a', { href: '#/', class: 'navlink', dataset: { route: 'inbox', testid: 'nav-inbox' } }, t('nav.inbox')),
     isSupervisor() ? h('a', { href: '#/settings', class: 'navlink', dataset: { route: 'settings', testid: 'nav-settings' } }, t('nav.settings')) : null,
     h('a', { href: '/sim', class: 'navlink', target: '_blank', rel: 'noopener' }, t('nav.sim')));
   const logout = h('form', { method: 'post', action: '/auth/logout', class: 'logout',
     onsubmit: (e) => { e.preventDefault(); signOut(); } },
   h('button', { type: 'submit', class: 'btn ghost', dataset: { testid: 'logout' } }, t('nav.logout')));
+  // At phone width the navigation, language and sign-out fold into the menu button.
+  const more = h('div', { class: 'topbar-more', id: 'topbar-more' }, nav, langPicker(document), logout);
+  const menu = h('button', { class: 'btn icon ghost menu-button', type: 'button', 'aria-label': t('nav.menu'), 'aria-controls': 'topbar-more',
+    'aria-expanded': 'false', dataset: { testid: 'menu-button' },
+    onclick: () => {
+      const open = !bar.classList.contains('menu-open');
+      bar.classList.toggle('menu-open', open);
+      menu.setAttribute('aria-expanded', String(open));
+    } }, '☰');
   fill(bar,
-    h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'đa'), h('span', {}, t('nav.section'))),
-    nav,
-    h('span', { id: 'live', class: 'live', title: '' }),
-    langPicker(document),
+    h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'đa'), h('span', { class: 'brand-name' }, t('nav.section'))),
+    more,
+    h('span', { id: 'live', class: 'live', role: 'img', 'aria-label': t('live.on'), title: t('live.on') }),
+    alertsMenu(),
+    h('button', { class: 'btn icon ghost', type: 'button', title: t('keys.open'), 'aria-label': t('keys.open'), dataset: { testid: 'shortcuts-button' },
+      onclick: showShortcuts }, '?'),
     h('span', { class: 'me', dataset: { testid: 'me' } }, avatar(me.name, me.avatarUrl, me.id), h('span', { class: 'me-name' }, me.name),
       h('span', { class: 'me-role' }, t('role.' + me.role))),
-    logout);
+    menu);
 }
 
 function markNav(route) {
   for (const a of document.querySelectorAll('.navlink')) a.classList.toggle('active', a.dataset.route === route);
+  const bar = document.getElementById('topbar');
+  bar.classList.remove('menu-open');
 }
 
 function route() {
@@ -48,7 +64,7 @@ function route() {
     markNav('inbox');
     if (!inbox) inbox = new InboxView();
     if (current !== inbox) show(inbox);
-    inbox.select(parts[0] === 'c' && parts[1] ? decodeURIComponent(parts[1]) : '');
+    inbox.select(parts[0] === 'c' && parts[1] ? decodeURIComponent(parts[1]) : '', parts[2] || '');
   }
 }
 
@@ -73,16 +89,17 @@ function liveState(ok) {
   const el = document.getElementById('live');
   if (!el) return;
   el.classList.toggle('off', !ok);
-  el.title = ok ? '' : t('live.reconnecting');
+  el.title = ok ? t('live.on') : t('live.reconnecting');
+  el.setAttribute('aria-label', el.title);
 }
 
 async function boot() {
   applyI18n(document);
-  document.title = t('app.title') + ' — dakenh';
+  alerts.setUnread(0);
   try {
     await loadReference();
   } catch (e) {
-    fill(view, h('p', { class: 'error' }, t('error.generic', { message: e.message })));
+    fill(view, h('p', { class: 'error' }, errorText(e)));
     return;
   }
   topbar();
@@ -94,8 +111,13 @@ async function boot() {
   }
   window.addEventListener('hashchange', route);
   route();
+  installKeys({
+    nextUnread: () => { if (!inbox || current !== inbox) location.hash = '#/'; else inbox.nextUnread(); },
+    compose: () => { const c = document.querySelector('[data-testid="composer"]'); if (c && !c.disabled) c.focus(); },
+    search: () => { const s = document.querySelector('[data-testid="search"]'); if (s) s.focus(); },
+  });
   liveEvents(onEvent, onResync, liveState);
 }
 
-window.addEventListener('error', (e) => toast(t('error.generic', { message: e.message }), 'error'));
+window.addEventListener('error', () => toast(t('err.internal'), 'error'));
 boot();

@@ -44,11 +44,15 @@ export function s(tag, attrs, ...children) {
   return el;
 }
 
-// initials of a person's name, for avatars without a picture ("Nguyễn Minh Anh" → "MA").
+// initials of a person's name, for avatars without a picture: the first letters of the last two
+// words of the name, leaving out what is in brackets and whatever is not a letter ("Nguyễn Minh
+// Anh" → "MA", "An Nguyễn (acc phụ)" → "AN").
 export function initials(name) {
-  const parts = String(name || '?').trim().split(/\s+/);
-  const pick = parts.length > 1 ? [parts[parts.length - 2], parts[parts.length - 1]] : parts;
-  return pick.map((p) => p.charAt(0).toUpperCase()).join('');
+  const words = String(name || '').replace(/[([{][^)\]}]*[)\]}]?/g, ' ').split(/\s+/)
+    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')).filter((w) => w);
+  if (!words.length) return '?';
+  const pick = words.length > 1 ? words.slice(-2) : words;
+  return pick.map((p) => [...p][0].toLocaleUpperCase()).join('');
 }
 
 // hue derives a stable colour from an id.
@@ -85,12 +89,15 @@ export function uuid() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// toast shows a short message at the bottom of the page.
+// toast shows a short message in the band under the top bar: the band takes its own room in the
+// page (it never lies over the composer or a control) and a toast leaves after 5 s.
 export function toast(text, kind) {
   let box = document.getElementById('toasts');
   if (!box) {
     box = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });
-    document.body.append(box);
+    const view = document.getElementById('view');
+    if (view) view.before(box);
+    else document.body.prepend(box);
   }
   const t = h('div', { class: 'toast ' + (kind || ''), dataset: { testid: 'toast' } }, text);
   box.append(t);

@@ -2,7 +2,7 @@
 // real accounts (GET /auth/users answers 404): a user id field, nothing listed before sign-in.
 // The form is posted as JSON by fetch (the server refuses form posts without the CSRF header).
 import { h, fill, avatar } from './dom.js';
-import { t, applyI18n, langPicker } from './i18n.js';
+import { t, applyI18n, langPicker, errorText } from './i18n.js';
 import { CSRF } from './api.js';
 
 const el = (id) => document.getElementById(id);
@@ -32,7 +32,7 @@ async function submit(e) {
     const err = body.error || {};
     if (err.code === 'throttled') showError(t('login.throttled', { seconds: err.retryAfter || 1 }));
     else if (err.code === 'bad_credentials') showError(t('login.error'));
-    else showError(t('error.generic', { message: err.code || 'HTTP ' + res.status }));
+    else showError(errorText(err.code ? err : { code: 'internal' }));
   } catch {
     showError(t('error.network'));
   } finally {

@@ -1,7 +1,7 @@
 // The right panel: customer information with the "eye" profile link (SPEC B2, B3), the editable
 // conversation details (SPEC D1–D3) and the interaction history (SPEC B4).
 import { h, fill, avatar, toast } from './dom.js';
-import { t, formatTime } from './i18n.js';
+import { t, formatTime, errorText, attrLabel } from './i18n.js';
 import { api } from './api.js';
 import { state } from './state.js';
 import { logo, channelLabel, historyIcon, eyeIcon } from './logos.js';
@@ -24,16 +24,23 @@ export class Panel {
     this.customerBox = h('section', { class: 'card', dataset: { testid: 'customer' } });
     this.detailsBox = h('section', { class: 'card', dataset: { testid: 'details' } });
     this.historyBox = h('section', { class: 'card', dataset: { testid: 'history-card' } });
-    fill(this.el, this.customerBox, this.detailsBox, this.historyBox);
+    // At phone width the panel is a screen of its own, with the way back to the conversation.
+    const back = h('a', { href: '#/c/' + encodeURIComponent(conv.id), class: 'btn ghost back-button panel-back', dataset: { testid: 'panel-back' } }, '← ' + t('panel.back'));
+    fill(this.el, back, this.customerBox, this.detailsBox, this.historyBox);
     this.renderDetails();
-    const id = conv.id;
+    await this.loadCustomer();
+  }
+
+  // loadCustomer (re)loads the customer card and the history, leaving the details being edited.
+  async loadCustomer() {
+    const id = this.conv.id;
     try {
       const res = await api('GET', `/conversations/${encodeURIComponent(id)}/customer`);
       if (!this.conv || this.conv.id !== id) return;
       this.renderCustomer(res.contact);
       this.renderHistory(res.history || []);
     } catch (e) {
-      fill(this.customerBox, h('p', { class: 'error' }, t('error.generic', { message: e.message })));
+      fill(this.customerBox, h('p', { class: 'error' }, errorText(e)));
     }
   }
 
@@ -42,7 +49,7 @@ export class Panel {
     const changedContact = conv.contactPhone !== this.conv.contactPhone || conv.contactName !== this.conv.contactName;
     this.conv = conv;
     if (!this.dirty) this.renderDetails();
-    if (changedContact) this.open(conv);
+    if (changedContact) this.loadCustomer();
   }
 
   renderCustomer(c) {
@@ -64,7 +71,7 @@ export class Panel {
         h('a', { href: '#/customer/' + encodeURIComponent(conv.id), class: 'eye-link', title: t('panel.profile'), 'aria-label': t('panel.profile'), dataset: { testid: 'profile-link' } }, eyeIcon())),
       ...rows,
       attrs.length ? h('h4', {}, t('panel.extended')) : null,
-      ...attrs.map(([k, v]) => h('div', { class: 'kv' }, h('span', { class: 'k' }, k), h('span', { class: 'v' }, v))));
+      ...attrs.map(([k, v]) => h('div', { class: 'kv', dataset: { testid: 'customer-attr', key: k } }, h('span', { class: 'k' }, attrLabel(k)), h('span', { class: 'v' }, v))));
   }
 
   renderDetails() {
@@ -103,7 +110,7 @@ export class Panel {
         saved.textContent = t('panel.saved');
         toast(t('panel.saved'), 'ok');
       } catch (e) {
-        toast(t('error.generic', { message: e.message }), 'error');
+        toast(errorText(e), 'error');
       } finally {
         save.disabled = false;
       }

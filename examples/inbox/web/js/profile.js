@@ -1,7 +1,7 @@
 // The customer's full profile page (the "eye" link, SPEC B3): contact data, identities on every
 // channel, extended data and the whole interaction history.
 import { h, fill, avatar } from './dom.js';
-import { t } from './i18n.js';
+import { t, errorText, attrLabel } from './i18n.js';
 import { api } from './api.js';
 import { logo, channelLabel } from './logos.js';
 import { historyList } from './panel.js';
@@ -18,7 +18,7 @@ export class ProfileView {
     try {
       res = await api('GET', `/conversations/${enc}/customer`);
     } catch (e) {
-      fill(this.el, h('p', { class: 'error' }, t('error.generic', { message: e.message })));
+      fill(this.el, h('p', { class: 'error' }, errorText(e)));
       return;
     }
     const c = res.contact;
@@ -33,7 +33,7 @@ export class ProfileView {
           kv(t('panel.phone'), c.phone), kv(t('panel.email'), c.email), kv(t('panel.crm'), c.crmId),
           crm ? h('a', { href: crm, target: '_blank', rel: 'noopener noreferrer' }, t('profile.crmLink')) : null,
           h('h4', {}, t('panel.extended')),
-          ...Object.entries(c.attributes || {}).map(([k, v]) => kv(k, v)),
+          ...Object.entries(c.attributes || {}).map(([k, v]) => kv(attrLabel(k), v)),
           h('h4', {}, t('profile.identities')),
           h('ul', { class: 'identities' }, ...(c.identities || []).map((i) =>
             h('li', {}, logo(i.channel, 16), ' ', channelLabel(i.channel) + ': ', i.displayName || i.externalUserId, i.phone ? ' · ' + i.phone : '')))),

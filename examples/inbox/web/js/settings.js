@@ -1,7 +1,7 @@
 // "Cấu hình kênh chat" (SPEC G, H): connected accounts with "Thêm kết nối", chat permission
 // ("Chỉ mình tôi" / "Chia sẻ hội thoại" with a new or existing rule) and the assignment rules.
 import { h, fill, toast } from './dom.js';
-import { t } from './i18n.js';
+import { t, errorText, problemText } from './i18n.js';
 import { api, ApiError } from './api.js';
 import { state, reloadConnections, reloadRules, userName, isSupervisor } from './state.js';
 import { logo, channelLabel } from './logos.js';
@@ -21,7 +21,7 @@ export class SettingsView {
     try {
       await Promise.all([reloadConnections(), reloadRules()]);
     } catch (e) {
-      fill(this.el, h('p', { class: 'error' }, t('error.generic', { message: e.message })));
+      fill(this.el, h('p', { class: 'error' }, errorText(e)));
       return;
     }
     this.render();
@@ -29,7 +29,7 @@ export class SettingsView {
     if (pending) {
       sessionStorage.removeItem('dakenh.connect');
       const { connected, error } = JSON.parse(pending);
-      if (error) toast(t('settings.connectError', { code: error }), 'error');
+      if (error) toast(t('connect.' + error) !== 'connect.' + error ? t('connect.' + error) : t('settings.connectError', { code: error }), 'error');
       const conn = state.connections.find((c) => c.id === connected);
       const known = JSON.parse(sessionStorage.getItem('dakenh.connect.known') || '[]');
       sessionStorage.removeItem('dakenh.connect.known');
@@ -69,7 +69,6 @@ export class SettingsView {
       h('div', { class: 'conn-main' },
         h('strong', { dataset: { testid: 'connection-name' } }, c.displayName || c.externalId),
         h('span', { class: 'badge st-' + c.status, dataset: { testid: 'connection-status' } }, t('settings.status.' + c.status)),
-        c.statusReason ? h('div', { class: 'muted' }, c.statusReason) : null,
         h('div', { class: 'muted' }, t('settings.permission') + ': ', h('span', { dataset: { testid: 'connection-permission' } }, perm),
           ' · ' + t('settings.owner') + ': ' + userName(c.ownerId))),
       h('div', { class: 'conn-actions' },
@@ -84,7 +83,7 @@ export class SettingsView {
       sessionStorage.setItem('dakenh.connect.known', JSON.stringify(state.connections.map((c) => c.id)));
       location.href = res.url; // the provider's consent page (the emulator's in demo mode)
     } catch (e) {
-      toast(t('error.generic', { message: e.message }), 'error');
+      toast(errorText(e), 'error');
     }
   }
 
@@ -94,14 +93,22 @@ export class SettingsView {
       await api('POST', `/connections/${encodeURIComponent(c.id)}/disconnect`);
       await this.enter();
     } catch (e) {
-      toast(t('error.generic', { message: e.message }), 'error');
+      toast(errorText(e), 'error');
     }
   }
 
   // permissionDialog is step 3 of the seed's connect flow: "Chỉ mình tôi" or "Chia sẻ hội thoại".
   permissionDialog(conn) {
-    const dlg = h('dialog', { class: 'dialog', dataset: { testid: 'permission-dialog' } });
-    const close = () => { dlg.close(); dlg.remove(); this.dialogOpen = false; this.enter(); };
+    const dlg = h('dialog', { class: 'dialog', 'aria-label': t('perm.title', { name: conn.displayName }), dataset: { testid: 'permission-dialog' } });
+    let saved = false;
+    const close = () => { if (dlg.open) dlg.close(); };
+    // Closing without a choice (the button, Esc) keeps the permission as it is, and says so.
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      this.dialogOpen = false;
+      if (!saved && conn.permission !== 'shared') toast(t('perm.keptOnlyMe', { name: conn.displayName }), 'ok');
+      this.enter();
+    });
     const body = h('div', { class: 'dialog-body' });
     const step1 = () => fill(body,
       h('p', {}, t('perm.question')),
@@ -111,11 +118,11 @@ export class SettingsView {
         h('button', { class: 'choice', dataset: { testid: 'perm-share' }, onclick: step2 },
           h('strong', {}, t('perm.share')), h('span', {}, t('perm.shareHelp')))));
     const step2 = () => {
-      const pick = h('select', { dataset: { testid: 'perm-rule' } }, ...state.rules.map((r) => h('option', { value: r.id }, r.name)));
+      const pick = h('select', { 'aria-label': t('perm.pickRule'), dataset: { testid: 'perm-rule' } }, ...state.rules.map((r) => h('option', { value: r.id }, r.name)));
       fill(body,
         h('button', { class: 'choice', dataset: { testid: 'perm-new-rule' }, onclick: () => {
+          saved = true;
           dlg.close();
-          dlg.remove();
           this.ruleDialog({ name: '', sourceIds: [conn.id], userIds: [], method: 'round_robin', oldConversations: 'none' }, async (rule) => {
             await save('shared', rule.id, true);
           });
@@ -127,15 +134,16 @@ export class SettingsView {
     const save = async (permission, ruleId, quiet) => {
       try {
         await api('PUT', `/connections/${encodeURIComponent(conn.id)}/permission`, { permission, ruleId });
+        saved = true;
         toast(t('perm.saved'), 'ok');
         if (!quiet) close();
         else this.enter();
       } catch (e) {
-        toast(t('error.generic', { message: e.message }), 'error');
+        toast(errorText(e), 'error');
       }
     };
     dlg.append(h('h3', {}, t('perm.title', { name: conn.displayName })), body,
-      h('div', { class: 'dialog-foot' }, h('button', { class: 'btn ghost', onclick: close }, t('thread.cancel'))));
+      h('div', { class: 'dialog-foot' }, h('button', { class: 'btn ghost', type: 'button', dataset: { testid: 'perm-later' }, onclick: close }, t('perm.later'))));
     step1();
     document.body.append(dlg);
     this.dialogOpen = true;
@@ -167,19 +175,20 @@ export class SettingsView {
       await api('DELETE', `/rules/${encodeURIComponent(r.id)}`);
       await this.enter();
     } catch (e) {
-      toast(t('error.generic', { message: e.message }), 'error');
+      toast(errorText(e), 'error');
     }
   }
 
   // ruleDialog edits a rule (SPEC H1): name, sources, users, method, old-conversation policy.
   ruleDialog(rule, after) {
-    const dlg = h('dialog', { class: 'dialog wide', dataset: { testid: 'rule-dialog' } });
-    const name = h('input', { type: 'text', value: rule.name || '', required: true, dataset: { testid: 'rule-name-input' } });
+    const dlg = h('dialog', { class: 'dialog wide', 'aria-label': t('rule.title'), dataset: { testid: 'rule-dialog' } });
+    dlg.addEventListener('close', () => { dlg.remove(); this.dialogOpen = false; });
+    const name = h('input', { type: 'text', value: rule.name || '', required: true, 'aria-label': t('rule.name'), dataset: { testid: 'rule-name-input' } });
     const checks = (items, selected, testid) => h('div', { class: 'checks' }, ...items.map(([id, label, icon]) =>
       h('label', { class: 'check' }, h('input', { type: 'checkbox', value: id, checked: selected.includes(id), dataset: { testid } }), icon || null, h('span', {}, label))));
     const sources = checks(state.connections.filter((c) => c.status !== 'disconnected').map((c) => [c.id, c.displayName, logo(c.channel, 14)]), rule.sourceIds || [], 'rule-source');
     const users = checks([...state.users.values()].filter((u) => u.active !== false).map((u) => [u.id, u.name]), rule.userIds || [], 'rule-user');
-    const teamPick = h('select', { dataset: { testid: 'rule-team' }, onchange: () => {
+    const teamPick = h('select', { 'aria-label': t('rule.addTeam'), dataset: { testid: 'rule-team' }, onchange: () => {
       const team = state.teams.find((x) => x.id === teamPick.value);
       if (team) for (const box of users.querySelectorAll('input')) if (team.memberIds.includes(box.value)) box.checked = true;
       teamPick.value = '';
@@ -198,14 +207,13 @@ export class SettingsView {
       try {
         const res = rule.id ? await api('PUT', `/rules/${encodeURIComponent(rule.id)}`, body) : await api('POST', '/rules', body);
         dlg.close();
-        dlg.remove();
-        this.dialogOpen = false;
         toast(t('rule.saved'), 'ok');
         if (after) await after(res.rule);
         await this.enter();
       } catch (e) {
-        const fields = e instanceof ApiError ? Object.entries(e.fields).map(([k, v]) => k + ': ' + v) : [];
-        fill(errors, e.message, ...fields.map((f) => h('div', {}, f)));
+        // Each problem once, in the interface language.
+        const lines = e instanceof ApiError && e.problems.length ? [...new Set(e.problems.map(problemText))] : [errorText(e)];
+        fill(errors, ...lines.map((line) => h('div', { dataset: { testid: 'rule-error' } }, line)));
       }
     };
     const field = (label, el) => h('div', { class: 'field' }, h('span', { class: 'label' }, label), el);
@@ -214,7 +222,7 @@ export class SettingsView {
       field(t('rule.method'), method), field(t('rule.old'), h('div', {}, old, h('p', { class: 'warning' }, t('rule.oldWarning')))),
       errors,
       h('div', { class: 'dialog-foot' },
-        h('button', { class: 'btn ghost', onclick: () => { dlg.close(); dlg.remove(); this.dialogOpen = false; } }, t('thread.cancel')),
+        h('button', { class: 'btn ghost', type: 'button', onclick: () => dlg.close() }, t('thread.cancel')),
         h('button', { class: 'btn primary', dataset: { testid: 'rule-save' }, onclick: save }, t('rule.save'))));
     document.body.append(dlg);
     this.dialogOpen = true;

@@ -1,7 +1,7 @@
 // The customer simulator: write as a TikTok or Zalo customer through the provider emulator, and see
 // what the shop answered (what the emulator received).
 import { h, fill, toast } from './dom.js';
-import { t, applyI18n, langPicker, formatTime } from './i18n.js';
+import { t, applyI18n, langPicker, formatTime, errorText } from './i18n.js';
 import { channelLabel, icon } from './logos.js';
 
 const presets = {
@@ -71,7 +71,7 @@ async function react(messageId) {
   const a = account();
   const q = new URLSearchParams({ channel: a.channel, customerId: el('customerId').value, messageId });
   const res = await fetch('/sim/api/react?' + q, { method: 'POST', headers: { 'X-Dakenh-Sim': '1' } });
-  el('status').textContent = res.ok ? t('sim.reacted') : t('error.generic', { message: 'HTTP ' + res.status });
+  el('status').textContent = res.ok ? t('sim.reacted') : errorText({ code: 'internal' });
   setTimeout(() => { el('status').textContent = ''; }, 2000);
 }
 
@@ -88,7 +88,7 @@ async function send(e) {
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     const err = body.error || {};
-    toast(t('error.generic', { message: [err.message, ...Object.entries(err.fields || {}).map(([k, v]) => k + ': ' + v)].join(' — ') }), 'error');
+    toast(errorText(err), 'error');
     return;
   }
   const k = key();
@@ -107,7 +107,7 @@ async function seen() {
   const a = account();
   const q = new URLSearchParams({ channel: a.channel, customerId: el('customerId').value });
   const res = await fetch('/sim/api/read?' + q, { method: 'POST', headers: { 'X-Dakenh-Sim': '1' } });
-  el('status').textContent = res.ok ? t('sim.seenDone') : t('error.generic', { message: 'HTTP ' + res.status });
+  el('status').textContent = res.ok ? t('sim.seenDone') : errorText({ code: 'internal' });
   setTimeout(() => { el('status').textContent = ''; }, 2000);
 }
 

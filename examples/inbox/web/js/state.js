@@ -1,5 +1,5 @@
 // Reference data loaded once per page (and refreshed on demand), shared by the views.
-import { api } from './api.js';
+import { api, bootstrap } from './api.js';
 
 export const state = {
   me: null,
@@ -10,20 +10,29 @@ export const state = {
   classifications: [],
   connections: [],
   rules: [],
+  // firstPage is the landing view's first list page from the bootstrap (used once).
+  firstPage: null,
 };
 
+// loadReference loads the reference data the views need in one request (GET /app/bootstrap: the
+// agent API's /me, /users, /teams, /categories, /classifications, /connections and /rules, plus
+// the first page of the landing view), so the list paints after one round trip.
 export async function loadReference() {
-  const [me, users, teams, cats, classes, conns] = await Promise.all([
-    api('GET', '/me'), api('GET', '/users'), api('GET', '/teams'), api('GET', '/categories'),
-    api('GET', '/classifications'), api('GET', '/connections'),
-  ]);
-  state.me = me.user;
-  state.workspaceId = me.workspaceId;
-  state.users = new Map(users.items.map((u) => [u.id, u]));
-  state.teams = teams.items;
-  state.categories = cats.items;
-  state.classifications = classes.items;
-  state.connections = conns.items;
+  const b = await bootstrap();
+  state.me = b.me.user;
+  state.workspaceId = b.me.workspaceId;
+  state.users = new Map(b.users.items.map((u) => [u.id, u]));
+  state.teams = b.teams.items;
+  state.categories = b.categories.items;
+  state.classifications = b.classifications.items;
+  state.connections = b.connections.items;
+  state.rules = b.rules.items;
+  state.firstPage = b.list || null;
+}
+
+// hasClaimRules tells whether some rule makes agents claim conversations ("Chờ nhận chat").
+export function hasClaimRules() {
+  return state.rules.some((r) => r.method === 'claim');
 }
 
 export async function reloadConnections() {

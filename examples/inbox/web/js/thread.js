@@ -1,10 +1,15 @@
 // The open conversation: header with owner ("Phụ trách"), claim / done actions, the thread with
-// delivery states, and the composer (Enter sends, templates, attachments).
+// delivery states, and the composer (Enter sends, "/" or the button picks a template, attachments
+// by the picker, paste or drag and drop). Drafts are kept per conversation; live updates never
+// rebuild the composer or close the owner picker.
 import { h, fill, avatar, debounce, toast, uuid, formatBytes } from './dom.js';
-import { t, formatTime } from './i18n.js';
+import { t, formatTime, errorText, failureText } from './i18n.js';
 import { api, upload, attachmentURL, ApiError } from './api.js';
 import { state, userName, teamName, connectionName, classificationName, isSupervisor } from './state.js';
 import { logo, channelLabel, icon } from './logos.js';
+
+// drafts holds the unsent text of each conversation of this page (by conversation id).
+const drafts = new Map();
 
 export class Thread {
   constructor({ onConversation }) {
@@ -19,7 +24,6 @@ export class Thread {
     this.panel = null;
     this.el = h('section', { class: 'thread-pane', dataset: { testid: 'thread' } });
     this.refetch = debounce(() => this.reloadDetail(), 150);
-    this.markRead = debounce(() => this.id && api('POST', `/conversations/${encodeURIComponent(this.id)}/read`).catch(() => {}), 300);
     this.clear();
   }
 
@@ -29,12 +33,17 @@ export class Thread {
     fill(this.el, h('div', { class: 'placeholder' }, t('thread.pick')));
   }
 
-  async open(id, force) {
+  // open shows conversation id; force reloads it even when it is already open; focusComposer puts
+  // the keyboard focus in the composer once it is there.
+  async open(id, force, focusComposer) {
     if (!id) {
       this.clear();
       return;
     }
-    if (id === this.id && !force) return;
+    if (id === this.id && !force) {
+      if (focusComposer) this.focusComposer();
+      return;
+    }
     this.id = id;
     this.file = null;
     this.templateId = '';
@@ -47,7 +56,7 @@ export class Thread {
         api('GET', `/conversations/${enc}/templates`).catch(() => ({ items: [] })),
       ]);
     } catch (e) {
-      if (this.id === id) fill(this.el, h('div', { class: 'placeholder error' }, t('error.generic', { message: e.message })));
+      if (this.id === id) fill(this.el, h('div', { class: 'placeholder error' }, errorText(e)));
       return;
     }
     if (this.id !== id) return;
@@ -59,6 +68,42 @@ export class Thread {
     this.render();
     this.markRead();
     if (this.panel) this.panel.open(this.conv);
+    if (focusComposer) this.focusComposer();
+  }
+
+  // markRead marks the open conversation read after 300 ms of quiet (a burst of customer messages
+  // makes one call); switching conversations meanwhile marks the one left at once.
+  markRead() {
+    if (this.readId && this.readId !== this.id) this.flushRead();
+    this.readId = this.id;
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => this.flushRead(), 300);
+  }
+
+  flushRead() {
+    clearTimeout(this.readTimer);
+    const id = this.readId;
+    this.readId = '';
+    if (id) api('POST', `/conversations/${encodeURIComponent(id)}/read`).catch(() => {});
+  }
+
+  focusComposer() {
+    if (this.text && !this.text.disabled) this.text.focus();
+  }
+
+  // reloadMessages refetches the thread's latest messages without touching the header or the
+  // composer (a live update must not close a menu or lose a draft).
+  async reloadMessages() {
+    const id = this.id;
+    try {
+      const res = await api('GET', `/conversations/${encodeURIComponent(id)}/messages`, null, { limit: 50 });
+      if (this.id !== id || !this.list) return;
+      const seen = new Set(res.items.map((m) => m.id));
+      this.messages = this.messages.filter((m) => !seen.has(m.id) && m.seq < (res.items[0] ? res.items[0].seq : Infinity)).concat(res.items);
+      this.renderMessages(false);
+    } catch {
+      // the next event or resync tries again
+    }
   }
 
   async reloadDetail() {
@@ -79,6 +124,7 @@ export class Thread {
 
   render() {
     this.header = h('header', { class: 'thread-header' });
+    this.assignBox = h('div', { class: 'assign-box closable', hidden: true, role: 'dialog', 'aria-label': t('thread.ownerPicker'), dataset: { testid: 'assign-box' } });
     this.list = h('div', { class: 'messages', dataset: { testid: 'messages' } });
     this.composer = this.buildComposer();
     fill(this.el, this.header, this.list, this.composer);
@@ -95,27 +141,29 @@ export class Thread {
     const owner = c.assigneeId
       ? [avatar(userName(c.assigneeId), '', c.assigneeId, 'small'), h('span', { dataset: { testid: 'owner-name' } }, userName(c.assigneeId))]
       : [h('span', { dataset: { testid: 'owner-name' } }, c.awaitingClaim ? t('list.awaiting') : t('thread.nobody'))];
-    const ownerBtn = h('button', { class: 'owner', dataset: { testid: 'owner-button' }, onclick: () => this.toggleAssign() },
+    const ownerBtn = h('button', { class: 'owner', type: 'button', 'aria-expanded': String(!this.assignBox.hidden), dataset: { testid: 'owner-button' }, onclick: () => this.toggleAssign() },
       h('span', { class: 'owner-label' }, t('thread.owner') + ':'), ...owner,
       c.teamId ? h('span', { class: 'team-chip' }, teamName(c.teamId)) : null, ' ▾');
     const actions = h('div', { class: 'actions' });
-    const claimable = c.status === 'open' && c.assigneeId !== me.id && (c.awaitingClaim || !c.assigneeId);
-    if (claimable) actions.append(h('button', { class: 'btn primary', dataset: { testid: 'claim' }, onclick: () => this.claim() }, t('thread.claim')));
+    // "Nhận chat" only for whom the server says may claim (a user of the conversation's rule).
+    const claimable = c.status === 'open' && !c.assigneeId && this.detail && this.detail.canClaim;
+    if (claimable) actions.append(h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'claim' }, onclick: () => this.claim() }, t('thread.claim')));
     if (c.status === 'open') {
       actions.append(h('button', { class: 'btn', dataset: { testid: 'mark-done' }, onclick: () => this.setStatus('done') }, '✓ ' + t('thread.done')));
     } else {
       actions.append(h('span', { class: 'badge done', dataset: { testid: 'done-badge' } }, t('thread.isDone')),
         h('button', { class: 'btn ghost', dataset: { testid: 'reopen' }, onclick: () => this.setStatus('reopen') }, t('thread.reopen')));
     }
-    this.assignBox = h('div', { class: 'assign-box', hidden: true, dataset: { testid: 'assign-box' } });
+    const back = h('a', { href: '#/', class: 'btn icon ghost back-button', title: t('thread.back'), 'aria-label': t('thread.back'), dataset: { testid: 'thread-back' } }, '←');
+    const info = h('a', { href: '#/c/' + encodeURIComponent(c.id) + '/info', class: 'btn ghost info-button', dataset: { testid: 'info-button' } }, t('thread.info'));
+    // The open picker is the same element across re-renders: its choice survives live updates.
     fill(this.header,
-      h('div', { class: 'title-row' }, logo(c.channel, 26),
+      h('div', { class: 'title-row' }, back, logo(c.channel, 26),
         h('div', { class: 'title' },
           h('h2', { dataset: { testid: 'thread-name' } }, c.contactName || '—'),
           h('div', { class: 'sub' }, channelLabel(c.channel) + ' · ' + connectionName(c.connectionId))),
         actions),
-      h('div', { class: 'owner-row' }, ownerBtn),
-      this.assignBox);
+      h('div', { class: 'owner-row' }, ownerBtn, info, this.assignBox));
   }
 
   toggleAssign() {
@@ -133,9 +181,10 @@ export class Thread {
       h('label', { class: 'field' }, h('span', {}, t('thread.team')), team),
       h('label', { class: 'field' }, h('span', {}, t('thread.person')), user),
       h('div', { class: 'row' },
-        h('button', { class: 'btn primary', dataset: { testid: 'assign-save' }, onclick: () => this.assign(team.value, user.value) }, t('thread.save')),
-        h('button', { class: 'btn ghost', onclick: () => { this.assignBox.hidden = true; } }, t('thread.cancel'))));
+        h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'assign-save' }, onclick: () => this.assign(team.value, user.value) }, t('thread.save')),
+        h('button', { class: 'btn ghost', type: 'button', onclick: () => { this.assignBox.hidden = true; } }, t('thread.cancel'))));
     this.assignBox.hidden = false;
+    team.focus();
   }
 
   async assign(teamId, userId) {
@@ -143,6 +192,7 @@ export class Thread {
       toast(t('thread.chooseOne'), 'error');
       return;
     }
+    this.assignBox.hidden = true;
     await this.act(() => api('POST', `/conversations/${encodeURIComponent(this.id)}/assign`, teamId ? { teamId } : { userId }), t('thread.reassigned'));
   }
 
@@ -164,7 +214,8 @@ export class Thread {
         toast(t('thread.claimLost', { name: userName(e.claimedBy) || '?' }), 'error');
         this.reloadDetail();
       } else {
-        toast(e instanceof ApiError && e.code === 'forbidden' ? t('error.forbidden') + ' ' + e.message : t('error.generic', { message: e.message }), 'error');
+        toast(errorText(e), 'error');
+        this.reloadDetail();
       }
     }
   }
@@ -187,7 +238,13 @@ export class Thread {
     if (this.more) nodes.push(h('button', { class: 'btn ghost older', onclick: () => this.loadOlder() }, t('thread.older')));
     for (const m of this.messages) nodes.push(this.messageNode(m));
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
+    // A live update redraws the messages: an open reaction picker stays open.
+    const open = [...this.list.querySelectorAll('[data-testid="reaction-picker"]:not([hidden])')].map((p) => p.closest('[data-testid="msg"]').dataset.id);
     fill(this.list, ...nodes);
+    for (const id of open) {
+      const p = this.list.querySelector(`[data-testid="msg"][data-id="${CSS.escape(id)}"] [data-testid="reaction-picker"]`);
+      if (p) p.hidden = false;
+    }
     if (scroll || atBottom) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -231,8 +288,8 @@ export class Thread {
     if (out) {
       meta.append(' · ', h('span', { class: 'status st-' + m.status, dataset: { testid: 'msg-status' } }, t('status.' + m.status)));
       if (m.status === 'failed') {
-        meta.append(h('span', { class: 'failure', dataset: { testid: 'msg-failure' } }, ' — ' + (m.failureReason || m.failureCode || '')));
-        if (m.retryable) meta.append(' ', h('button', { class: 'btn small', dataset: { testid: 'retry' }, onclick: () => this.retry(m) }, t('thread.retry')));
+        meta.append(h('span', { class: 'failure', dataset: { testid: 'msg-failure', reason: m.failureReasonCode || '' } }, ' — ' + failureText(m)));
+        if (m.retryable) meta.append(' ', h('button', { class: 'btn small', type: 'button', dataset: { testid: 'retry' }, onclick: () => this.retry(m) }, t('thread.retry')));
       }
     }
     const node = h('div', { class: 'msg ' + (out ? 'out' : 'in'), dataset: { testid: 'msg', id: m.id, direction: m.direction, status: m.status } }, body);
@@ -255,7 +312,7 @@ export class Thread {
       wrap.append(h('span', { class: 'reaction ' + (r.direction === 'in' ? 'in' : 'out'), title: who, dataset: { testid: 'reaction', direction: r.direction } }, r.emoji));
     }
     if (reactable) {
-      const picker = h('span', { class: 'reaction-picker', hidden: true, dataset: { testid: 'reaction-picker' } },
+      const picker = h('span', { class: 'reaction-picker closable', hidden: true, dataset: { testid: 'reaction-picker' } },
         ...emojis.map((e) => h('button', { type: 'button', class: 'btn small ghost', dataset: { testid: 'react-emoji' },
           onclick: () => this.react(m, e, list.some((r) => r.direction === 'out' && r.userId === state.me.id && r.emoji === e)) }, e)));
       wrap.append(h('button', { type: 'button', class: 'btn small ghost react-toggle', title: t('thread.react'), 'aria-label': t('thread.react'),
@@ -278,7 +335,7 @@ export class Thread {
       const res = await api('POST', `/messages/${encodeURIComponent(m.id)}/retry`);
       this.upsertMessage(res.message);
     } catch (e) {
-      toast(t('error.generic', { message: e.message }), 'error');
+      toast(errorText(e), 'error');
     }
   }
 
@@ -286,30 +343,35 @@ export class Thread {
 
   buildComposer() {
     const caps = this.detail.capabilities || {};
-    this.text = h('textarea', { rows: 2, placeholder: t('thread.placeholder'), dataset: { testid: 'composer' },
-      onkeydown: (e) => {
-        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-          e.preventDefault();
-          this.send();
-        }
-      } });
+    this.text = h('textarea', { rows: 2, placeholder: t('thread.placeholder'), 'aria-label': t('thread.composerLabel'), dataset: { testid: 'composer' },
+      onkeydown: (e) => this.composerKey(e) });
+    this.text.value = drafts.get(this.id) || '';
     this.text.addEventListener('input', () => {
+      drafts.set(this.id, this.text.value);
       if (!this.text.value.trim()) this.hideTemplateNotice();
+      this.slashTemplates();
+    });
+    this.text.addEventListener('paste', (e) => {
+      const f = e.clipboardData && e.clipboardData.files && e.clipboardData.files[0];
+      if (f) {
+        e.preventDefault();
+        this.takeFile(f);
+      }
     });
     this.preview = h('div', { class: 'preview', hidden: true, dataset: { testid: 'attachment-preview' } });
     this.notice = h('div', { class: 'notice', hidden: true, dataset: { testid: 'composer-notice' } });
     this.tplNotice = h('div', { class: 'template-notice', hidden: true, role: 'status', dataset: { testid: 'template-notice' } });
-    this.fileInput = h('input', { type: 'file', hidden: true, dataset: { testid: 'file-input' }, onchange: () => this.pickFile() });
+    this.fileInput = h('input', { type: 'file', hidden: true, 'aria-label': t('thread.attach'), dataset: { testid: 'file-input' }, onchange: () => this.pickFile() });
     const accept = acceptOf(caps);
     if (accept) this.fileInput.setAttribute('accept', accept);
     const canAttach = caps.images || caps.files;
     const attachTitle = !canAttach ? t('thread.attachDisabled') : caps.files ? t('thread.attach') : t('thread.imagesOnly');
     this.attachBtn = h('button', { class: 'btn icon', type: 'button', title: attachTitle,
       'aria-label': t('thread.attach'), disabled: !canAttach, dataset: { testid: 'attach-button' }, onclick: () => this.fileInput.click() }, icon('clip'));
-    this.menu = h('ul', { class: 'menu', hidden: true, dataset: { testid: 'template-menu' } },
-      ...this.templates.map((tp) => h('li', {}, h('button', { type: 'button', dataset: { testid: 'template-item', id: tp.id }, title: tp.body, onclick: () => this.insertTemplate(tp) }, tp.name))));
-    this.tplBtn = h('button', { class: 'btn icon', type: 'button', title: t('thread.templates'), 'aria-label': t('thread.templates'), dataset: { testid: 'templates-button' },
-      onclick: () => { this.menu.hidden = !this.menu.hidden; } }, icon('template'));
+    this.menu = h('ul', { class: 'menu closable', hidden: true, role: 'listbox', 'aria-label': t('thread.templates'), dataset: { testid: 'template-menu' } });
+    this.menu.addEventListener('closed', () => { this.slash = false; this.tplBtn.setAttribute('aria-expanded', 'false'); });
+    this.tplBtn = h('button', { class: 'btn icon', type: 'button', title: t('thread.templates'), 'aria-label': t('thread.templates'), 'aria-expanded': 'false',
+      dataset: { testid: 'templates-button' }, onclick: () => this.toggleTemplates() }, icon('template'));
     this.sendBtn = h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'send' }, onclick: () => this.send() }, t('thread.send'));
     this.infoBtn = caps.infoRequest
       ? h('button', { class: 'btn small', type: 'button', title: t('thread.requestInfoTitle'), dataset: { testid: 'request-info' },
@@ -318,8 +380,10 @@ export class Thread {
     this.composeRow = h('div', { class: 'compose-row' },
       h('div', { class: 'tools' }, h('div', { class: 'menu-wrap' }, this.tplBtn, this.menu), this.attachBtn, this.fileInput),
       this.text, this.sendBtn);
-    return h('div', { class: 'composer' }, this.notice, this.tplNotice, this.preview,
+    const composer = h('div', { class: 'composer' }, this.notice, this.tplNotice, this.preview,
       this.infoBtn ? h('div', { class: 'compose-extra' }, this.infoBtn) : null, this.composeRow);
+    this.dropZone();
+    return composer;
   }
 
   // requestInfo sends the channel's request for the customer's contact details (Zalo's card).
@@ -337,6 +401,94 @@ export class Thread {
     } finally {
       this.renderComposerState();
     }
+  }
+
+  // dropZone lets a file dropped on the thread be attached as if picked (set up once per pane).
+  dropZone() {
+    if (this.dropReady) return;
+    this.dropReady = true;
+    const has = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
+    this.el.addEventListener('dragover', (e) => {
+      if (!has(e) || !this.text || this.text.disabled) return;
+      e.preventDefault();
+      this.el.classList.add('dragging');
+    });
+    this.el.addEventListener('dragleave', (e) => { if (!this.el.contains(e.relatedTarget)) this.el.classList.remove('dragging'); });
+    this.el.addEventListener('drop', (e) => {
+      this.el.classList.remove('dragging');
+      if (!has(e) || !this.text || this.text.disabled) return;
+      e.preventDefault();
+      const f = e.dataTransfer.files[0];
+      if (f) this.takeFile(f);
+    });
+    this.el.dataset.dropHint = t('thread.dropHere');
+  }
+
+  composerKey(e) {
+    if (!this.menu.hidden && ['ArrowDown', 'ArrowUp', 'Enter', 'Tab'].includes(e.key) && !e.isComposing) {
+      const items = [...this.menu.querySelectorAll('[data-testid="template-item"]')];
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        const pick = items[this.menuActive] || items[0];
+        if (pick && (this.slash || e.key === 'Enter')) {
+          e.preventDefault();
+          pick.click();
+          return;
+        }
+        if (e.key === 'Tab') return;
+      } else if (items.length) {
+        e.preventDefault();
+        this.menuActive = (this.menuActive + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+        this.markActive(items);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.send();
+    }
+  }
+
+  toggleTemplates() {
+    if (!this.menu.hidden) {
+      this.menu.hidden = true;
+      this.menu.dispatchEvent(new Event('closed'));
+      return;
+    }
+    this.slash = false;
+    this.showTemplates('');
+  }
+
+  // slashTemplates opens the template menu while the composer holds "/words" (and nothing else),
+  // filtered by the words.
+  slashTemplates() {
+    const m = /^\/([^\n]*)$/.exec(this.text.value);
+    if (m && !this.tplBtn.disabled) {
+      this.slash = true;
+      this.showTemplates(m[1]);
+    } else if (this.slash) {
+      this.menu.hidden = true;
+      this.menu.dispatchEvent(new Event('closed'));
+    }
+  }
+
+  showTemplates(filter) {
+    const f = fold(filter.trim());
+    const list = (this.templates || []).filter((tp) => !f || fold(tp.name).includes(f) || fold(tp.body).includes(f));
+    this.menuActive = 0;
+    fill(this.menu, ...(list.length ? list.map((tp) => h('li', { role: 'option' },
+      h('button', { type: 'button', tabindex: -1, dataset: { testid: 'template-item', id: tp.id }, title: tp.body,
+        onmousedown: (e) => e.preventDefault(), onclick: () => this.insertTemplate(tp) }, tp.name)))
+      : [h('li', { class: 'muted empty-menu' }, t('thread.noTemplates'))]));
+    this.markActive([...this.menu.querySelectorAll('[data-testid="template-item"]')]);
+    this.menu.hidden = false;
+    this.tplBtn.setAttribute('aria-expanded', 'true');
+  }
+
+  markActive(items) {
+    items.forEach((b, i) => {
+      b.classList.toggle('active', i === this.menuActive);
+      b.parentElement.setAttribute('aria-selected', String(i === this.menuActive));
+    });
   }
 
   sendBlock() {
@@ -386,16 +538,24 @@ export class Thread {
   // composer: the agent sees (and may edit) exactly the text that will be sent, with a note saying
   // which values were not known (an unknown customer name renders a neutral form of address).
   async insertTemplate(tp) {
+    const slash = this.slash;
     this.menu.hidden = true;
+    this.menu.dispatchEvent(new Event('closed'));
     try {
       const res = await api('POST', `/conversations/${encodeURIComponent(this.id)}/templates/${encodeURIComponent(tp.id)}/render`);
       const ta = this.text;
+      if (slash) {
+        // The "/words" typed to find the template give way to it.
+        ta.value = ta.value.replace(/^\/[^\n]*\n?/, '');
+        ta.setSelectionRange(0, 0);
+      }
       ta.setRangeText(res.text, ta.selectionStart, ta.selectionEnd, 'end');
+      drafts.set(this.id, ta.value);
       this.templateId = tp.id;
       this.showTemplateNotice(tp, res.unknown || []);
       ta.focus();
     } catch (e) {
-      toast(t('error.generic', { message: e.message }), 'error');
+      toast(errorText(e), 'error');
     }
   }
 
@@ -424,7 +584,13 @@ export class Thread {
   pickFile() {
     const f = this.fileInput.files && this.fileInput.files[0];
     this.fileInput.value = '';
-    if (!f) return;
+    if (f) this.takeFile(f);
+  }
+
+  // takeFile checks a picked, pasted or dropped file against the channel's capabilities and shows
+  // it in the preview.
+  takeFile(f) {
+    if (this.text.disabled) return;
     const caps = this.detail.capabilities || {};
     const image = f.type.startsWith('image/');
     const allowed = image ? caps.images && (!caps.imageTypes || !caps.imageTypes.length || caps.imageTypes.includes(f.type))
@@ -458,7 +624,7 @@ export class Thread {
       thumb = h('span', { class: 'file-chip' }, icon('file'));
     }
     fill(this.preview, thumb, h('span', { class: 'file-name', dataset: { testid: 'preview-name' } }, f.name + ' · ' + formatBytes(f.size)),
-      h('button', { class: 'btn small ghost', type: 'button', title: t('thread.remove'), onclick: () => this.setFile(null) }, '✕'));
+      h('button', { class: 'btn small ghost', type: 'button', title: t('thread.remove'), 'aria-label': t('thread.remove'), dataset: { testid: 'preview-remove' }, onclick: () => this.setFile(null) }, '✕'));
     this.preview.hidden = false;
     this.text.focus();
   }
@@ -487,6 +653,7 @@ export class Thread {
       const res = await api('POST', `/conversations/${encodeURIComponent(id)}/messages`, {
         text: text.trim() ? text : '', attachmentIds: ids, idempotencyKey: uuid(), templateId: this.templateId,
       });
+      drafts.delete(id);
       if (this.id === id) {
         this.text.value = '';
         this.templateId = '';
@@ -495,7 +662,7 @@ export class Thread {
         this.upsertMessage(res.message);
       }
     } catch (e) {
-      toast(e instanceof ApiError && e.code === 'forbidden' ? t('error.forbidden') + ' ' + e.message : errorText(e), 'error');
+      toast(errorText(e), 'error');
       this.reloadDetail();
     } finally {
       this.sending = false;
@@ -511,11 +678,16 @@ export class Thread {
       this.upsertMessage(data.message);
       if (data.message.direction === 'in') this.markRead();
     } else if (kind.startsWith('message.')) {
-      this.open(this.id, true);
+      this.reloadMessages();
     }
     // The reply window and the remaining replies change with every message.
     if (kind.startsWith('conversation.') || kind === 'message.created') this.refetch();
   }
+}
+
+// fold lowers s and removes its accents, for matching template names ("cam on" finds "Cảm ơn").
+function fold(s) {
+  return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'd').toLowerCase();
 }
 
 // placeholderRE matches a template placeholder left in a text ("{{customer_name}}"), as the engine does.
@@ -541,16 +713,6 @@ function acceptOf(caps) {
   return parts.join(',');
 }
 
-// errorText says an API error in the agent's language: its code's own text when the dictionary
-// has one, the generic text with the server's message otherwise.
-function errorText(e) {
-  if (e instanceof ApiError && e.code) {
-    const key = 'error.' + e.code;
-    const text = t(key);
-    if (text !== key) return text;
-  }
-  return t('error.generic', { message: e.message });
-}
 
 function attachmentNode(a) {
   const url = attachmentURL(a);
