@@ -40,23 +40,24 @@ func TestBrowserAlertsAndShortcuts(t *testing.T) {
 
 	app.customerSays(kindTikTok, "tt-an", "Nguyễn Văn An", "Shop ơi trả lời em với", nil)
 	minh.waitJS(`window.__notes.some(n => n === 'Tin nhắn mới từ Nguyễn Văn An | Shop ơi trả lời em với') && window.__beeps > 0`)
-	minh.waitJS(`document.title === '(1) Tin nhắn đa kênh — dakenh'`)
-	// A new conversation for minh (the round-robin's next after the three seeded ones).
+	// minh's unread: An and the seeded Messenger customer Đinh Mỹ Linh.
+	minh.waitJS(`document.title === '(2) Tin nhắn đa kênh — dakenh'`)
+	// A new conversation for minh (the round-robin's next after the six seeded ones).
 	app.customerSays(kindTikTok, "tt-new", "Đinh Thị Mới", "Chào shop", nil)
 	minh.waitJS(`window.__notes.some(n => n.startsWith('Hội thoại mới: Đinh Thị Mới'))`)
-	minh.waitJS(`document.title === '(2) Tin nhắn đa kênh — dakenh'`)
+	minh.waitJS(`document.title === '(3) Tin nhắn đa kênh — dakenh'`)
 
-	// "n" opens the next unread conversation (newest first), ready to answer; again, the one after.
-	for _, name := range []string{"Đinh Thị Mới", "Nguyễn Văn An"} {
+	// "n" opens the next unread conversation (newest first), ready to answer; again, the ones after.
+	for _, name := range []string{"Đinh Thị Mới", "Nguyễn Văn An", "Đinh Mỹ Linh"} {
 		minh.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("n"))
 		minh.waitJS(`document.querySelector('[data-testid="thread-name"]')?.textContent === ` + js(name))
 		minh.waitJS(`document.activeElement === document.querySelector('[data-testid="composer"]')`)
 	}
-	// Both are read now, the one left quickly too.
+	// All are read now, those left quickly too.
 	minh.waitJS(`document.querySelectorAll('[data-testid="conv-row"].unread').length === 0`)
 	// The conversation on screen makes no noise.
 	notes := eval[float64](minh, `window.__notes.length`)
-	app.customerSays(kindTikTok, "tt-an", "Nguyễn Văn An", "Em đợi nhé", nil)
+	app.customerSays(kindMessenger, "6100000000000001", "Đinh Mỹ Linh", "Em đợi nhé", nil)
 	minh.waitJS(`[...document.querySelectorAll('[data-testid="msg-text"]')].some(e => e.textContent === 'Em đợi nhé')`)
 	if got := eval[float64](minh, `window.__notes.length`); got != notes {
 		t.Fatalf("notified about the conversation on screen: %v", eval[[]string](minh, `window.__notes`))
