@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 
@@ -25,13 +26,19 @@ func TestDownloadMediaRefusesInternalURLs(t *testing.T) {
 	defer internal.Close()
 	srv := metatest.New(metatest.Options{})
 	defer srv.Close()
-	ch := newAdapter(t, srv, meta.KindMessenger, nil)
+	// Names resolve to the metadata address through a stub resolver: nothing ever dials it, the
+	// guard refuses the resolved address before connecting.
+	media, err := guardedfetch.New(guardedfetch.Config{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil
+	}})
+	require.NoError(t, err)
+	ch := newAdapter(t, srv, meta.KindMessenger, nil, func(c *meta.Config) { c.MediaClient = media })
 	for _, tc := range []struct {
 		url  string
 		want error
 	}{
 		{internal.URL + "/admin?signature=secret-sig", guardedfetch.ErrBlockedAddress},
-		{"http://169.254.169.254/latest/meta-data?signature=secret-sig", guardedfetch.ErrBlockedAddress},
+		{"http://metadata.test/latest/meta-data?signature=secret-sig", guardedfetch.ErrBlockedAddress},
 		{"file:///etc/passwd?signature=secret-sig", guardedfetch.ErrScheme},
 	} {
 		_, _, err := ch.DownloadMedia(context.Background(), nil, oc.Attachment{Kind: oc.MessageImage, RemoteURL: tc.url})
