@@ -17,3 +17,13 @@ func allocate(f *os.File, n int64) error {
 		}
 	}
 }
+
+// syncData flushes f's data and the metadata needed to read it (fdatasync), as SQLite does.
+func syncData(f *os.File) error {
+	for {
+		err := syscall.Fdatasync(int(f.Fd()))
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}

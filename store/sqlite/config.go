@@ -147,11 +147,23 @@ func (c Config) withDefaults() Config {
 }
 
 // dsn is the driver's data source name: the path and the pragmas every connection runs.
-func (c Config) dsn(readOnly bool) string {
+func (c Config) dsn(readOnly bool) string { return c.dsnSync(readOnly, c.Synchronous) }
+
+// writerDSN is the writer connection's dsn. With SyncFull its commits do not fsync the WAL: the
+// store does, off the writer's path (walSyncer), before it answers the batch.
+func (c Config) writerDSN() string {
+	if c.Synchronous == SyncFull {
+		return c.dsnSync(false, SyncNormal)
+	}
+	return c.dsn(false)
+}
+
+// dsnSync is dsn with the synchronous setting sync.
+func (c Config) dsnSync(readOnly bool, sync Synchronous) string {
 	params := []string{
 		fmt.Sprintf("_pragma=busy_timeout(%d)", c.BusyTimeout.Milliseconds()),
 		"_pragma=foreign_keys(1)",
-		"_pragma=synchronous(" + string(c.Synchronous) + ")",
+		"_pragma=synchronous(" + string(sync) + ")",
 	}
 	if readOnly {
 		params = append(params, "_pragma=query_only(1)")

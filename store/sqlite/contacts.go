@@ -23,22 +23,19 @@ func scanContact(sc scanner) (*omnichannel.Contact, error) {
 
 // PutContact inserts or replaces the contact with c.ID.
 func (t *txn) PutContact(c *omnichannel.Contact) error {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return err
 	}
 	attrs, err := jsonText(c.Attributes)
 	if err != nil {
 		return err
 	}
-	_, err = t.q.exec(`INSERT INTO contacts (`+contactColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return t.write(contactsWrite, `INSERT INTO contacts (`+contactColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, phone = excluded.phone,
 			email = excluded.email, avatar_url = excluded.avatar_url, attributes = excluded.attributes,
 			crm_ref = excluded.crm_ref, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-		c.WorkspaceID, c.ID, c.Name, c.Phone, c.Email, c.AvatarURL, attrs, c.CRMRef, micros(c.CreatedAt), micros(c.UpdatedAt))
-	if err != nil {
-		return writeError("put contact", err)
-	}
-	return nil
+		[]any{c.WorkspaceID, c.ID, c.Name, c.Phone, c.Email, c.AvatarURL, attrs, c.CRMRef, micros(c.CreatedAt), micros(c.UpdatedAt)},
+		execChecked("put contact"))
 }
 
 func (t *txn) GetContact(workspaceID, id string) (*omnichannel.Contact, error) {
@@ -72,32 +69,26 @@ func identityArgs(i *omnichannel.Identity) []any {
 // InsertIdentity refuses an existing id or an existing (ConnectionID, ExternalUserID) with
 // ErrDuplicate; the contact and the connection must exist (ErrNotFound otherwise).
 func (t *txn) InsertIdentity(i *omnichannel.Identity) error {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return err
 	}
-	if _, err := t.q.exec(`INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		identityArgs(i)...); err != nil {
-		return writeError("insert identity", err)
-	}
-	return nil
+	return t.write(identitiesWrite, `INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		identityArgs(i), execChecked("insert identity"))
 }
 
 // PutIdentity inserts or replaces the identity with i.ID; (ConnectionID, ExternalUserID) held by
 // another identity is refused with ErrDuplicate.
 func (t *txn) PutIdentity(i *omnichannel.Identity) error {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return err
 	}
-	if _, err := t.q.exec(`INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return t.write(identitiesWrite, `INSERT INTO identities (`+identityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (workspace_id, id) DO UPDATE SET contact_id = excluded.contact_id,
 			connection_id = excluded.connection_id, channel_kind = excluded.channel_kind,
 			external_user_id = excluded.external_user_id, display_name = excluded.display_name,
 			avatar_url = excluded.avatar_url, phone = excluded.phone, follower = excluded.follower,
 			created_at = excluded.created_at, updated_at = excluded.updated_at, anonymous = excluded.anonymous,
-			provider_conversation_id = excluded.provider_conversation_id`, identityArgs(i)...); err != nil {
-		return writeError("put identity", err)
-	}
-	return nil
+			provider_conversation_id = excluded.provider_conversation_id`, identityArgs(i), execChecked("put identity"))
 }
 
 func (t *txn) GetIdentity(workspaceID, id string) (*omnichannel.Identity, error) {

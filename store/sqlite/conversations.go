@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -77,7 +78,7 @@ const conversationSet = `connection_id = ?, channel_kind = ?, contact_id = ?, id
 // ErrDuplicate. The connection, contact and identity must exist (ErrNotFound otherwise), and the
 // category path has at most MaxCategoryDepth levels (ErrInvalid otherwise).
 func (t *txn) InsertConversation(c *omnichannel.Conversation) error {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return err
 	}
 	vals, err := conversationValues(c)
@@ -86,15 +87,15 @@ func (t *txn) InsertConversation(c *omnichannel.Conversation) error {
 	}
 	args := append([]any{c.WorkspaceID, c.ID}, vals...)
 	args = append(args, c.Version)
-	if _, err := t.q.exec(`INSERT INTO conversations (workspace_id, id, connection_id, channel_kind, contact_id,
+	if err := t.write(conversationsWrite, `INSERT INTO conversations (workspace_id, id, connection_id, channel_kind, contact_id,
 			identity_id, contact_name, contact_name_fold, contact_phone, contact_phone_digits, status, assignee_id,
 			team_id, rule_id, awaiting_claim, claimed, historical, category_id, category_path, category1,
 			category2, category3, classification_id, note, referral, last_seq, inbound_count,
 			replies_since_inbound, last_message_text, last_message_at, last_message_direction, last_inbound_at,
 			created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		args...); err != nil {
-		return writeError("insert conversation", err)
+		args, execChecked("insert conversation")); err != nil {
+		return err
 	}
 	t.remember(c)
 	return nil
@@ -125,7 +126,7 @@ func (t *txn) rememberRead(c *omnichannel.Conversation, err error) (*omnichannel
 // When the same transaction read or wrote the conversation at c.Version, only the columns whose
 // values differ are written (see conversation_update.go); the stored row is the same either way.
 func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return err
 	}
 	vals, err := conversationValues(c)
@@ -142,15 +143,20 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 	if args == nil {
 		args = append(vals, c.WorkspaceID, c.ID, c.Version)
 	}
-	res, err := t.q.exec(query, args...)
-	if err != nil {
-		return writeError("update conversation", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := t.GetConversation(c.WorkspaceID, c.ID); err != nil {
-			return err
+	ws, id, version := c.WorkspaceID, c.ID, c.Version
+	if err := t.write(conversationsWrite, query, args, func(w *txn, res sql.Result, err error) error {
+		if err != nil {
+			return writeError("update conversation", err)
 		}
-		return conflict("conversation", c.ID, c.Version)
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := w.GetConversation(ws, id); err != nil {
+				return err
+			}
+			return conflict("conversation", id, version)
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	c.Version++
 	t.remember(c)

@@ -40,8 +40,15 @@ func jobArgs(j *omnichannel.Job) ([]any, error) {
 
 // InsertJob refuses an existing job id with ErrDuplicate. Job ids are global.
 func (t *txn) InsertJob(j *omnichannel.Job) error {
-	return t.put("job", `INSERT INTO jobs (`+jobColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		func() ([]any, error) { return jobArgs(j) })
+	if err := t.writingRecorded(); err != nil {
+		return err
+	}
+	args, err := jobArgs(j)
+	if err != nil {
+		return err
+	}
+	return t.write(jobsWrite, `INSERT INTO jobs (`+jobColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		args, execChecked("put job"))
 }
 
 // ClaimJobs locks up to limit due jobs (RunAt ≤ now) whose lock is free or expired (LockedUntil ≤

@@ -85,19 +85,16 @@ const messageSet = `conversation_id = ?, connection_id = ?, seq = ?, direction =
 // an existing non-empty (ConversationID, IdempotencyKey) with ErrDuplicate; the conversation must
 // exist (ErrNotFound otherwise).
 func (t *txn) InsertMessage(m *omnichannel.Message) error {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return err
 	}
 	vals, err := messageValues(m)
 	if err != nil {
 		return err
 	}
-	if _, err := t.q.exec(`INSERT INTO messages (`+messageColumns+`)
+	return t.write(messagesWrite, `INSERT INTO messages (`+messageColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append([]any{m.WorkspaceID, m.ID}, vals...)...); err != nil {
-		return writeError("insert message", err)
-	}
-	return nil
+		append([]any{m.WorkspaceID, m.ID}, vals...), execChecked("insert message"))
 }
 
 // UpdateMessage replaces the message with m.ID; ErrNotFound when absent, ErrDuplicate when its new

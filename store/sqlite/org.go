@@ -217,9 +217,13 @@ func (t *txn) ListClassifications(workspaceID string) ([]*omnichannel.Classifica
 }
 
 // NextRotation returns the rotation's counter (0 on first use) and increments it, in one statement.
+// In a grouped update the writer takes it at once, outside the update (grouping.nextRotation).
 func (t *txn) NextRotation(workspaceID, key string) (int64, error) {
-	if err := t.writing(); err != nil {
+	if err := t.writingRecorded(); err != nil {
 		return 0, err
+	}
+	if t.group != nil {
+		return t.group.nextRotation(t, workspaceID, key)
 	}
 	var n int64
 	if err := t.q.queryRow(`INSERT INTO rotations (workspace_id, key, next) VALUES (?, ?, 1)

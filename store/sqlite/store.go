@@ -39,10 +39,18 @@ type Store struct {
 
 	batches atomic.Int64 // committed or failed batches, for tests and metrics
 	updates atomic.Int64 // Update functions run by the writer
+	// grouped and ungrouped count the grouped updates applied from their recorded writes and
+	// those that ran again as an Update (group_commit.go).
+	grouped, ungrouped atomic.Int64
+	busy               atomic.Int64 // nanoseconds the writer spent in batches, waits excluded
+	lingered           atomic.Int64 // nanoseconds the writer waited for requests while syncing
 
 	// ckpt runs the WAL checkpoints in the background (checkpoint.go).
 	ckpt        *checkpointer
 	checkpoints atomic.Int64
+
+	// syncer fsyncs the WAL for the writer's batches with SyncFull (walsync.go); nil otherwise.
+	syncer *walSyncer
 
 	// full is set while the disk is full: writes are refused with ErrUnavailable (diskfull.go).
 	full atomic.Bool
@@ -77,13 +85,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = s.closeDBs()
 		return nil, err
 	}
+	s.startSyncer()
 	go s.writeLoop()
 	return s, nil
 }
 
 func (s *Store) open(ctx context.Context) error {
 	var err error
-	if s.wdb, err = sql.Open("sqlite", s.cfg.dsn(false)); err != nil {
+	if s.wdb, err = sql.Open("sqlite", s.cfg.writerDSN()); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.cfg.Path, err)
 	}
 	s.wdb.SetMaxOpenConns(1)
@@ -192,17 +201,11 @@ func (s *Store) View(ctx context.Context, fn func(tx omnichannel.Tx) error) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var r *runner
-	select {
-	case <-s.closing:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	case r = <-s.readers:
+	r, err := s.takeReader(ctx)
+	if err != nil {
+		return err
 	}
-	defer func() { s.readers <- r }()
-	r.ctx = ctx
-	defer func() { r.ctx = bg }()
+	defer s.giveReader(r)
 	if _, err := r.conn.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
@@ -267,9 +270,21 @@ type Stats struct {
 	// Checkpoints is the number of background checkpoints that copied WAL pages into the
 	// database file.
 	Checkpoints int64
+	// Grouped counts the grouped updates (UpdateGrouped) whose recorded writes the writer applied
+	// (each is one of Updates too); Ungrouped those that ran again as an Update.
+	Grouped, Ungrouped int64
+	// WriterBusy is the time the writer spent running batches, commits included, and WriterWaited
+	// the time it kept a batch open waiting for requests while the WAL was being synced: against the
+	// time elapsed, how busy the single writer is.
+	WriterBusy, WriterWaited time.Duration
+	// WALSyncs is the number of fsyncs of the WAL that answered batches (SyncFull only): against
+	// Batches, how many commits one fsync covered.
+	WALSyncs int64
 }
 
 // Stats returns the writer's counters; Updates / Batches is the average group-commit size.
 func (s *Store) Stats() Stats {
-	return Stats{Batches: s.batches.Load(), Updates: s.updates.Load(), Checkpoints: s.checkpoints.Load()}
+	return Stats{Batches: s.batches.Load(), Updates: s.updates.Load(), Checkpoints: s.checkpoints.Load(),
+		Grouped: s.grouped.Load(), Ungrouped: s.ungrouped.Load(), WriterBusy: time.Duration(s.busy.Load()),
+		WriterWaited: time.Duration(s.lingered.Load()), WALSyncs: s.walSyncs()}
 }

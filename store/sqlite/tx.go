@@ -26,6 +26,9 @@ type txn struct {
 	// seen holds the conversations as read or written in a writable txn, by key, for partial
 	// updates (conversation_update.go).
 	seen map[conversationKey]omnichannel.Conversation
+	// group is set in a grouped update (group_commit.go): reads run on a read connection and
+	// writes are recorded for the writer.
+	group *grouping
 }
 
 var _ omnichannel.Tx = (*txn)(nil)
@@ -37,7 +40,21 @@ func (t *txn) readable() error {
 	return nil
 }
 
+// writing checks that t may run a write now. In a grouped update, which records only some writes
+// (writingRecorded), it gives the grouping up: the update runs again as an Update.
 func (t *txn) writing() error {
+	if err := t.writingRecorded(); err != nil {
+		return err
+	}
+	if t.group != nil {
+		return t.group.giveUp()
+	}
+	return nil
+}
+
+// writingRecorded checks that t may write, for the write methods that a grouped update records
+// (txn.write).
+func (t *txn) writingRecorded() error {
 	if err := t.readable(); err != nil {
 		return err
 	}
@@ -47,6 +64,20 @@ func (t *txn) writing() error {
 	return nil
 }
 
+// write runs a write statement and passes its outcome to check, which turns it into the write
+// method's result. In a grouped update it records them instead (group_commit.go): the writer runs
+// the statement and check later, in its own transaction, and write returns nil.
+func (t *txn) write(tables writeTables, query string, args []any, check func(w *txn, res sql.Result, err error) error) error {
+	if g := t.group; g != nil {
+		return g.record(tables, func(w *txn) error {
+			res, err := w.q.exec(query, args...)
+			return check(w, res, err)
+		})
+	}
+	res, err := t.q.exec(query, args...)
+	return check(t, res, err)
+}
+
 // runner runs the statements of a txn on one connection, with a cache of prepared statements for
 // static SQL; dynamic SQL (the list filters) is prepared per call. A runner is used by one goroutine
 // at a time: the writer's by the goroutine whose turn it is, a reader's by its View.
@@ -54,9 +85,17 @@ type runner struct {
 	ctx   context.Context
 	conn  *sql.Conn
 	cache map[string]*sql.Stmt
+	// group is the grouped update whose reads the runner runs, if any: a read of what its recorded
+	// writes change gives the grouping up (grouping.before).
+	group *grouping
 }
 
 func (r *runner) stmt(query string) (*sql.Stmt, error) {
+	if r.group != nil {
+		if err := r.group.before(query); err != nil {
+			return nil, err
+		}
+	}
 	if st, ok := r.cache[query]; ok {
 		return st, nil
 	}
@@ -86,6 +125,10 @@ func (r *runner) query(query string, args ...any) (*sql.Rows, error) {
 
 func (r *runner) queryRow(query string, args ...any) *sql.Row {
 	st, err := r.stmt(query)
+	if errors.Is(err, errRegroup) {
+		// Scan reports an error (the grouped update runs again as an Update).
+		return r.conn.QueryRowContext(givenUp, query, args...)
+	}
 	if err != nil {
 		// Scan reports the error: the connection prepares the query again and fails the same way.
 		return r.conn.QueryRowContext(r.ctx, query, args...)
@@ -100,6 +143,11 @@ const maxDynamicStmts = 256
 func (r *runner) queryDynamic(query string, args ...any) (*sql.Rows, error) {
 	if _, ok := r.cache[query]; ok || len(r.cache) < maxDynamicStmts {
 		return r.query(query, args...)
+	}
+	if r.group != nil {
+		if err := r.group.before(query); err != nil {
+			return nil, err
+		}
 	}
 	return r.conn.QueryContext(r.ctx, query, args...)
 }
@@ -211,6 +259,16 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (*T, error), what string)
 		return nil, fmt.Errorf("sqlite: list %s: %w", what, err)
 	}
 	return out, nil
+}
+
+// execChecked is a write's check (txn.write) that only translates a failure (writeError).
+func execChecked(what string) func(w *txn, res sql.Result, err error) error {
+	return func(_ *txn, _ sql.Result, err error) error {
+		if err != nil {
+			return writeError(what, err)
+		}
+		return nil
+	}
 }
 
 // deleteOne deletes by key; no row is ErrNotFound.

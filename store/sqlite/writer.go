@@ -20,9 +20,17 @@ const (
 // errAborted stands for a function that panicked or called runtime.Goexit.
 var errAborted = errors.New("sqlite: update function did not return")
 
-// request is one Update call travelling through the writer.
+// request is one Update call travelling through the writer, or the recorded writes of a grouped
+// update (replays).
 type request struct {
-	fn    func(tx omnichannel.Tx) error
+	fn func(tx omnichannel.Tx) error
+	// replays, when set instead of fn, run on the writer goroutine itself (no hand-off to the
+	// caller), one write statement each: the recorded writes of a grouped update (group_commit.go).
+	// They may run again when their batch's segment is rolled back (runReplays).
+	replays []func(w *txn) error
+	// late answers a failed request only after the batch's COMMIT, so that a caller retrying on its
+	// error (ErrDuplicate, ErrConflict) reads the writes that made it fail.
+	late  bool
 	state atomic.Int32
 	// turn hands the caller its Tx: the savepoint is open and fn may run.
 	turn chan *txn
@@ -83,6 +91,7 @@ func (r *request) run(tx *txn) error {
 // closed and drained.
 func (s *Store) writeLoop() {
 	defer close(s.writerDone)
+	defer s.stopSyncer()
 	for r := range s.queue {
 		if r.take() {
 			s.runBatch(r)
@@ -91,20 +100,58 @@ func (s *Store) writeLoop() {
 }
 
 // next returns the next queued request without waiting, nil when there is none.
-func (s *Store) next() *request {
+func (s *Store) next() *request { return s.receive(nil, nil) }
+
+// receive returns the next queued request that the writer takes. When none is queued it waits for
+// one until idle or deadline is ready, then looks once more; with both nil it returns nil at once.
+// It returns nil when the queue is closed.
+func (s *Store) receive(idle <-chan struct{}, deadline <-chan time.Time) *request {
 	for {
+		var r *request
+		ok := true
 		select {
-		case r, ok := <-s.queue:
-			if !ok {
+		case r, ok = <-s.queue:
+		default:
+			if idle == nil && deadline == nil {
 				return nil
 			}
-			if r.take() {
-				return r
+			select {
+			case r, ok = <-s.queue:
+			case <-idle:
+				idle, deadline = nil, nil
+				continue
+			case <-deadline:
+				idle, deadline = nil, nil
+				continue
 			}
-		default:
+		}
+		if !ok {
 			return nil
 		}
+		if r.take() {
+			return r
+		}
 	}
+}
+
+// nextWhileSyncing is next, except that while the WAL syncer is busy with the fsync of earlier
+// batches it waits for a request (until the syncer is done or the batch's MaxBatchDuration): a
+// COMMIT now would wait for the next fsync anyway, and a batch that takes in more requests writes
+// fewer pages per request (the requests of a batch share the pages of the list indexes' newest
+// entries). Without the syncer (SyncNormal) it does not wait.
+func (s *Store) nextWhileSyncing(start time.Time) *request {
+	if r := s.next(); r != nil || s.syncer == nil || !s.syncer.busy() {
+		return r
+	}
+	left := s.cfg.MaxBatchDuration - time.Since(start)
+	if left <= 0 {
+		return nil
+	}
+	waitStart := time.Now()
+	defer func() { s.lingered.Add(int64(time.Since(waitStart))) }()
+	timer := time.NewTimer(left)
+	defer timer.Stop()
+	return s.receive(s.syncer.idle, timer.C)
 }
 
 // writerPragmas tune the writer connection for group commit (per connection, not stored in the
@@ -142,6 +189,8 @@ var bg = context.Background()
 func (s *Store) runBatch(first *request) {
 	s.batches.Add(1)
 	start := time.Now()
+	lingered := s.lingered.Load()
+	defer func() { s.busy.Add(int64(time.Since(start)) - (s.lingered.Load() - lingered)) }()
 	if _, err := s.writer.exec("BEGIN IMMEDIATE"); err != nil {
 		err = unavailable(fmt.Errorf("sqlite: begin: %w", err))
 		s.noteWriteError(err)
@@ -149,6 +198,9 @@ func (s *Store) runBatch(first *request) {
 		return
 	}
 	var committed []*request
+	// failed are the late requests whose writes failed, with their errors, answered after the
+	// COMMIT (or its failure).
+	var failed []lateAnswer
 	fail := func(err error) {
 		err = unavailable(err)
 		s.noteWriteError(err)
@@ -156,15 +208,31 @@ func (s *Store) runBatch(first *request) {
 		for _, r := range committed {
 			r.result <- err
 		}
+		for _, a := range failed {
+			a.r.result <- a.err
+		}
 	}
-	for r, n := first, 1; r != nil; r, n = s.next(), n+1 {
-		ok, fatal := s.runOne(r)
+	var seg segment
+	for r, n := first, 1; r != nil; r, n = s.nextWhileSyncing(start), n+1 {
+		var ok bool
+		var fatal, late error
+		if r.replays != nil {
+			ok, fatal, late = s.runReplays(r, &seg)
+		} else {
+			if fatal = s.endSegment(&seg); fatal == nil {
+				ok, fatal, late = s.runOne(r)
+			} else {
+				r.result <- fatal
+			}
+		}
 		if fatal != nil {
 			fail(fatal)
 			return
 		}
 		if ok {
 			committed = append(committed, r)
+		} else if late != nil {
+			failed = append(failed, lateAnswer{r, late})
 		}
 		if n >= s.cfg.MaxBatchSize || time.Since(start) >= s.cfg.MaxBatchDuration {
 			break
@@ -174,20 +242,111 @@ func (s *Store) runBatch(first *request) {
 		fail(fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
+	if s.syncer != nil {
+		s.syncer.hand(syncedBatch{committed: committed, failed: failed})
+		return
+	}
 	for _, r := range committed {
 		r.result <- nil
 	}
+	for _, a := range failed {
+		a.r.result <- a.err
+	}
+}
+
+// lateAnswer is the error of a late request, to send after the batch.
+type lateAnswer struct {
+	r   *request
+	err error
+}
+
+// A segment is a run of replay requests in a batch under one savepoint, instead of a savepoint per
+// request as an Update function gets: SQLite copies each page a statement changes under an open
+// savepoint into the savepoint's journal first, once per savepoint, so that one savepoint per
+// request copied the pages of the list indexes' newest entries again for every request, and each
+// RELEASE cost more than the request's message insert. A replay request whose first statement
+// fails changed nothing (SQLite undoes a failed statement alone); one that fails later is undone
+// with the whole segment (ROLLBACK TO), after which the segment's other requests run again, in
+// the same order on the same rows, so with the same outcome. The segment's savepoint is opened by
+// the first request with more than one statement and released before an Update function's turn.
+type segment struct {
+	open bool
+	// applied are the requests of the open segment whose writes succeeded, in order.
+	applied []*request
+}
+
+// endSegment releases the open segment's savepoint.
+func (s *Store) endSegment(seg *segment) error {
+	if !seg.open {
+		return nil
+	}
+	*seg = segment{}
+	if _, err := s.writer.exec("RELEASE seg"); err != nil {
+		return fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	return nil
+}
+
+// replay runs r's statements; failedAt is the index of the one that failed.
+func (s *Store) replay(r *request) (failedAt int, err error) {
+	w := &txn{q: s.writer, writable: true, keys: s.cfg.Keyring}
+	defer w.done.Store(true)
+	for i, rp := range r.replays {
+		if err := rp(w); err != nil {
+			return i, err
+		}
+	}
+	return 0, nil
+}
+
+// runReplays runs the recorded writes of r in seg, with runOne's results.
+func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal, late error) {
+	s.updates.Add(1)
+	if len(r.replays) > 1 && !seg.open {
+		if _, err := s.writer.exec("SAVEPOINT seg"); err != nil {
+			fatal = unavailable(fmt.Errorf("sqlite: savepoint: %w", err))
+			r.result <- fatal
+			return false, fatal, nil
+		}
+		seg.open = true
+	}
+	at, err := s.replay(r)
+	if err == nil {
+		if seg.open {
+			seg.applied = append(seg.applied, r)
+		}
+		return true, nil, nil
+	}
+	if at > 0 {
+		// Undo r's first statements with the segment, then apply the segment's requests again.
+		if _, rerr := s.writer.exec("ROLLBACK TO seg"); rerr != nil {
+			fatal = fmt.Errorf("sqlite: rollback to savepoint: %w", rerr)
+			r.result <- fatal
+			return false, fatal, nil
+		}
+		for _, done := range seg.applied {
+			if _, rerr := s.replay(done); rerr != nil {
+				fatal = fmt.Errorf("sqlite: writes that succeeded failed when run again: %w", rerr)
+				r.result <- fatal
+				return false, fatal, nil
+			}
+		}
+	}
+	err = unavailable(err)
+	s.noteWriteError(err)
+	return false, nil, s.answer(r, err)
 }
 
 // runOne gives r its turn inside a savepoint. ok reports that fn succeeded and its writes wait for
-// the commit; when fn failed, r has been answered already. fatal is an error that broke the whole
-// transaction (r is answered with it too).
-func (s *Store) runOne(r *request) (ok bool, fatal error) {
+// the commit; when fn failed, r has been answered already, unless it is a late request: then late
+// is its error, to answer after the batch. fatal is an error that broke the whole transaction (r
+// is answered with it too).
+func (s *Store) runOne(r *request) (ok bool, fatal, late error) {
 	s.updates.Add(1)
 	if _, err := s.writer.exec("SAVEPOINT fn"); err != nil {
 		fatal = unavailable(fmt.Errorf("sqlite: savepoint: %w", err))
 		r.result <- fatal
-		return false, fatal
+		return false, fatal, nil
 	}
 	r.turn <- &txn{q: s.writer, writable: true, keys: s.cfg.Keyring}
 	fnErr := <-r.done
@@ -195,9 +354,9 @@ func (s *Store) runOne(r *request) (ok bool, fatal error) {
 		if _, err := s.writer.exec("RELEASE fn"); err != nil {
 			fatal = fmt.Errorf("sqlite: release savepoint: %w", err)
 			r.result <- fatal
-			return false, fatal
+			return false, fatal, nil
 		}
-		return true, nil
+		return true, nil, nil
 	}
 	if _, err := s.writer.exec("ROLLBACK TO fn"); err != nil {
 		fatal = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
@@ -209,7 +368,20 @@ func (s *Store) runOne(r *request) (ok bool, fatal error) {
 	} else {
 		fnErr = unavailable(fnErr)
 		s.noteWriteError(fnErr)
-		r.result <- fnErr
+		if fatal == nil {
+			late = s.answer(r, fnErr)
+		} else {
+			r.result <- fnErr
+		}
 	}
-	return false, fatal
+	return false, fatal, late
+}
+
+// answer answers a failed r now, or returns its error when r is late (answered after the batch).
+func (s *Store) answer(r *request, err error) (late error) {
+	if r.late {
+		return err
+	}
+	r.result <- err
+	return nil
 }

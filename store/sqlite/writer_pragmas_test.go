@@ -14,12 +14,13 @@ import (
 )
 
 // TestWriterPragmas: the writer keeps savepoint journals in memory and a large page cache, leaves
-// checkpoints to the background, and commits with the configured durability (FULL by default).
+// checkpoints to the background, and commits without an fsync (synchronous NORMAL): with FULL (the
+// default) the store fsyncs the WAL itself before answering (TestFullSyncsBeforeAnswering).
 func TestWriterPragmas(t *testing.T) {
 	for _, tc := range []struct {
 		sync sqlite.Synchronous
 		want string // PRAGMA synchronous: 1 NORMAL, 2 FULL
-	}{{"", "2"}, {sqlite.SyncFull, "2"}, {sqlite.SyncNormal, "1"}} {
+	}{{"", "1"}, {sqlite.SyncFull, "1"}, {sqlite.SyncNormal, "1"}} {
 		s, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "db"), Synchronous: tc.sync})
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
@@ -36,6 +37,32 @@ func TestWriterPragmas(t *testing.T) {
 		}))
 		assert.Equal(t, map[string]string{"temp_store": "2", "cache_size": "-65536", "synchronous": tc.want,
 			"journal_mode": "wal", "wal_autocheckpoint": "16384"}, got, "Synchronous %q", tc.sync)
+	}
+}
+
+// TestFullSyncsBeforeAnswering: with SyncFull every Update and grouped update returns after an
+// fsync of the WAL that followed its commit; with SyncNormal the WAL is never synced for them.
+func TestFullSyncsBeforeAnswering(t *testing.T) {
+	for _, tc := range []struct {
+		sync  sqlite.Synchronous
+		syncs bool
+	}{{sqlite.SyncFull, true}, {sqlite.SyncNormal, false}} {
+		s, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "db"), Synchronous: tc.sync})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		before := s.Stats().WALSyncs
+		require.NoError(t, s.Update(t.Context(), putUser("u-1")))
+		afterUpdate := s.Stats().WALSyncs
+		require.NoError(t, s.UpdateGrouped(t.Context(), func(tx omnichannel.Tx) error {
+			return tx.PutContact(&omnichannel.Contact{WorkspaceID: "ws", ID: "k-1", Name: "Lan"})
+		}))
+		afterGrouped := s.Stats().WALSyncs
+		if tc.syncs {
+			assert.Greater(t, afterUpdate, before, "the Update returned before an fsync")
+			assert.Greater(t, afterGrouped, afterUpdate, "the grouped update returned before an fsync")
+		} else {
+			assert.Zero(t, afterGrouped, "SyncNormal fsyncs no commit")
+		}
 	}
 }
 
