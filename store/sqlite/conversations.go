@@ -158,6 +158,9 @@ func (t *txn) UpdateConversation(c *omnichannel.Conversation) error {
 	}); err != nil {
 		return err
 	}
+	if t.group != nil {
+		t.group.undo = append(t.group.undo, func() { c.Version = version })
+	}
 	c.Version++
 	t.remember(c)
 	return nil

@@ -17,12 +17,15 @@ var _ omnichannel.GroupCommitter = (*Store)(nil)
 // read sees the last commit when it runs. Its writes are not run but recorded (txn.write): the
 // statement, its arguments and the check that turns the statement's outcome into the write
 // method's result, all computed on the caller's goroutine. When the function returns, the writer
-// runs the recorded statements of the update in its group-commit transaction, in a savepoint of
-// their own, without handing the connection to the caller; a write that fails (a duplicate key, a
-// stale version, a missing row) rolls the savepoint back and is the update's error, as Update
-// would have returned it. The writes computed from reads of another commit are safe because the
-// recorded ones are guarded: unique keys for inserts and the version compare-and-set for
-// conversation updates.
+// runs the recorded statements of the update in its group-commit transaction, without handing the
+// connection to the caller (writer.go: a segment's savepoint undoes an update whose later write
+// fails). The writes computed from reads of another commit are safe because the recorded ones are
+// guarded: unique keys for inserts and the version compare-and-set for conversation updates. When
+// a write fails (a concurrent update stored the same message or changed the conversation since the
+// function read it), none of the update's writes is kept and, once the batch holding the other
+// update is committed, the function runs again and reads it (a duplicate delivery then finds its
+// message and writes nothing); after maxGroupedAttempts it runs as an Update, whose reads are the
+// writer's, so that concurrent deliveries to one conversation cannot fail each other for ever.
 //
 // What the recording cannot serve makes the function run again as an Update (the grouping is
 // "given up"): a write method that records nothing (the writes of the ingest are recorded:
@@ -84,6 +87,11 @@ type grouping struct {
 	replays []func(w *txn) error
 	// changed holds the tables the recorded writes change.
 	changed map[string]bool
+	// undo puts back what the recorded writes changed in their arguments (a conversation's
+	// Version), for when fn runs again as an Update: it must see its arguments as Update would.
+	undo []func()
+	// threads are the customer threads the update holds (lockThread).
+	threads []string
 	// given is set once the grouping was given up.
 	given bool
 }
@@ -127,12 +135,13 @@ func (g *grouping) before(query string) error {
 // the writer, and its writes are applied after fn returns, by the writer, in the group-commit
 // transaction of concurrent Updates and grouped updates (omnichannel.GroupCommitter): each read of
 // fn sees the last commit when it runs, a write method of tx records its write and returns nil,
-// and UpdateGrouped returns nil once every write of fn was committed, or the first error of a
-// write (ErrDuplicate, ErrConflict, ErrNotFound), as Update would have returned it, with none of
-// fn's writes applied; such an error is returned after the writes that caused it were committed.
-// When fn reads a table its writes change, or makes a write other than those of a contact, an
-// identity, a conversation, a message or a job, fn runs again, as an Update (Stats.Ungrouped):
-// fn must not depend on a write's nil error meaning "applied". fn's error is returned unchanged.
+// and UpdateGrouped returns nil once every write of fn was committed. When a write fails
+// (ErrDuplicate, ErrConflict, ErrNotFound), none of fn's writes is applied and fn runs again once
+// the writes that made it fail are committed (Stats.FailedWrites), at last as an Update, whose
+// result is returned. When fn reads a table its writes change,
+// or makes a write other than those of a contact, an identity, a conversation, a message or a job,
+// fn runs again, as an Update (Stats.Ungrouped). fn must not depend on a write's nil error meaning
+// "applied". fn's error is returned unchanged.
 func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx omnichannel.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -140,43 +149,74 @@ func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx omnichannel.Tx) er
 	if s.full.Load() {
 		return errDiskFull
 	}
-	replays, err, given := s.recordGrouped(ctx, fn)
-	if given {
-		s.ungrouped.Add(1)
-		return s.Update(ctx, fn)
+	for attempt := 1; ; attempt++ {
+		g, err := s.recordGrouped(ctx, fn)
+		if g.given {
+			g.unlockThreads()
+			s.ungrouped.Add(1)
+			g.undoArguments()
+			return s.Update(ctx, fn)
+		}
+		if err != nil || len(g.replays) == 0 {
+			g.unlockThreads()
+			return err
+		}
+		s.grouped.Add(1)
+		r := &request{replays: g.replays, result: make(chan error, 1)}
+		if err = s.enqueue(ctx, r); err == nil {
+			err = r.wait(ctx)
+		}
+		g.unlockThreads()
+		if !errors.Is(err, errWritesFailed) {
+			return err
+		}
+		// A concurrent update, committed now, made the writes stale or duplicate: fn runs again and
+		// reads it, grouped, and at last as an Update (whose reads are the writer's).
+		s.failedWrites.Add(1)
+		g.undoArguments()
+		if attempt == maxGroupedAttempts {
+			return s.Update(ctx, fn)
+		}
 	}
-	if err != nil || len(replays) == 0 {
-		return err
-	}
-	s.grouped.Add(1)
-	r := &request{replays: replays, late: true, result: make(chan error, 1)}
-	if err := s.enqueue(ctx, r); err != nil {
-		return err
-	}
-	return r.wait(ctx)
 }
 
-// recordGrouped runs fn with a grouped Tx and returns its recorded writes, or fn's error, or given
-// when the grouping was given up.
-func (s *Store) recordGrouped(ctx context.Context, fn func(tx omnichannel.Tx) error) (replays []func(w *txn) error, err error, given bool) {
+// maxGroupedAttempts is how many times a grouped update whose writes failed runs grouped before it
+// runs as an Update.
+const maxGroupedAttempts = 3
+
+// errWritesFailed marks the writer's answer to a grouped update whose recorded writes failed.
+var errWritesFailed = errors.New("sqlite: the recorded writes failed")
+
+// recordGrouped runs fn with a grouped Tx and returns the grouping (its recorded writes, whether
+// it was given up) and fn's error.
+func (s *Store) recordGrouped(ctx context.Context, fn func(tx omnichannel.Tx) error) (*grouping, error) {
 	g := &grouping{store: s, ctx: ctx, changed: map[string]bool{}}
 	r, err := s.takeReader(ctx)
 	if err != nil {
-		return nil, err, false
+		return g, err
 	}
 	tx := &txn{q: r, writable: true, keys: s.cfg.Keyring, group: g}
 	r.group = g
+	returned := false
 	defer func() {
 		tx.done.Store(true)
 		if tx.q != nil {
 			s.giveReader(tx.q)
 		}
+		if !returned { // fn panicked: its threads go with it
+			g.unlockThreads()
+		}
 	}()
 	err = fn(tx)
-	if g.given {
-		return nil, nil, true
+	returned = true
+	return g, err
+}
+
+// undoArguments runs the undo functions, last first.
+func (g *grouping) undoArguments() {
+	for i := len(g.undo) - 1; i >= 0; i-- {
+		g.undo[i]()
 	}
-	return g.replays, err, false
 }
 
 // takeReader takes a connection of the read pool for ctx.
@@ -263,4 +303,66 @@ func (g *grouping) nextRotation(t *txn, workspaceID, key string) (int64, error) 
 		return 0, err
 	}
 	return n, nil
+}
+
+// Threads. Two grouped updates for one customer (two webhooks of one conversation at once) would
+// read the same conversation version, and the second's writes would fail and run again. So a
+// grouped update that looks a customer up (FindIdentity) first waits for a grouped update of the
+// same customer still in flight, until its writes are committed or failed: their reads and writes
+// then follow each other. It waits with its read connection given back, and only for its first
+// customer (one that holds a thread never waits for another, so no two wait for each other).
+
+// threadLocks are the customer threads of grouped updates in flight.
+type threadLocks struct {
+	mu   sync.Mutex
+	held map[string]chan struct{} // closed when released
+}
+
+// lockThread makes t's grouped update hold the thread key, waiting for its holder first.
+func (g *grouping) lockThread(t *txn, key string) error {
+	if g.given || len(g.threads) > 0 {
+		return nil
+	}
+	l := &g.store.threads
+	for {
+		l.mu.Lock()
+		held, busy := l.held[key]
+		if !busy {
+			if l.held == nil {
+				l.held = map[string]chan struct{}{}
+			}
+			l.held[key] = make(chan struct{})
+			l.mu.Unlock()
+			g.threads = append(g.threads, key)
+			return nil
+		}
+		l.mu.Unlock()
+		g.store.giveReader(t.q)
+		t.q = nil
+		select {
+		case <-held:
+		case <-g.ctx.Done():
+		}
+		q := <-g.store.readers
+		q.ctx, q.group = g.ctx, g
+		t.q = q
+		if err := g.ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// unlockThreads releases the threads g holds.
+func (g *grouping) unlockThreads() {
+	if len(g.threads) == 0 {
+		return
+	}
+	l := &g.store.threads
+	l.mu.Lock()
+	for _, key := range g.threads {
+		close(l.held[key])
+		delete(l.held, key)
+	}
+	l.mu.Unlock()
+	g.threads = nil
 }

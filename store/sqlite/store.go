@@ -42,8 +42,11 @@ type Store struct {
 	// grouped and ungrouped count the grouped updates applied from their recorded writes and
 	// those that ran again as an Update (group_commit.go).
 	grouped, ungrouped atomic.Int64
-	busy               atomic.Int64 // nanoseconds the writer spent in batches, waits excluded
-	lingered           atomic.Int64 // nanoseconds the writer waited for requests while syncing
+	// failedWrites and rolledBack count the grouped updates whose writes failed at the writer and,
+	// of those, the ones that made their segment roll back (writer.go).
+	failedWrites, rolledBack atomic.Int64
+	busy                     atomic.Int64 // nanoseconds the writer spent in batches, waits excluded
+	lingered                 atomic.Int64 // nanoseconds the writer waited for requests while syncing
 
 	// ckpt runs the WAL checkpoints in the background (checkpoint.go).
 	ckpt        *checkpointer
@@ -51,6 +54,9 @@ type Store struct {
 
 	// syncer fsyncs the WAL for the writer's batches with SyncFull (walsync.go); nil otherwise.
 	syncer *walSyncer
+
+	// threads are the customers of grouped updates in flight (group_commit.go).
+	threads threadLocks
 
 	// full is set while the disk is full: writes are refused with ErrUnavailable (diskfull.go).
 	full atomic.Bool
@@ -273,6 +279,11 @@ type Stats struct {
 	// Grouped counts the grouped updates (UpdateGrouped) whose recorded writes the writer applied
 	// (each is one of Updates too); Ungrouped those that ran again as an Update.
 	Grouped, Ungrouped int64
+	// FailedWrites counts the grouped updates whose recorded writes failed when the writer ran them
+	// (a duplicate, a stale version: a conflict with a concurrent update), after which they ran
+	// again; SegmentRollbacks the failures after a first write that succeeded, which rolled back
+	// and ran again the writes before them in the segment.
+	FailedWrites, SegmentRollbacks int64
 	// WriterBusy is the time the writer spent running batches, commits included, and WriterWaited
 	// the time it kept a batch open waiting for requests while the WAL was being synced: against the
 	// time elapsed, how busy the single writer is.
@@ -285,6 +296,7 @@ type Stats struct {
 // Stats returns the writer's counters; Updates / Batches is the average group-commit size.
 func (s *Store) Stats() Stats {
 	return Stats{Batches: s.batches.Load(), Updates: s.updates.Load(), Checkpoints: s.checkpoints.Load(),
-		Grouped: s.grouped.Load(), Ungrouped: s.ungrouped.Load(), WriterBusy: time.Duration(s.busy.Load()),
+		Grouped: s.grouped.Load(), Ungrouped: s.ungrouped.Load(),
+		FailedWrites: s.failedWrites.Load(), SegmentRollbacks: s.rolledBack.Load(), WriterBusy: time.Duration(s.busy.Load()),
 		WriterWaited: time.Duration(s.lingered.Load()), WALSyncs: s.walSyncs()}
 }

@@ -29,7 +29,7 @@ const syncQueue = 64
 type walSyncer struct {
 	path    string
 	file    *os.File // opened on first use
-	batches chan syncedBatch
+	batches chan []*request
 	done    chan struct{}
 	// pending counts the batches handed to the syncer and not answered yet; idle gets a signal
 	// when it drops to zero (the writer may then commit: nextWhileSyncing).
@@ -50,8 +50,8 @@ func (s *Store) walSyncs() int64 {
 // busy reports whether batches wait for an fsync or are being synced.
 func (w *walSyncer) busy() bool { return w.pending.Load() > 0 }
 
-// hand gives the syncer a committed batch.
-func (w *walSyncer) hand(b syncedBatch) {
+// hand gives the syncer the callers of a committed batch.
+func (w *walSyncer) hand(b []*request) {
 	select {
 	case <-w.idle: // a signal from before this batch
 	default:
@@ -60,19 +60,12 @@ func (w *walSyncer) hand(b syncedBatch) {
 	w.batches <- b
 }
 
-// syncedBatch is a committed batch waiting for the fsync: its callers and, for late requests that
-// failed, their errors.
-type syncedBatch struct {
-	committed []*request
-	failed    []lateAnswer
-}
-
 // startSyncer starts the WAL syncer when the store fsyncs commits (SyncFull).
 func (s *Store) startSyncer() {
 	if s.cfg.Synchronous != SyncFull {
 		return
 	}
-	s.syncer = &walSyncer{path: s.cfg.Path + "-wal", batches: make(chan syncedBatch, syncQueue), done: make(chan struct{}),
+	s.syncer = &walSyncer{path: s.cfg.Path + "-wal", batches: make(chan []*request, syncQueue), done: make(chan struct{}),
 		idle: make(chan struct{}, 1)}
 	go s.syncer.loop()
 }
@@ -96,7 +89,7 @@ func (w *walSyncer) loop() {
 		}
 	}()
 	for b := range w.batches {
-		group := []syncedBatch{b}
+		group := [][]*request{b}
 	more:
 		for {
 			select {
@@ -112,11 +105,8 @@ func (w *walSyncer) loop() {
 		err := w.sync()
 		w.syncs.Add(1)
 		for _, b := range group {
-			for _, r := range b.committed {
-				r.result <- err
-			}
-			for _, a := range b.failed {
-				a.r.result <- a.err
+			for _, r := range b {
+				r.result <- r.outcome(err)
 			}
 		}
 		if w.pending.Add(-int64(len(group))) == 0 {

@@ -28,10 +28,10 @@ type request struct {
 	// caller), one write statement each: the recorded writes of a grouped update (group_commit.go).
 	// They may run again when their batch's segment is rolled back (runReplays).
 	replays []func(w *txn) error
-	// late answers a failed request only after the batch's COMMIT, so that a caller retrying on its
-	// error (ErrDuplicate, ErrConflict) reads the writes that made it fail.
-	late  bool
-	state atomic.Int32
+	// failed is the error of replays that failed (errWritesFailed), answered with the batch: after
+	// its commit, so that the grouped update, running again, reads the writes that made it fail.
+	failed error
+	state  atomic.Int32
 	// turn hands the caller its Tx: the savepoint is open and fn may run.
 	turn chan *txn
 	// done carries fn's outcome back to the writer.
@@ -42,6 +42,14 @@ type request struct {
 
 func newRequest(fn func(tx omnichannel.Tx) error) *request {
 	return &request{fn: fn, turn: make(chan *txn, 1), done: make(chan error, 1), result: make(chan error, 1)}
+}
+
+// outcome is r's answer when its batch's commit (and fsync) ended with err.
+func (r *request) outcome(err error) error {
+	if r.failed != nil {
+		return r.failed
+	}
+	return err
 }
 
 // take is the writer's claim on r; false when the caller gave up first.
@@ -197,30 +205,26 @@ func (s *Store) runBatch(first *request) {
 		first.result <- err
 		return
 	}
+	// committed are the requests answered with the batch: those whose writes succeeded and the
+	// replays that failed (request.failed).
 	var committed []*request
-	// failed are the late requests whose writes failed, with their errors, answered after the
-	// COMMIT (or its failure).
-	var failed []lateAnswer
 	fail := func(err error) {
 		err = unavailable(err)
 		s.noteWriteError(err)
 		_, _ = s.writer.exec("ROLLBACK")
 		for _, r := range committed {
-			r.result <- err
-		}
-		for _, a := range failed {
-			a.r.result <- a.err
+			r.result <- r.outcome(err)
 		}
 	}
 	var seg segment
 	for r, n := first, 1; r != nil; r, n = s.nextWhileSyncing(start), n+1 {
 		var ok bool
-		var fatal, late error
+		var fatal error
 		if r.replays != nil {
-			ok, fatal, late = s.runReplays(r, &seg)
+			ok, fatal = s.runReplays(r, &seg)
 		} else {
 			if fatal = s.endSegment(&seg); fatal == nil {
-				ok, fatal, late = s.runOne(r)
+				ok, fatal = s.runOne(r)
 			} else {
 				r.result <- fatal
 			}
@@ -231,8 +235,6 @@ func (s *Store) runBatch(first *request) {
 		}
 		if ok {
 			committed = append(committed, r)
-		} else if late != nil {
-			failed = append(failed, lateAnswer{r, late})
 		}
 		if n >= s.cfg.MaxBatchSize || time.Since(start) >= s.cfg.MaxBatchDuration {
 			break
@@ -243,21 +245,12 @@ func (s *Store) runBatch(first *request) {
 		return
 	}
 	if s.syncer != nil {
-		s.syncer.hand(syncedBatch{committed: committed, failed: failed})
+		s.syncer.hand(committed)
 		return
 	}
 	for _, r := range committed {
-		r.result <- nil
+		r.result <- r.outcome(nil)
 	}
-	for _, a := range failed {
-		a.r.result <- a.err
-	}
-}
-
-// lateAnswer is the error of a late request, to send after the batch.
-type lateAnswer struct {
-	r   *request
-	err error
 }
 
 // A segment is a run of replay requests in a batch under one savepoint, instead of a savepoint per
@@ -268,12 +261,16 @@ type lateAnswer struct {
 // fails changed nothing (SQLite undoes a failed statement alone); one that fails later is undone
 // with the whole segment (ROLLBACK TO), after which the segment's other requests run again, in
 // the same order on the same rows, so with the same outcome. The segment's savepoint is opened by
-// the first request with more than one statement and released before an Update function's turn.
+// the first request with more than one statement and released before an Update function's turn
+// and after maxSegment requests, which bounds what a failure runs again.
 type segment struct {
 	open bool
 	// applied are the requests of the open segment whose writes succeeded, in order.
 	applied []*request
 }
+
+// maxSegment is how many requests a segment holds at most.
+const maxSegment = 16
 
 // endSegment releases the open segment's savepoint.
 func (s *Store) endSegment(seg *segment) error {
@@ -299,14 +296,21 @@ func (s *Store) replay(r *request) (failedAt int, err error) {
 	return 0, nil
 }
 
-// runReplays runs the recorded writes of r in seg, with runOne's results.
-func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal, late error) {
+// runReplays runs the recorded writes of r in seg, with runOne's results, except that r is answered
+// with its batch when they fail too (ok, with r.failed set: errWritesFailed and the failure).
+func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal error) {
 	s.updates.Add(1)
+	if len(seg.applied) >= maxSegment {
+		if fatal = s.endSegment(seg); fatal != nil {
+			r.result <- fatal
+			return false, fatal
+		}
+	}
 	if len(r.replays) > 1 && !seg.open {
 		if _, err := s.writer.exec("SAVEPOINT seg"); err != nil {
 			fatal = unavailable(fmt.Errorf("sqlite: savepoint: %w", err))
 			r.result <- fatal
-			return false, fatal, nil
+			return false, fatal
 		}
 		seg.open = true
 	}
@@ -315,38 +319,39 @@ func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal, late error
 		if seg.open {
 			seg.applied = append(seg.applied, r)
 		}
-		return true, nil, nil
+		return true, nil
 	}
 	if at > 0 {
+		s.rolledBack.Add(1)
 		// Undo r's first statements with the segment, then apply the segment's requests again.
 		if _, rerr := s.writer.exec("ROLLBACK TO seg"); rerr != nil {
 			fatal = fmt.Errorf("sqlite: rollback to savepoint: %w", rerr)
 			r.result <- fatal
-			return false, fatal, nil
+			return false, fatal
 		}
 		for _, done := range seg.applied {
 			if _, rerr := s.replay(done); rerr != nil {
 				fatal = fmt.Errorf("sqlite: writes that succeeded failed when run again: %w", rerr)
 				r.result <- fatal
-				return false, fatal, nil
+				return false, fatal
 			}
 		}
 	}
 	err = unavailable(err)
 	s.noteWriteError(err)
-	return false, nil, s.answer(r, err)
+	r.failed = fmt.Errorf("%w: %w", errWritesFailed, err)
+	return true, nil
 }
 
 // runOne gives r its turn inside a savepoint. ok reports that fn succeeded and its writes wait for
-// the commit; when fn failed, r has been answered already, unless it is a late request: then late
-// is its error, to answer after the batch. fatal is an error that broke the whole transaction (r
-// is answered with it too).
-func (s *Store) runOne(r *request) (ok bool, fatal, late error) {
+// the commit; when fn failed, r has been answered already. fatal is an error that broke the whole
+// transaction (r is answered with it too).
+func (s *Store) runOne(r *request) (ok bool, fatal error) {
 	s.updates.Add(1)
 	if _, err := s.writer.exec("SAVEPOINT fn"); err != nil {
 		fatal = unavailable(fmt.Errorf("sqlite: savepoint: %w", err))
 		r.result <- fatal
-		return false, fatal, nil
+		return false, fatal
 	}
 	r.turn <- &txn{q: s.writer, writable: true, keys: s.cfg.Keyring}
 	fnErr := <-r.done
@@ -354,9 +359,9 @@ func (s *Store) runOne(r *request) (ok bool, fatal, late error) {
 		if _, err := s.writer.exec("RELEASE fn"); err != nil {
 			fatal = fmt.Errorf("sqlite: release savepoint: %w", err)
 			r.result <- fatal
-			return false, fatal, nil
+			return false, fatal
 		}
-		return true, nil, nil
+		return true, nil
 	}
 	if _, err := s.writer.exec("ROLLBACK TO fn"); err != nil {
 		fatal = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
@@ -368,20 +373,7 @@ func (s *Store) runOne(r *request) (ok bool, fatal, late error) {
 	} else {
 		fnErr = unavailable(fnErr)
 		s.noteWriteError(fnErr)
-		if fatal == nil {
-			late = s.answer(r, fnErr)
-		} else {
-			r.result <- fnErr
-		}
+		r.result <- fnErr
 	}
-	return false, fatal, late
-}
-
-// answer answers a failed r now, or returns its error when r is late (answered after the batch).
-func (s *Store) answer(r *request, err error) (late error) {
-	if r.late {
-		return err
-	}
-	r.result <- err
-	return nil
+	return false, fatal
 }
