@@ -5,6 +5,10 @@ import "github.com/dakenh/dakenh/omnichannel"
 // QueueLen reports how many Update calls wait for the writer (tests only).
 func QueueLen(s *Store) int { return len(s.queue) }
 
+// HoldBatches makes the writer of a new store wait, before each batch, until release is called
+// (tests: to queue requests behind a first one that starts the batch).
+func HoldBatches(s *Store, hold chan struct{}) { s.hold = hold }
+
 // ExecInTx runs raw SQL in tx (tests only: to set up situations the Tx methods cannot make).
 func ExecInTx(tx omnichannel.Tx, query string, args ...any) error {
 	t := tx.(*txn)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -230,4 +231,57 @@ func TestGroupedRotationPositions(t *testing.T) {
 	wg.Wait()
 	assert.ElementsMatch(t, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, got)
 	assert.Zero(t, s.Stats().Ungrouped)
+}
+
+// TestGroupedBareBatchRollsBack: a batch of grouped updates only runs without a savepoint; when
+// the third one's second write fails (its conversation changed by the second after it read it),
+// the batch is rolled back, the first two are applied again, and the third runs again and
+// succeeds.
+func TestGroupedBareBatchRollsBack(t *testing.T) {
+	hold := make(chan struct{})
+	s, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "db"), MaxBatchDuration: time.Hour})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	groupedFixture(t, s, 2)
+	sqlite.HoldBatches(s, hold)
+	agent := func(tx omnichannel.Tx) error {
+		c, err := tx.GetConversation(ws, "conv-1")
+		if err != nil {
+			return err
+		}
+		c.Note = "agent"
+		return tx.UpdateConversation(c)
+	}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i, fn := range []func(omnichannel.Tx) error{appendGrouped("conv-0", "p-0"), agent, appendGrouped("conv-1", "p-1")} {
+		wg.Go(func() { errs[i] = s.UpdateGrouped(t.Context(), fn) })
+		if i == 0 {
+			require.Eventually(t, func() bool { return sqlite.QueueLen(s) == 0 && s.Stats().Grouped == 1 }, 10*time.Second,
+				time.Millisecond, "the first update never reached the writer")
+		} else {
+			waitQueued(t, s, i)
+		}
+	}
+	close(hold)
+	wg.Wait()
+	for i, err := range errs {
+		assert.NoError(t, err, "update %d", i)
+	}
+	st := s.Stats()
+	assert.Equal(t, int64(1), st.SegmentRollbacks, "the third update's message insert was rolled back with the batch")
+	assert.Equal(t, int64(1), st.FailedWrites)
+	assert.True(t, messageStored(t, s, "p-0"))
+	assert.True(t, messageStored(t, s, "p-1"))
+	require.NoError(t, s.View(t.Context(), func(tx omnichannel.Tx) error {
+		c, err := tx.GetConversation(ws, "conv-1")
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, "agent", c.Note, "the second update, applied again")
+		assert.Equal(t, int64(1), c.InboundCount)
+		msgs, err := tx.ListMessages(ws, "conv-1", 0, 10)
+		assert.Len(t, msgs, 1)
+		return err
+	}))
 }

@@ -57,6 +57,8 @@ type Store struct {
 
 	// threads are the customers of grouped updates in flight (group_commit.go).
 	threads threadLocks
+	// hold, when set (tests), is received from by the writer before each batch.
+	hold chan struct{}
 
 	// full is set while the disk is full: writes are refused with ErrUnavailable (diskfull.go).
 	full atomic.Bool

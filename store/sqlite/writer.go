@@ -101,6 +101,9 @@ func (s *Store) writeLoop() {
 	defer close(s.writerDone)
 	defer s.stopSyncer()
 	for r := range s.queue {
+		if s.hold != nil {
+			<-s.hold
+		}
 		if r.take() {
 			s.runBatch(r)
 		}
@@ -216,7 +219,7 @@ func (s *Store) runBatch(first *request) {
 			r.result <- r.outcome(err)
 		}
 	}
-	var seg segment
+	seg := segment{bare: true}
 	for r, n := first, 1; r != nil; r, n = s.nextWhileSyncing(start), n+1 {
 		var ok bool
 		var fatal error
@@ -263,23 +266,49 @@ func (s *Store) runBatch(first *request) {
 // the same order on the same rows, so with the same outcome. The segment's savepoint is opened by
 // the first request with more than one statement and released before an Update function's turn
 // and after maxSegment requests, which bounds what a failure runs again.
+//
+// A batch's first segment, until an Update function's turn, has no savepoint at all (bare): the
+// savepoint's copies cost the writer about a sixth of its time per message, and a replay request
+// fails after a first write only when its update raced another one for the same rows that is not a
+// grouped update of the same customer (grouping.lockThread serializes those), which is rare. Such a
+// failure rolls the whole transaction back and runs the segment's requests again.
 type segment struct {
+	bare bool
 	open bool
-	// applied are the requests of the open segment whose writes succeeded, in order.
+	// applied are the requests of the open (or bare) segment whose writes succeeded, in order.
 	applied []*request
 }
 
 // maxSegment is how many requests a segment holds at most.
 const maxSegment = 16
 
-// endSegment releases the open segment's savepoint.
+// endSegment releases the open segment's savepoint, or ends the bare segment.
 func (s *Store) endSegment(seg *segment) error {
 	if !seg.open {
+		*seg = segment{}
 		return nil
 	}
 	*seg = segment{}
 	if _, err := s.writer.exec("RELEASE seg"); err != nil {
 		return fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	return nil
+}
+
+// rollBackSegment undoes what the segment wrote: back to its savepoint, or the whole transaction,
+// begun again, for the bare segment.
+func (s *Store) rollBackSegment(seg *segment) error {
+	if !seg.bare {
+		if _, err := s.writer.exec("ROLLBACK TO seg"); err != nil {
+			return fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+		}
+		return nil
+	}
+	if _, err := s.writer.exec("ROLLBACK"); err != nil {
+		return fmt.Errorf("sqlite: rollback: %w", err)
+	}
+	if _, err := s.writer.exec("BEGIN IMMEDIATE"); err != nil {
+		return unavailable(fmt.Errorf("sqlite: begin: %w", err))
 	}
 	return nil
 }
@@ -300,13 +329,13 @@ func (s *Store) replay(r *request) (failedAt int, err error) {
 // with its batch when they fail too (ok, with r.failed set: errWritesFailed and the failure).
 func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal error) {
 	s.updates.Add(1)
-	if len(seg.applied) >= maxSegment {
+	if len(seg.applied) >= maxSegment && !seg.bare {
 		if fatal = s.endSegment(seg); fatal != nil {
 			r.result <- fatal
 			return false, fatal
 		}
 	}
-	if len(r.replays) > 1 && !seg.open {
+	if len(r.replays) > 1 && !seg.open && !seg.bare {
 		if _, err := s.writer.exec("SAVEPOINT seg"); err != nil {
 			fatal = unavailable(fmt.Errorf("sqlite: savepoint: %w", err))
 			r.result <- fatal
@@ -316,7 +345,7 @@ func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal error) {
 	}
 	at, err := s.replay(r)
 	if err == nil {
-		if seg.open {
+		if seg.open || seg.bare {
 			seg.applied = append(seg.applied, r)
 		}
 		return true, nil
@@ -324,8 +353,7 @@ func (s *Store) runReplays(r *request, seg *segment) (ok bool, fatal error) {
 	if at > 0 {
 		s.rolledBack.Add(1)
 		// Undo r's first statements with the segment, then apply the segment's requests again.
-		if _, rerr := s.writer.exec("ROLLBACK TO seg"); rerr != nil {
-			fatal = fmt.Errorf("sqlite: rollback to savepoint: %w", rerr)
+		if fatal = s.rollBackSegment(seg); fatal != nil {
 			r.result <- fatal
 			return false, fatal
 		}
