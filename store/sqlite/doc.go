@@ -29,6 +29,16 @@
 // is never delayed waiting for company. The function runs on the caller's goroutine (the writer hands
 // it the transaction and waits), so panics and t.FailNow behave as usual.
 //
+// The webhook ingest goes through UpdateGrouped (omnichannel.GroupCommitter), which keeps the writer
+// for writes only (group_commit.go): the function runs on a read connection, in parallel with the
+// writer, and its writes (of contacts, identities, conversations, messages and jobs) are recorded,
+// statement and arguments computed on the caller's goroutine; the writer runs them in its batch
+// without handing the transaction to anyone, under one savepoint per segment of requests (none in a
+// batch's first segment) instead of one per function. The recorded writes are guarded (unique
+// keys, the conversation's version), so one computed from a read that another update overtook
+// fails, changes nothing, and its function runs again once that update is committed. A grouped
+// update that reads what its own writes change, or writes anything else, runs again as an Update.
+//
 // The writer connection keeps its savepoint and statement journals in memory (PRAGMA temp_store =
 // MEMORY; by default SQLite spills a journal past 64 KiB to a temporary file, which an ingest that
 // re-keys a conversation's list indexes exceeds, so every Update created, wrote and deleted a file)
@@ -45,9 +55,12 @@
 // webhook is in the WAL file before the provider gets 200. Config.Synchronous decides what that
 // survives:
 //
-//   - FULL (the default): the WAL is fsynced at every commit. An acknowledged webhook survives the
-//     process being killed (SIGKILL, OOM kill, panic) and also a power loss or kernel crash. Group
-//     commit pays one fsync per batch of Updates, not per Update.
+//   - FULL (the default): the WAL is fsynced after every commit, before its callers are answered.
+//     An acknowledged webhook survives the process being killed (SIGKILL, OOM kill, panic) and also
+//     a power loss or kernel crash. The writer itself commits without the fsync and goes on with
+//     the next batch while the store's WAL syncer fsyncs the file (walsync.go): one fsync for the
+//     batches committed meanwhile, and the writer keeps its batch open for more requests while an
+//     fsync runs.
 //   - NORMAL: no fsync at commit (only at checkpoints). In WAL mode an acknowledged webhook still
 //     survives the process being killed (the commit is in the operating system's cache of the WAL
 //     file before Update returns), but a power loss or kernel crash may lose the last commits; the
