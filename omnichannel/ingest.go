@@ -83,24 +83,12 @@ func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Conne
 func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
 	var pre ingestLookups
 	if ev.ExternalUserID != "" {
-		s, ok, err := readForIngest(tx, conn.WorkspaceID, conn.ID, ev.ProviderMessageID, ev.ExternalUserID)
-		if err != nil {
+		var err error
+		if pre, err = readIngestLookups(ctx, tx, conn, ev); err != nil {
 			return err
 		}
-		if ok {
-			if s.Duplicate {
-				return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, s.Conversation)
-			}
-			pre = ingestLookups{known: true, identity: s.Identity, conversation: s.Conversation}
-		}
-	}
-	if ev.ProviderMessageID != "" && !pre.known {
-		_, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, ev.ProviderMessageID)
-		if err == nil {
-			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, nil)
-		}
-		if !isNotFound(err) {
-			return err
+		if pre.duplicate {
+			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, pre.conversation)
 		}
 	}
 	ident, contact, err := e.upsertIdentityFrom(tx, ch, conn, ev, &pre)

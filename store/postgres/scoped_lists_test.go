@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,45 +11,7 @@ import (
 	"github.com/dakenh/dakenh/store/memory"
 )
 
-// TestReadScope checks the PostgreSQL ScopeReader directly: the user and the connections of the
-// asked workspace only, a nil user when missing, no credentials read.
-func TestReadScope(t *testing.T) {
-	st := openStore(t, newSchema(t))
-	seedClaimCases(t, st)
-	read := func(ws, user string) (*omnichannel.User, []string) {
-		t.Helper()
-		var u *omnichannel.User
-		var ids []string
-		require.NoError(t, st.View(context.Background(), func(tx omnichannel.Tx) error {
-			r, ok := tx.(omnichannel.ScopeReader)
-			if !ok {
-				return errors.New("the PostgreSQL Tx is not a ScopeReader")
-			}
-			var conns []*omnichannel.Connection
-			var err error
-			u, conns, err = r.ReadScope(ws, user)
-			for _, c := range conns {
-				assert.Empty(t, c.Credentials.AccessToken, "connection %s carries its credentials", c.ID)
-				assert.Equal(t, ws, c.WorkspaceID)
-				ids = append(ids, c.ID)
-			}
-			return err
-		}))
-		return u, ids
-	}
-	u, ids := read("w", "a2")
-	require.NotNil(t, u)
-	assert.Equal(t, "a2", u.ID)
-	assert.Equal(t, []string{"mine", "shared"}, ids)
-	u, ids = read("o", "a2")
-	assert.Nil(t, u, "a2 is not a user of workspace o")
-	assert.Equal(t, []string{"theirs"}, ids)
-	u, ids = read("nobody", "a2")
-	assert.Nil(t, u)
-	assert.Empty(t, ids)
-}
-
-// TestScopedListsMatchMemory: the lists and unread counts the engine scopes through the ScopeReader
+// TestScopedListsMatchMemory: the lists and unread counts the engine scopes through the batched reads
 // on PostgreSQL equal those it scopes row by row on the memory store, for every kind of viewer.
 func TestScopedListsMatchMemory(t *testing.T) {
 	pg := openStore(t, newSchema(t))

@@ -1,4 +1,4 @@
-package omnichannel_test
+package model_test
 
 import (
 	"fmt"
@@ -11,13 +11,13 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
 )
 
 func ExampleFoldSearch() {
-	fmt.Println(omnichannel.FoldSearch("Trần Thị Bích"))
-	fmt.Println(omnichannel.FoldSearch("NGUYỄN VĂN ĐỨC"))
-	fmt.Println(omnichannel.FoldSearch("nguyen van duc") == omnichannel.FoldSearch("Nguyễn Văn Đức"))
+	fmt.Println(model.FoldSearch("Trần Thị Bích"))
+	fmt.Println(model.FoldSearch("NGUYỄN VĂN ĐỨC"))
+	fmt.Println(model.FoldSearch("nguyen van duc") == model.FoldSearch("Nguyễn Văn Đức"))
 	// Output:
 	// tran thi bich
 	// nguyen van duc
@@ -46,7 +46,7 @@ func TestFoldSearch(t *testing.T) {
 		{"한국어", "한국어"}, // recomposed after decomposition: no mark removed
 		{"a\xffb", "a\uFFFDb"},
 	} {
-		if got := omnichannel.FoldSearch(tc.in); got != tc.want {
+		if got := model.FoldSearch(tc.in); got != tc.want {
 			t.Errorf("FoldSearch(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -60,11 +60,11 @@ func FuzzFoldSearch(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := omnichannel.FoldSearch(s)
+		got := model.FoldSearch(s)
 		if !utf8.ValidString(got) {
 			t.Fatalf("FoldSearch(%q) = %q: invalid UTF-8", s, got)
 		}
-		if again := omnichannel.FoldSearch(got); again != got {
+		if again := model.FoldSearch(got); again != got {
 			t.Fatalf("not idempotent: %q → %q → %q", s, got, again)
 		}
 		for _, r := range got {
@@ -73,10 +73,10 @@ func FuzzFoldSearch(f *testing.F) {
 			}
 		}
 		if utf8.ValidString(s) {
-			if d := omnichannel.FoldSearch(norm.NFD.String(s)); d != got {
+			if d := model.FoldSearch(norm.NFD.String(s)); d != got {
 				t.Fatalf("decomposed %q folds to %q, precomposed to %q", s, d, got)
 			}
-			if u := omnichannel.FoldSearch(strings.ToUpper(s)); strings.ToLower(strings.ToUpper(s)) == strings.ToLower(s) && u != got {
+			if u := model.FoldSearch(strings.ToUpper(s)); strings.ToLower(strings.ToUpper(s)) == strings.ToLower(s) && u != got {
 				t.Fatalf("upper case %q folds to %q, %q to %q", strings.ToUpper(s), u, s, got)
 			}
 		}
@@ -109,7 +109,7 @@ func FuzzFoldSearchDefinition(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := omnichannel.FoldSearch(s), foldByDefinition(s); got != want {
+		if got, want := model.FoldSearch(s), foldByDefinition(s); got != want {
 			t.Fatalf("FoldSearch(%q) = %q, by definition %q", s, got, want)
 		}
 	})
@@ -119,7 +119,7 @@ func BenchmarkFoldSearch(b *testing.B) {
 	for _, name := range []string{"Nguyen Thi Huong", "Nguyễn Thị Hương", "Nguyễn Thị Hương 한"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				omnichannel.FoldSearch(name)
+				model.FoldSearch(name)
 			}
 		})
 	}

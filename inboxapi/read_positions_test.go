@@ -2,7 +2,6 @@ package inboxapi_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -15,10 +14,11 @@ import (
 	"github.com/dakenh/dakenh/channels/channeltest/fakechannel"
 	"github.com/dakenh/dakenh/inboxapi"
 	oc "github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store"
 )
 
-// batchingStore is a countingStore whose transactions are inboxapi.ReadStatesReaders, as those of a
-// networked store are; batches counts the ReadStatesOf calls.
+// batchingStore is a countingStore whose transactions read in batches, as those of a networked
+// store do: a batch counts as one read, and batches counts the batches of read positions.
 type batchingStore struct {
 	countingStore
 	batches atomic.Int64
@@ -37,29 +37,21 @@ type batchingTx struct {
 	batches *atomic.Int64
 }
 
-var _ inboxapi.ReadStatesReader = batchingTx{}
-
-// ReadStatesOf answers with one counted read, whatever the number of users.
-func (t batchingTx) ReadStatesOf(ws, conv string, users []string) ([]*oc.ReadState, error) {
-	t.batches.Add(1)
+// ReadBatch answers with one counted read, whatever the number of reads in the batch.
+func (t batchingTx) ReadBatch(ctx context.Context, reads ...store.Read) error {
 	t.n.Add(1)
-	var out []*oc.ReadState
-	for _, u := range users {
-		rs, err := t.Tx.GetReadState(ws, u, conv)
-		switch {
-		case errors.Is(err, oc.ErrNotFound):
-		case err != nil:
-			return nil, err
-		default:
-			out = append(out, rs)
+	for _, r := range reads {
+		if _, ok := r.(*store.ReadPositionsRead); ok {
+			t.batches.Add(1)
+			break
 		}
 	}
-	return out, nil
+	return t.Tx.ReadBatch(ctx, reads...)
 }
 
 // TestEventsFanOutReadsPositionsInOneBatch: with a store whose transactions read read states in
 // batches, the first event of a conversation loads the positions of all 60 streaming agents with one
-// ReadStatesOf and no GetReadState per agent; each stream gets its own viewer's unread count (an
+// batch and no GetReadState per agent; each stream gets its own viewer's unread count (an
 // agent who had read the conversation counts only what came after), also after a read.
 func TestEventsFanOutReadsPositionsInOneBatch(t *testing.T) {
 	batching := &batchingStore{}

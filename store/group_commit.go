@@ -1,4 +1,4 @@
-package omnichannel
+package store
 
 import "context"
 

@@ -1,4 +1,4 @@
-package omnichannel
+package model
 
 import "time"
 

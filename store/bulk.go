@@ -1,6 +1,10 @@
-package omnichannel
+package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/dakenh/dakenh/model"
+)
 
 // Bulk is a batch of records imported as they are, without the engine's ingest rules: no routing,
 // no events, no jobs. It serves seeding (benchmarks, demos) and imports from another system.
@@ -11,11 +15,11 @@ import "context"
 // conversations before messages before read states); Conversation.LastSeq, InboundCount and the
 // LastMessage fields agree with the conversation's messages; ids and timestamps are set.
 type Bulk struct {
-	Contacts      []*Contact
-	Identities    []*Identity
-	Conversations []*Conversation
-	Messages      []*Message
-	ReadStates    []*ReadState
+	Contacts      []*model.Contact
+	Identities    []*model.Identity
+	Conversations []*model.Conversation
+	Messages      []*model.Message
+	ReadStates    []*model.ReadState
 }
 
 // BulkLoader is an optional Store capability: importing a Bulk much faster than one Tx call per
