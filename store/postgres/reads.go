@@ -94,8 +94,9 @@ func nativeOf(r store.Read) (nativeRead, bool) {
 		if r.ProviderMessageID == "" {
 			return nativeRead{scan: func(pgx.BatchResults) error { r.Exists = false; return nil }}, true
 		}
+		// The predicate on '' lets the planner use the partial unique index messages_provider_id.
 		return one(`SELECT EXISTS (SELECT 1 FROM messages WHERE workspace_id = $1 AND connection_id = $2
-			AND provider_message_id = $3)`, []any{r.WorkspaceID, r.ConnectionID, r.ProviderMessageID},
+			AND provider_message_id = $3 AND provider_message_id <> '')`, []any{r.WorkspaceID, r.ConnectionID, r.ProviderMessageID},
 			func(row pgx.Row) error { return row.Scan(&r.Exists) }), true
 	case *store.UnreadByConnectionRead:
 		return nativeRead{

@@ -87,5 +87,6 @@ func groups() []group {
 		{"OAuthState", oauthTests()},
 		{"Isolation", isolationTests()},
 		{"GroupCommit", groupCommitTests()},
+		{"BulkLoad", bulkTests()},
 	}
 }
