@@ -115,3 +115,7 @@ const (
 
 // FoldSearch is model.FoldSearch: the search form of a contact name, on every store.
 func FoldSearch(s string) string { return model.FoldSearch(s) }
+
+// TeamMembers is model.TeamMembers: the members of the given teams, as the team filter of
+// ConversationQuery.TeamIDs matches them.
+func TeamMembers(teams []*Team, teamIDs []string) []string { return model.TeamMembers(teams, teamIDs) }
