@@ -3,9 +3,10 @@ package omnichannel
 import (
 	"errors"
 	"fmt"
-	"github.com/dakenh/dakenh/model"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/model"
 )
 
 // Sentinel errors. Errors returned by the engine and stores wrap these; test with errors.Is.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/store"
 )
 
 // ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
@@ -89,6 +91,16 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 		}
 		if pre.duplicate {
 			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, pre.conversation)
+		}
+	} else if ev.ProviderMessageID != "" {
+		// No user to look up: a redelivery is still recognised (and changes nothing).
+		known := &store.ProviderMessageRead{WorkspaceID: conn.WorkspaceID, ConnectionID: conn.ID,
+			ProviderMessageID: ev.ProviderMessageID}
+		if err := tx.ReadBatch(ctx, known); err != nil {
+			return err
+		}
+		if known.Exists {
+			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, nil)
 		}
 	}
 	ident, contact, err := e.upsertIdentityFrom(tx, ch, conn, ev, &pre)

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"github.com/dakenh/dakenh/store"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/store"
 )
 
 // ConversationPage is one page of the conversation list.
@@ -114,7 +115,7 @@ func (e *Engine) scopeQuery(ctx context.Context, tx Tx, viewerID string, q *Conv
 }
 
 // scopeFrom is scopeQuery once the viewer u (nil: unknown) and the workspace's connections (read
-// only when the viewer is not a supervisor) are read.
+// in the same batch; a supervisor's visibility does not depend on them) are read.
 func (e *Engine) scopeFrom(u *User, conns []*Connection, viewerID string, q *ConversationQuery) (bool, error) {
 	if q.WorkspaceID == "" {
 		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}

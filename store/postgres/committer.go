@@ -259,8 +259,8 @@ func (c *groupCommitter) columnTypes(ctx context.Context, conn *pgx.Conn) map[st
 var errGroupRow = errors.New("a grouped statement did not change its rows")
 
 // applyTogether writes group in one transaction, in three round trips: BEGIN and the conversation
-// updates (compare-and-set on the version) folded into one statement that says which rows it
-// changed; then the other statements of the updates whose conversation matched; then COMMIT. It
+// updates (compare-and-set on the version) folded into multi-row statements (one per chunk, see
+// chunks) that say which rows they changed; then the other statements of the updates whose conversation matched; then COMMIT. It
 // returns the updates left out because their conversation had changed (stale). On any other
 // failure the transaction is rolled back and the error returned. A group in which one update
 // changes two conversations is written as recorded, in one round trip before the COMMIT, and any
@@ -306,7 +306,7 @@ func (c *groupCommitter) applyTogether(ctx context.Context, group []*pendingUpda
 	statements := foldGroup(kept, types)
 	sent, recorded := len(statements), 0
 	if begun {
-		sent += len(chunks(len(cas.rows))) // the folded conversation updates
+		sent += len(chunks(len(cas.args))) // the folded conversation updates
 	}
 	for i, p := range group {
 		if !stale[i] {

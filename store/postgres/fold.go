@@ -11,10 +11,10 @@ import (
 )
 
 // A group (committer.go) sends the recorded statements of many webhooks. Statements of one shape
-// are folded into one multi-row statement: the inserts (INSERT … VALUES ($1, …, $k) …) into one
-// INSERT with a row per statement, the conversation updates (UPDATE conversations SET col = $i, …
-// WHERE col = $j AND …) into one UPDATE … FROM (VALUES …). A folded statement must change as many
-// rows as it folds, as each statement had to change one.
+// are folded into multi-row statements of up to maxChunk rows (chunks): the inserts (INSERT …
+// VALUES ($1, …, $k) …) into INSERTs with a row per statement, the conversation updates (UPDATE
+// conversations SET col = $i, … WHERE col = $j AND …) into UPDATE … FROM (VALUES …). A folded
+// statement must change as many rows as it folds, as each statement had to change one.
 
 // insertShape matches an insert whose only values are $1 … $k in order.
 var insertShape = regexp.MustCompile(`(?s)^(\s*INSERT INTO \w+ \([^)]*\)\s*VALUES\s*)\(([\s$0-9,]+)\)(.*)$`)
@@ -225,7 +225,7 @@ type foldedStatement struct {
 }
 
 // foldGroup turns the recorded statements of group into the batch's statements: each foldable shape
-// folded into one statement where its first statement was, the others in their order.
+// folded into its chunks' statements where its first statement was, the others in their order.
 func foldGroup(group []*pendingUpdate, types map[string]string) []*foldedStatement {
 	// A multi-row statement changes a row once: an update, or an upsert (ON CONFLICT … DO
 	// UPDATE), whose rows repeat a key (workspace and id, the first two arguments) is not folded.

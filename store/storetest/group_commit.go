@@ -34,7 +34,7 @@ func groupCommitTests() []test {
 func grouped(t *testing.T, s store.Store) func(ctx context.Context, fn func(tx store.Tx) error) error {
 	g, ok := s.(store.GroupCommitter)
 	if !ok {
-		t.Skip("the store is not an store.GroupCommitter")
+		t.Skip("the store is not a store.GroupCommitter")
 	}
 	return g.UpdateGrouped
 }

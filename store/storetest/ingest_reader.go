@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/model"
-
 	"github.com/dakenh/dakenh/store"
 )
 
@@ -17,7 +16,7 @@ import (
 // store.CustomerThreadRead in one Tx.ReadBatch, as the engine sends them): the snapshot must hold
 // exactly the rows the one-by-one reads return.
 func ingestReaderTests() []test {
-	return []test{{"ReadForIngest", testReadForIngest}}
+	return []test{{"CustomerThread", testReadForIngest}}
 }
 
 // ingestView is what the ingest of a customer message reads before it writes.

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/model"
-
 	"github.com/dakenh/dakenh/store"
 )
 

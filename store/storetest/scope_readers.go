@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/model"
-
 	"github.com/dakenh/dakenh/store"
 )
 
@@ -20,9 +19,9 @@ import (
 // the result must be what the single reads return.
 func scopeReaderTests() []test {
 	return []test{
-		{"ReadForClaim", testReadForClaim},
-		{"ReadScope", testReadScope},
-		{"ReadUnreadScope", testReadUnreadScope},
+		{"ConversationContext", testReadForClaim},
+		{"Scope", testReadScope},
+		{"UnreadByConnection", testReadUnreadScope},
 	}
 }
 

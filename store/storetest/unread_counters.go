@@ -24,7 +24,7 @@ func unreadCounterTests() []test {
 // inserts, inbound counts going up, conversations moving to another connection, read states put
 // and replaced, and writes rolled back, and checks after each round that CountUnread of the inbox
 // badge (no filter, or connections only: what a store may answer from maintained counters) equals
-// the count recomputed from the rows for every viewer. A store with an store.BulkLoader gets
+// the count recomputed from the rows for every viewer. A store with a store.BulkLoader gets
 // its first conversations and read states through it.
 func testUnreadCountersMatchRecount(t *testing.T, s store.Store) {
 	const ws, other = "ws-counters", "ws-counters-other"

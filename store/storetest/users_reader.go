@@ -7,14 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/model"
-
 	"github.com/dakenh/dakenh/store"
 )
 
-// usersReaderTests check store.UsersRead through Tx.ReadBatch: the users of the ids in their order, each once, without the ids that have no user
-// in the workspace, equal to what GetUser returns one by one.
+// usersReaderTests check store.UsersRead through Tx.ReadBatch: the users of the ids in their
+// order, each once, without the ids that have no user in the workspace, equal to what GetUser
+// returns one by one.
 func usersReaderTests() []test {
-	return []test{{"GetUsers", testGetUsers}}
+	return []test{{"Users", testGetUsers}}
 }
 
 func testGetUsers(t *testing.T, s store.Store) {
