@@ -111,6 +111,12 @@ func TestRoundTrips(t *testing.T) {
 	})
 	assert.Equal(t, int64(2), unread, "an agent's unread count: BEGIN+user+connections+counters, COMMIT")
 
+	list := tc.count(t, func() error {
+		_, err := eng.ListConversations(ctx, "a2", omnichannel.ConversationQuery{WorkspaceID: "w"})
+		return err
+	})
+	assert.Equal(t, int64(4), list, "an agent's list: BEGIN+user+connections, the page, the page's read positions, COMMIT")
+
 	lost := tc.count(t, func() error {
 		_, err := eng.Claim(ctx, "w", "a1", "c3") // a2's only-me connection: refused after the reads
 		if !errors.Is(err, omnichannel.ErrForbidden) {
