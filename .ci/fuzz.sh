@@ -23,8 +23,8 @@ TARGETS=(
 	"./omnichannel FuzzExtractPhones"
 	"./omnichannel FuzzRenderTemplate"
 	"./omnichannel FuzzCursor"
-	"./omnichannel FuzzFoldSearch"
-	"./omnichannel FuzzFoldSearchDefinition"
+	"./model FuzzFoldSearch"
+	"./model FuzzFoldSearchDefinition"
 	"./inboxapi FuzzListFilters"
 )
 

@@ -13,8 +13,8 @@ import (
 // The SSE streams of one handler share their store work per workspace (a feed): each event's
 // records and wire form are read once for all streams (prepared), in one read transaction, the
 // workspace's users are read at most once per fanoutUsersTTL, and the viewers' read states of a
-// conversation are read once (in that same transaction, in one query when the store's Tx is a
-// ReadStatesReader) and kept until a read.updated event changes them. What each stream may see is
+// conversation are read once (in that same transaction, in one batch: store.ReadPositionsRead) and
+// kept until a read.updated event changes them. What each stream may see is
 // then decided in memory with omnichannel.Engine.Visible, so an event costs O(1) store round trips
 // whatever the number of streams: on a networked store (PostgreSQL) every round trip is on the
 // path of every stream's copy of the event.
@@ -201,7 +201,7 @@ func (fd *feed) compute(ctx context.Context, h *handler, ev omnichannel.Event, p
 			}
 		}
 		if load != nil {
-			load.read, err = readStatesOf(tx, fd.ws, ev.Conversation.ID, load.users)
+			load.read, err = readStatesOf(ctx, tx, fd.ws, ev.Conversation.ID, load.users)
 		}
 		return err
 	})
@@ -433,12 +433,12 @@ func (fd *feed) unread(ctx context.Context, userID string, c *omnichannel.Conver
 }
 
 // readPositions reads the users' positions in the conversation (0 for one who never read it), in
-// one round trip when the store's Tx is a ReadStatesReader.
+// one batch (see readStatesOf).
 func (fd *feed) readPositions(ctx context.Context, conversationID string, users []string) (map[string]int64, error) {
 	var out map[string]int64
 	err := fd.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
 		var err error
-		out, err = readStatesOf(tx, fd.ws, conversationID, users)
+		out, err = readStatesOf(ctx, tx, fd.ws, conversationID, users)
 		return err
 	})
 	return out, err

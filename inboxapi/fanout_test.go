@@ -15,6 +15,7 @@ import (
 	"github.com/dakenh/dakenh/channels/channeltest/fakechannel"
 	"github.com/dakenh/dakenh/inboxapi"
 	oc "github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store"
 )
 
 // countingStore counts the reads of the transactions it opens.
@@ -59,6 +60,12 @@ func (t countingTx) GetUser(ws, id string) (*oc.User, error) {
 func (t countingTx) ListUsers(ws string) ([]*oc.User, error) {
 	t.n.Add(1)
 	return t.Tx.ListUsers(ws)
+}
+
+// ReadBatch runs the reads one by one through t, so that each is counted, as a store without
+// batching would.
+func (t countingTx) ReadBatch(ctx context.Context, reads ...store.Read) error {
+	return store.ReadSequentially(ctx, t, reads)
 }
 
 func (t countingTx) GetReadState(ws, user, conv string) (*oc.ReadState, error) {

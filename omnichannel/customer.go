@@ -63,7 +63,7 @@ func (e *Engine) Customer(ctx context.Context, workspaceID, viewerID, conversati
 			p.Identities = append(p.Identities, idents...)
 		}
 		q := ConversationQuery{WorkspaceID: workspaceID, ContactIDs: contactIDs, Limit: maxProfileConversations}
-		ok, err := e.scopeQuery(tx, viewerID, &q)
+		ok, err := e.scopeQuery(ctx, tx, viewerID, &q)
 		if err != nil || !ok {
 			return err
 		}

@@ -60,8 +60,7 @@ type Config struct {
 	// syncs) run at once in Run. Default 4.
 	Workers int
 	// SendWorkers is how many sends run at once in Run, apart from Workers, so that background
-	// work never delays a reply (with a store whose Tx is a JobKindClaimer, as the bundled stores
-	// are; otherwise one pool of Workers + SendWorkers serves every job). Default 2.
+	// work never delays a reply (every store claims jobs by kind: Tx.ClaimJobsOfKinds). Default 2.
 	SendWorkers int
 	// PollInterval is how often Run looks for due jobs without being woken. Default 1 s.
 	PollInterval time.Duration

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/model"
 )
 
 // Sentinel errors. Errors returned by the engine and stores wrap these; test with errors.Is.
 var (
 	// ErrNotFound: the thing does not exist in this workspace.
-	ErrNotFound = errors.New("omnichannel: not found")
+	ErrNotFound = model.ErrNotFound
 	// ErrDuplicate: a uniqueness constraint refused an insert.
-	ErrDuplicate = errors.New("omnichannel: duplicate")
+	ErrDuplicate = model.ErrDuplicate
 	// ErrConflict: a compare-and-set lost to a concurrent update.
-	ErrConflict = errors.New("omnichannel: concurrent update")
+	ErrConflict = model.ErrConflict
 	// ErrBadSignature: a webhook's signature is missing, malformed, stale or wrong.
 	ErrBadSignature = errors.New("omnichannel: bad webhook signature")
 	// ErrMalformed: a webhook body could not be parsed.
@@ -47,7 +49,7 @@ var (
 	ErrBadState = errors.New("omnichannel: invalid or expired OAuth state")
 	// ErrUnavailable: the store cannot take writes for now (its disk is full, say); nothing was
 	// written. Retry later: the webhook handler answers 503 so the provider redelivers.
-	ErrUnavailable = errors.New("omnichannel: store temporarily unavailable")
+	ErrUnavailable = model.ErrUnavailable
 )
 
 // ForbiddenError says why a user may not act on a conversation. It matches ErrForbidden.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/store"
 )
 
 // ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
@@ -83,24 +85,22 @@ func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Conne
 func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
 	var pre ingestLookups
 	if ev.ExternalUserID != "" {
-		s, ok, err := readForIngest(tx, conn.WorkspaceID, conn.ID, ev.ProviderMessageID, ev.ExternalUserID)
-		if err != nil {
+		var err error
+		if pre, err = readIngestLookups(ctx, tx, conn, ev); err != nil {
 			return err
 		}
-		if ok {
-			if s.Duplicate {
-				return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, s.Conversation)
-			}
-			pre = ingestLookups{known: true, identity: s.Identity, conversation: s.Conversation}
+		if pre.duplicate {
+			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, pre.conversation)
 		}
-	}
-	if ev.ProviderMessageID != "" && !pre.known {
-		_, err := tx.FindMessageByProviderID(conn.WorkspaceID, conn.ID, ev.ProviderMessageID)
-		if err == nil {
+	} else if ev.ProviderMessageID != "" {
+		// No user to look up: a redelivery is still recognised (and changes nothing).
+		known := &store.ProviderMessageRead{WorkspaceID: conn.WorkspaceID, ConnectionID: conn.ID,
+			ProviderMessageID: ev.ProviderMessageID}
+		if err := tx.ReadBatch(ctx, known); err != nil {
+			return err
+		}
+		if known.Exists {
 			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, nil)
-		}
-		if !isNotFound(err) {
-			return err
 		}
 	}
 	ident, contact, err := e.upsertIdentityFrom(tx, ch, conn, ev, &pre)

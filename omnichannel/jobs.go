@@ -37,15 +37,6 @@ func (e *Engine) enqueueMediaJobs(tx Tx, ch *change, conn *Connection, m *Messag
 	return nil
 }
 
-// JobKindClaimer is an optional capability of a Tx: ClaimJobsOfKinds is ClaimJobs restricted to the
-// jobs whose Kind is in kinds (exclude false) or is not in kinds (exclude true), with the same
-// order, locking and lease. Run uses it to give sends their own workers (Config.SendWorkers), so
-// slow media downloads never hold a reply back; with a store whose Tx lacks it, Run serves every
-// kind from one pool of Workers + SendWorkers workers.
-type JobKindClaimer interface {
-	ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []JobKind, exclude bool) ([]*Job, error)
-}
-
 // sendKinds are the jobs the send workers take: an agent is waiting for them.
 var sendKinds = []JobKind{JobSend}
 
@@ -74,7 +65,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	pools := []*pool{{kinds: sendKinds, size: e.cfg.SendWorkers}, {kinds: sendKinds, exclude: true, size: e.cfg.Workers}}
 	var mu sync.Mutex
 	freed := make(chan struct{}, 1) // a full pool got a worker back
-	split := true
 	for {
 		more := false
 		for _, p := range pools {
@@ -84,14 +74,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			if free <= 0 {
 				continue
 			}
-			jobs, supported, err := e.claimFor(ctx, p, free, split)
-			if !supported {
-				// The store cannot claim by kind: one pool serves every kind.
-				split = false
-				pools = []*pool{{size: e.cfg.Workers + e.cfg.SendWorkers}}
-				more = true
-				break
-			}
+			jobs, err := e.claimFor(ctx, p, free)
 			if err != nil && ctx.Err() == nil {
 				e.log.Error("dakenh: claiming jobs failed", "err", err)
 			}
@@ -139,24 +122,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// claimFor claims up to limit jobs of p's kinds. supported is false when split is asked for and the
-// store's Tx is not a JobKindClaimer.
-func (e *Engine) claimFor(ctx context.Context, p *pool, limit int, split bool) (jobs []*Job, supported bool, err error) {
-	supported = true
+// claimFor claims up to limit jobs of p's kinds.
+func (e *Engine) claimFor(ctx context.Context, p *pool, limit int) (jobs []*Job, err error) {
 	err = e.store.Update(ctx, func(tx Tx) (err error) {
-		if !split || p.kinds == nil {
-			jobs, err = tx.ClaimJobs(e.id, e.now(), e.cfg.JobLease, limit)
-			return err
-		}
-		kc, ok := tx.(JobKindClaimer)
-		if !ok {
-			supported = false
-			return nil
-		}
-		jobs, err = kc.ClaimJobsOfKinds(e.id, e.now(), e.cfg.JobLease, limit, p.kinds, p.exclude)
+		jobs, err = tx.ClaimJobsOfKinds(e.id, e.now(), e.cfg.JobLease, limit, p.kinds, p.exclude)
 		return err
 	})
-	return jobs, supported, err
+	return jobs, err
 }
 
 // RunDue processes the jobs due now, one at a time, and returns how many ran. Hosts that schedule

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/store"
 )
 
 // ConversationPage is one page of the conversation list.
@@ -24,7 +26,7 @@ type ConversationPage struct {
 func (e *Engine) ListConversations(ctx context.Context, viewerID string, q ConversationQuery) (*ConversationPage, error) {
 	page := &ConversationPage{Unread: map[string]int64{}}
 	err := e.view(ctx, func(tx Tx) error {
-		ok, err := e.scopeQuery(tx, viewerID, &q)
+		ok, err := e.scopeQuery(ctx, tx, viewerID, &q)
 		if err != nil || !ok {
 			return err
 		}
@@ -46,14 +48,7 @@ func (e *Engine) ListConversations(ctx context.Context, viewerID string, q Conve
 			page.Next = EncodeCursor(Cursor{LastMessageAt: last.LastMessageAt, ConversationID: last.ID})
 		}
 		page.Conversations = convs
-		for _, c := range convs {
-			if n, err := unreadOf(tx, viewerID, c); err != nil {
-				return err
-			} else if n > 0 {
-				page.Unread[c.ID] = n
-			}
-		}
-		return nil
+		return unreadOfPage(ctx, tx, viewerID, q.WorkspaceID, convs, page.Unread)
 	})
 	return page, err
 }
@@ -63,8 +58,8 @@ func (e *Engine) ListConversations(ctx context.Context, viewerID string, q Conve
 func (e *Engine) CountUnread(ctx context.Context, viewerID string, q ConversationQuery) (int, error) {
 	n := 0
 	err := e.view(ctx, func(tx Tx) error {
-		if r, fast := unreadScopeReaderOf(tx); fast && countableByConnection(q) && q.WorkspaceID != "" {
-			u, conns, counts, err := r.ReadUnreadScope(q.WorkspaceID, viewerID)
+		if countableByConnection(q) && q.WorkspaceID != "" {
+			u, conns, counts, err := readScope(ctx, tx, q.WorkspaceID, viewerID, true)
 			if err != nil {
 				return err
 			}
@@ -75,7 +70,7 @@ func (e *Engine) CountUnread(ctx context.Context, viewerID string, q Conversatio
 			n = sumCounts(counts, q.ConnectionIDs)
 			return nil
 		}
-		ok, err := e.scopeQuery(tx, viewerID, &q)
+		ok, err := e.scopeQuery(ctx, tx, viewerID, &q)
 		if err != nil || !ok {
 			return err
 		}
@@ -85,23 +80,34 @@ func (e *Engine) CountUnread(ctx context.Context, viewerID string, q Conversatio
 	return n, err
 }
 
-func unreadOf(tx Tx, userID string, c *Conversation) (int64, error) {
-	rs, err := tx.GetReadState(c.WorkspaceID, userID, c.ID)
-	if isNotFound(err) {
-		return c.InboundCount, nil
+// unreadOfPage sets unread[id] to the viewer's unread customer messages of each conversation of a
+// page that has some, reading the viewer's read positions of the whole page in one batch.
+func unreadOfPage(ctx context.Context, tx Tx, viewerID, workspaceID string, convs []*Conversation, unread map[string]int64) error {
+	if len(convs) == 0 {
+		return nil
 	}
-	if err != nil {
-		return 0, err
+	ids := make([]string, len(convs))
+	for i, c := range convs {
+		ids[i] = c.ID
 	}
-	return max(c.InboundCount-rs.InboundCount, 0), nil
+	pos := &store.ReadPositionsRead{WorkspaceID: workspaceID, UserIDs: []string{viewerID}, ConversationIDs: ids}
+	if err := tx.ReadBatch(ctx, pos); err != nil {
+		return err
+	}
+	for _, c := range convs {
+		if n := c.InboundCount - pos.Positions[store.ReadPosition{UserID: viewerID, ConversationID: c.ID}]; n > 0 {
+			unread[c.ID] = n
+		}
+	}
+	return nil
 }
 
 // scopeQuery applies the viewer's visibility to q. It reports false when the viewer can see nothing.
-func (e *Engine) scopeQuery(tx Tx, viewerID string, q *ConversationQuery) (bool, error) {
+func (e *Engine) scopeQuery(ctx context.Context, tx Tx, viewerID string, q *ConversationQuery) (bool, error) {
 	if q.WorkspaceID == "" {
 		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
 	}
-	u, conns, err := readScope(tx, q.WorkspaceID, viewerID, func(u *User) bool { return u.Role != RoleSupervisor })
+	u, conns, _, err := readScope(ctx, tx, q.WorkspaceID, viewerID, false)
 	if err != nil {
 		return false, err
 	}
@@ -109,7 +115,7 @@ func (e *Engine) scopeQuery(tx Tx, viewerID string, q *ConversationQuery) (bool,
 }
 
 // scopeFrom is scopeQuery once the viewer u (nil: unknown) and the workspace's connections (read
-// only when the viewer is not a supervisor) are read.
+// in the same batch; a supervisor's visibility does not depend on them) are read.
 func (e *Engine) scopeFrom(u *User, conns []*Connection, viewerID string, q *ConversationQuery) (bool, error) {
 	if q.WorkspaceID == "" {
 		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}

@@ -6,12 +6,11 @@ import "context"
 // (round-robin, self-claim, least-loaded, only-me); hosts may write their own.
 //
 // Route is called inside the store transaction that opens or re-distributes the conversation, so
-// what it reads and writes through tx (e.g. Tx.NextRotation) commits atomically with the assignment.
-// For RouteNew the conversation is not in the store yet when Route runs: the engine inserts it,
-// assignment included, in the same transaction once the customer's message is added (Route gets
-// it as RouteRequest.Conversation).
+// what it reads and writes through tx (a RoutingTx: users in a batch, rotations, open counts)
+// commits atomically with the assignment. The conversation is RouteRequest.Conversation; a Router
+// never reads it from the store.
 type Router interface {
-	Route(ctx context.Context, tx Tx, req RouteRequest) (RouteDecision, error)
+	Route(ctx context.Context, tx RoutingTx, req RouteRequest) (RouteDecision, error)
 }
 
 // RouteReason says why routing runs.

@@ -38,12 +38,12 @@ func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) 
 		if !backdated {
 			conv.LastInboundAt = m.CreatedAt
 			conv.RepliesSinceInbound = 0
-			conv.summarize(m)
+			summarize(conv, m)
 		}
 	case DirectionOut:
 		if !backdated {
 			conv.RepliesSinceInbound++
-			conv.summarize(m)
+			summarize(conv, m)
 		}
 	}
 	ch.emit(Event{Kind: EventMessageCreated, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
@@ -51,7 +51,7 @@ func (e *Engine) appendEntry(tx Tx, ch *change, conv *Conversation, m *Message) 
 	return nil
 }
 
-func (c *Conversation) summarize(m *Message) {
+func summarize(c *Conversation, m *Message) {
 	c.LastMessageText = summaryText(m)
 	c.LastMessageAt = m.CreatedAt
 	c.LastMessageDirection = m.Direction
@@ -156,23 +156,4 @@ func (e *Engine) route(ctx context.Context, tx Tx, ch *change, conv *Conversatio
 		ruleID = req.Rule.ID
 	}
 	return e.applyRoute(tx, ch, conv, d, ruleID, actorID)
-}
-
-// Clone returns a deep copy of c (stores and event snapshots use it so callers never share slices).
-func (c *Conversation) Clone() *Conversation {
-	cp := *c
-	cp.CategoryPath = append([]string(nil), c.CategoryPath...)
-	return &cp
-}
-
-// Clone returns a deep copy of m (attachments and activity included).
-func (m *Message) Clone() *Message {
-	cp := *m
-	cp.Attachments = append([]Attachment(nil), m.Attachments...)
-	cp.Reactions = append([]Reaction(nil), m.Reactions...)
-	if m.Activity != nil {
-		a := *m.Activity
-		cp.Activity = &a
-	}
-	return &cp
 }

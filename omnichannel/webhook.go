@@ -75,8 +75,16 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	malformed := false
 	for _, ev := range events {
 		if err := e.deliver(r.Context(), adapter, pathConn, ev); err != nil {
+			if errors.Is(err, ErrMalformed) {
+				// This event can never be stored (an event without its customer): the others
+				// are, and the answer says what was wrong instead of asking for a redelivery.
+				e.log.Warn("dakenh: webhook event refused: malformed", "kind", kind, "event", ev.Type, "err", err)
+				malformed = true
+				continue
+			}
 			e.log.Error("dakenh: webhook event not stored", "kind", kind, "event", ev.Type, "err", err)
 			if errors.Is(err, ErrUnavailable) {
 				// The store cannot write now (a full disk): nothing was stored; the provider
@@ -88,6 +96,10 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 			webhookError(w, http.StatusInternalServerError, "temporary failure, retry")
 			return
 		}
+	}
+	if malformed {
+		webhookError(w, http.StatusBadRequest, "malformed event")
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	io.WriteString(w, `{"ok":true}`)

@@ -5,12 +5,13 @@ import (
 	"fmt"
 
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store"
 )
 
 // Strategy picks an owner from a pool of users. It runs inside the store transaction of the
 // assignment, so what it reads and writes through tx commits atomically with it.
 type Strategy interface {
-	Pick(ctx context.Context, tx omnichannel.Tx, p Pool) (omnichannel.RouteDecision, error)
+	Pick(ctx context.Context, tx omnichannel.RoutingTx, p Pool) (omnichannel.RouteDecision, error)
 }
 
 // Pool is the set of users a strategy chooses from.
@@ -54,25 +55,25 @@ func New(cfg Config) (*Router, error) {
 }
 
 // Route implements omnichannel.Router.
-func (r *Router) Route(ctx context.Context, tx omnichannel.Tx, req omnichannel.RouteRequest) (omnichannel.RouteDecision, error) {
+func (r *Router) Route(ctx context.Context, tx omnichannel.RoutingTx, req omnichannel.RouteRequest) (omnichannel.RouteDecision, error) {
 	conn := req.Connection
 	switch {
 	case req.Reason == omnichannel.RouteTeam && req.Team != nil:
 		return r.pick(ctx, tx, req.Team.Method, conn.WorkspaceID, "team:"+req.Team.ID, "team "+req.Team.Name, req.Team.MemberIDs, req.Exclude)
 	case conn.Permission == omnichannel.PermissionOnlyMe:
-		return OnlyMe(tx, conn, req.Exclude)
+		return OnlyMe(ctx, tx, conn, req.Exclude)
 	case req.Rule != nil:
 		return r.pick(ctx, tx, req.Rule.Method, conn.WorkspaceID, "rule:"+req.Rule.ID, "rule "+req.Rule.Name, req.Rule.UserIDs, req.Exclude)
 	}
 	return omnichannel.RouteDecision{Detail: "no rule"}, nil
 }
 
-func (r *Router) pick(ctx context.Context, tx omnichannel.Tx, m omnichannel.AssignMethod, ws, key, label string, users, exclude []string) (omnichannel.RouteDecision, error) {
+func (r *Router) pick(ctx context.Context, tx omnichannel.RoutingTx, m omnichannel.AssignMethod, ws, key, label string, users, exclude []string) (omnichannel.RouteDecision, error) {
 	s := r.methods[m]
 	if s == nil {
 		return omnichannel.RouteDecision{}, fmt.Errorf("routing: unknown method %q", m)
 	}
-	eligible, err := activeUsers(tx, ws, users, exclude)
+	eligible, err := activeUsers(ctx, tx, ws, users, exclude)
 	if err != nil {
 		return omnichannel.RouteDecision{}, err
 	}
@@ -81,15 +82,15 @@ func (r *Router) pick(ctx context.Context, tx omnichannel.Tx, m omnichannel.Assi
 
 // OnlyMe gives the conversation to the connection's owner ("Chỉ mình tôi"), unless the owner is
 // deactivated or excluded.
-func OnlyMe(tx omnichannel.Tx, conn *omnichannel.Connection, exclude []string) (omnichannel.RouteDecision, error) {
-	owners, err := activeUsers(tx, conn.WorkspaceID, []string{conn.OwnerID}, exclude)
+func OnlyMe(ctx context.Context, tx omnichannel.RoutingTx, conn *omnichannel.Connection, exclude []string) (omnichannel.RouteDecision, error) {
+	owners, err := activeUsers(ctx, tx, conn.WorkspaceID, []string{conn.OwnerID}, exclude)
 	if err != nil || len(owners) == 0 {
 		return omnichannel.RouteDecision{Detail: "only me: owner unavailable"}, err
 	}
 	return omnichannel.RouteDecision{AssigneeID: owners[0], Detail: "only me"}, nil
 }
 
-func activeUsers(tx omnichannel.Tx, ws string, ids, exclude []string) ([]string, error) {
+func activeUsers(ctx context.Context, tx omnichannel.RoutingTx, ws string, ids, exclude []string) ([]string, error) {
 	var wanted []string
 	for _, id := range ids {
 		if !contains(exclude, id) && !contains(wanted, id) {
@@ -99,12 +100,12 @@ func activeUsers(tx omnichannel.Tx, ws string, ids, exclude []string) ([]string,
 	if len(wanted) == 0 {
 		return nil, nil
 	}
-	users, err := omnichannel.GetUsers(tx, ws, wanted)
-	if err != nil {
+	users := &store.UsersRead{WorkspaceID: ws, UserIDs: wanted}
+	if err := tx.ReadBatch(ctx, users); err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, u := range users {
+	for _, u := range users.Users {
 		if u.Active {
 			out = append(out, u.ID)
 		}

@@ -113,7 +113,7 @@ func TestOnlyMeAndTeamsAndCustomMethods(t *testing.T) {
 
 type fixed string
 
-func (f fixed) Pick(context.Context, oc.Tx, routing.Pool) (oc.RouteDecision, error) {
+func (f fixed) Pick(context.Context, oc.RoutingTx, routing.Pool) (oc.RouteDecision, error) {
 	return oc.RouteDecision{AssigneeID: string(f)}, nil
 }
 

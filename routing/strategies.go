@@ -12,7 +12,7 @@ import (
 type RoundRobin struct{}
 
 // Pick implements Strategy.
-func (RoundRobin) Pick(_ context.Context, tx omnichannel.Tx, p Pool) (omnichannel.RouteDecision, error) {
+func (RoundRobin) Pick(_ context.Context, tx omnichannel.RoutingTx, p Pool) (omnichannel.RouteDecision, error) {
 	if len(p.UserIDs) == 0 {
 		return omnichannel.RouteDecision{Detail: p.Label + ": nobody available"}, nil
 	}
@@ -28,7 +28,7 @@ func (RoundRobin) Pick(_ context.Context, tx omnichannel.Tx, p Pool) (omnichanne
 type Claim struct{}
 
 // Pick implements Strategy.
-func (Claim) Pick(context.Context, omnichannel.Tx, Pool) (omnichannel.RouteDecision, error) {
+func (Claim) Pick(context.Context, omnichannel.RoutingTx, Pool) (omnichannel.RouteDecision, error) {
 	return omnichannel.RouteDecision{AwaitingClaim: true, Detail: "waiting for a claim"}, nil
 }
 
@@ -37,7 +37,7 @@ func (Claim) Pick(context.Context, omnichannel.Tx, Pool) (omnichannel.RouteDecis
 type LeastLoaded struct{}
 
 // Pick implements Strategy.
-func (LeastLoaded) Pick(_ context.Context, tx omnichannel.Tx, p Pool) (omnichannel.RouteDecision, error) {
+func (LeastLoaded) Pick(_ context.Context, tx omnichannel.RoutingTx, p Pool) (omnichannel.RouteDecision, error) {
 	if len(p.UserIDs) == 0 {
 		return omnichannel.RouteDecision{Detail: p.Label + ": nobody available"}, nil
 	}

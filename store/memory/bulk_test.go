@@ -5,14 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/store/memory"
 )
 
-// bulkOf returns a consistent Bulk of one conversation with n inbound messages and a read state.
+// bulkOf returns a consistent Bulk of one conversation with n inbound messages and a read state
+// (storetest's BulkLoad group checks what a load stores; this file checks the memory store's
+// refusals after Close or a cancellation).
 func bulkOf(ws, id string, n int) *omnichannel.Bulk {
 	at := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	b := &omnichannel.Bulk{
@@ -33,62 +34,6 @@ func bulkOf(ws, id string, n int) *omnichannel.Bulk {
 	b.Conversations = []*omnichannel.Conversation{c}
 	b.ReadStates = []*omnichannel.ReadState{{WorkspaceID: ws, UserID: "agent", ConversationID: c.ID, InboundCount: 1, Seq: 1, ReadAt: at}}
 	return b
-}
-
-func TestBulkLoadIsReadableThroughEveryIndex(t *testing.T) {
-	ctx := context.Background()
-	s := memory.New()
-	defer s.Close()
-	b := bulkOf("ws", "1", 3)
-	require.NoError(t, s.BulkLoad(ctx, b))
-	b.Conversations[0].ContactName = "changed after the load" // the store keeps its own copy
-
-	require.NoError(t, s.View(ctx, func(tx omnichannel.Tx) error {
-		conv, err := tx.FindConversation("ws", "conn", "id-1")
-		require.NoError(t, err)
-		assert.Equal(t, "Lê Thu 1", conv.ContactName)
-		ident, err := tx.FindIdentity("ws", "conn", "u-1")
-		require.NoError(t, err)
-		assert.Equal(t, "ct-1", ident.ContactID)
-		m, err := tx.FindMessageByProviderID("ws", "conn", "pm-1-c")
-		require.NoError(t, err)
-		assert.EqualValues(t, 2, m.Seq)
-		list, err := tx.ListMessages("ws", "cv-1", 0, 50)
-		require.NoError(t, err)
-		assert.Len(t, list, 3)
-		n, err := tx.CountUnread(omnichannel.ConversationQuery{WorkspaceID: "ws", ViewerID: "agent"})
-		require.NoError(t, err)
-		assert.Equal(t, 1, n, "2 of 3 inbound messages are unread")
-		return nil
-	}))
-}
-
-func TestBulkLoadRefusesDuplicatesAndStoresNothing(t *testing.T) {
-	ctx := context.Background()
-	s := memory.New()
-	defer s.Close()
-	require.NoError(t, s.BulkLoad(ctx, bulkOf("ws", "1", 2)))
-
-	// Loading the same chunk again, as a restarted import would: refused, nothing of it stored.
-	again := bulkOf("ws", "1", 2)
-	again.Conversations[0].ContactName = "second load"
-	require.ErrorIs(t, s.BulkLoad(ctx, again), omnichannel.ErrDuplicate)
-
-	// A new chunk that repeats a provider message id inside itself: refused as a whole.
-	twice := bulkOf("ws", "2", 2)
-	twice.Messages[1].ProviderMessageID = twice.Messages[0].ProviderMessageID
-	require.ErrorIs(t, s.BulkLoad(ctx, twice), omnichannel.ErrDuplicate)
-
-	require.NoError(t, s.View(ctx, func(tx omnichannel.Tx) error {
-		conv, err := tx.GetConversation("ws", "cv-1")
-		require.NoError(t, err)
-		assert.Equal(t, "Lê Thu 1", conv.ContactName)
-		_, err = tx.GetConversation("ws", "cv-2")
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound)
-		_, err = tx.GetContact("ws", "ct-2")
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound)
-		return nil
-	}))
 }
 
 func TestBulkLoadAfterCloseOrCancel(t *testing.T) {

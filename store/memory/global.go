@@ -34,7 +34,7 @@ func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit 
 }
 
 // ClaimJobsOfKinds is ClaimJobs for the jobs whose kind is in kinds (exclude false) or not in kinds
-// (exclude true); omnichannel.JobKindClaimer.
+// (exclude true); store.JobTx.
 func (t *txn) ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []omnichannel.JobKind, exclude bool) ([]*omnichannel.Job, error) {
 	if err := t.writing(); err != nil {
 		return nil, err

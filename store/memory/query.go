@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -99,7 +100,7 @@ func (t *txn) newFilter(q omnichannel.ConversationQuery) (*filter, error) {
 	}
 	f := &filter{q: q, w: t.ws(q.WorkspaceID), search: omnichannel.FoldSearch(q.Search), members: map[string]bool{}}
 	if len(q.TeamIDs) > 0 {
-		for _, m := range omnichannel.TeamMembers(slices.Collect(maps.Values(f.w.teams)), q.TeamIDs) {
+		for _, m := range model.TeamMembers(slices.Collect(maps.Values(f.w.teams)), q.TeamIDs) {
 			f.members[m] = true
 		}
 	}

@@ -176,10 +176,7 @@ type txn struct {
 	undo []func()
 }
 
-var (
-	_ omnichannel.Tx             = (*txn)(nil)
-	_ omnichannel.JobKindClaimer = (*txn)(nil)
-)
+var _ omnichannel.Tx = (*txn)(nil)
 
 func (t *txn) readable() error {
 	if t.done.Load() {

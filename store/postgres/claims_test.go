@@ -75,7 +75,7 @@ func seedClaimCases(t testing.TB, st omnichannel.Store) {
 }
 
 // TestClaimOutcomes runs the same claims, in order, on the memory store (Engine.Claim reads row by
-// row) and on PostgreSQL (through its ClaimReader), and requires the same outcome from both.
+// row) and on PostgreSQL (through its batched reads), and requires the same outcome from both.
 func TestClaimOutcomes(t *testing.T) {
 	steps := []struct {
 		user, conv string
@@ -143,68 +143,6 @@ func TestClaimOutcomes(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-	}
-}
-
-// TestReadForClaim checks the PostgreSQL ClaimReader directly: every row scoped to the workspace,
-// nil for missing rows, rule membership computed by the server, no credentials read.
-func TestReadForClaim(t *testing.T) {
-	st := openStore(t, newSchema(t))
-	seedClaimCases(t, st)
-	read := func(ws, user, conv string) *omnichannel.ClaimSnapshot {
-		t.Helper()
-		var s *omnichannel.ClaimSnapshot
-		err := st.View(context.Background(), func(tx omnichannel.Tx) error {
-			r, ok := tx.(omnichannel.ClaimReader)
-			if !ok {
-				return errors.New("the PostgreSQL Tx is not a ClaimReader")
-			}
-			var err error
-			s, err = r.ReadForClaim(ws, user, conv)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s := read("w", "a1", "c1")
-	if s.User == nil || s.User.ID != "a1" || s.Conversation == nil || s.Conversation.WorkspaceID != "w" ||
-		s.Connection == nil || s.Connection.ID != "shared" || !s.RuleFound || !s.InRule {
-		t.Fatalf("a1/c1: %+v", s)
-	}
-	if s.Connection.Credentials.AccessToken != "" {
-		t.Fatal("the claim snapshot carries the connection's credentials")
-	}
-	if s := read("w", "out", "c1"); !s.RuleFound || s.InRule {
-		t.Fatalf("out/c1: rule found %v, in rule %v", s.RuleFound, s.InRule)
-	}
-	if s := read("w", "a1", "c4"); s.RuleFound || s.InRule || s.Connection == nil {
-		t.Fatalf("c4 (deleted rule): %+v", s)
-	}
-	if s := read("w", "a1", "c3"); s.RuleFound || s.Connection == nil || s.Connection.ID != "mine" {
-		t.Fatalf("c3 (no rule): %+v", s)
-	}
-	if s := read("o", "a1", "c1"); s.User != nil || s.Conversation == nil || s.Conversation.ConnectionID != "theirs" || s.RuleFound {
-		t.Fatalf("a1 in workspace o: %+v", s)
-	}
-	if s := read("w", "ghost", "nope"); s.User != nil || s.Conversation != nil || s.Connection != nil || s.RuleFound {
-		t.Fatalf("missing rows: %+v", s)
-	}
-	if s := read("w", "a1", "nope"); s.User == nil || s.User.ID != "a1" || s.Conversation != nil || s.Connection != nil {
-		t.Fatalf("a missing conversation: %+v", s)
-	}
-	err := st.Update(context.Background(), func(tx omnichannel.Tx) error {
-		return tx.InsertConversation(&omnichannel.Conversation{WorkspaceID: "w", ID: "c9", ConnectionID: "gone",
-			ChannelKind: "fake", IdentityID: "id-9", ContactID: "ct-9", Status: omnichannel.StatusOpen, RuleID: "rule",
-			LastMessageAt: time.Unix(1, 0), CreatedAt: time.Unix(1, 0), UpdatedAt: time.Unix(1, 0), Version: 1})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := read("w", "ghost", "c9"); s.User != nil || s.Conversation == nil || s.Conversation.ConnectionID != "gone" ||
-		s.Connection != nil || !s.RuleFound || s.InRule {
-		t.Fatalf("a conversation of a missing connection, read by a missing user: %+v", s)
 	}
 }
 

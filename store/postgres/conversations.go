@@ -193,13 +193,6 @@ func (t *txn) GetReadState(workspaceID, userID, conversationID string) (*omnicha
 	if err := t.readable(); err != nil {
 		return nil, err
 	}
-	if rs, ok := t.readStates[readStateKey(userID, conversationID)]; ok {
-		if rs == nil {
-			return nil, notFound("read state", userID+"/"+conversationID)
-		}
-		c := *rs
-		return &c, nil
-	}
 	return get(t, "get read state", "read state", userID+"/"+conversationID,
 		`SELECT `+readStateColumns+` FROM read_states WHERE workspace_id = $1 AND user_id = $2 AND conversation_id = $3`,
 		scanReadState, workspaceID, userID, conversationID)
@@ -215,34 +208,4 @@ func (t *txn) PutReadState(r *omnichannel.ReadState) error {
 		SET inbound_count = EXCLUDED.inbound_count, seq = EXCLUDED.seq, read_at = EXCLUDED.read_at`,
 		r.WorkspaceID, r.UserID, r.ConversationID, r.InboundCount, r.Seq, r.ReadAt)
 	return err
-}
-
-func readStateKey(userID, conversationID string) string { return userID + "\x00" + conversationID }
-
-// prefetchReadStates loads, in a read-only transaction (one snapshot: the cache cannot go stale),
-// the read states of userID for convs in one query, so that the GetReadState per listed row (the
-// unread badge) costs no round trip.
-func (t *txn) prefetchReadStates(workspaceID, userID string, convs []*omnichannel.Conversation) error {
-	if t.writable || userID == "" || len(convs) == 0 {
-		return nil
-	}
-	ids := make([]string, len(convs))
-	for i, c := range convs {
-		ids[i] = c.ID
-	}
-	states, err := list(t, "get read states", `SELECT `+readStateColumns+` FROM read_states
-		WHERE workspace_id = $1 AND conversation_id = ANY($2) AND user_id = $3`, scanReadState, workspaceID, ids, userID)
-	if err != nil {
-		return err
-	}
-	if t.readStates == nil {
-		t.readStates = make(map[string]*omnichannel.ReadState, len(ids))
-	}
-	for _, id := range ids {
-		t.readStates[readStateKey(userID, id)] = nil
-	}
-	for _, rs := range states {
-		t.readStates[readStateKey(userID, rs.ConversationID)] = rs
-	}
-	return nil
 }

@@ -11,10 +11,10 @@ import (
 )
 
 // A group (committer.go) sends the recorded statements of many webhooks. Statements of one shape
-// are folded into one multi-row statement: the inserts (INSERT … VALUES ($1, …, $k) …) into one
-// INSERT with a row per statement, the conversation updates (UPDATE conversations SET col = $i, …
-// WHERE col = $j AND …) into one UPDATE … FROM (VALUES …). A folded statement must change as many
-// rows as it folds, as each statement had to change one.
+// are folded into multi-row statements of up to maxChunk rows (chunks): the inserts (INSERT …
+// VALUES ($1, …, $k) …) into INSERTs with a row per statement, the conversation updates (UPDATE
+// conversations SET col = $i, … WHERE col = $j AND …) into UPDATE … FROM (VALUES …). A folded
+// statement must change as many rows as it folds, as each statement had to change one.
 
 // insertShape matches an insert whose only values are $1 … $k in order.
 var insertShape = regexp.MustCompile(`(?s)^(\s*INSERT INTO \w+ \([^)]*\)\s*VALUES\s*)\(([\s$0-9,]+)\)(.*)$`)
@@ -31,8 +31,28 @@ type folder interface {
 	add(args []any)
 	// rows is how many statements were added.
 	rows() int
-	// statement is the folded statement and its arguments.
-	statement() (string, []any)
+	// statement is the statement folding rows from to to-1 (in the order added), and its arguments.
+	statement(from, to int) (string, []any)
+}
+
+// maxChunk is the most rows one folded statement takes.
+const maxChunk = 64
+
+// chunks splits n rows into the sizes of the folded statements that take them: powers of two, the
+// largest first (13 → 8, 4, 1). The server plans a statement of each size once per connection and
+// then reuses its plan, where a statement of any size would be a new text to parse and plan
+// (measured: 537 plans for 615 folded conversation updates).
+func chunks(n int) []int {
+	var out []int
+	for n > 0 {
+		size := maxChunk
+		for size > n {
+			size /= 2
+		}
+		out = append(out, size)
+		n -= size
+	}
+	return out
 }
 
 // newFolder returns a folder for sql's shape, or nil when it cannot be folded. types gives the SQL
@@ -71,10 +91,10 @@ type insertFolder struct {
 func (f *insertFolder) add(args []any) { f.args = append(f.args, args...) }
 func (f *insertFolder) rows() int      { return len(f.args) / f.width }
 
-func (f *insertFolder) statement() (string, []any) {
+func (f *insertFolder) statement(from, to int) (string, []any) {
 	var b strings.Builder
 	b.WriteString(f.head)
-	for r := range f.rows() {
+	for r := range to - from {
 		if r > 0 {
 			b.WriteString(", ")
 		}
@@ -88,7 +108,7 @@ func (f *insertFolder) statement() (string, []any) {
 		b.WriteByte(')')
 	}
 	b.WriteString(f.tail)
-	return b.String(), f.args
+	return b.String(), f.args[from*f.width : to*f.width]
 }
 
 // updateFolder folds conversation updates into UPDATE conversations … FROM (VALUES …) AS v.
@@ -149,10 +169,10 @@ func argumentColumns() []string {
 func (f *updateFolder) add(args []any) { f.args = append(f.args, args...) }
 func (f *updateFolder) rows() int      { return len(f.args) / f.width }
 
-func (f *updateFolder) statement() (string, []any) {
+func (f *updateFolder) statement(from, to int) (string, []any) {
 	var b strings.Builder
 	b.WriteString("UPDATE conversations AS c SET " + f.set + " FROM (VALUES ")
-	for r := range f.rows() {
+	for r := range to - from {
 		if r > 0 {
 			b.WriteString(", ")
 		}
@@ -173,7 +193,7 @@ func (f *updateFolder) statement() (string, []any) {
 		fmt.Fprintf(&b, "a%d", c+1)
 	}
 	b.WriteString(") WHERE " + f.where)
-	return b.String(), f.args
+	return b.String(), f.args[from*f.width : to*f.width]
 }
 
 // conversationTypes reads the SQL type of every column of conversations (format_type).
@@ -205,7 +225,7 @@ type foldedStatement struct {
 }
 
 // foldGroup turns the recorded statements of group into the batch's statements: each foldable shape
-// folded into one statement where its first statement was, the others in their order.
+// folded into its chunks' statements where its first statement was, the others in their order.
 func foldGroup(group []*pendingUpdate, types map[string]string) []*foldedStatement {
 	// A multi-row statement changes a row once: an update, or an upsert (ON CONFLICT … DO
 	// UPDATE), whose rows repeat a key (workspace and id, the first two arguments) is not folded.
@@ -247,10 +267,18 @@ func foldGroup(group []*pendingUpdate, types map[string]string) []*foldedStateme
 			out = append(out, fs)
 		}
 	}
+	var chunked []*foldedStatement
 	for _, fs := range out {
-		if fs.f != nil && fs.f.rows() > 1 {
-			fs.sql, fs.args = fs.f.statement()
+		if fs.f == nil || fs.f.rows() == 1 {
+			chunked = append(chunked, fs)
+			continue
+		}
+		from := 0
+		for _, size := range chunks(fs.f.rows()) {
+			sql, args := fs.f.statement(from, from+size)
+			chunked = append(chunked, &foldedStatement{sql: sql, args: args, want: int64(size), f: fs.f})
+			from += size
 		}
 	}
-	return out
+	return chunked
 }

@@ -108,7 +108,7 @@ func ingestScript(t *testing.T, st omnichannel.Store, prov *fakechannel.Provider
 	return out
 }
 
-// TestIngestMatchesMemory: the engine ingests through the PostgreSQL IngestReader and UsersReader
+// TestIngestMatchesMemory: the engine ingests through the PostgreSQL batched reads (CustomerThreadRead, UsersRead, …)
 // (one round trip for the duplicate check, identity and conversation; one for the rule's users)
 // with exactly the outcome of the memory store, which reads row by row.
 func TestIngestMatchesMemory(t *testing.T) {

@@ -61,9 +61,6 @@ func (t *txn) ListConversations(q omnichannel.ConversationQuery) ([]*omnichannel
 	if err != nil {
 		return nil, err
 	}
-	if err := t.prefetchReadStates(q.WorkspaceID, q.ViewerID, out); err != nil {
-		return nil, err
-	}
 	return out, nil
 }
 

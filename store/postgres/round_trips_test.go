@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store"
 	"github.com/dakenh/dakenh/store/postgres"
 )
 
@@ -110,6 +111,12 @@ func TestRoundTrips(t *testing.T) {
 	})
 	assert.Equal(t, int64(2), unread, "an agent's unread count: BEGIN+user+connections+counters, COMMIT")
 
+	list := tc.count(t, func() error {
+		_, err := eng.ListConversations(ctx, "a2", omnichannel.ConversationQuery{WorkspaceID: "w"})
+		return err
+	})
+	assert.Equal(t, int64(4), list, "an agent's list: BEGIN+user+connections, the page, the page's read positions, COMMIT")
+
 	lost := tc.count(t, func() error {
 		_, err := eng.Claim(ctx, "w", "a1", "c3") // a2's only-me connection: refused after the reads
 		if !errors.Is(err, omnichannel.ErrForbidden) {
@@ -118,6 +125,20 @@ func TestRoundTrips(t *testing.T) {
 		return nil
 	})
 	assert.Equal(t, int64(1), lost, "a refused claim (a grouped update): the claim's reads, outside a transaction")
+
+	batch := tc.count(t, func() error {
+		return st.View(ctx, func(tx omnichannel.Tx) error {
+			return tx.ReadBatch(ctx, &store.UserRead{WorkspaceID: "w", UserID: "a1"},
+				&store.UsersRead{WorkspaceID: "w", UserIDs: []string{"a1", "a2"}},
+				&store.ConnectionsRead{WorkspaceID: "w"},
+				&store.ConversationContextRead{WorkspaceID: "w", ConversationID: "c3"},
+				&store.CustomerThreadRead{WorkspaceID: "w", ConnectionID: "shared", ExternalUserID: "x1"},
+				&store.ProviderMessageRead{WorkspaceID: "w", ConnectionID: "shared", ProviderMessageID: "p1"},
+				&store.UnreadByConnectionRead{WorkspaceID: "w", UserID: "a2"},
+				&store.ReadPositionsRead{WorkspaceID: "w", UserIDs: []string{"a1", "a2"}, ConversationIDs: []string{"c1", "c3"}})
+		})
+	})
+	assert.Equal(t, int64(2), batch, "a read of every kind in one batch: BEGIN+the reads, COMMIT")
 
 	empty := tc.count(t, func() error { return st.View(ctx, func(omnichannel.Tx) error { return nil }) })
 	assert.Zero(t, empty, "a transaction that sends nothing never begins")

@@ -3,6 +3,7 @@ package postgres
 import (
 	"slices"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -44,7 +45,7 @@ func (t *txn) teamScanMembers(q omnichannel.ConversationQuery) (members []string
 	if err != nil {
 		return nil, false, err
 	}
-	members = omnichannel.TeamMembers(teams, q.TeamIDs)
+	members = model.TeamMembers(teams, q.TeamIDs)
 	return members, len(q.TeamIDs)+len(members) <= maxTeamScans, nil
 }
 

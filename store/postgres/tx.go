@@ -25,9 +25,6 @@ type txn struct {
 	// retryable is set when a statement failed with a serialization failure or deadlock: the
 	// transaction is aborted and Update runs fn again, whatever fn returned.
 	retryable bool
-	// readStates caches, in a read-only transaction, the viewer's read states of the rows the last
-	// ListConversations returned (nil value: none stored), keyed by readStateKey.
-	readStates map[string]*omnichannel.ReadState
 	// group is set in a grouped update (group.go).
 	group *grouping
 }

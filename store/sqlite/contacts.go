@@ -97,10 +97,8 @@ func (t *txn) GetIdentity(workspaceID, id string) (*omnichannel.Identity, error)
 }
 
 func (t *txn) FindIdentity(workspaceID, connectionID, externalUserID string) (*omnichannel.Identity, error) {
-	if t.group != nil && !t.done.Load() {
-		if err := t.group.lockThread(t, workspaceID+"\x00"+connectionID+"\x00"+externalUserID); err != nil {
-			return nil, err
-		}
+	if err := t.lockCustomer(workspaceID, connectionID, externalUserID); err != nil {
+		return nil, err
 	}
 	return getOne(t, scanIdentity, "identity", connectionID+"/"+externalUserID,
 		`SELECT `+identityColumns+` FROM identities

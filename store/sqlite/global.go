@@ -57,10 +57,8 @@ func (t *txn) ClaimJobs(owner string, now time.Time, lease time.Duration, limit 
 	return t.ClaimJobsOfKinds(owner, now, lease, limit, nil, true)
 }
 
-var _ omnichannel.JobKindClaimer = (*txn)(nil)
-
 // ClaimJobsOfKinds is ClaimJobs for the jobs whose kind is in kinds (exclude false) or not in kinds
-// (exclude true); omnichannel.JobKindClaimer.
+// (exclude true); store.JobTx.
 func (t *txn) ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []omnichannel.JobKind, exclude bool) ([]*omnichannel.Job, error) {
 	if err := t.writing(); err != nil {
 		return nil, err

@@ -352,6 +352,15 @@ func (g *grouping) lockThread(t *txn, key string) error {
 	}
 }
 
+// lockCustomer makes a grouped update hold the thread of a provider's user on a connection
+// (lockThread); outside a grouped update it does nothing.
+func (t *txn) lockCustomer(workspaceID, connectionID, externalUserID string) error {
+	if t.group == nil || t.done.Load() {
+		return nil
+	}
+	return t.group.lockThread(t, workspaceID+"\x00"+connectionID+"\x00"+externalUserID)
+}
+
 // unlockThreads releases the threads g holds.
 func (g *grouping) unlockThreads() {
 	if len(g.threads) == 0 {

@@ -7,26 +7,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func contactTests() []test {
-	return append(kit[omnichannel.Contact]{
+	return append(kit[model.Contact]{
 		full: fullContact,
-		put:  func(tx omnichannel.Tx, v *omnichannel.Contact) error { return tx.PutContact(v) },
-		get:  func(tx omnichannel.Tx, ws, id string) (*omnichannel.Contact, error) { return tx.GetContact(ws, id) },
-		change: func(v *omnichannel.Contact) {
+		put:  func(tx store.Tx, v *model.Contact) error { return tx.PutContact(v) },
+		get:  func(tx store.Tx, ws, id string) (*model.Contact, error) { return tx.GetContact(ws, id) },
+		change: func(v *model.Contact) {
 			v.Name, v.Phone, v.Email, v.AvatarURL = "Lê Minh", "+84900000000", "le@example.com", ""
 			v.Attributes, v.CRMRef, v.CreatedAt, v.UpdatedAt = map[string]string{"tier": "gold"}, "crm-9", at(-time.Hour), at(time.Hour)
 		},
-		scribble: func(v *omnichannel.Contact) { v.Name = "scribbled"; v.Attributes["status"] = "scribbled" },
+		scribble: func(v *model.Contact) { v.Name = "scribbled"; v.Attributes["status"] = "scribbled" },
 	}.tests(), test{"ListByCRMRef", testContactListByCRMRef})
 }
 
 // testContactListByCRMRef: the contacts linked to one CRM customer, in id order, only in their
 // workspace; an unlinked contact (CRMRef "") is never listed, not even for an empty ref.
-func testContactListByCRMRef(t *testing.T, s omnichannel.Store) {
-	update(t, s, func(tx omnichannel.Tx) error {
+func testContactListByCRMRef(t *testing.T, s store.Store) {
+	update(t, s, func(tx store.Tx) error {
 		for _, c := range []struct{ ws, id, ref string }{
 			{ws1, "ct-3", "crm-001"}, {ws1, "ct-1", "crm-001"}, {ws1, "ct-2", "crm-002"}, {ws1, "ct-4", ""},
 			{ws2, "ct-5", "crm-001"},
@@ -40,7 +41,7 @@ func testContactListByCRMRef(t *testing.T, s omnichannel.Store) {
 		return nil
 	})
 	ids := func(ws, ref string) []string {
-		got := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Contact, error) { return tx.ListContactsByCRMRef(ws, ref) })
+		got := read(t, s, func(tx store.Tx) ([]*model.Contact, error) { return tx.ListContactsByCRMRef(ws, ref) })
 		var out []string
 		for _, c := range got {
 			assert.Equal(t, ref, c.CRMRef)
@@ -54,7 +55,7 @@ func testContactListByCRMRef(t *testing.T, s omnichannel.Store) {
 	assert.Empty(t, ids(ws1, ""))
 	assert.Empty(t, ids(ws1, "crm-404"))
 	// A contact unlinked later leaves the list.
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		c, err := tx.GetContact(ws1, "ct-3")
 		if err != nil {
 			return err
@@ -66,26 +67,26 @@ func testContactListByCRMRef(t *testing.T, s omnichannel.Store) {
 }
 
 // identityKit stores identities of contact "ct-1" on the workspace's default connection.
-func identityKit() kit[omnichannel.Identity] {
-	return kit[omnichannel.Identity]{
-		full: func(ws, id string) *omnichannel.Identity { return fullIdentity(ws, id, "ct-1", connectionOf(ws)) },
-		prepare: func(tx omnichannel.Tx, ws string) error {
+func identityKit() kit[model.Identity] {
+	return kit[model.Identity]{
+		full: func(ws, id string) *model.Identity { return fullIdentity(ws, id, "ct-1", connectionOf(ws)) },
+		prepare: func(tx store.Tx, ws string) error {
 			if err := tx.PutConnection(fullConnection(ws, connectionOf(ws))); err != nil {
 				return err
 			}
 			return tx.PutContact(fullContact(ws, "ct-1"))
 		},
-		put: func(tx omnichannel.Tx, v *omnichannel.Identity) error { return tx.PutIdentity(v) },
-		get: func(tx omnichannel.Tx, ws, id string) (*omnichannel.Identity, error) { return tx.GetIdentity(ws, id) },
-		list: func(tx omnichannel.Tx, ws string) ([]*omnichannel.Identity, error) {
+		put: func(tx store.Tx, v *model.Identity) error { return tx.PutIdentity(v) },
+		get: func(tx store.Tx, ws, id string) (*model.Identity, error) { return tx.GetIdentity(ws, id) },
+		list: func(tx store.Tx, ws string) ([]*model.Identity, error) {
 			return tx.ListIdentities(ws, "ct-1")
 		},
-		change: func(v *omnichannel.Identity) {
+		change: func(v *model.Identity) {
 			v.ChannelKind, v.ExternalUserID, v.DisplayName, v.AvatarURL = kindTikTok, "ext-changed", "Renamed", ""
 			v.Phone, v.Follower, v.CreatedAt, v.UpdatedAt = "", false, at(-time.Hour), at(time.Hour)
 			v.Anonymous, v.ProviderConversationID = false, ""
 		},
-		scribble: func(v *omnichannel.Identity) { v.DisplayName = "scribbled" },
+		scribble: func(v *model.Identity) { v.DisplayName = "scribbled" },
 	}
 }
 
@@ -99,9 +100,9 @@ func identityTests() []test {
 }
 
 // seedIdentityParents puts the connections and contacts the identity checks refer to.
-func seedIdentityParents(t *testing.T, s omnichannel.Store) {
+func seedIdentityParents(t *testing.T, s store.Store) {
 	t.Helper()
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		for _, id := range []string{"conn-a", "conn-b"} {
 			if err := tx.PutConnection(fullConnection(ws1, id)); err != nil {
 				return err
@@ -116,105 +117,105 @@ func seedIdentityParents(t *testing.T, s omnichannel.Store) {
 	})
 }
 
-func findIdentity(t *testing.T, s omnichannel.Store, conn, ext string) (*omnichannel.Identity, error) {
+func findIdentity(t *testing.T, s store.Store, conn, ext string) (*model.Identity, error) {
 	t.Helper()
-	return readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Identity, error) {
+	return readErr(t, s, func(tx store.Tx) (*model.Identity, error) {
 		return tx.FindIdentity(ws1, conn, ext)
 	})
 }
 
-func testIdentityInsertAndFind(t *testing.T, s omnichannel.Store) {
+func testIdentityInsertAndFind(t *testing.T, s store.Store) {
 	seedIdentityParents(t, s)
 	i := fullIdentity(ws1, "idn-1", "ct-1", "conn-a")
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(i) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertIdentity(i) })
 
-	same(t, i, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Identity, error) { return tx.GetIdentity(ws1, "idn-1") }))
+	same(t, i, read(t, s, func(tx store.Tx) (*model.Identity, error) { return tx.GetIdentity(ws1, "idn-1") }))
 	got, err := findIdentity(t, s, "conn-a", i.ExternalUserID)
 	require.NoError(t, err)
 	same(t, i, got)
 
 	_, err = findIdentity(t, s, "conn-b", i.ExternalUserID)
-	require.ErrorIs(t, err, omnichannel.ErrNotFound, "the key includes the connection")
+	require.ErrorIs(t, err, model.ErrNotFound, "the key includes the connection")
 	_, err = findIdentity(t, s, "conn-a", "someone-else")
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
-	_, err = readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Identity, error) {
+	require.ErrorIs(t, err, model.ErrNotFound)
+	_, err = readErr(t, s, func(tx store.Tx) (*model.Identity, error) {
 		return tx.FindIdentity(ws2, "conn-a", i.ExternalUserID)
 	})
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
+	require.ErrorIs(t, err, model.ErrNotFound)
 }
 
-func testIdentityDuplicate(t *testing.T, s omnichannel.Store) {
+func testIdentityDuplicate(t *testing.T, s store.Store) {
 	seedIdentityParents(t, s)
 	orig := fullIdentity(ws1, "idn-1", "ct-1", "conn-a")
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(orig) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertIdentity(orig) })
 
 	sameUser := fullIdentity(ws1, "idn-2", "ct-2", "conn-a")
 	sameUser.ExternalUserID = orig.ExternalUserID
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(sameUser) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "(ConnectionID, ExternalUserID) is unique")
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.PutIdentity(sameUser) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "PutIdentity must keep (ConnectionID, ExternalUserID) unique")
+	err := write(t, s, func(tx store.Tx) error { return tx.InsertIdentity(sameUser) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "(ConnectionID, ExternalUserID) is unique")
+	err = write(t, s, func(tx store.Tx) error { return tx.PutIdentity(sameUser) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "PutIdentity must keep (ConnectionID, ExternalUserID) unique")
 
 	sameID := fullIdentity(ws1, "idn-1", "ct-2", "conn-b")
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(sameID) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "InsertIdentity with an existing id")
+	err = write(t, s, func(tx store.Tx) error { return tx.InsertIdentity(sameID) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "InsertIdentity with an existing id")
 
 	got, err := findIdentity(t, s, "conn-a", orig.ExternalUserID)
 	require.NoError(t, err)
 	same(t, orig, got, "refused inserts must not change the stored identity")
-	_, err = readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Identity, error) { return tx.GetIdentity(ws1, "idn-2") })
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
+	_, err = readErr(t, s, func(tx store.Tx) (*model.Identity, error) { return tx.GetIdentity(ws1, "idn-2") })
+	require.ErrorIs(t, err, model.ErrNotFound)
 
 	otherConn := fullIdentity(ws1, "idn-3", "ct-1", "conn-b")
 	otherConn.ExternalUserID = orig.ExternalUserID
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(otherConn) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertIdentity(otherConn) })
 	got, err = findIdentity(t, s, "conn-b", orig.ExternalUserID)
 	require.NoError(t, err)
 	same(t, otherConn, got)
 }
 
-func testIdentityListByContact(t *testing.T, s omnichannel.Store) {
+func testIdentityListByContact(t *testing.T, s store.Store) {
 	seedIdentityParents(t, s)
 	a := fullIdentity(ws1, "idn-a", "ct-1", "conn-a")
 	b := fullIdentity(ws1, "idn-b", "ct-1", "conn-b")
 	c := fullIdentity(ws1, "idn-c", "ct-2", "conn-a")
-	update(t, s, func(tx omnichannel.Tx) error {
-		for _, i := range []*omnichannel.Identity{a, b, c} {
+	update(t, s, func(tx store.Tx) error {
+		for _, i := range []*model.Identity{a, b, c} {
 			if err := tx.InsertIdentity(i); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	list := func(contact string) []*omnichannel.Identity {
-		return read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Identity, error) {
+	list := func(contact string) []*model.Identity {
+		return read(t, s, func(tx store.Tx) ([]*model.Identity, error) {
 			return tx.ListIdentities(ws1, contact)
 		})
 	}
-	sameRows(t, []*omnichannel.Identity{a, b}, list("ct-1"))
-	sameRows(t, []*omnichannel.Identity{c}, list("ct-2"))
+	sameRows(t, []*model.Identity{a, b}, list("ct-1"))
+	sameRows(t, []*model.Identity{c}, list("ct-2"))
 	assert.Empty(t, list("ct-none"))
 }
 
-func testIdentityPutMovesKey(t *testing.T, s omnichannel.Store) {
+func testIdentityPutMovesKey(t *testing.T, s store.Store) {
 	seedIdentityParents(t, s)
 	i := fullIdentity(ws1, "idn-1", "ct-1", "conn-a")
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(i) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertIdentity(i) })
 	oldExt := i.ExternalUserID
 
 	moved := *i
 	moved.ExternalUserID, moved.UpdatedAt = "ext-renumbered", at(time.Hour)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.PutIdentity(&moved) })
+	update(t, s, func(tx store.Tx) error { return tx.PutIdentity(&moved) })
 
 	_, err := findIdentity(t, s, "conn-a", oldExt)
-	require.ErrorIs(t, err, omnichannel.ErrNotFound, "the old key must be released")
+	require.ErrorIs(t, err, model.ErrNotFound, "the old key must be released")
 	got, err := findIdentity(t, s, "conn-a", "ext-renumbered")
 	require.NoError(t, err)
 	same(t, &moved, got)
 
 	taker := fullIdentity(ws1, "idn-2", "ct-2", "conn-a")
 	taker.ExternalUserID = oldExt
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertIdentity(taker) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertIdentity(taker) })
 	got, err = findIdentity(t, s, "conn-a", oldExt)
 	require.NoError(t, err)
 	same(t, taker, got)

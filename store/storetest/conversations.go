@@ -8,7 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func conversationTests() []test {
@@ -23,16 +24,16 @@ func conversationTests() []test {
 	}
 }
 
-func testConversationRoundTrip(t *testing.T, s omnichannel.Store) {
+func testConversationRoundTrip(t *testing.T, s store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	insertConversations(t, s, c)
 	same(t, c, getConversation(t, s, ws1, "conv-1"))
-	same(t, c, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Conversation, error) {
+	same(t, c, read(t, s, func(tx store.Tx) (*model.Conversation, error) {
 		return tx.FindConversation(ws1, c.ConnectionID, c.IdentityID)
 	}))
 }
 
-func testConversationDeepCopy(t *testing.T, s omnichannel.Store) {
+func testConversationDeepCopy(t *testing.T, s store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	want := canonical(c)
 	insertConversations(t, s, c)
@@ -43,102 +44,102 @@ func testConversationDeepCopy(t *testing.T, s omnichannel.Store) {
 	got.CategoryPath[1], got.Note = "scribbled", "scribbled"
 	same(t, want, getConversation(t, s, ws1, "conv-1"), "changing a value returned by Get changed the stored row")
 
-	list := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Conversation, error) {
-		return tx.ListConversations(omnichannel.ConversationQuery{WorkspaceID: ws1})
+	list := read(t, s, func(tx store.Tx) ([]*model.Conversation, error) {
+		return tx.ListConversations(model.ConversationQuery{WorkspaceID: ws1})
 	})
 	require.Len(t, list, 1)
 	list[0].CategoryPath[2] = "scribbled"
 	same(t, want, getConversation(t, s, ws1, "conv-1"), "changing a listed value changed the stored row")
 
 	upd := getConversation(t, s, ws1, "conv-1")
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConversation(upd) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateConversation(upd) })
 	upd.CategoryPath[0] = "scribbled"
 	assert.Equal(t, "cat-1", getConversation(t, s, ws1, "conv-1").CategoryPath[0],
 		"changing the value after Update changed the stored row")
 }
 
-func testConversationDuplicate(t *testing.T, s omnichannel.Store) {
+func testConversationDuplicate(t *testing.T, s store.Store) {
 	orig := fullConversation(ws1, "conv-1")
 	insertConversations(t, s, orig)
 
 	sameThread := fullConversation(ws1, "conv-2")
 	sameThread.IdentityID, sameThread.ContactID = orig.IdentityID, orig.ContactID
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.InsertConversation(sameThread) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "one conversation per (ConnectionID, IdentityID)")
+	err := write(t, s, func(tx store.Tx) error { return tx.InsertConversation(sameThread) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "one conversation per (ConnectionID, IdentityID)")
 
 	sameID := fullConversation(ws1, "conv-1")
 	sameID.IdentityID, sameID.Note = "idn-other", "other"
-	err = write(t, s, func(tx omnichannel.Tx) error {
+	err = write(t, s, func(tx store.Tx) error {
 		if err := seedParents(tx, sameID); err != nil {
 			return err
 		}
 		return tx.InsertConversation(sameID)
 	})
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "InsertConversation with an existing id")
+	require.ErrorIs(t, err, model.ErrDuplicate, "InsertConversation with an existing id")
 
 	same(t, orig, getConversation(t, s, ws1, "conv-1"))
-	_, err = readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Conversation, error) {
+	_, err = readErr(t, s, func(tx store.Tx) (*model.Conversation, error) {
 		return tx.GetConversation(ws1, "conv-2")
 	})
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
+	require.ErrorIs(t, err, model.ErrNotFound)
 
 	insertConversations(t, s, fullConversation(ws1, "conv-3")) // another identity on the same connection
 }
 
-func testConversationNotFound(t *testing.T, s omnichannel.Store) {
+func testConversationNotFound(t *testing.T, s store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	insertConversations(t, s, c)
-	for name, fn := range map[string]func(tx omnichannel.Tx) (*omnichannel.Conversation, error){
-		"Get missing":         func(tx omnichannel.Tx) (*omnichannel.Conversation, error) { return tx.GetConversation(ws1, "nope") },
-		"Get other workspace": func(tx omnichannel.Tx) (*omnichannel.Conversation, error) { return tx.GetConversation(ws2, c.ID) },
-		"Find other identity": func(tx omnichannel.Tx) (*omnichannel.Conversation, error) {
+	for name, fn := range map[string]func(tx store.Tx) (*model.Conversation, error){
+		"Get missing":         func(tx store.Tx) (*model.Conversation, error) { return tx.GetConversation(ws1, "nope") },
+		"Get other workspace": func(tx store.Tx) (*model.Conversation, error) { return tx.GetConversation(ws2, c.ID) },
+		"Find other identity": func(tx store.Tx) (*model.Conversation, error) {
 			return tx.FindConversation(ws1, c.ConnectionID, "nope")
 		},
-		"Find other conn": func(tx omnichannel.Tx) (*omnichannel.Conversation, error) {
+		"Find other conn": func(tx store.Tx) (*model.Conversation, error) {
 			return tx.FindConversation(ws1, "nope", c.IdentityID)
 		},
-		"Find other workspace": func(tx omnichannel.Tx) (*omnichannel.Conversation, error) {
+		"Find other workspace": func(tx store.Tx) (*model.Conversation, error) {
 			return tx.FindConversation(ws2, c.ConnectionID, c.IdentityID)
 		},
 	} {
 		_, err := readErr(t, s, fn)
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound, name)
+		assert.ErrorIs(t, err, model.ErrNotFound, name)
 	}
 	missing := fullConversation(ws1, "nope")
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConversation(missing) })
-	require.ErrorIs(t, err, omnichannel.ErrNotFound, "UpdateConversation of a missing conversation")
+	err := write(t, s, func(tx store.Tx) error { return tx.UpdateConversation(missing) })
+	require.ErrorIs(t, err, model.ErrNotFound, "UpdateConversation of a missing conversation")
 	other := fullConversation(ws2, c.ID)
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConversation(other) })
-	require.ErrorIs(t, err, omnichannel.ErrNotFound, "UpdateConversation through another workspace")
+	err = write(t, s, func(tx store.Tx) error { return tx.UpdateConversation(other) })
+	require.ErrorIs(t, err, model.ErrNotFound, "UpdateConversation through another workspace")
 	same(t, c, getConversation(t, s, ws1, c.ID))
 }
 
-func testConversationCompareAndSet(t *testing.T, s omnichannel.Store) {
+func testConversationCompareAndSet(t *testing.T, s store.Store) {
 	insertConversations(t, s, fullConversation(ws1, "conv-1"))
 	fresh := getConversation(t, s, ws1, "conv-1")
 	stale := getConversation(t, s, ws1, "conv-1")
 	require.Equal(t, int64(0), fresh.Version)
 
 	// Change every field but the keys.
-	fresh.ContactName, fresh.ContactPhone, fresh.Status = "Renamed", "", omnichannel.StatusDone
+	fresh.ContactName, fresh.ContactPhone, fresh.Status = "Renamed", "", model.StatusDone
 	fresh.AssigneeID, fresh.TeamID, fresh.RuleID = "u-9", "", ""
 	fresh.AwaitingClaim, fresh.Claimed, fresh.Historical = false, false, false
 	fresh.CategoryID, fresh.CategoryPath, fresh.ClassificationID = "cat-x", []string{"cat-x"}, ""
 	fresh.Note, fresh.Referral, fresh.LastSeq, fresh.InboundCount = "", "", 8, 5
 	fresh.RepliesSinceInbound, fresh.LastMessageText = 0, "new"
-	fresh.LastMessageAt, fresh.LastMessageDirection = at(time.Hour), omnichannel.DirectionSystem
+	fresh.LastMessageAt, fresh.LastMessageDirection = at(time.Hour), model.DirectionSystem
 	fresh.LastInboundAt, fresh.UpdatedAt = at(time.Hour), at(time.Hour)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConversation(fresh) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateConversation(fresh) })
 	assert.Equal(t, int64(1), fresh.Version, "UpdateConversation must increment the caller's Version")
 	same(t, fresh, getConversation(t, s, ws1, "conv-1"))
 
 	stale.AssigneeID = "u-lost"
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConversation(stale) })
-	require.ErrorIs(t, err, omnichannel.ErrConflict)
+	err := write(t, s, func(tx store.Tx) error { return tx.UpdateConversation(stale) })
+	require.ErrorIs(t, err, model.ErrConflict)
 	assert.Equal(t, int64(0), stale.Version, "a refused update must not change the caller's Version")
 	same(t, fresh, getConversation(t, s, ws1, "conv-1"), "a refused update must not change the stored row")
 
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		if err := tx.UpdateConversation(fresh); err != nil {
 			return err
 		}
@@ -150,22 +151,22 @@ func testConversationCompareAndSet(t *testing.T, s omnichannel.Store) {
 
 // testConversationConcurrentClaim is the self-claim race: many users press "claim" at once and
 // exactly one of them gets the conversation.
-func testConversationConcurrentClaim(t *testing.T, s omnichannel.Store) {
+func testConversationConcurrentClaim(t *testing.T, s store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	c.AssigneeID, c.Claimed, c.AwaitingClaim = "", false, true
 	insertConversations(t, s, c)
-	claimRace(t, []omnichannel.Store{s}, 100)
+	claimRace(t, []store.Store{s}, 100)
 }
 
 // claimRace makes n users claim conv-1 of ws1 concurrently, spread over stores, and checks there is
 // exactly one winner.
-func claimRace(t *testing.T, stores []omnichannel.Store, n int) {
+func claimRace(t *testing.T, stores []store.Store, n int) {
 	t.Helper()
 	won := make([]bool, n)
 	errs := make([]error, n)
 	concurrently(n, func(i int) {
 		user := fmt.Sprintf("u-%03d", i)
-		errs[i] = stores[i%len(stores)].Update(t.Context(), func(tx omnichannel.Tx) error {
+		errs[i] = stores[i%len(stores)].Update(t.Context(), func(tx store.Tx) error {
 			won[i] = false // fn may run again after a serialization failure
 			c, err := tx.GetConversation(ws1, "conv-1")
 			if err != nil {
@@ -185,7 +186,7 @@ func claimRace(t *testing.T, stores []omnichannel.Store, n int) {
 	winner := ""
 	for i := range n {
 		if errs[i] != nil {
-			require.ErrorIs(t, errs[i], omnichannel.ErrConflict, "claimer %d", i)
+			require.ErrorIs(t, errs[i], model.ErrConflict, "claimer %d", i)
 			won[i] = false
 		}
 		if won[i] {
@@ -200,26 +201,26 @@ func claimRace(t *testing.T, stores []omnichannel.Store, n int) {
 	assert.Equal(t, int64(1), got.Version, "exactly one update must have committed")
 }
 
-func testCountOpenAssigned(t *testing.T, s omnichannel.Store) {
-	mk := func(id, assignee string, status omnichannel.ConversationStatus) *omnichannel.Conversation {
+func testCountOpenAssigned(t *testing.T, s store.Store) {
+	mk := func(id, assignee string, status model.ConversationStatus) *model.Conversation {
 		c := fullConversation(ws1, id)
 		c.AssigneeID, c.Status = assignee, status
 		return c
 	}
 	insertConversations(t, s,
-		mk("c1", "u-1", omnichannel.StatusOpen),
-		mk("c2", "u-1", omnichannel.StatusOpen),
-		mk("c3", "u-1", omnichannel.StatusDone),
-		mk("c4", "u-2", omnichannel.StatusOpen),
-		mk("c5", "", omnichannel.StatusOpen),
-		mk("c6", "u-3", omnichannel.StatusDone),
+		mk("c1", "u-1", model.StatusOpen),
+		mk("c2", "u-1", model.StatusOpen),
+		mk("c3", "u-1", model.StatusDone),
+		mk("c4", "u-2", model.StatusOpen),
+		mk("c5", "", model.StatusOpen),
+		mk("c6", "u-3", model.StatusDone),
 	)
 	other := fullConversation(ws2, "c1")
-	other.AssigneeID, other.Status = "u-1", omnichannel.StatusOpen
+	other.AssigneeID, other.Status = "u-1", model.StatusOpen
 	insertConversations(t, s, other)
 
 	count := func(users ...string) map[string]int {
-		return read(t, s, func(tx omnichannel.Tx) (map[string]int, error) { return tx.CountOpenAssigned(ws1, users) })
+		return read(t, s, func(tx store.Tx) (map[string]int, error) { return tx.CountOpenAssigned(ws1, users) })
 	}
 	got := count("u-1", "u-2", "u-3", "u-4")
 	assert.Equal(t, 2, got["u-1"])

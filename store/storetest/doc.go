@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite of omnichannel.Store, in the manner of testing/fstest
+// Package storetest is the conformance suite of store.Store, in the manner of testing/fstest
 // and golang.org/x/net/nettest: every Store implementation (store/memory, store/sqlite,
 // store/postgres, or a host's own) runs it from its tests and must pass all of it.
 //
@@ -10,12 +10,12 @@
 //	import (
 //		"testing"
 //
-//		"github.com/dakenh/dakenh/omnichannel"
+//		"github.com/dakenh/dakenh/store"
 //		"github.com/dakenh/dakenh/store/storetest"
 //		"example.com/mystore"
 //	)
 //
-//	func open(t *testing.T, dir string) omnichannel.Store {
+//	func open(t *testing.T, dir string) store.Store {
 //		s, err := mystore.Open(dir)
 //		if err != nil {
 //			t.Fatal(err)
@@ -25,13 +25,13 @@
 //	}
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) omnichannel.Store {
+//		storetest.Run(t, func(t *testing.T) store.Store {
 //			return open(t, t.TempDir())
 //		})
 //	}
 //
 //	func TestConformanceShared(t *testing.T) {
-//		storetest.RunShared(t, func(t *testing.T) (a, b omnichannel.Store) {
+//		storetest.RunShared(t, func(t *testing.T) (a, b store.Store) {
 //			dir := t.TempDir()
 //			return open(t, dir), open(t, dir)
 //		})

@@ -6,34 +6,35 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 // Fixtures set every field (non-empty slices and maps included) so that a store which forgets to
 // persist one fails the round trips.
 
 const (
-	kindZalo   omnichannel.Kind = "zalooa"
-	kindTikTok omnichannel.Kind = "tiktok"
+	kindZalo   model.Kind = "zalooa"
+	kindTikTok model.Kind = "tiktok"
 )
 
 // connectionOf is the default connection of a workspace's fixtures (connection ids are global).
 func connectionOf(ws string) string { return "conn-" + ws }
 
-func fullConnection(ws, id string) *omnichannel.Connection {
-	return &omnichannel.Connection{
+func fullConnection(ws, id string) *model.Connection {
+	return &model.Connection{
 		WorkspaceID:  ws,
 		ID:           id,
 		Kind:         kindZalo,
 		ExternalID:   "oa-" + id,
 		DisplayName:  "Shop " + id,
 		AvatarURL:    "https://cdn.example/" + id + ".png",
-		Status:       omnichannel.ConnectionConnected,
+		Status:       model.ConnectionConnected,
 		StatusReason: "ok",
 		OwnerID:      "u-owner",
-		Permission:   omnichannel.PermissionShared,
+		Permission:   model.PermissionShared,
 		RuleID:       "rule-1",
-		Credentials: omnichannel.Credentials{
+		Credentials: model.Credentials{
 			AccessToken:   "at-" + id,
 			RefreshToken:  "rt-" + id,
 			AccessExpiry:  at(time.Hour),
@@ -48,8 +49,8 @@ func fullConnection(ws, id string) *omnichannel.Connection {
 	}
 }
 
-func fullContact(ws, id string) *omnichannel.Contact {
-	return &omnichannel.Contact{
+func fullContact(ws, id string) *model.Contact {
+	return &model.Contact{
 		WorkspaceID: ws,
 		ID:          id,
 		Name:        "Nguyễn Văn An " + id,
@@ -63,8 +64,8 @@ func fullContact(ws, id string) *omnichannel.Contact {
 	}
 }
 
-func fullIdentity(ws, id, contactID, connectionID string) *omnichannel.Identity {
-	return &omnichannel.Identity{
+func fullIdentity(ws, id, contactID, connectionID string) *model.Identity {
+	return &model.Identity{
 		WorkspaceID:    ws,
 		ID:             id,
 		ContactID:      contactID,
@@ -85,8 +86,8 @@ func fullIdentity(ws, id, contactID, connectionID string) *omnichannel.Identity 
 
 // fullConversation is a conversation on the workspace's default connection with identity
 // "idn-<id>" of contact "ct-<id>".
-func fullConversation(ws, id string) *omnichannel.Conversation {
-	return &omnichannel.Conversation{
+func fullConversation(ws, id string) *model.Conversation {
+	return &model.Conversation{
 		WorkspaceID:          ws,
 		ID:                   id,
 		ConnectionID:         connectionOf(ws),
@@ -95,7 +96,7 @@ func fullConversation(ws, id string) *omnichannel.Conversation {
 		IdentityID:           "idn-" + id,
 		ContactName:          "Trần Thị Bình",
 		ContactPhone:         "+84987654321",
-		Status:               omnichannel.StatusOpen,
+		Status:               model.StatusOpen,
 		AssigneeID:           "u-1",
 		TeamID:               "team-1",
 		RuleID:               "rule-1",
@@ -112,7 +113,7 @@ func fullConversation(ws, id string) *omnichannel.Conversation {
 		RepliesSinceInbound:  2,
 		LastMessageText:      "cảm ơn shop",
 		LastMessageAt:        at(10 * time.Minute),
-		LastMessageDirection: omnichannel.DirectionIn,
+		LastMessageDirection: model.DirectionIn,
 		LastInboundAt:        at(9 * time.Minute),
 		CreatedAt:            t0,
 		UpdatedAt:            at(10 * time.Minute),
@@ -121,38 +122,38 @@ func fullConversation(ws, id string) *omnichannel.Conversation {
 
 // fullMessage is an outgoing message of c with every field set, including unique provider id and
 // idempotency key derived from id.
-func fullMessage(c *omnichannel.Conversation, id string, seq int64) *omnichannel.Message {
-	return &omnichannel.Message{
+func fullMessage(c *model.Conversation, id string, seq int64) *model.Message {
+	return &model.Message{
 		WorkspaceID:    c.WorkspaceID,
 		ID:             id,
 		ConversationID: c.ID,
 		ConnectionID:   c.ConnectionID,
 		Seq:            seq,
-		Direction:      omnichannel.DirectionOut,
-		Type:           omnichannel.MessageImage,
+		Direction:      model.DirectionOut,
+		Type:           model.MessageImage,
 		SenderID:       "u-1",
 		SenderName:     "Agent One",
 		Text:           "ảnh sản phẩm " + id,
-		Attachments: []omnichannel.Attachment{
-			{Kind: omnichannel.MessageImage, Name: "a.jpg", ContentType: "image/jpeg", Size: 1234,
+		Attachments: []model.Attachment{
+			{Kind: model.MessageImage, Name: "a.jpg", ContentType: "image/jpeg", Size: 1234,
 				BlobKey: "blob/a", RemoteURL: "https://cdn.example/a.jpg", ProviderRef: "att-1"},
-			{Kind: omnichannel.MessageFile, Name: "b.pdf", ContentType: "application/pdf", Size: 99,
+			{Kind: model.MessageFile, Name: "b.pdf", ContentType: "application/pdf", Size: 99,
 				BlobKey: "blob/b", RemoteURL: "https://cdn.example/b.pdf", ProviderRef: "att-2"},
 		},
 		QuoteProviderMessageID: "pm-quoted",
 		TemplateID:             "tpl-1",
 		ProviderMessageID:      "pm-" + id,
 		IdempotencyKey:         "key-" + id,
-		Status:                 omnichannel.MessageSent,
+		Status:                 model.MessageSent,
 		FailureCode:            "-201",
 		FailureReason:          "retried",
-		FailureReasonCode:      omnichannel.FailureNotFollower,
+		FailureReasonCode:      model.FailureNotFollower,
 		Attempts:               2,
-		Activity: &omnichannel.Activity{Action: omnichannel.ActivityAssigned, ActorID: "u-2",
+		Activity: &model.Activity{Action: model.ActivityAssigned, ActorID: "u-2",
 			From: "u-1", To: "u-3", Detail: "round-robin"},
-		Reactions: []omnichannel.Reaction{
-			{Emoji: "❤️", Direction: omnichannel.DirectionIn, By: "idn-1", At: at(2 * time.Minute)},
-			{Emoji: "👍", Direction: omnichannel.DirectionOut, By: "u-1", At: at(3 * time.Minute)},
+		Reactions: []model.Reaction{
+			{Emoji: "❤️", Direction: model.DirectionIn, By: "idn-1", At: at(2 * time.Minute)},
+			{Emoji: "👍", Direction: model.DirectionOut, By: "u-1", At: at(3 * time.Minute)},
 		},
 		ProviderTime: at(time.Duration(seq) * time.Second),
 		CreatedAt:    at(time.Duration(seq) * time.Second),
@@ -162,24 +163,24 @@ func fullMessage(c *omnichannel.Conversation, id string, seq int64) *omnichannel
 
 // plainMessage is a message of c with only the fields the list checks need: no provider id and no
 // idempotency key.
-func plainMessage(c *omnichannel.Conversation, id string, seq int64) *omnichannel.Message {
-	return &omnichannel.Message{
+func plainMessage(c *model.Conversation, id string, seq int64) *model.Message {
+	return &model.Message{
 		WorkspaceID:    c.WorkspaceID,
 		ID:             id,
 		ConversationID: c.ID,
 		ConnectionID:   c.ConnectionID,
 		Seq:            seq,
-		Direction:      omnichannel.DirectionIn,
-		Type:           omnichannel.MessageText,
+		Direction:      model.DirectionIn,
+		Type:           model.MessageText,
 		Text:           fmt.Sprintf("message %d", seq),
-		Status:         omnichannel.MessageReceived,
+		Status:         model.MessageReceived,
 		CreatedAt:      at(time.Duration(seq) * time.Second),
 		UpdatedAt:      at(time.Duration(seq) * time.Second),
 	}
 }
 
-func fullReadState(ws, userID, conversationID string, inbound int64) *omnichannel.ReadState {
-	return &omnichannel.ReadState{
+func fullReadState(ws, userID, conversationID string, inbound int64) *model.ReadState {
+	return &model.ReadState{
 		WorkspaceID:    ws,
 		UserID:         userID,
 		ConversationID: conversationID,
@@ -189,54 +190,54 @@ func fullReadState(ws, userID, conversationID string, inbound int64) *omnichanne
 	}
 }
 
-func fullUser(ws, id string) *omnichannel.User {
-	return &omnichannel.User{
+func fullUser(ws, id string) *model.User {
+	return &model.User{
 		WorkspaceID: ws, ID: id, Name: "Agent " + id, Email: id + "@shop.example",
-		AvatarURL: "https://cdn.example/agents/" + id, Role: omnichannel.RoleSupervisor,
+		AvatarURL: "https://cdn.example/agents/" + id, Role: model.RoleSupervisor,
 		TeamIDs: []string{"team-1", "team-2"}, Active: true, CreatedAt: t0,
 	}
 }
 
-func fullTeam(ws, id string) *omnichannel.Team {
-	return &omnichannel.Team{
+func fullTeam(ws, id string) *model.Team {
+	return &model.Team{
 		WorkspaceID: ws, ID: id, Name: "Team " + id, MemberIDs: []string{"u-1", "u-2"},
-		Method: omnichannel.MethodLeastLoaded,
+		Method: model.MethodLeastLoaded,
 	}
 }
 
-func fullRule(ws, id string) *omnichannel.Rule {
-	return &omnichannel.Rule{
+func fullRule(ws, id string) *model.Rule {
+	return &model.Rule{
 		WorkspaceID: ws, ID: id, Name: "Rule " + id, SourceIDs: []string{"conn-a", "conn-b"},
-		UserIDs: []string{"u-3", "u-1", "u-2"}, Method: omnichannel.MethodRoundRobin,
-		OldPolicy: omnichannel.PolicyAvailable, CreatedAt: t0, UpdatedAt: at(time.Second),
+		UserIDs: []string{"u-3", "u-1", "u-2"}, Method: model.MethodRoundRobin,
+		OldPolicy: model.PolicyAvailable, CreatedAt: t0, UpdatedAt: at(time.Second),
 	}
 }
 
-func fullTemplate(ws, id string) *omnichannel.Template {
-	return &omnichannel.Template{
+func fullTemplate(ws, id string) *model.Template {
+	return &model.Template{
 		WorkspaceID: ws, ID: id, Name: "Chào " + id, Body: "Xin chào {{customer_name}}!",
-		ChannelKinds: []omnichannel.Kind{kindZalo, kindTikTok},
+		ChannelKinds: []model.Kind{kindZalo, kindTikTok},
 	}
 }
 
-func fullCategory(ws, id string) *omnichannel.Category {
-	return &omnichannel.Category{
+func fullCategory(ws, id string) *model.Category {
+	return &model.Category{
 		WorkspaceID: ws, ID: id, ParentID: "cat-root", Name: "Danh mục " + id, Active: true, Position: 2,
 	}
 }
 
-func fullClassification(ws, id string) *omnichannel.Classification {
-	return &omnichannel.Classification{
+func fullClassification(ws, id string) *model.Classification {
+	return &model.Classification{
 		WorkspaceID: ws, ID: id, Name: "CSKH " + id, Active: true, Position: 4,
 	}
 }
 
 // fullJob is an unlocked job due at runAt.
-func fullJob(id string, runAt time.Time) *omnichannel.Job {
-	return &omnichannel.Job{
+func fullJob(id string, runAt time.Time) *model.Job {
+	return &model.Job{
 		WorkspaceID:    ws1,
 		ID:             id,
-		Kind:           omnichannel.JobSend,
+		Kind:           model.JobSend,
 		ConversationID: "conv-1",
 		MessageID:      "msg-" + id,
 		ConnectionID:   "conn-1",
@@ -249,19 +250,19 @@ func fullJob(id string, runAt time.Time) *omnichannel.Job {
 	}
 }
 
-func fullOAuthState(state string) *omnichannel.OAuthState {
-	return &omnichannel.OAuthState{
+func fullOAuthState(state string) *model.OAuthState {
+	return &model.OAuthState{
 		State: state, WorkspaceID: ws1, UserID: "u-1", Kind: kindTikTok,
 		CodeVerifier: "verifier-" + state, RedirectURI: "https://crm.example/callback",
-		Permission: omnichannel.PermissionOnlyMe, RuleID: "rule-1", ExpiresAt: at(10 * time.Minute),
+		Permission: model.PermissionOnlyMe, RuleID: "rule-1", ExpiresAt: at(10 * time.Minute),
 	}
 }
 
 // seedParents puts the connection, contact and identity c refers to when they are missing, so that
 // stores with foreign keys accept c.
-func seedParents(tx omnichannel.Tx, c *omnichannel.Conversation) error {
+func seedParents(tx store.Tx, c *model.Conversation) error {
 	_, err := tx.GetConnection(c.WorkspaceID, c.ConnectionID)
-	if errors.Is(err, omnichannel.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		conn := fullConnection(c.WorkspaceID, c.ConnectionID)
 		conn.Kind = c.ChannelKind
 		err = tx.PutConnection(conn)
@@ -270,14 +271,14 @@ func seedParents(tx omnichannel.Tx, c *omnichannel.Conversation) error {
 		return err
 	}
 	_, err = tx.GetContact(c.WorkspaceID, c.ContactID)
-	if errors.Is(err, omnichannel.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		err = tx.PutContact(fullContact(c.WorkspaceID, c.ContactID))
 	}
 	if err != nil {
 		return err
 	}
 	_, err = tx.GetIdentity(c.WorkspaceID, c.IdentityID)
-	if errors.Is(err, omnichannel.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		i := fullIdentity(c.WorkspaceID, c.IdentityID, c.ContactID, c.ConnectionID)
 		i.ChannelKind = c.ChannelKind
 		err = tx.InsertIdentity(i)
@@ -286,9 +287,9 @@ func seedParents(tx omnichannel.Tx, c *omnichannel.Conversation) error {
 }
 
 // insertConversations inserts cs, with the rows they refer to, in one transaction.
-func insertConversations(t *testing.T, s omnichannel.Store, cs ...*omnichannel.Conversation) {
+func insertConversations(t *testing.T, s store.Store, cs ...*model.Conversation) {
 	t.Helper()
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		for _, c := range cs {
 			if err := seedParents(tx, c); err != nil {
 				return err
@@ -302,9 +303,9 @@ func insertConversations(t *testing.T, s omnichannel.Store, cs ...*omnichannel.C
 }
 
 // insertMessages inserts ms in one transaction.
-func insertMessages(t *testing.T, s omnichannel.Store, ms ...*omnichannel.Message) {
+func insertMessages(t *testing.T, s store.Store, ms ...*model.Message) {
 	t.Helper()
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		for _, m := range ms {
 			if err := tx.InsertMessage(m); err != nil {
 				return err
@@ -314,9 +315,9 @@ func insertMessages(t *testing.T, s omnichannel.Store, ms ...*omnichannel.Messag
 	})
 }
 
-func getConversation(t *testing.T, s omnichannel.Store, ws, id string) *omnichannel.Conversation {
+func getConversation(t *testing.T, s store.Store, ws, id string) *model.Conversation {
 	t.Helper()
-	return read(t, s, func(tx omnichannel.Tx) (*omnichannel.Conversation, error) {
+	return read(t, s, func(tx store.Tx) (*model.Conversation, error) {
 		return tx.GetConversation(ws, id)
 	})
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
-// groupCommitTests check omnichannel.GroupCommitter on stores that have it: each grouped update
+// groupCommitTests check store.GroupCommitter on stores that have it: each grouped update
 // gets the result Update would have given it, all of its writes or none are applied, whatever the
 // other updates committed with it did, and its reads see its own writes.
 func groupCommitTests() []test {
@@ -30,26 +31,26 @@ func groupCommitTests() []test {
 }
 
 // grouped returns s's UpdateGrouped, or skips the test for a store without it.
-func grouped(t *testing.T, s omnichannel.Store) func(ctx context.Context, fn func(tx omnichannel.Tx) error) error {
-	g, ok := s.(omnichannel.GroupCommitter)
+func grouped(t *testing.T, s store.Store) func(ctx context.Context, fn func(tx store.Tx) error) error {
+	g, ok := s.(store.GroupCommitter)
 	if !ok {
-		t.Skip("the store is not an omnichannel.GroupCommitter")
+		t.Skip("the store is not a store.GroupCommitter")
 	}
 	return g.UpdateGrouped
 }
 
 // seedGroupConnection stores the connection of newThread's conversations (stores with foreign keys
 // need it before their identities).
-func seedGroupConnection(t *testing.T, s omnichannel.Store) {
+func seedGroupConnection(t *testing.T, s store.Store) {
 	t.Helper()
 	c := fullConversation(ws1, "seed")
 	conn := fullConnection(ws1, c.ConnectionID)
 	conn.Kind = c.ChannelKind
-	update(t, s, func(tx omnichannel.Tx) error { return tx.PutConnection(conn) })
+	update(t, s, func(tx store.Tx) error { return tx.PutConnection(conn) })
 }
 
 // newThread returns a conversation of ws1 with its parents, not stored.
-func newThread(id string) *omnichannel.Conversation {
+func newThread(id string) *model.Conversation {
 	c := fullConversation(ws1, id)
 	c.IdentityID, c.ContactID = "idn-"+id, "k-"+id
 	return c
@@ -57,7 +58,7 @@ func newThread(id string) *omnichannel.Conversation {
 
 // insertThread is a grouped update's writes for a new customer: contact, identity, conversation, a
 // message and a job.
-func insertThread(tx omnichannel.Tx, c *omnichannel.Conversation, msgID, providerID string) error {
+func insertThread(tx store.Tx, c *model.Conversation, msgID, providerID string) error {
 	if err := tx.PutContact(fullContact(c.WorkspaceID, c.ContactID)); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func insertThread(tx omnichannel.Tx, c *omnichannel.Conversation, msgID, provide
 	return tx.InsertJob(fullJob("job-"+msgID, at(0)))
 }
 
-func testGroupAppliesEveryWrite(t *testing.T, s omnichannel.Store) {
+func testGroupAppliesEveryWrite(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	seedGroupConnection(t, s)
 	ctx := context.Background()
@@ -85,7 +86,7 @@ func testGroupAppliesEveryWrite(t *testing.T, s omnichannel.Store) {
 	errs := make([]error, n)
 	concurrently(n, func(i int) {
 		c := newThread(fmt.Sprintf("c-%02d", i))
-		errs[i] = run(ctx, func(tx omnichannel.Tx) error {
+		errs[i] = run(ctx, func(tx store.Tx) error {
 			return insertThread(tx, c, fmt.Sprintf("m-%02d", i), fmt.Sprintf("p-%02d", i))
 		})
 	})
@@ -96,14 +97,14 @@ func testGroupAppliesEveryWrite(t *testing.T, s omnichannel.Store) {
 		id := fmt.Sprintf("c-%02d", i)
 		c := getConversation(t, s, ws1, id)
 		assert.Equal(t, newThread(id).Version, c.Version, "an inserted conversation keeps its version")
-		m := read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		m := read(t, s, func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByProviderID(ws1, c.ConnectionID, fmt.Sprintf("p-%02d", i))
 		})
 		assert.Equal(t, id, m.ConversationID)
-		read(t, s, func(tx omnichannel.Tx) (*omnichannel.Identity, error) {
+		read(t, s, func(tx store.Tx) (*model.Identity, error) {
 			return tx.FindIdentity(ws1, c.ConnectionID, "user-"+id)
 		})
-		read(t, s, func(tx omnichannel.Tx) (*omnichannel.Contact, error) { return tx.GetContact(ws1, "k-"+id) })
+		read(t, s, func(tx store.Tx) (*model.Contact, error) { return tx.GetContact(ws1, "k-"+id) })
 	}
 }
 
@@ -111,7 +112,7 @@ func testGroupAppliesEveryWrite(t *testing.T, s omnichannel.Store) {
 // and half of which insert the same provider message: exactly one of those succeeds, the others
 // fail with ErrDuplicate and their jobs are not applied; the updates without the shared message
 // all succeed.
-func testGroupDuplicateFailsOnlyItsUpdate(t *testing.T, s omnichannel.Store) {
+func testGroupDuplicateFailsOnlyItsUpdate(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	ctx := context.Background()
 	c := fullConversation(ws1, "c-1")
@@ -119,7 +120,7 @@ func testGroupDuplicateFailsOnlyItsUpdate(t *testing.T, s omnichannel.Store) {
 	const n = 16
 	errs := make([]error, n)
 	concurrently(n, func(i int) {
-		errs[i] = run(ctx, func(tx omnichannel.Tx) error {
+		errs[i] = run(ctx, func(tx store.Tx) error {
 			m := plainMessage(c, fmt.Sprintf("m-%02d", i), int64(10+i))
 			m.ProviderMessageID = fmt.Sprintf("own-%02d", i)
 			if i%2 == 0 {
@@ -134,7 +135,7 @@ func testGroupDuplicateFailsOnlyItsUpdate(t *testing.T, s omnichannel.Store) {
 	won := 0
 	for i, err := range errs {
 		job := fmt.Sprintf("job-%02d", i)
-		_, jobErr := readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		_, jobErr := readErr(t, s, func(tx store.Tx) (*model.Message, error) {
 			return tx.GetMessage(ws1, fmt.Sprintf("m-%02d", i))
 		})
 		switch {
@@ -144,8 +145,8 @@ func testGroupDuplicateFailsOnlyItsUpdate(t *testing.T, s omnichannel.Store) {
 		case err == nil:
 			won++
 		default:
-			assert.ErrorIs(t, err, omnichannel.ErrDuplicate, "update %d", i)
-			assert.ErrorIs(t, jobErr, omnichannel.ErrNotFound, "update %d failed: its message is not stored", i)
+			assert.ErrorIs(t, err, model.ErrDuplicate, "update %d", i)
+			assert.ErrorIs(t, jobErr, model.ErrNotFound, "update %d failed: its message is not stored", i)
 			assert.False(t, jobStored(t, s, job), "update %d failed: its job is not stored", i)
 		}
 	}
@@ -153,10 +154,10 @@ func testGroupDuplicateFailsOnlyItsUpdate(t *testing.T, s omnichannel.Store) {
 }
 
 // jobStored reports whether the job id is among the due jobs.
-func jobStored(t *testing.T, s omnichannel.Store, id string) bool {
+func jobStored(t *testing.T, s store.Store, id string) bool {
 	t.Helper()
 	found := false
-	err := write(t, s, func(tx omnichannel.Tx) error {
+	err := write(t, s, func(tx store.Tx) error {
 		jobs, err := tx.ClaimJobs("checker", at(1e6), time.Minute, 1000)
 		for _, j := range jobs {
 			found = found || j.ID == id
@@ -173,7 +174,7 @@ func jobStored(t *testing.T, s omnichannel.Store, id string) bool {
 // errRollback makes update roll back a transaction that only looked.
 var errRollback = errors.New("rollback")
 
-func testGroupStaleVersionIsConflict(t *testing.T, s omnichannel.Store) {
+func testGroupStaleVersionIsConflict(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	ctx := context.Background()
 	c := fullConversation(ws1, "c-1")
@@ -181,13 +182,13 @@ func testGroupStaleVersionIsConflict(t *testing.T, s omnichannel.Store) {
 	stale := getConversation(t, s, ws1, "c-1")
 	fresh := getConversation(t, s, ws1, "c-1")
 	fresh.Note = "first"
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConversation(fresh) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateConversation(fresh) })
 
 	other := fullConversation(ws1, "c-2")
 	insertConversations(t, s, other)
 	errs := make([]error, 2)
 	concurrently(2, func(i int) {
-		errs[i] = run(ctx, func(tx omnichannel.Tx) error {
+		errs[i] = run(ctx, func(tx store.Tx) error {
 			target := stale
 			if i == 1 {
 				target = getOther(tx, other)
@@ -200,16 +201,16 @@ func testGroupStaleVersionIsConflict(t *testing.T, s omnichannel.Store) {
 			return tx.UpdateConversation(target)
 		})
 	})
-	assert.ErrorIs(t, errs[0], omnichannel.ErrConflict)
+	assert.ErrorIs(t, errs[0], model.ErrConflict)
 	assert.NoError(t, errs[1])
 	assert.Equal(t, "first", getConversation(t, s, ws1, "c-1").Note)
-	_, err := readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) { return tx.GetMessage(ws1, "m-0") })
-	assert.ErrorIs(t, err, omnichannel.ErrNotFound, "the conflicting update's message is not stored")
+	_, err := readErr(t, s, func(tx store.Tx) (*model.Message, error) { return tx.GetMessage(ws1, "m-0") })
+	assert.ErrorIs(t, err, model.ErrNotFound, "the conflicting update's message is not stored")
 	assert.Equal(t, "second", getConversation(t, s, ws1, "c-2").Note)
 }
 
 // getOther reads c again inside tx (a grouped update's read).
-func getOther(tx omnichannel.Tx, c *omnichannel.Conversation) *omnichannel.Conversation {
+func getOther(tx store.Tx, c *model.Conversation) *model.Conversation {
 	got, err := tx.GetConversation(c.WorkspaceID, c.ID)
 	if err != nil {
 		return c
@@ -217,11 +218,11 @@ func getOther(tx omnichannel.Tx, c *omnichannel.Conversation) *omnichannel.Conve
 	return got
 }
 
-func testGroupReadsSeeOwnWrites(t *testing.T, s omnichannel.Store) {
+func testGroupReadsSeeOwnWrites(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	seedGroupConnection(t, s)
 	c := newThread("c-1")
-	err := run(context.Background(), func(tx omnichannel.Tx) error {
+	err := run(context.Background(), func(tx store.Tx) error {
 		if err := insertThread(tx, c, "m-1", "p-1"); err != nil {
 			return err
 		}
@@ -241,30 +242,30 @@ func testGroupReadsSeeOwnWrites(t *testing.T, s omnichannel.Store) {
 	assert.Equal(t, "seen", getConversation(t, s, ws1, "c-1").Note)
 }
 
-func testGroupFunctionErrorAppliesNothing(t *testing.T, s omnichannel.Store) {
+func testGroupFunctionErrorAppliesNothing(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	seedGroupConnection(t, s)
 	boom := errors.New("boom")
 	c := newThread("c-1")
-	err := run(context.Background(), func(tx omnichannel.Tx) error {
+	err := run(context.Background(), func(tx store.Tx) error {
 		if err := insertThread(tx, c, "m-1", "p-1"); err != nil {
 			return err
 		}
 		return boom
 	})
 	assert.ErrorIs(t, err, boom)
-	_, err = readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Conversation, error) { return tx.GetConversation(ws1, "c-1") })
-	assert.ErrorIs(t, err, omnichannel.ErrNotFound)
+	_, err = readErr(t, s, func(tx store.Tx) (*model.Conversation, error) { return tx.GetConversation(ws1, "c-1") })
+	assert.ErrorIs(t, err, model.ErrNotFound)
 	assert.False(t, jobStored(t, s, "job-m-1"))
 }
 
 // testGroupOtherWrites mixes the writes a store may group with others (a user, a read state): all
 // are applied together.
-func testGroupOtherWrites(t *testing.T, s omnichannel.Store) {
+func testGroupOtherWrites(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	seedGroupConnection(t, s)
 	c := newThread("c-1")
-	err := run(context.Background(), func(tx omnichannel.Tx) error {
+	err := run(context.Background(), func(tx store.Tx) error {
 		if err := insertThread(tx, c, "m-1", "p-1"); err != nil {
 			return err
 		}
@@ -275,14 +276,14 @@ func testGroupOtherWrites(t *testing.T, s omnichannel.Store) {
 	})
 	require.NoError(t, err)
 	getConversation(t, s, ws1, "c-1")
-	read(t, s, func(tx omnichannel.Tx) (*omnichannel.User, error) { return tx.GetUser(ws1, "u-1") })
-	read(t, s, func(tx omnichannel.Tx) (*omnichannel.ReadState, error) { return tx.GetReadState(ws1, "u-1", "c-1") })
+	read(t, s, func(tx store.Tx) (*model.User, error) { return tx.GetUser(ws1, "u-1") })
+	read(t, s, func(tx store.Tx) (*model.ReadState, error) { return tx.GetReadState(ws1, "u-1", "c-1") })
 }
 
 // testGroupConcurrentUpdates appends to one conversation from many grouped updates, each
 // retrying on ErrConflict as the engine does: every append is kept once and the version counts
 // them.
-func testGroupConcurrentUpdates(t *testing.T, s omnichannel.Store) {
+func testGroupConcurrentUpdates(t *testing.T, s store.Store) {
 	run := grouped(t, s)
 	c := fullConversation(ws1, "c-1")
 	c.LastSeq, c.InboundCount = 0, 0
@@ -291,7 +292,7 @@ func testGroupConcurrentUpdates(t *testing.T, s omnichannel.Store) {
 	var conflicts atomic.Int64
 	concurrently(n, func(i int) {
 		for {
-			err := run(context.Background(), func(tx omnichannel.Tx) error {
+			err := run(context.Background(), func(tx store.Tx) error {
 				cur, err := tx.GetConversation(ws1, "c-1")
 				if err != nil {
 					return err
@@ -304,7 +305,7 @@ func testGroupConcurrentUpdates(t *testing.T, s omnichannel.Store) {
 				}
 				return tx.UpdateConversation(cur)
 			})
-			if errors.Is(err, omnichannel.ErrConflict) || errors.Is(err, omnichannel.ErrDuplicate) {
+			if errors.Is(err, model.ErrConflict) || errors.Is(err, model.ErrDuplicate) {
 				conflicts.Add(1)
 				continue
 			}
@@ -316,7 +317,7 @@ func testGroupConcurrentUpdates(t *testing.T, s omnichannel.Store) {
 	assert.Equal(t, int64(n), got.InboundCount)
 	assert.Equal(t, int64(n), got.LastSeq)
 	assert.Equal(t, c.Version+int64(n), got.Version)
-	msgs := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) { return tx.ListMessages(ws1, "c-1", 0, 100) })
+	msgs := read(t, s, func(tx store.Tx) ([]*model.Message, error) { return tx.ListMessages(ws1, "c-1", 0, 100) })
 	assert.Len(t, msgs, n)
 	t.Logf("%d conflicts retried", conflicts.Load())
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 // Workspaces used by the checks.
@@ -25,20 +26,20 @@ var t0 = time.Date(2024, time.March, 1, 9, 30, 0, 123456000, time.UTC)
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
 // update runs fn in a read-write transaction and fails t on error.
-func update(t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx) error) {
+func update(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
 	t.Helper()
 	require.NoError(t, s.Update(t.Context(), fn))
 }
 
 // write runs fn in its own read-write transaction and returns Update's error, for calls expected
 // to fail (each in its own transaction, so a store may abort the transaction on a failed statement).
-func write(t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx) error) error {
+func write(t *testing.T, s store.Store, fn func(tx store.Tx) error) error {
 	t.Helper()
 	return s.Update(t.Context(), fn)
 }
 
 // read returns what fn reads in a read-only transaction, failing t on error.
-func read[T any](t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx) (T, error)) T {
+func read[T any](t *testing.T, s store.Store, fn func(tx store.Tx) (T, error)) T {
 	t.Helper()
 	v, err := readErr(t, s, fn)
 	require.NoError(t, err)
@@ -46,10 +47,10 @@ func read[T any](t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx) (
 }
 
 // readErr returns what fn reads in a read-only transaction and fn's error.
-func readErr[T any](t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx) (T, error)) (T, error) {
+func readErr[T any](t *testing.T, s store.Store, fn func(tx store.Tx) (T, error)) (T, error) {
 	t.Helper()
 	var v T
-	err := s.View(t.Context(), func(tx omnichannel.Tx) error {
+	err := s.View(t.Context(), func(tx store.Tx) error {
 		var err error
 		v, err = fn(tx)
 		return err
@@ -58,10 +59,10 @@ func readErr[T any](t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx
 }
 
 // modify runs fn in a read-write transaction and returns its value, failing t on error.
-func modify[T any](t *testing.T, s omnichannel.Store, fn func(tx omnichannel.Tx) (T, error)) T {
+func modify[T any](t *testing.T, s store.Store, fn func(tx store.Tx) (T, error)) T {
 	t.Helper()
 	var v T
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		var err error
 		v, err = fn(tx)
 		return err
@@ -152,7 +153,7 @@ func concurrently(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-func conversationIDs(list []*omnichannel.Conversation) []string {
+func conversationIDs(list []*model.Conversation) []string {
 	ids := make([]string, 0, len(list))
 	for _, c := range list {
 		ids = append(ids, c.ID)
@@ -160,7 +161,7 @@ func conversationIDs(list []*omnichannel.Conversation) []string {
 	return ids
 }
 
-func messageIDs(list []*omnichannel.Message) []string {
+func messageIDs(list []*model.Message) []string {
 	ids := make([]string, 0, len(list))
 	for _, m := range list {
 		ids = append(ids, m.ID)
@@ -168,7 +169,7 @@ func messageIDs(list []*omnichannel.Message) []string {
 	return ids
 }
 
-func jobIDs(list []*omnichannel.Job) []string {
+func jobIDs(list []*model.Job) []string {
 	ids := make([]string, 0, len(list))
 	for _, j := range list {
 		ids = append(ids, j.ID)

@@ -1,35 +1,46 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
-// ingestReaderTests check the reads of an inbound message: through the store's IngestReader when
-// its Tx has one (the engine's fast path), one by one otherwise (the engine's fallback). Either
-// way the snapshot must hold exactly the rows the one-by-one reads return.
+// ingestReaderTests check the reads of an inbound message (store.ProviderMessageRead and
+// store.CustomerThreadRead in one Tx.ReadBatch, as the engine sends them): the snapshot must hold
+// exactly the rows the one-by-one reads return.
 func ingestReaderTests() []test {
-	return []test{{"ReadForIngest", testReadForIngest}}
+	return []test{{"CustomerThread", testReadForIngest}}
 }
 
-// ingestSnapshot reads through tx's IngestReader, or assembles the snapshot from the single reads.
-func ingestSnapshot(tx omnichannel.Tx, ws, conn, providerID, user string) (*omnichannel.IngestSnapshot, error) {
-	if r, ok := tx.(omnichannel.IngestReader); ok {
-		return r.ReadForIngest(ws, conn, providerID, user)
+// ingestView is what the ingest of a customer message reads before it writes.
+type ingestView struct {
+	Duplicate    bool
+	Identity     *model.Identity
+	Conversation *model.Conversation
+}
+
+// ingestSnapshot reads what an inbound message needs in one batch.
+func ingestSnapshot(tx store.Tx, ws, conn, providerID, user string) (*ingestView, error) {
+	known := &store.ProviderMessageRead{WorkspaceID: ws, ConnectionID: conn, ProviderMessageID: providerID}
+	thread := &store.CustomerThreadRead{WorkspaceID: ws, ConnectionID: conn, ExternalUserID: user}
+	if err := tx.ReadBatch(context.Background(), known, thread); err != nil {
+		return nil, err
 	}
-	return singleReads(tx, ws, conn, providerID, user)
+	return &ingestView{Duplicate: known.Exists, Identity: thread.Identity, Conversation: thread.Conversation}, nil
 }
 
 // singleReads is the snapshot made of FindMessageByProviderID, FindIdentity and FindConversation.
-func singleReads(tx omnichannel.Tx, ws, conn, providerID, user string) (*omnichannel.IngestSnapshot, error) {
-	s := &omnichannel.IngestSnapshot{}
+func singleReads(tx store.Tx, ws, conn, providerID, user string) (*ingestView, error) {
+	s := &ingestView{}
 	absent := func(err error) error {
-		if errors.Is(err, omnichannel.ErrNotFound) {
+		if errors.Is(err, model.ErrNotFound) {
 			return nil
 		}
 		return err
@@ -54,13 +65,13 @@ func singleReads(tx omnichannel.Tx, ws, conn, providerID, user string) (*omnicha
 	return s, nil
 }
 
-func testReadForIngest(t *testing.T, s omnichannel.Store) {
+func testReadForIngest(t *testing.T, s store.Store) {
 	c := fullConversation(ws1, "c-1")
 	twin := fullConversation(ws2, "c-1") // the same ids in another workspace, on its own connection
 	insertConversations(t, s, c, twin)
 	m := fullMessage(c, "m-1", 1)
 	insertMessages(t, s, m)
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		return tx.InsertIdentity(fullIdentity(ws1, "idn-lonely", c.ContactID, c.ConnectionID))
 	})
 	customer := fullIdentity(ws1, c.IdentityID, c.ContactID, c.ConnectionID).ExternalUserID
@@ -83,11 +94,11 @@ func testReadForIngest(t *testing.T, s omnichannel.Store) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			// In a read-write transaction, as the engine reads (and once read-only).
-			for _, run := range []func(fn func(tx omnichannel.Tx) error) error{
-				func(fn func(tx omnichannel.Tx) error) error { return s.Update(t.Context(), fn) },
-				func(fn func(tx omnichannel.Tx) error) error { return s.View(t.Context(), fn) },
+			for _, run := range []func(fn func(tx store.Tx) error) error{
+				func(fn func(tx store.Tx) error) error { return s.Update(t.Context(), fn) },
+				func(fn func(tx store.Tx) error) error { return s.View(t.Context(), fn) },
 			} {
-				require.NoError(t, run(func(tx omnichannel.Tx) error {
+				require.NoError(t, run(func(tx store.Tx) error {
 					got, err := ingestSnapshot(tx, tc.ws, tc.conn, tc.providerID, tc.user)
 					require.NoError(t, err)
 					want, err := singleReads(tx, tc.ws, tc.conn, tc.providerID, tc.user)

@@ -8,7 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func isolationTests() []test {
@@ -22,17 +23,17 @@ func isolationTests() []test {
 // differ, being global): contact k1, identity i1 (external user ext-i1), conversation c1, message m1
 // (provider id pm-1, idempotency key key-1), user u1, team t1, rule r1, template tp1, category cat1,
 // classification cl1. ws1 also has an echo candidate m3, u1's read state of c1, and rotation "rr" at 2.
-func seedIsolation(t *testing.T, s omnichannel.Store) {
+func seedIsolation(t *testing.T, s store.Store) {
 	t.Helper()
 	for _, ws := range []string{ws1, ws2} {
 		c := fullConversation(ws, "c1")
 		c.ContactID, c.IdentityID, c.Note = "k1", "i1", ws
-		c.AssigneeID, c.Status, c.InboundCount = "u1", omnichannel.StatusOpen, 2
+		c.AssigneeID, c.Status, c.InboundCount = "u1", model.StatusOpen, 2
 		insertConversations(t, s, c)
 		m := fullMessage(c, "m1", 1)
 		m.ProviderMessageID, m.IdempotencyKey, m.Text = "pm-1", "key-1", ws
 		insertMessages(t, s, m)
-		update(t, s, func(tx omnichannel.Tx) error {
+		update(t, s, func(tx store.Tx) error {
 			u := fullUser(ws, "u1")
 			u.Name = ws
 			for _, err := range []error{
@@ -52,9 +53,9 @@ func seedIsolation(t *testing.T, s omnichannel.Store) {
 	}
 	c1 := getConversation(t, s, ws1, "c1")
 	echo := plainMessage(c1, "m3", 2)
-	echo.Direction, echo.Status, echo.Text, echo.CreatedAt = omnichannel.DirectionOut, omnichannel.MessagePending, "echo", t0
+	echo.Direction, echo.Status, echo.Text, echo.CreatedAt = model.DirectionOut, model.MessagePending, "echo", t0
 	insertMessages(t, s, echo)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.PutReadState(fullReadState(ws1, "u1", "c1", 2)) })
+	update(t, s, func(tx store.Tx) error { return tx.PutReadState(fullReadState(ws1, "u1", "c1", 2)) })
 	nextRotation(t, s, ws1, "rr")
 	nextRotation(t, s, ws1, "rr")
 }
@@ -83,101 +84,101 @@ func workspaceID(row reflect.Value) string {
 // workspaces; each must return exactly one row, of the workspace asked.
 var isolationReads = []struct {
 	name string
-	call func(tx omnichannel.Tx, ws string) (any, error)
+	call func(tx store.Tx, ws string) (any, error)
 }{
-	{"GetConnection", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetConnection(ws, connectionOf(ws)) }},
-	{"ListConnections", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListConnections(ws) }},
-	{"GetContact", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetContact(ws, "k1") }},
-	{"GetIdentity", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetIdentity(ws, "i1") }},
-	{"FindIdentity", func(tx omnichannel.Tx, ws string) (any, error) {
+	{"GetConnection", func(tx store.Tx, ws string) (any, error) { return tx.GetConnection(ws, connectionOf(ws)) }},
+	{"ListConnections", func(tx store.Tx, ws string) (any, error) { return tx.ListConnections(ws) }},
+	{"GetContact", func(tx store.Tx, ws string) (any, error) { return tx.GetContact(ws, "k1") }},
+	{"GetIdentity", func(tx store.Tx, ws string) (any, error) { return tx.GetIdentity(ws, "i1") }},
+	{"FindIdentity", func(tx store.Tx, ws string) (any, error) {
 		return tx.FindIdentity(ws, connectionOf(ws), "ext-i1")
 	}},
-	{"ListIdentities", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListIdentities(ws, "k1") }},
-	{"GetConversation", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetConversation(ws, "c1") }},
-	{"FindConversation", func(tx omnichannel.Tx, ws string) (any, error) {
+	{"ListIdentities", func(tx store.Tx, ws string) (any, error) { return tx.ListIdentities(ws, "k1") }},
+	{"GetConversation", func(tx store.Tx, ws string) (any, error) { return tx.GetConversation(ws, "c1") }},
+	{"FindConversation", func(tx store.Tx, ws string) (any, error) {
 		return tx.FindConversation(ws, connectionOf(ws), "i1")
 	}},
-	{"ListConversations", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListConversations(cq{WorkspaceID: ws}) }},
-	{"GetMessage", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetMessage(ws, "m1") }},
-	{"FindMessageByProviderID", func(tx omnichannel.Tx, ws string) (any, error) {
+	{"ListConversations", func(tx store.Tx, ws string) (any, error) { return tx.ListConversations(cq{WorkspaceID: ws}) }},
+	{"GetMessage", func(tx store.Tx, ws string) (any, error) { return tx.GetMessage(ws, "m1") }},
+	{"FindMessageByProviderID", func(tx store.Tx, ws string) (any, error) {
 		return tx.FindMessageByProviderID(ws, connectionOf(ws), "pm-1")
 	}},
-	{"FindMessageByIdempotencyKey", func(tx omnichannel.Tx, ws string) (any, error) {
+	{"FindMessageByIdempotencyKey", func(tx store.Tx, ws string) (any, error) {
 		return tx.FindMessageByIdempotencyKey(ws, "c1", "key-1")
 	}},
-	{"ListMessages", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListMessages(ws, "c1", 2, 100) }},
-	{"GetUser", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetUser(ws, "u1") }},
-	{"ListUsers", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListUsers(ws) }},
-	{"GetTeam", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetTeam(ws, "t1") }},
-	{"ListTeams", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListTeams(ws) }},
-	{"GetRule", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetRule(ws, "r1") }},
-	{"ListRules", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListRules(ws) }},
-	{"GetTemplate", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetTemplate(ws, "tp1") }},
-	{"ListTemplates", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListTemplates(ws) }},
-	{"GetCategory", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetCategory(ws, "cat1") }},
-	{"ListCategories", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListCategories(ws) }},
-	{"GetClassification", func(tx omnichannel.Tx, ws string) (any, error) { return tx.GetClassification(ws, "cl1") }},
-	{"ListClassifications", func(tx omnichannel.Tx, ws string) (any, error) { return tx.ListClassifications(ws) }},
+	{"ListMessages", func(tx store.Tx, ws string) (any, error) { return tx.ListMessages(ws, "c1", 2, 100) }},
+	{"GetUser", func(tx store.Tx, ws string) (any, error) { return tx.GetUser(ws, "u1") }},
+	{"ListUsers", func(tx store.Tx, ws string) (any, error) { return tx.ListUsers(ws) }},
+	{"GetTeam", func(tx store.Tx, ws string) (any, error) { return tx.GetTeam(ws, "t1") }},
+	{"ListTeams", func(tx store.Tx, ws string) (any, error) { return tx.ListTeams(ws) }},
+	{"GetRule", func(tx store.Tx, ws string) (any, error) { return tx.GetRule(ws, "r1") }},
+	{"ListRules", func(tx store.Tx, ws string) (any, error) { return tx.ListRules(ws) }},
+	{"GetTemplate", func(tx store.Tx, ws string) (any, error) { return tx.GetTemplate(ws, "tp1") }},
+	{"ListTemplates", func(tx store.Tx, ws string) (any, error) { return tx.ListTemplates(ws) }},
+	{"GetCategory", func(tx store.Tx, ws string) (any, error) { return tx.GetCategory(ws, "cat1") }},
+	{"ListCategories", func(tx store.Tx, ws string) (any, error) { return tx.ListCategories(ws) }},
+	{"GetClassification", func(tx store.Tx, ws string) (any, error) { return tx.GetClassification(ws, "cl1") }},
+	{"ListClassifications", func(tx store.Tx, ws string) (any, error) { return tx.ListClassifications(ws) }},
 }
 
-func testIsolationReads(t *testing.T, s omnichannel.Store) {
+func testIsolationReads(t *testing.T, s store.Store) {
 	seedIsolation(t, s)
 	for _, ws := range []string{ws1, ws2} {
 		for _, r := range isolationReads {
-			v, err := readErr(t, s, func(tx omnichannel.Tx) (any, error) { return r.call(tx, ws) })
+			v, err := readErr(t, s, func(tx store.Tx) (any, error) { return r.call(tx, ws) })
 			if assert.NoError(t, err, "%s in %s", r.name, ws) {
 				assert.Equal(t, []string{ws}, workspaceIDs(v), "%s in %s", r.name, ws)
 			}
 		}
-		counts := read(t, s, func(tx omnichannel.Tx) (map[string]int, error) {
+		counts := read(t, s, func(tx store.Tx) (map[string]int, error) {
 			return tx.CountOpenAssigned(ws, []string{"u1"})
 		})
 		assert.Equal(t, 1, counts["u1"], "CountOpenAssigned in %s", ws)
 	}
 
-	notFound := func(what string, fn func(tx omnichannel.Tx) error) {
+	notFound := func(what string, fn func(tx store.Tx) error) {
 		t.Helper()
-		assert.ErrorIs(t, s.View(t.Context(), fn), omnichannel.ErrNotFound, what)
+		assert.ErrorIs(t, s.View(t.Context(), fn), model.ErrNotFound, what)
 	}
 	connA := connectionOf(ws1)
-	notFound("GetConnection", func(tx omnichannel.Tx) error { _, err := tx.GetConnection(ws2, connA); return err })
-	notFound("FindIdentity", func(tx omnichannel.Tx) error { _, err := tx.FindIdentity(ws2, connA, "ext-i1"); return err })
-	notFound("FindConversation", func(tx omnichannel.Tx) error { _, err := tx.FindConversation(ws2, connA, "i1"); return err })
-	notFound("FindMessageByProviderID", func(tx omnichannel.Tx) error {
+	notFound("GetConnection", func(tx store.Tx) error { _, err := tx.GetConnection(ws2, connA); return err })
+	notFound("FindIdentity", func(tx store.Tx) error { _, err := tx.FindIdentity(ws2, connA, "ext-i1"); return err })
+	notFound("FindConversation", func(tx store.Tx) error { _, err := tx.FindConversation(ws2, connA, "i1"); return err })
+	notFound("FindMessageByProviderID", func(tx store.Tx) error {
 		_, err := tx.FindMessageByProviderID(ws2, connA, "pm-1")
 		return err
 	})
-	notFound("GetMessage", func(tx omnichannel.Tx) error { _, err := tx.GetMessage(ws2, "m3"); return err })
-	notFound("GetReadState", func(tx omnichannel.Tx) error { _, err := tx.GetReadState(ws2, "u1", "c1"); return err })
-	notFound("FindEchoCandidate", func(tx omnichannel.Tx) error {
+	notFound("GetMessage", func(tx store.Tx) error { _, err := tx.GetMessage(ws2, "m3"); return err })
+	notFound("GetReadState", func(tx store.Tx) error { _, err := tx.GetReadState(ws2, "u1", "c1"); return err })
+	notFound("FindEchoCandidate", func(tx store.Tx) error {
 		_, err := tx.FindEchoCandidate(ws2, "c1", "echo", at(-time.Hour))
 		return err
 	})
-	echo := read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	echo := read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindEchoCandidate(ws1, "c1", "echo", at(-time.Hour))
 	})
 	assert.Equal(t, "m3", echo.ID)
 
 	assert.Empty(t, listConversations(t, s, cq{WorkspaceID: ws2, ConnectionIDs: []string{connA}}))
-	assert.Empty(t, listConversations(t, s, cq{WorkspaceID: ws2, ViewerID: "u1", ReadState: omnichannel.ReadRead}))
-	assert.Len(t, listConversations(t, s, cq{WorkspaceID: ws1, ViewerID: "u1", ReadState: omnichannel.ReadRead}), 1)
+	assert.Empty(t, listConversations(t, s, cq{WorkspaceID: ws2, ViewerID: "u1", ReadState: model.ReadRead}))
+	assert.Len(t, listConversations(t, s, cq{WorkspaceID: ws1, ViewerID: "u1", ReadState: model.ReadRead}), 1)
 	assert.Equal(t, 0, countUnread(t, s, cq{WorkspaceID: ws1, ViewerID: "u1"}))
 	assert.Equal(t, 1, countUnread(t, s, cq{WorkspaceID: ws2, ViewerID: "u1"}))
 	assert.Equal(t, int64(0), nextRotation(t, s, ws2, "rr"))
 	assert.Equal(t, int64(2), nextRotation(t, s, ws1, "rr"))
 }
 
-func testIsolationWrites(t *testing.T, s omnichannel.Store) {
+func testIsolationWrites(t *testing.T, s store.Store) {
 	seedIsolation(t, s)
-	before := map[string]*omnichannel.Conversation{ws2: getConversation(t, s, ws2, "c1")}
+	before := map[string]*model.Conversation{ws2: getConversation(t, s, ws2, "c1")}
 	m2, err := getMessage(t, s, ws2, "m1")
 	require.NoError(t, err)
-	u2 := read(t, s, func(tx omnichannel.Tx) (*omnichannel.User, error) { return tx.GetUser(ws2, "u1") })
-	connA := read(t, s, func(tx omnichannel.Tx) (*omnichannel.Connection, error) {
+	u2 := read(t, s, func(tx store.Tx) (*model.User, error) { return tx.GetUser(ws2, "u1") })
+	connA := read(t, s, func(tx store.Tx) (*model.Connection, error) {
 		return tx.GetConnection(ws1, connectionOf(ws1))
 	})
 
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		c, err := tx.GetConversation(ws1, "c1")
 		if err != nil {
 			return err
@@ -213,9 +214,9 @@ func testIsolationWrites(t *testing.T, s omnichannel.Store) {
 	got, err := getMessage(t, s, ws2, "m1")
 	require.NoError(t, err)
 	same(t, m2, got)
-	same(t, u2, read(t, s, func(tx omnichannel.Tx) (*omnichannel.User, error) { return tx.GetUser(ws2, "u1") }))
-	same(t, fullRule(ws2, "r1"), read(t, s, func(tx omnichannel.Tx) (*omnichannel.Rule, error) { return tx.GetRule(ws2, "r1") }))
-	same(t, fullTemplate(ws2, "tp1"), read(t, s, func(tx omnichannel.Tx) (*omnichannel.Template, error) {
+	same(t, u2, read(t, s, func(tx store.Tx) (*model.User, error) { return tx.GetUser(ws2, "u1") }))
+	same(t, fullRule(ws2, "r1"), read(t, s, func(tx store.Tx) (*model.Rule, error) { return tx.GetRule(ws2, "r1") }))
+	same(t, fullTemplate(ws2, "tp1"), read(t, s, func(tx store.Tx) (*model.Template, error) {
 		return tx.GetTemplate(ws2, "tp1")
 	}))
 	rs, err := getReadState(t, s, ws1, "u1", "c1")
@@ -224,9 +225,9 @@ func testIsolationWrites(t *testing.T, s omnichannel.Store) {
 
 	stolen := *connA
 	stolen.WorkspaceID, stolen.DisplayName = ws2, "stolen"
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateConnection(&stolen) })
+	err = write(t, s, func(tx store.Tx) error { return tx.UpdateConnection(&stolen) })
 	assert.Error(t, err, "UpdateConnection through another workspace")
-	same(t, connA, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Connection, error) {
+	same(t, connA, read(t, s, func(tx store.Tx) (*model.Connection, error) {
 		return tx.GetConnection(ws1, connectionOf(ws1))
 	}))
 }

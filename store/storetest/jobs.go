@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func jobTests() []test {
@@ -28,9 +29,9 @@ func jobTests() []test {
 	}
 }
 
-func insertJobs(t *testing.T, s omnichannel.Store, jobs ...*omnichannel.Job) {
+func insertJobs(t *testing.T, s store.Store, jobs ...*model.Job) {
 	t.Helper()
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		for _, j := range jobs {
 			if err := tx.InsertJob(j); err != nil {
 				return err
@@ -40,14 +41,14 @@ func insertJobs(t *testing.T, s omnichannel.Store, jobs ...*omnichannel.Job) {
 	})
 }
 
-func claim(t *testing.T, s omnichannel.Store, owner string, now time.Time, lease time.Duration, limit int) []*omnichannel.Job {
+func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.Duration, limit int) []*model.Job {
 	t.Helper()
-	return modify(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Job, error) {
+	return modify(t, s, func(tx store.Tx) ([]*model.Job, error) {
 		return tx.ClaimJobs(owner, now, lease, limit)
 	})
 }
 
-func testJobRoundTrip(t *testing.T, s omnichannel.Store) {
+func testJobRoundTrip(t *testing.T, s store.Store) {
 	j := fullJob("job-1", at(-time.Minute))
 	insertJobs(t, s, j)
 	want := fullJob("job-1", at(-time.Minute))
@@ -59,10 +60,10 @@ func testJobRoundTrip(t *testing.T, s omnichannel.Store) {
 	same(t, want, got[0], "ClaimJobs returns the job as inserted, with its lock set")
 }
 
-func testJobDuplicate(t *testing.T, s omnichannel.Store) {
+func testJobDuplicate(t *testing.T, s store.Store) {
 	insertJobs(t, s, fullJob("job-1", t0))
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.InsertJob(fullJob("job-1", at(time.Hour))) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate)
+	err := write(t, s, func(tx store.Tx) error { return tx.InsertJob(fullJob("job-1", at(time.Hour))) })
+	require.ErrorIs(t, err, model.ErrDuplicate)
 	got := claim(t, s, "w-1", t0, time.Minute, 10)
 	require.Len(t, got, 1)
 	assert.True(t, got[0].RunAt.Equal(t0), "the refused insert must not replace the job")
@@ -70,7 +71,7 @@ func testJobDuplicate(t *testing.T, s omnichannel.Store) {
 
 // seedClaimOrder stores jobs with mixed due times and locks; at t0 the claimable ones, in order, are
 // j-expired, j-b, j-d, j-now.
-func seedClaimOrder(t *testing.T, s omnichannel.Store) {
+func seedClaimOrder(t *testing.T, s store.Store) {
 	t.Helper()
 	locked := fullJob("j-locked", at(-time.Hour))
 	locked.LockedBy, locked.LockedUntil = "w-other", at(time.Hour)
@@ -86,7 +87,7 @@ func seedClaimOrder(t *testing.T, s omnichannel.Store) {
 	)
 }
 
-func testJobClaimOrder(t *testing.T, s omnichannel.Store) {
+func testJobClaimOrder(t *testing.T, s store.Store) {
 	seedClaimOrder(t, s)
 	got := claim(t, s, "w-1", t0, 10*time.Minute, 10)
 	assert.Equal(t, []string{"j-expired", "j-b", "j-d", "j-now"}, jobIDs(got),
@@ -99,22 +100,22 @@ func testJobClaimOrder(t *testing.T, s omnichannel.Store) {
 	assert.Equal(t, []string{"j-future"}, jobIDs(claim(t, s, "w-2", at(time.Minute), time.Minute, 10)))
 }
 
-func testJobClaimLimit(t *testing.T, s omnichannel.Store) {
+func testJobClaimLimit(t *testing.T, s store.Store) {
 	seedClaimOrder(t, s)
 	assert.Equal(t, []string{"j-expired", "j-b"}, jobIDs(claim(t, s, "w-1", t0, time.Minute, 2)))
 	assert.Equal(t, []string{"j-d"}, jobIDs(claim(t, s, "w-2", t0, time.Minute, 1)))
 	assert.Equal(t, []string{"j-now"}, jobIDs(claim(t, s, "w-3", t0, time.Minute, 10)))
 }
 
-func testJobConcurrentClaims(t *testing.T, s omnichannel.Store) {
-	jobRace(t, []omnichannel.Store{s}, 200, 10)
+func testJobConcurrentClaims(t *testing.T, s store.Store) {
+	jobRace(t, []store.Store{s}, 200, 10)
 }
 
 // jobRace claims n due jobs from workers goroutines spread over stores until none is left, and checks
 // that every job went to exactly one worker.
-func jobRace(t *testing.T, stores []omnichannel.Store, n, workers int) {
+func jobRace(t *testing.T, stores []store.Store, n, workers int) {
 	t.Helper()
-	var jobs []*omnichannel.Job
+	var jobs []*model.Job
 	for i := range n {
 		jobs = append(jobs, fullJob(fmt.Sprintf("job-%03d", i), at(-time.Duration(i%17)*time.Second)))
 	}
@@ -125,8 +126,8 @@ func jobRace(t *testing.T, stores []omnichannel.Store, n, workers int) {
 	concurrently(workers, func(w int) {
 		owner := fmt.Sprintf("w-%02d", w)
 		for {
-			var got []*omnichannel.Job
-			err := stores[w%len(stores)].Update(t.Context(), func(tx omnichannel.Tx) error {
+			var got []*model.Job
+			err := stores[w%len(stores)].Update(t.Context(), func(tx store.Tx) error {
 				var err error
 				got, err = tx.ClaimJobs(owner, t0, time.Hour, 7)
 				return err
@@ -163,7 +164,7 @@ func jobRace(t *testing.T, stores []omnichannel.Store, n, workers int) {
 	assert.Len(t, owners, n, "every job claimed")
 }
 
-func testJobExpiredLock(t *testing.T, s omnichannel.Store) {
+func testJobExpiredLock(t *testing.T, s store.Store) {
 	insertJobs(t, s, fullJob("job-1", t0))
 	require.Len(t, claim(t, s, "w-1", t0, time.Minute, 10), 1)
 	assert.Empty(t, claim(t, s, "w-2", at(30*time.Second), time.Minute, 10), "the lock holds for the lease")
@@ -175,7 +176,7 @@ func testJobExpiredLock(t *testing.T, s omnichannel.Store) {
 
 // testJobUpdateByHolder retries a job the way a worker does: it saves the attempt and releases the
 // lock by letting it expire.
-func testJobUpdateByHolder(t *testing.T, s omnichannel.Store) {
+func testJobUpdateByHolder(t *testing.T, s store.Store) {
 	insertJobs(t, s, fullJob("job-1", t0))
 	got := claim(t, s, "w-1", t0, time.Minute, 10)
 	require.Len(t, got, 1)
@@ -183,7 +184,7 @@ func testJobUpdateByHolder(t *testing.T, s omnichannel.Store) {
 	j.Attempts, j.LastError, j.Started = 5, "rate limited", false
 	j.Payload = map[string]string{"attachment": "2"}
 	j.RunAt, j.LockedUntil = at(10*time.Minute), t0
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateJob(j) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateJob(j) })
 
 	assert.Empty(t, claim(t, s, "w-2", at(5*time.Minute), time.Minute, 10), "RunAt moved to the future")
 	again := claim(t, s, "w-2", at(10*time.Minute), time.Minute, 10)
@@ -194,10 +195,10 @@ func testJobUpdateByHolder(t *testing.T, s omnichannel.Store) {
 
 	// The holder may save after its lease ran out, as long as nobody claimed the job since.
 	again[0].LastError = "late but still mine"
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateJob(again[0]) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateJob(again[0]) })
 }
 
-func testJobUpdateByNonHolder(t *testing.T, s omnichannel.Store) {
+func testJobUpdateByNonHolder(t *testing.T, s store.Store) {
 	insertJobs(t, s, fullJob("job-1", t0), fullJob("job-free", t0))
 	got := claim(t, s, "w-1", t0, time.Minute, 1)
 	require.Len(t, got, 1)
@@ -206,44 +207,44 @@ func testJobUpdateByNonHolder(t *testing.T, s omnichannel.Store) {
 
 	intruder := *mine
 	intruder.LockedBy, intruder.LastError = "w-2", "intruder"
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateJob(&intruder) })
-	require.ErrorIs(t, err, omnichannel.ErrConflict, "UpdateJob by an owner that does not hold the lock")
+	err := write(t, s, func(tx store.Tx) error { return tx.UpdateJob(&intruder) })
+	require.ErrorIs(t, err, model.ErrConflict, "UpdateJob by an owner that does not hold the lock")
 
 	unlocked := fullJob("job-free", t0)
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateJob(unlocked) })
-	require.ErrorIs(t, err, omnichannel.ErrConflict, "UpdateJob of a job nobody holds")
+	err = write(t, s, func(tx store.Tx) error { return tx.UpdateJob(unlocked) })
+	require.ErrorIs(t, err, model.ErrConflict, "UpdateJob of a job nobody holds")
 
 	taken := claim(t, s, "w-2", at(2*time.Minute), time.Minute, 10)
 	require.Equal(t, []string{"job-1", "job-free"}, jobIDs(taken))
 	mine.LastError = "stale"
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateJob(mine) })
-	require.ErrorIs(t, err, omnichannel.ErrConflict, "UpdateJob after another owner re-claimed the job")
+	err = write(t, s, func(tx store.Tx) error { return tx.UpdateJob(mine) })
+	require.ErrorIs(t, err, model.ErrConflict, "UpdateJob after another owner re-claimed the job")
 	assert.Equal(t, "timeout", taken[0].LastError)
 
 	gone := *taken[1]
-	update(t, s, func(tx omnichannel.Tx) error { return tx.DeleteJob(gone.ID) })
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateJob(&gone) })
-	if !errors.Is(err, omnichannel.ErrNotFound) && !errors.Is(err, omnichannel.ErrConflict) {
+	update(t, s, func(tx store.Tx) error { return tx.DeleteJob(gone.ID) })
+	err = write(t, s, func(tx store.Tx) error { return tx.UpdateJob(&gone) })
+	if !errors.Is(err, model.ErrNotFound) && !errors.Is(err, model.ErrConflict) {
 		t.Errorf("UpdateJob of a deleted job: want ErrNotFound or ErrConflict, got %v", err)
 	}
 }
 
-func testJobDelete(t *testing.T, s omnichannel.Store) {
+func testJobDelete(t *testing.T, s store.Store) {
 	insertJobs(t, s, fullJob("job-1", t0), fullJob("job-2", t0))
 	got := claim(t, s, "w-1", t0, time.Minute, 1)
 	require.Len(t, got, 1)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.DeleteJob(got[0].ID) })
+	update(t, s, func(tx store.Tx) error { return tx.DeleteJob(got[0].ID) })
 	assert.Equal(t, []string{"job-2"}, jobIDs(claim(t, s, "w-2", at(time.Hour), time.Minute, 10)),
 		"a deleted job is never claimed again")
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.DeleteJob(got[0].ID) })
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
+	err := write(t, s, func(tx store.Tx) error { return tx.DeleteJob(got[0].ID) })
+	require.ErrorIs(t, err, model.ErrNotFound)
 }
 
 // testJobNextTime uses the real clock: NextJobTime has no now parameter, so lock expiry is judged by
 // the store's clock. Times are hours apart.
-func testJobNextTime(t *testing.T, s omnichannel.Store) {
+func testJobNextTime(t *testing.T, s store.Store) {
 	next := func() time.Time {
-		return read(t, s, func(tx omnichannel.Tx) (time.Time, error) { return tx.NextJobTime() })
+		return read(t, s, func(tx store.Tx) (time.Time, error) { return tx.NextJobTime() })
 	}
 	assert.True(t, next().IsZero(), "no jobs: zero time")
 
@@ -264,30 +265,22 @@ func testJobNextTime(t *testing.T, s omnichannel.Store) {
 	assert.True(t, next().Equal(now.Add(-3*time.Hour)), "a job whose lock expired counts; got %v", next())
 }
 
-// testJobClaimOfKinds checks omnichannel.JobKindClaimer: only the kinds asked for (or all but them),
+// testJobClaimOfKinds checks Tx.ClaimJobsOfKinds: only the kinds asked for (or all but them),
 // due and free, oldest first, locked like ClaimJobs.
-func testJobClaimOfKinds(t *testing.T, s omnichannel.Store) {
-	supported := modify(t, s, func(tx omnichannel.Tx) (bool, error) {
-		_, ok := tx.(omnichannel.JobKindClaimer)
-		return ok, nil
-	})
-	if !supported {
-		t.Log("not applicable: the store's Tx is not a omnichannel.JobKindClaimer")
-		return
-	}
-	job := func(id string, kind omnichannel.JobKind, runAt time.Time) *omnichannel.Job {
+func testJobClaimOfKinds(t *testing.T, s store.Store) {
+	job := func(id string, kind model.JobKind, runAt time.Time) *model.Job {
 		j := fullJob(id, runAt)
 		j.Kind = kind
 		return j
 	}
-	locked := job("s-locked", omnichannel.JobSend, at(-time.Hour))
+	locked := job("s-locked", model.JobSend, at(-time.Hour))
 	locked.LockedBy, locked.LockedUntil = "w-other", at(time.Hour)
-	insertJobs(t, s, job("m-1", omnichannel.JobFetchMedia, at(-5*time.Minute)), job("p-1", omnichannel.JobFetchProfile, at(-4*time.Minute)),
-		job("s-1", omnichannel.JobSend, at(-3*time.Minute)), job("m-2", omnichannel.JobFetchMedia, at(-2*time.Minute)),
-		job("s-2", omnichannel.JobSend, at(-time.Minute)), job("s-future", omnichannel.JobSend, at(time.Minute)), locked)
-	claimKinds := func(limit int, kinds []omnichannel.JobKind, exclude bool) []string {
-		jobs := modify(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Job, error) {
-			return tx.(omnichannel.JobKindClaimer).ClaimJobsOfKinds("w-1", t0, time.Minute, limit, kinds, exclude)
+	insertJobs(t, s, job("m-1", model.JobFetchMedia, at(-5*time.Minute)), job("p-1", model.JobFetchProfile, at(-4*time.Minute)),
+		job("s-1", model.JobSend, at(-3*time.Minute)), job("m-2", model.JobFetchMedia, at(-2*time.Minute)),
+		job("s-2", model.JobSend, at(-time.Minute)), job("s-future", model.JobSend, at(time.Minute)), locked)
+	claimKinds := func(limit int, kinds []model.JobKind, exclude bool) []string {
+		jobs := modify(t, s, func(tx store.Tx) ([]*model.Job, error) {
+			return tx.ClaimJobsOfKinds("w-1", t0, time.Minute, limit, kinds, exclude)
 		})
 		ids := []string{}
 		for _, j := range jobs {
@@ -297,11 +290,11 @@ func testJobClaimOfKinds(t *testing.T, s omnichannel.Store) {
 		}
 		return ids
 	}
-	sends := []omnichannel.JobKind{omnichannel.JobSend}
+	sends := []model.JobKind{model.JobSend}
 	assert.Empty(t, claimKinds(10, nil, false), "no kind asked for claims nothing")
 	assert.Equal(t, []string{"s-1"}, claimKinds(1, sends, false), "the limit holds")
 	assert.Equal(t, []string{"s-2"}, claimKinds(10, sends, false), "sends only, locked and future ones left")
 	assert.Equal(t, []string{"m-1", "p-1"}, claimKinds(2, sends, true), "all but sends, oldest first")
-	assert.Equal(t, []string{"m-2"}, claimKinds(10, []omnichannel.JobKind{omnichannel.JobFetchMedia, omnichannel.JobSend}, false))
+	assert.Equal(t, []string{"m-2"}, claimKinds(10, []model.JobKind{model.JobFetchMedia, model.JobSend}, false))
 	assert.Empty(t, claim(t, s, "w-2", t0, time.Minute, 10), "every due free job was claimed once")
 }

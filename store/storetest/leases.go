@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store"
 )
 
 func leaseTests() []test {
@@ -16,22 +16,22 @@ func leaseTests() []test {
 	}
 }
 
-func acquire(t *testing.T, s omnichannel.Store, key, owner string, now, until time.Time) bool {
+func acquire(t *testing.T, s store.Store, key, owner string, now, until time.Time) bool {
 	t.Helper()
-	return modify(t, s, func(tx omnichannel.Tx) (bool, error) { return tx.AcquireLease(key, owner, now, until) })
+	return modify(t, s, func(tx store.Tx) (bool, error) { return tx.AcquireLease(key, owner, now, until) })
 }
 
-func release(t *testing.T, s omnichannel.Store, key, owner string) {
+func release(t *testing.T, s store.Store, key, owner string) {
 	t.Helper()
-	update(t, s, func(tx omnichannel.Tx) error { return tx.ReleaseLease(key, owner) })
+	update(t, s, func(tx store.Tx) error { return tx.ReleaseLease(key, owner) })
 }
 
-func testLeaseLifecycle(t *testing.T, s omnichannel.Store) {
+func testLeaseLifecycle(t *testing.T, s store.Store) {
 	leaseLifecycle(t, s, s)
 }
 
 // leaseLifecycle runs the lease scenario with owner A on store a and owner B on store b.
-func leaseLifecycle(t *testing.T, a, b omnichannel.Store) {
+func leaseLifecycle(t *testing.T, a, b store.Store) {
 	t.Helper()
 	const key = "refresh:conn-1"
 	assert.True(t, acquire(t, a, key, "A", t0, at(time.Minute)), "a free lease is taken")
@@ -51,7 +51,7 @@ func leaseLifecycle(t *testing.T, a, b omnichannel.Store) {
 	assert.False(t, acquire(t, b, key, "B", at(5*time.Minute), at(6*time.Minute)))
 }
 
-func testLeaseKeys(t *testing.T, s omnichannel.Store) {
+func testLeaseKeys(t *testing.T, s store.Store) {
 	assert.True(t, acquire(t, s, "k1", "A", t0, at(time.Minute)))
 	assert.True(t, acquire(t, s, "k2", "B", t0, at(time.Minute)), "another key is free")
 	assert.True(t, acquire(t, s, "k3", "A", t0, at(time.Minute)), "one owner may hold several keys")

@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func messageTests() []test {
@@ -28,19 +29,19 @@ func messageTests() []test {
 }
 
 // seedThread stores a conversation with every field set and returns it.
-func seedThread(t *testing.T, s omnichannel.Store, ws, id string) *omnichannel.Conversation {
+func seedThread(t *testing.T, s store.Store, ws, id string) *model.Conversation {
 	t.Helper()
 	c := fullConversation(ws, id)
 	insertConversations(t, s, c)
 	return c
 }
 
-func getMessage(t *testing.T, s omnichannel.Store, ws, id string) (*omnichannel.Message, error) {
+func getMessage(t *testing.T, s store.Store, ws, id string) (*model.Message, error) {
 	t.Helper()
-	return readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) { return tx.GetMessage(ws, id) })
+	return readErr(t, s, func(tx store.Tx) (*model.Message, error) { return tx.GetMessage(ws, id) })
 }
 
-func testMessageRoundTrip(t *testing.T, s omnichannel.Store) {
+func testMessageRoundTrip(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	m := fullMessage(c, "m-1", 1)
 	insertMessages(t, s, m)
@@ -48,13 +49,13 @@ func testMessageRoundTrip(t *testing.T, s omnichannel.Store) {
 	got, err := getMessage(t, s, ws1, "m-1")
 	require.NoError(t, err)
 	same(t, m, got)
-	same(t, m, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	same(t, m, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByProviderID(ws1, c.ConnectionID, m.ProviderMessageID)
 	}))
-	same(t, m, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	same(t, m, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByIdempotencyKey(ws1, c.ID, m.IdempotencyKey)
 	}))
-	list := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+	list := read(t, s, func(tx store.Tx) ([]*model.Message, error) {
 		return tx.ListMessages(ws1, c.ID, 0, 10)
 	})
 	if assert.Len(t, list, 1) {
@@ -62,20 +63,20 @@ func testMessageRoundTrip(t *testing.T, s omnichannel.Store) {
 	}
 
 	sys := plainMessage(c, "m-2", 2)
-	sys.Direction, sys.Type, sys.Status = omnichannel.DirectionSystem, omnichannel.MessageActivity, ""
-	sys.Activity = &omnichannel.Activity{Action: omnichannel.ActivityDone}
+	sys.Direction, sys.Type, sys.Status = model.DirectionSystem, model.MessageActivity, ""
+	sys.Activity = &model.Activity{Action: model.ActivityDone}
 	insertMessages(t, s, sys)
 	got, err = getMessage(t, s, ws1, "m-2")
 	require.NoError(t, err)
 	same(t, sys, got)
 }
 
-func testMessageDeepCopy(t *testing.T, s omnichannel.Store) {
+func testMessageDeepCopy(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	m := fullMessage(c, "m-1", 1)
 	want := canonical(m)
 	insertMessages(t, s, m)
-	scribble := func(m *omnichannel.Message) {
+	scribble := func(m *model.Message) {
 		m.Text, m.Attachments[0].Name, m.Activity.To = "scribbled", "scribbled", "scribbled"
 		m.Reactions[0].Emoji = "scribbled"
 	}
@@ -93,7 +94,7 @@ func testMessageDeepCopy(t *testing.T, s omnichannel.Store) {
 	scribble(got)
 	check("changing a value returned by Get changed the stored row")
 
-	for _, m := range read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+	for _, m := range read(t, s, func(tx store.Tx) ([]*model.Message, error) {
 		return tx.ListMessages(ws1, c.ID, 0, 10)
 	}) {
 		scribble(m)
@@ -102,76 +103,76 @@ func testMessageDeepCopy(t *testing.T, s omnichannel.Store) {
 
 	upd, err := getMessage(t, s, ws1, "m-1")
 	require.NoError(t, err)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(upd) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(upd) })
 	scribble(upd)
 	check("changing the value after Update changed the stored row")
 }
 
-func testMessageUpdate(t *testing.T, s omnichannel.Store) {
+func testMessageUpdate(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	m := fullMessage(c, "m-1", 1)
-	m.ProviderMessageID, m.Status, m.Attempts = "", omnichannel.MessagePending, 0
+	m.ProviderMessageID, m.Status, m.Attempts = "", model.MessagePending, 0
 	insertMessages(t, s, m)
 
-	m.ProviderMessageID, m.Status, m.Attempts = "pm-sent", omnichannel.MessageSent, 1
+	m.ProviderMessageID, m.Status, m.Attempts = "pm-sent", model.MessageSent, 1
 	m.Attachments = m.Attachments[:1]
 	m.Activity, m.FailureCode, m.FailureReason, m.FailureReasonCode, m.UpdatedAt = nil, "", "", "", at(time.Hour)
 	// A reaction added and one taken back (Message.Reactions is replaced as a whole).
-	m.Reactions = []omnichannel.Reaction{m.Reactions[1],
-		{Emoji: "😮", Direction: omnichannel.DirectionIn, By: "idn-1", At: at(time.Hour)}}
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(m) })
+	m.Reactions = []model.Reaction{m.Reactions[1],
+		{Emoji: "😮", Direction: model.DirectionIn, By: "idn-1", At: at(time.Hour)}}
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(m) })
 
 	got, err := getMessage(t, s, ws1, "m-1")
 	require.NoError(t, err)
 	same(t, m, got)
-	same(t, m, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	same(t, m, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByProviderID(ws1, c.ConnectionID, "pm-sent")
 	}), "a provider id set by UpdateMessage is found")
 
 	m.Reactions, m.UpdatedAt = nil, at(2*time.Hour)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(m) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(m) })
 	got, err = getMessage(t, s, ws1, "m-1")
 	require.NoError(t, err)
 	assert.Empty(t, got.Reactions, "every reaction taken back")
 }
 
-func testMessageNotFound(t *testing.T, s omnichannel.Store) {
+func testMessageNotFound(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	m := fullMessage(c, "m-1", 1)
 	insertMessages(t, s, m)
-	for name, fn := range map[string]func(tx omnichannel.Tx) (*omnichannel.Message, error){
-		"Get missing":         func(tx omnichannel.Tx) (*omnichannel.Message, error) { return tx.GetMessage(ws1, "nope") },
-		"Get other workspace": func(tx omnichannel.Tx) (*omnichannel.Message, error) { return tx.GetMessage(ws2, "m-1") },
-		"ProviderID missing": func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	for name, fn := range map[string]func(tx store.Tx) (*model.Message, error){
+		"Get missing":         func(tx store.Tx) (*model.Message, error) { return tx.GetMessage(ws1, "nope") },
+		"Get other workspace": func(tx store.Tx) (*model.Message, error) { return tx.GetMessage(ws2, "m-1") },
+		"ProviderID missing": func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByProviderID(ws1, c.ConnectionID, "nope")
 		},
-		"ProviderID other connection": func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		"ProviderID other connection": func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByProviderID(ws1, "conn-x", m.ProviderMessageID)
 		},
-		"ProviderID empty": func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		"ProviderID empty": func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByProviderID(ws1, c.ConnectionID, "")
 		},
-		"Key missing": func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		"Key missing": func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByIdempotencyKey(ws1, c.ID, "nope")
 		},
-		"Key other conversation": func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		"Key other conversation": func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByIdempotencyKey(ws1, "conv-x", m.IdempotencyKey)
 		},
-		"Key empty": func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		"Key empty": func(tx store.Tx) (*model.Message, error) {
 			return tx.FindMessageByIdempotencyKey(ws1, c.ID, "")
 		},
 	} {
 		_, err := readErr(t, s, fn)
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound, name)
+		assert.ErrorIs(t, err, model.ErrNotFound, name)
 	}
 	missing := fullMessage(c, "nope", 2)
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(missing) })
-	require.ErrorIs(t, err, omnichannel.ErrNotFound, "UpdateMessage of a missing message")
+	err := write(t, s, func(tx store.Tx) error { return tx.UpdateMessage(missing) })
+	require.ErrorIs(t, err, model.ErrNotFound, "UpdateMessage of a missing message")
 }
 
 // testMessageIdempotentInsert is the webhook retry: the same provider message, or the same client
 // idempotency key, arriving twice is refused with ErrDuplicate and changes nothing.
-func testMessageIdempotentInsert(t *testing.T, s omnichannel.Store) {
+func testMessageIdempotentInsert(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	other := seedThread(t, s, ws1, "conv-2")
 	orig := fullMessage(c, "m-1", 1)
@@ -179,19 +180,19 @@ func testMessageIdempotentInsert(t *testing.T, s omnichannel.Store) {
 
 	retry := fullMessage(c, "m-2", 2)
 	retry.ProviderMessageID = orig.ProviderMessageID
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.InsertMessage(retry) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "same (ConnectionID, ProviderMessageID)")
+	err := write(t, s, func(tx store.Tx) error { return tx.InsertMessage(retry) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "same (ConnectionID, ProviderMessageID)")
 
 	resend := fullMessage(c, "m-3", 3)
 	resend.IdempotencyKey = orig.IdempotencyKey
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.InsertMessage(resend) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "same (ConversationID, IdempotencyKey)")
+	err = write(t, s, func(tx store.Tx) error { return tx.InsertMessage(resend) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "same (ConversationID, IdempotencyKey)")
 
 	sameID := fullMessage(c, "m-1", 4)
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.InsertMessage(sameID) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "same id")
+	err = write(t, s, func(tx store.Tx) error { return tx.InsertMessage(sameID) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "same id")
 
-	list := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+	list := read(t, s, func(tx store.Tx) ([]*model.Message, error) {
 		return tx.ListMessages(ws1, c.ID, 0, 100)
 	})
 	assert.Equal(t, []string{"m-1"}, messageIDs(list), "refused inserts must write nothing")
@@ -204,21 +205,21 @@ func testMessageIdempotentInsert(t *testing.T, s omnichannel.Store) {
 	elsewhere := fullMessage(other, "m-4", 1)
 	elsewhere.IdempotencyKey = orig.IdempotencyKey
 	insertMessages(t, s, elsewhere)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.PutConnection(fullConnection(ws1, "conn-other")) })
+	update(t, s, func(tx store.Tx) error { return tx.PutConnection(fullConnection(ws1, "conn-other")) })
 	otherConn := fullMessage(c, "m-5", 5)
 	otherConn.ConnectionID, otherConn.ProviderMessageID = "conn-other", orig.ProviderMessageID
 	insertMessages(t, s, otherConn)
-	same(t, otherConn, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	same(t, otherConn, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByProviderID(ws1, "conn-other", orig.ProviderMessageID)
 	}))
-	same(t, elsewhere, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	same(t, elsewhere, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByIdempotencyKey(ws1, other.ID, orig.IdempotencyKey)
 	}))
 }
 
-func testMessageEmptyKeys(t *testing.T, s omnichannel.Store) {
+func testMessageEmptyKeys(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
-	var ms []*omnichannel.Message
+	var ms []*model.Message
 	for i := range 5 {
 		m := fullMessage(c, fmt.Sprintf("m-%d", i), int64(i+1))
 		m.ProviderMessageID, m.IdempotencyKey = "", ""
@@ -228,14 +229,14 @@ func testMessageEmptyKeys(t *testing.T, s omnichannel.Store) {
 	for _, m := range ms[3:] {
 		insertMessages(t, s, m)
 	}
-	list := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+	list := read(t, s, func(tx store.Tx) ([]*model.Message, error) {
 		return tx.ListMessages(ws1, c.ID, 0, 100)
 	})
 	assert.Len(t, list, 5, "empty provider ids and idempotency keys never collide")
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(ms[0]) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(ms[0]) })
 }
 
-func testMessageUpdateKeys(t *testing.T, s omnichannel.Store) {
+func testMessageUpdateKeys(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	a, b := fullMessage(c, "m-a", 1), fullMessage(c, "m-b", 2)
 	b.ProviderMessageID, b.IdempotencyKey = "", ""
@@ -243,13 +244,13 @@ func testMessageUpdateKeys(t *testing.T, s omnichannel.Store) {
 
 	echo := *b
 	echo.ProviderMessageID = a.ProviderMessageID
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(&echo) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "UpdateMessage onto another message's provider id")
+	err := write(t, s, func(tx store.Tx) error { return tx.UpdateMessage(&echo) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "UpdateMessage onto another message's provider id")
 
 	keyed := *b
 	keyed.IdempotencyKey = a.IdempotencyKey
-	err = write(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(&keyed) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate, "UpdateMessage onto another message's idempotency key")
+	err = write(t, s, func(tx store.Tx) error { return tx.UpdateMessage(&keyed) })
+	require.ErrorIs(t, err, model.ErrDuplicate, "UpdateMessage onto another message's idempotency key")
 
 	got, err := getMessage(t, s, ws1, "m-b")
 	require.NoError(t, err)
@@ -258,29 +259,29 @@ func testMessageUpdateKeys(t *testing.T, s omnichannel.Store) {
 	// Moving a's provider id frees the old one.
 	moved := *a
 	moved.ProviderMessageID = "pm-renumbered"
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(&moved) })
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(&moved) })
 	echo.ProviderMessageID = a.ProviderMessageID
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(&echo) })
-	same(t, &echo, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(&echo) })
+	same(t, &echo, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByProviderID(ws1, c.ConnectionID, a.ProviderMessageID)
 	}))
 }
 
 // testMessageConcurrentDuplicateInsert delivers one webhook many times at once: exactly one insert
 // succeeds.
-func testMessageConcurrentDuplicate(t *testing.T, s omnichannel.Store) {
+func testMessageConcurrentDuplicate(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
-	duplicateRace(t, []omnichannel.Store{s}, c, 20)
+	duplicateRace(t, []store.Store{s}, c, 20)
 }
 
 // duplicateRace inserts n messages with the same provider id concurrently over stores.
-func duplicateRace(t *testing.T, stores []omnichannel.Store, c *omnichannel.Conversation, n int) {
+func duplicateRace(t *testing.T, stores []store.Store, c *model.Conversation, n int) {
 	t.Helper()
 	errs := make([]error, n)
 	concurrently(n, func(i int) {
 		m := fullMessage(c, fmt.Sprintf("m-%02d", i), int64(i+1))
 		m.ProviderMessageID = "pm-webhook"
-		errs[i] = stores[i%len(stores)].Update(t.Context(), func(tx omnichannel.Tx) error { return tx.InsertMessage(m) })
+		errs[i] = stores[i%len(stores)].Update(t.Context(), func(tx store.Tx) error { return tx.InsertMessage(m) })
 	})
 	ok := 0
 	for i, err := range errs {
@@ -288,19 +289,19 @@ func duplicateRace(t *testing.T, stores []omnichannel.Store, c *omnichannel.Conv
 			ok++
 			continue
 		}
-		assert.ErrorIs(t, err, omnichannel.ErrDuplicate, "insert %d", i)
+		assert.ErrorIs(t, err, model.ErrDuplicate, "insert %d", i)
 	}
 	assert.Equal(t, 1, ok, "exactly one insert must succeed")
-	list := read(t, stores[0], func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+	list := read(t, stores[0], func(tx store.Tx) ([]*model.Message, error) {
 		return tx.ListMessages(ws1, c.ID, 0, 100)
 	})
 	assert.Len(t, list, 1)
 }
 
-func testMessageList(t *testing.T, s omnichannel.Store) {
+func testMessageList(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	c2 := seedThread(t, s, ws1, "conv-2")
-	var ms []*omnichannel.Message
+	var ms []*model.Message
 	for seq := int64(1); seq <= 30; seq++ {
 		ms = append(ms, plainMessage(c, fmt.Sprintf("m-%02d", seq), seq))
 	}
@@ -313,7 +314,7 @@ func testMessageList(t *testing.T, s omnichannel.Store) {
 	insertMessages(t, s, plainMessage(other, "m-99", 99))
 
 	seqs := func(conv string, before int64, limit int) []int64 {
-		list := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+		list := read(t, s, func(tx store.Tx) ([]*model.Message, error) {
 			return tx.ListMessages(ws1, conv, before, limit)
 		})
 		out := make([]int64, 0, len(list))
@@ -344,29 +345,29 @@ func testMessageList(t *testing.T, s omnichannel.Store) {
 
 // testMessageEchoCandidate checks the rules that match a provider echo of our own send to the
 // pending message.
-func testMessageEchoCandidate(t *testing.T, s omnichannel.Store) {
+func testMessageEchoCandidate(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	c2 := seedThread(t, s, ws1, "conv-2")
 	since := t0
-	mk := func(conv *omnichannel.Conversation, id string, seq int64, dir omnichannel.Direction, pmid string,
-		status omnichannel.MessageStatus, created time.Time, text string) *omnichannel.Message {
+	mk := func(conv *model.Conversation, id string, seq int64, dir model.Direction, pmid string,
+		status model.MessageStatus, created time.Time, text string) *model.Message {
 		m := plainMessage(conv, id, seq)
 		m.Direction, m.ProviderMessageID, m.Status, m.CreatedAt, m.Text = dir, pmid, status, created, text
 		return m
 	}
-	out, in := omnichannel.DirectionOut, omnichannel.DirectionIn
+	out, in := model.DirectionOut, model.DirectionIn
 	insertMessages(t, s,
-		mk(c2, "other-conv", 1, out, "", omnichannel.MessagePending, at(-time.Minute), "hello"),
-		mk(c, "too-old", 1, out, "", omnichannel.MessageSent, at(-time.Minute), "hello"),
-		mk(c, "inbound", 2, in, "", omnichannel.MessageReceived, at(time.Minute), "hello"),
-		mk(c, "has-pmid", 3, out, "pm-3", omnichannel.MessageSent, at(2*time.Minute), "hello"),
-		mk(c, "failed", 4, out, "", omnichannel.MessageFailed, at(3*time.Minute), "hello"),
-		mk(c, "other-text", 5, out, "", omnichannel.MessagePending, at(4*time.Minute), "Hello"),
-		mk(c, "first", 6, out, "", omnichannel.MessageSending, at(5*time.Minute), "hello"),
-		mk(c, "second", 7, out, "", omnichannel.MessagePending, at(6*time.Minute), "hello"),
+		mk(c2, "other-conv", 1, out, "", model.MessagePending, at(-time.Minute), "hello"),
+		mk(c, "too-old", 1, out, "", model.MessageSent, at(-time.Minute), "hello"),
+		mk(c, "inbound", 2, in, "", model.MessageReceived, at(time.Minute), "hello"),
+		mk(c, "has-pmid", 3, out, "pm-3", model.MessageSent, at(2*time.Minute), "hello"),
+		mk(c, "failed", 4, out, "", model.MessageFailed, at(3*time.Minute), "hello"),
+		mk(c, "other-text", 5, out, "", model.MessagePending, at(4*time.Minute), "Hello"),
+		mk(c, "first", 6, out, "", model.MessageSending, at(5*time.Minute), "hello"),
+		mk(c, "second", 7, out, "", model.MessagePending, at(6*time.Minute), "hello"),
 	)
 	find := func(ws, conv, text string, since time.Time) (string, error) {
-		m, err := readErr(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+		m, err := readErr(t, s, func(tx store.Tx) (*model.Message, error) {
 			return tx.FindEchoCandidate(ws, conv, text, since)
 		})
 		if err != nil {
@@ -384,8 +385,8 @@ func testMessageEchoCandidate(t *testing.T, s omnichannel.Store) {
 
 	matched, err := getMessage(t, s, ws1, "first")
 	require.NoError(t, err)
-	matched.ProviderMessageID, matched.Status = "pm-echo", omnichannel.MessageSent
-	update(t, s, func(tx omnichannel.Tx) error { return tx.UpdateMessage(matched) })
+	matched.ProviderMessageID, matched.Status = "pm-echo", model.MessageSent
+	update(t, s, func(tx store.Tx) error { return tx.UpdateMessage(matched) })
 	got, err = find(ws1, c.ID, "hello", since)
 	require.NoError(t, err)
 	assert.Equal(t, "second", got, "a matched message is no longer a candidate")
@@ -400,6 +401,6 @@ func testMessageEchoCandidate(t *testing.T, s omnichannel.Store) {
 		"other conversation": {ws1, "conv-none", "hello", since},
 	} {
 		_, err := find(q.ws, q.conv, q.text, q.since)
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound, name)
+		assert.ErrorIs(t, err, model.ErrNotFound, name)
 	}
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 // Checks of what goes wrong first when several engine processes share one database: the store's
@@ -19,15 +20,15 @@ import (
 // testSharedRoundRobin opens conversations from goroutines spread over both stores, each assigned,
 // in the same transaction, to the user at the next rotation position (as the round-robin router
 // does). Every user must end up with the same number of conversations, give or take one.
-func testSharedRoundRobin(t *testing.T, a, b omnichannel.Store) {
+func testSharedRoundRobin(t *testing.T, a, b store.Store) {
 	users := []string{"u-1", "u-2", "u-3", "u-4", "u-5", "u-6", "u-7"}
 	const n = 100
-	stores := []omnichannel.Store{a, b}
+	stores := []store.Store{a, b}
 	errs := make([]error, n)
 	concurrently(n, func(i int) {
 		c := fullConversation(ws1, fmt.Sprintf("rr-%03d", i))
 		c.AwaitingClaim, c.Claimed = false, false
-		errs[i] = stores[i%2].Update(t.Context(), func(tx omnichannel.Tx) error {
+		errs[i] = stores[i%2].Update(t.Context(), func(tx store.Tx) error {
 			pos, err := tx.NextRotation(ws1, "rule-rr")
 			if err != nil {
 				return err
@@ -43,7 +44,7 @@ func testSharedRoundRobin(t *testing.T, a, b omnichannel.Store) {
 		require.NoError(t, err, "conversation %d", i)
 	}
 	for _, s := range stores {
-		counts := read(t, s, func(tx omnichannel.Tx) (map[string]int, error) { return tx.CountOpenAssigned(ws1, users) })
+		counts := read(t, s, func(tx store.Tx) (map[string]int, error) { return tx.CountOpenAssigned(ws1, users) })
 		total := 0
 		for _, u := range users {
 			total += counts[u]
@@ -56,9 +57,9 @@ func testSharedRoundRobin(t *testing.T, a, b omnichannel.Store) {
 // testSharedOutbox runs the worker loop of the outbox on both stores at once, two workers each: claim
 // a few due jobs, mark each started (UpdateJob), "send" it, delete it. Every job must be sent exactly
 // once, every UpdateJob and DeleteJob of a holder must succeed, and nothing may be left.
-func testSharedOutbox(t *testing.T, a, b omnichannel.Store) {
+func testSharedOutbox(t *testing.T, a, b store.Store) {
 	const n = 150
-	var jobs []*omnichannel.Job
+	var jobs []*model.Job
 	for i := range n {
 		j := fullJob(fmt.Sprintf("send-%03d", i), at(-time.Duration(i%11)*time.Second))
 		j.Started, j.Attempts = false, 0
@@ -68,13 +69,13 @@ func testSharedOutbox(t *testing.T, a, b omnichannel.Store) {
 
 	var mu sync.Mutex
 	sent := map[string]int{}
-	stores := []omnichannel.Store{a, b, a, b}
+	stores := []store.Store{a, b, a, b}
 	errs := make([]error, len(stores))
 	concurrently(len(stores), func(w int) {
 		s, owner := stores[w], fmt.Sprintf("worker-%d", w)
 		for {
-			var got []*omnichannel.Job
-			err := s.Update(t.Context(), func(tx omnichannel.Tx) error {
+			var got []*model.Job
+			err := s.Update(t.Context(), func(tx store.Tx) error {
 				var err error
 				got, err = tx.ClaimJobs(owner, t0, time.Hour, 3)
 				return err
@@ -85,14 +86,14 @@ func testSharedOutbox(t *testing.T, a, b omnichannel.Store) {
 			}
 			for _, j := range got {
 				j.Started, j.Attempts = true, j.Attempts+1
-				if err := s.Update(t.Context(), func(tx omnichannel.Tx) error { return tx.UpdateJob(j) }); err != nil {
+				if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdateJob(j) }); err != nil {
 					errs[w] = fmt.Errorf("marking %s started: %w", j.ID, err)
 					return
 				}
 				mu.Lock()
 				sent[j.ID]++
 				mu.Unlock()
-				if err := s.Update(t.Context(), func(tx omnichannel.Tx) error { return tx.DeleteJob(j.ID) }); err != nil {
+				if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.DeleteJob(j.ID) }); err != nil {
 					errs[w] = fmt.Errorf("deleting %s: %w", j.ID, err)
 					return
 				}
@@ -106,9 +107,9 @@ func testSharedOutbox(t *testing.T, a, b omnichannel.Store) {
 	for id, times := range sent {
 		assert.Equal(t, 1, times, "job %s sent %d times", id, times)
 	}
-	for _, s := range []omnichannel.Store{a, b} {
+	for _, s := range []store.Store{a, b} {
 		assert.Empty(t, claim(t, s, "w-late", at(24*time.Hour), time.Hour, 10), "no job is left")
-		assert.True(t, read(t, s, func(tx omnichannel.Tx) (time.Time, error) { return tx.NextJobTime() }).IsZero())
+		assert.True(t, read(t, s, func(tx store.Tx) (time.Time, error) { return tx.NextJobTime() }).IsZero())
 	}
 }
 
@@ -116,12 +117,12 @@ func testSharedOutbox(t *testing.T, a, b omnichannel.Store) {
 // token has expired and workers on both stores want to refresh it at once. Only the lease holder
 // may refresh; it rotates the credentials with a compare-and-set and releases the lease. Each round
 // must refresh exactly once.
-func testSharedRefreshLock(t *testing.T, a, b omnichannel.Store) {
+func testSharedRefreshLock(t *testing.T, a, b store.Store) {
 	conn := fullConnection(ws1, "conn-refresh")
 	conn.Credentials.RefreshToken = "rt-0"
-	update(t, a, func(tx omnichannel.Tx) error { return tx.PutConnection(conn) })
+	update(t, a, func(tx store.Tx) error { return tx.PutConnection(conn) })
 	const rounds, workers = 5, 12
-	stores := []omnichannel.Store{a, b}
+	stores := []store.Store{a, b}
 	for r := range rounds {
 		now := at(time.Duration(r) * 10 * time.Minute)
 		refreshed := make([]bool, workers)
@@ -129,14 +130,14 @@ func testSharedRefreshLock(t *testing.T, a, b omnichannel.Store) {
 		concurrently(workers, func(w int) {
 			s, owner := stores[w%2], fmt.Sprintf("engine-%d", w)
 			var held bool
-			if errs[w] = s.Update(t.Context(), func(tx omnichannel.Tx) error {
+			if errs[w] = s.Update(t.Context(), func(tx store.Tx) error {
 				var err error
 				held, err = tx.AcquireLease("refresh:"+conn.ID, owner, now, now.Add(time.Minute))
 				return err
 			}); errs[w] != nil || !held {
 				return
 			}
-			errs[w] = s.Update(t.Context(), func(tx omnichannel.Tx) error {
+			errs[w] = s.Update(t.Context(), func(tx store.Tx) error {
 				refreshed[w] = false
 				c, err := tx.GetConnection(ws1, conn.ID)
 				if err != nil {
@@ -162,17 +163,17 @@ func testSharedRefreshLock(t *testing.T, a, b omnichannel.Store) {
 		}
 		require.Equal(t, 1, n, "round %d: exactly one refresh", r)
 	}
-	got := read(t, b, func(tx omnichannel.Tx) (*omnichannel.Connection, error) { return tx.GetConnection(ws1, conn.ID) })
+	got := read(t, b, func(tx store.Tx) (*model.Connection, error) { return tx.GetConnection(ws1, conn.ID) })
 	assert.Equal(t, fmt.Sprintf("rt-%d", rounds), got.Credentials.RefreshToken)
 	assert.Equal(t, conn.Version+rounds, got.Version, "one credentials update per round")
 }
 
-// testSharedEventRelay applies to stores that implement omnichannel.EventRelay with two distinct
+// testSharedEventRelay applies to stores that implement store.EventRelay with two distinct
 // Store values: every ref relayed through one reaches the other's listener (at least once), and no
 // listener gets the refs relayed through its own Store value.
-func testSharedEventRelay(t *testing.T, a, b omnichannel.Store) {
-	ra, okA := a.(omnichannel.EventRelay)
-	rb, okB := b.(omnichannel.EventRelay)
+func testSharedEventRelay(t *testing.T, a, b store.Store) {
+	ra, okA := a.(store.EventRelay)
+	rb, okB := b.(store.EventRelay)
 	if !okA || !okB || a == b {
 		t.Log("not applicable: the store does not relay events between two Store values")
 		return
@@ -182,7 +183,7 @@ func testSharedEventRelay(t *testing.T, a, b omnichannel.Store) {
 	gotA, gotB := newRefLog(), newRefLog()
 	var wg sync.WaitGroup
 	for _, l := range []struct {
-		r   omnichannel.EventRelay
+		r   store.EventRelay
 		log *refLog
 	}{{ra, gotA}, {rb, gotB}} {
 		wg.Add(1)
@@ -196,16 +197,16 @@ func testSharedEventRelay(t *testing.T, a, b omnichannel.Store) {
 	defer cancel()
 
 	// Listeners start asynchronously: relay probes until each side hears the other.
-	ref := func(from string, i int) omnichannel.EventRef {
-		return omnichannel.EventRef{Kind: omnichannel.EventMessageCreated, WorkspaceID: ws1,
+	ref := func(from string, i int) store.EventRef {
+		return store.EventRef{Kind: model.EventMessageCreated, WorkspaceID: ws1,
 			ConversationID: "conv-" + from, MessageID: fmt.Sprintf("%s-%04d", from, i), At: at(time.Duration(i) * time.Millisecond)}
 	}
 	for i, side := range []struct {
-		from omnichannel.EventRelay
+		from store.EventRelay
 		to   *refLog
 	}{{ra, gotB}, {rb, gotA}} {
 		require.Eventually(t, func() bool {
-			if err := side.from.RelayEvents(ctx, []omnichannel.EventRef{ref("probe", i)}); err != nil {
+			if err := side.from.RelayEvents(ctx, []store.EventRef{ref("probe", i)}); err != nil {
 				t.Logf("relaying a probe: %v", err)
 				return false
 			}
@@ -217,7 +218,7 @@ func testSharedEventRelay(t *testing.T, a, b omnichannel.Store) {
 	const perSide = 120
 	var relayers sync.WaitGroup
 	for _, side := range []struct {
-		from omnichannel.EventRelay
+		from store.EventRelay
 		name string
 	}{{ra, "a"}, {rb, "b"}} {
 		for g := range 4 {
@@ -225,7 +226,7 @@ func testSharedEventRelay(t *testing.T, a, b omnichannel.Store) {
 			go func() {
 				defer relayers.Done()
 				for i := g * perSide / 4; i < (g+1)*perSide/4; {
-					batch := []omnichannel.EventRef{}
+					batch := []store.EventRef{}
 					for k := 0; k < 1+i%5 && i < (g+1)*perSide/4; k++ {
 						batch = append(batch, ref(side.name, i))
 						i++
@@ -257,12 +258,12 @@ func testSharedEventRelay(t *testing.T, a, b omnichannel.Store) {
 // refLog records the refs a listener received, by MessageID.
 type refLog struct {
 	mu   sync.Mutex
-	refs map[string]omnichannel.EventRef
+	refs map[string]store.EventRef
 }
 
-func newRefLog() *refLog { return &refLog{refs: map[string]omnichannel.EventRef{}} }
+func newRefLog() *refLog { return &refLog{refs: map[string]store.EventRef{}} }
 
-func (l *refLog) add(r omnichannel.EventRef) {
+func (l *refLog) add(r store.EventRef) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.refs[r.MessageID] = r
@@ -275,7 +276,7 @@ func (l *refLog) has(id string) bool {
 	return ok
 }
 
-func (l *refLog) get(id string) omnichannel.EventRef {
+func (l *refLog) get(id string) store.EventRef {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.refs[id]

@@ -5,7 +5,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func oauthTests() []test {
@@ -15,10 +16,10 @@ func oauthTests() []test {
 	}
 }
 
-func take(t *testing.T, s omnichannel.Store, state string) (*omnichannel.OAuthState, error) {
+func take(t *testing.T, s store.Store, state string) (*model.OAuthState, error) {
 	t.Helper()
-	var got *omnichannel.OAuthState
-	err := s.Update(t.Context(), func(tx omnichannel.Tx) error {
+	var got *model.OAuthState
+	err := s.Update(t.Context(), func(tx store.Tx) error {
 		var err error
 		got, err = tx.TakeOAuthState(state)
 		return err
@@ -26,10 +27,10 @@ func take(t *testing.T, s omnichannel.Store, state string) (*omnichannel.OAuthSt
 	return got, err
 }
 
-func testOAuthSingleUse(t *testing.T, s omnichannel.Store) {
+func testOAuthSingleUse(t *testing.T, s store.Store) {
 	st := fullOAuthState("state-1")
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertOAuthState(st) })
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertOAuthState(fullOAuthState("state-2")) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertOAuthState(st) })
+	update(t, s, func(tx store.Tx) error { return tx.InsertOAuthState(fullOAuthState("state-2")) })
 	st.CodeVerifier = "scribbled" // the store keeps its own copy
 
 	got, err := take(t, s, "state-1")
@@ -37,21 +38,21 @@ func testOAuthSingleUse(t *testing.T, s omnichannel.Store) {
 	same(t, fullOAuthState("state-1"), got)
 
 	_, err = take(t, s, "state-1")
-	require.ErrorIs(t, err, omnichannel.ErrNotFound, "a state is single use")
+	require.ErrorIs(t, err, model.ErrNotFound, "a state is single use")
 	_, err = take(t, s, "never-issued")
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
+	require.ErrorIs(t, err, model.ErrNotFound)
 
 	got, err = take(t, s, "state-2")
 	require.NoError(t, err, "taking one state leaves the others")
 	same(t, fullOAuthState("state-2"), got)
 }
 
-func testOAuthDuplicate(t *testing.T, s omnichannel.Store) {
-	update(t, s, func(tx omnichannel.Tx) error { return tx.InsertOAuthState(fullOAuthState("state-1")) })
+func testOAuthDuplicate(t *testing.T, s store.Store) {
+	update(t, s, func(tx store.Tx) error { return tx.InsertOAuthState(fullOAuthState("state-1")) })
 	dup := fullOAuthState("state-1")
 	dup.UserID = "u-attacker"
-	err := write(t, s, func(tx omnichannel.Tx) error { return tx.InsertOAuthState(dup) })
-	require.ErrorIs(t, err, omnichannel.ErrDuplicate)
+	err := write(t, s, func(tx store.Tx) error { return tx.InsertOAuthState(dup) })
+	require.ErrorIs(t, err, model.ErrDuplicate)
 	got, err := take(t, s, "state-1")
 	require.NoError(t, err)
 	same(t, fullOAuthState("state-1"), got, "the refused insert must not replace the state")

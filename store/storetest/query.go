@@ -6,10 +6,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
-type cq = omnichannel.ConversationQuery
+type cq = model.ConversationQuery
 
 func queryTests() []test {
 	return []test{
@@ -23,29 +24,29 @@ func queryTests() []test {
 
 // testQueryFilters checks every ConversationQuery field alone and some combinations against the
 // query data set (see querydata.go).
-func testQueryFilters(t *testing.T, s omnichannel.Store) {
+func testQueryFilters(t *testing.T, s store.Store) {
 	seedQueryData(t, s)
-	open, done := omnichannel.StatusOpen, omnichannel.StatusDone
+	open, done := model.StatusOpen, model.StatusDone
 	cases := []struct {
 		name string
 		q    cq
 		want []string
 	}{
 		{"NoFilter", cq{}, []string{"c08", "c07", "c06", "c05", "c04", "c03", "c02", "c01"}},
-		{"ChannelKinds/One", cq{ChannelKinds: []omnichannel.Kind{kindTikTok}}, []string{"c08", "c05", "c03"}},
-		{"ChannelKinds/Both", cq{ChannelKinds: []omnichannel.Kind{kindZalo, kindTikTok}}, []string{"c08", "c07", "c06", "c05", "c04", "c03", "c02", "c01"}},
-		{"ChannelKinds/Unknown", cq{ChannelKinds: []omnichannel.Kind{"messenger"}}, []string{}},
-		{"Statuses/Done", cq{Statuses: []omnichannel.ConversationStatus{done}}, []string{"c06", "c03"}},
-		{"Statuses/Open", cq{Statuses: []omnichannel.ConversationStatus{open}}, []string{"c08", "c07", "c05", "c04", "c02", "c01"}},
-		{"ReadState/UnreadU1", cq{ReadState: omnichannel.ReadUnread, ViewerID: "u1"}, []string{"c08", "c07", "c04", "c02"}},
-		{"ReadState/ReadU1", cq{ReadState: omnichannel.ReadRead, ViewerID: "u1"}, []string{"c06", "c05", "c03", "c01"}},
-		{"ReadState/UnreadU2", cq{ReadState: omnichannel.ReadUnread, ViewerID: "u2"}, []string{"c08", "c07", "c05", "c02", "c01"}},
-		{"ReadState/UnreadNoReadStates", cq{ReadState: omnichannel.ReadUnread, ViewerID: "u3"}, []string{"c08", "c07", "c05", "c04", "c02", "c01"}},
-		{"ReadState/ReadNoReadStates", cq{ReadState: omnichannel.ReadRead, ViewerID: "u3"}, []string{"c06", "c03"}},
-		{"ReadState/AnyIgnoresViewer", cq{ReadState: omnichannel.ReadAny, ViewerID: "u1"}, []string{"c08", "c07", "c06", "c05", "c04", "c03", "c02", "c01"}},
+		{"ChannelKinds/One", cq{ChannelKinds: []model.Kind{kindTikTok}}, []string{"c08", "c05", "c03"}},
+		{"ChannelKinds/Both", cq{ChannelKinds: []model.Kind{kindZalo, kindTikTok}}, []string{"c08", "c07", "c06", "c05", "c04", "c03", "c02", "c01"}},
+		{"ChannelKinds/Unknown", cq{ChannelKinds: []model.Kind{"messenger"}}, []string{}},
+		{"Statuses/Done", cq{Statuses: []model.ConversationStatus{done}}, []string{"c06", "c03"}},
+		{"Statuses/Open", cq{Statuses: []model.ConversationStatus{open}}, []string{"c08", "c07", "c05", "c04", "c02", "c01"}},
+		{"ReadState/UnreadU1", cq{ReadState: model.ReadUnread, ViewerID: "u1"}, []string{"c08", "c07", "c04", "c02"}},
+		{"ReadState/ReadU1", cq{ReadState: model.ReadRead, ViewerID: "u1"}, []string{"c06", "c05", "c03", "c01"}},
+		{"ReadState/UnreadU2", cq{ReadState: model.ReadUnread, ViewerID: "u2"}, []string{"c08", "c07", "c05", "c02", "c01"}},
+		{"ReadState/UnreadNoReadStates", cq{ReadState: model.ReadUnread, ViewerID: "u3"}, []string{"c08", "c07", "c05", "c04", "c02", "c01"}},
+		{"ReadState/ReadNoReadStates", cq{ReadState: model.ReadRead, ViewerID: "u3"}, []string{"c06", "c03"}},
+		{"ReadState/AnyIgnoresViewer", cq{ReadState: model.ReadAny, ViewerID: "u1"}, []string{"c08", "c07", "c06", "c05", "c04", "c03", "c02", "c01"}},
 		{"AssigneeIDs/One", cq{AssigneeIDs: []string{"u1"}}, []string{"c08", "c01"}},
-		{"AssigneeIDs/Unassigned", cq{AssigneeIDs: []string{omnichannel.Unassigned}}, []string{"c06", "c05", "c02"}},
-		{"AssigneeIDs/UserOrUnassigned", cq{AssigneeIDs: []string{"u2", omnichannel.Unassigned}}, []string{"c06", "c05", "c04", "c03", "c02"}},
+		{"AssigneeIDs/Unassigned", cq{AssigneeIDs: []string{model.Unassigned}}, []string{"c06", "c05", "c02"}},
+		{"AssigneeIDs/UserOrUnassigned", cq{AssigneeIDs: []string{"u2", model.Unassigned}}, []string{"c06", "c05", "c04", "c03", "c02"}},
 		{"TeamIDs", cq{TeamIDs: []string{"t1"}}, []string{"c08", "c04", "c01"}},
 		{"TeamIDs/Two", cq{TeamIDs: []string{"t1", "t2"}}, []string{"c08", "c05", "c04", "c03", "c01"}},
 		// The empty value asks for the rows without one (the SQL stores keep sparse columns' list
@@ -76,15 +77,15 @@ func testQueryFilters(t *testing.T, s omnichannel.Store) {
 		{"SearchDigits/CountryCode", cq{SearchDigits: "1415555"}, []string{"c06"}},
 		{"SearchOrDigits", cq{Search: "xyz", SearchDigits: "8498765"}, []string{"c02"}},
 		{"SearchOrDigits/Both", cq{Search: "đỗ", SearchDigits: "84900000001"}, []string{"c08", "c07"}},
-		{"Combined/OpenZaloUnassigned", cq{Statuses: []omnichannel.ConversationStatus{open},
-			ChannelKinds: []omnichannel.Kind{kindZalo}, AssigneeIDs: []string{omnichannel.Unassigned}}, []string{"c02"}},
-		{"Combined/TeamUnread", cq{TeamIDs: []string{"t1"}, ReadState: omnichannel.ReadUnread, ViewerID: "u1"}, []string{"c08", "c04"}},
+		{"Combined/OpenZaloUnassigned", cq{Statuses: []model.ConversationStatus{open},
+			ChannelKinds: []model.Kind{kindZalo}, AssigneeIDs: []string{model.Unassigned}}, []string{"c02"}},
+		{"Combined/TeamUnread", cq{TeamIDs: []string{"t1"}, ReadState: model.ReadUnread, ViewerID: "u1"}, []string{"c08", "c04"}},
 		{"Combined/CategoryClassOpen", cq{CategoryIDs: []string{"a"}, ClassificationIDs: []string{"cl-sale"},
-			Statuses: []omnichannel.ConversationStatus{open}}, []string{"c04", "c01"}},
-		{"Combined/ContactChannel", cq{ContactIDs: []string{"k1"}, ChannelKinds: []omnichannel.Kind{kindTikTok}}, []string{"c05"}},
+			Statuses: []model.ConversationStatus{open}}, []string{"c04", "c01"}},
+		{"Combined/ContactChannel", cq{ContactIDs: []string{"k1"}, ChannelKinds: []model.Kind{kindTikTok}}, []string{"c05"}},
 		{"Combined/SearchAwaiting", cq{Search: "nguyễn", AwaitingClaim: true}, []string{"c05"}},
 		{"Combined/DigitsAssignee", cq{SearchDigits: "849", AssigneeIDs: []string{"u1"}}, []string{"c08", "c01"}},
-		{"Combined/Empty", cq{Statuses: []omnichannel.ConversationStatus{done}, AssigneeIDs: []string{"u1"}}, []string{}},
+		{"Combined/Empty", cq{Statuses: []model.ConversationStatus{done}, AssigneeIDs: []string{"u1"}}, []string{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,14 +101,14 @@ func testQueryFilters(t *testing.T, s omnichannel.Store) {
 	t.Run("OtherWorkspace", func(t *testing.T) {
 		got := listConversations(t, s, cq{WorkspaceID: ws2, AssigneeIDs: []string{"u1"}})
 		assert.Equal(t, []string{"c99"}, conversationIDs(got))
-		got = listConversations(t, s, cq{WorkspaceID: ws2, ReadState: omnichannel.ReadRead, ViewerID: "u1"})
+		got = listConversations(t, s, cq{WorkspaceID: ws2, ReadState: model.ReadRead, ViewerID: "u1"})
 		assert.Equal(t, []string{"c02"}, conversationIDs(got), "u1's read state of ws2's c02 counts in ws2")
 		assert.Empty(t, listConversations(t, s, cq{WorkspaceID: "ws-none"}))
 	})
 }
 
 // testQueryFullRows checks that listed rows carry every field, as Get returns them.
-func testQueryFullRows(t *testing.T, s omnichannel.Store) {
+func testQueryFullRows(t *testing.T, s store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	insertConversations(t, s, c)
 	got := listConversations(t, s, cq{WorkspaceID: ws1})
@@ -120,10 +121,10 @@ func testQueryFullRows(t *testing.T, s omnichannel.Store) {
 // TeamID is T, or when it has no team and its assignee is one of T's members (Team.MemberIDs, read
 // from the query's workspace when the query runs). The query data set's conversations without a
 // team are c02 and c06 (unassigned) and c07 (assigned to u3).
-func testQueryTeamMembers(t *testing.T, s omnichannel.Store) {
+func testQueryTeamMembers(t *testing.T, s store.Store) {
 	seedQueryData(t, s)
-	putTeams := func(teams ...*omnichannel.Team) {
-		update(t, s, func(tx omnichannel.Tx) error {
+	putTeams := func(teams ...*model.Team) {
+		update(t, s, func(tx store.Tx) error {
 			for _, tm := range teams {
 				if err := tx.PutTeam(tm); err != nil {
 					return err
@@ -132,14 +133,14 @@ func testQueryTeamMembers(t *testing.T, s omnichannel.Store) {
 			return nil
 		})
 	}
-	team := func(ws, id string, members ...string) *omnichannel.Team {
-		return &omnichannel.Team{WorkspaceID: ws, ID: id, Name: id, MemberIDs: members, Method: omnichannel.MethodRoundRobin}
+	team := func(ws, id string, members ...string) *model.Team {
+		return &model.Team{WorkspaceID: ws, ID: id, Name: id, MemberIDs: members, Method: model.MethodRoundRobin}
 	}
 	putTeams(team(ws1, "t1", "u3"), team(ws1, "t2", "u1", "u9"), team(ws1, "t3", "u2", "u3"),
 		team(ws1, "t6", ""), team(ws1, "t7"),
 		// ws2's teams must not lend their members to ws1's queries.
 		team(ws2, "t5", "u3"), team(ws2, "t2", "u3"))
-	open, done := omnichannel.StatusOpen, omnichannel.StatusDone
+	open, done := model.StatusOpen, model.StatusDone
 	cases := []struct {
 		name string
 		q    cq
@@ -158,20 +159,20 @@ func testQueryTeamMembers(t *testing.T, s omnichannel.Store) {
 		{"NoMembers", cq{TeamIDs: []string{"t7"}}, []string{}},
 		{"UnknownTeam", cq{TeamIDs: []string{"t-none"}}, []string{}},
 		{"OtherWorkspaceTeam", cq{TeamIDs: []string{"t5"}}, []string{}},
-		{"Status", cq{TeamIDs: []string{"t1"}, Statuses: []omnichannel.ConversationStatus{open}}, []string{"c08", "c07", "c04", "c01"}},
-		{"StatusNone", cq{TeamIDs: []string{"t3"}, Statuses: []omnichannel.ConversationStatus{done}}, []string{}},
+		{"Status", cq{TeamIDs: []string{"t1"}, Statuses: []model.ConversationStatus{open}}, []string{"c08", "c07", "c04", "c01"}},
+		{"StatusNone", cq{TeamIDs: []string{"t3"}, Statuses: []model.ConversationStatus{done}}, []string{}},
 		{"Assignee", cq{TeamIDs: []string{"t1"}, AssigneeIDs: []string{"u3", "u2"}}, []string{"c07", "c04"}},
-		{"Channel", cq{TeamIDs: []string{"t1"}, ChannelKinds: []omnichannel.Kind{kindZalo}}, []string{"c07", "c04", "c01"}},
+		{"Channel", cq{TeamIDs: []string{"t1"}, ChannelKinds: []model.Kind{kindZalo}}, []string{"c07", "c04", "c01"}},
 		{"Classification", cq{TeamIDs: []string{"t1"}, ClassificationIDs: []string{"cl-spam"}}, []string{"c07"}},
 		{"Category", cq{TeamIDs: []string{"t1"}, CategoryIDs: []string{"a1"}}, []string{"c04", "c01"}},
 		{"Connection", cq{TeamIDs: []string{"t1"}, ConnectionIDs: []string{"cz2"}}, []string{"c07", "c04"}},
-		{"Unread", cq{TeamIDs: []string{"t1"}, ReadState: omnichannel.ReadUnread, ViewerID: "u1"}, []string{"c08", "c07", "c04"}},
-		{"Read", cq{TeamIDs: []string{"t1"}, ReadState: omnichannel.ReadRead, ViewerID: "u1"}, []string{"c01"}},
+		{"Unread", cq{TeamIDs: []string{"t1"}, ReadState: model.ReadUnread, ViewerID: "u1"}, []string{"c08", "c07", "c04"}},
+		{"Read", cq{TeamIDs: []string{"t1"}, ReadState: model.ReadRead, ViewerID: "u1"}, []string{"c01"}},
 		{"Search", cq{TeamIDs: []string{"t1"}, Search: "đỗ"}, []string{"c07"}},
 		{"SearchDigits", cq{TeamIDs: []string{"t1"}, SearchDigits: "849"}, []string{"c08", "c01"}},
 		{"AwaitingClaim", cq{TeamIDs: []string{"t2"}, AwaitingClaim: true}, []string{"c05"}},
 		{"Page", cq{TeamIDs: []string{"t1"}, Limit: 2}, []string{"c08", "c07"}},
-		{"After", cq{TeamIDs: []string{"t1"}, After: &omnichannel.Cursor{LastMessageAt: at(6 * time.Minute), ConversationID: "c07"}},
+		{"After", cq{TeamIDs: []string{"t1"}, After: &model.Cursor{LastMessageAt: at(6 * time.Minute), ConversationID: "c07"}},
 			[]string{"c04", "c01"}},
 	}
 	for _, tc := range cases {
@@ -196,12 +197,12 @@ func testQueryTeamMembers(t *testing.T, s omnichannel.Store) {
 }
 
 // testQuerySearchFolded checks that search folds case and Vietnamese accents (đ included) on both
-// sides, as omnichannel.FoldSearch does: typed with or without accents, in any case, a term finds
+// sides, as model.FoldSearch does: typed with or without accents, in any case, a term finds
 // the same rows.
-func testQuerySearchFolded(t *testing.T, s omnichannel.Store) {
+func testQuerySearchFolded(t *testing.T, s store.Store) {
 	seedQueryData(t, s)
-	extra := queryRow{"c09", "cz1", kindZalo, "k8", omnichannel.StatusOpen, "", "", nil, "", false, "Trần Thị Bích", "", 1}
-	extra2 := queryRow{"c10", "cz1", kindZalo, "k9", omnichannel.StatusOpen, "", "", nil, "", false, "ĐẶNG Đức Dũng", "", 1}
+	extra := queryRow{"c09", "cz1", kindZalo, "k8", model.StatusOpen, "", "", nil, "", false, "Trần Thị Bích", "", 1}
+	extra2 := queryRow{"c10", "cz1", kindZalo, "k9", model.StatusOpen, "", "", nil, "", false, "ĐẶNG Đức Dũng", "", 1}
 	insertConversations(t, s, extra.conversation(ws1, 9), extra2.conversation(ws1, 10))
 	cases := []struct {
 		search string
@@ -236,7 +237,7 @@ func testQuerySearchFolded(t *testing.T, s omnichannel.Store) {
 		})
 	}
 	t.Run("AfterRename", func(t *testing.T) {
-		update(t, s, func(tx omnichannel.Tx) error {
+		update(t, s, func(tx store.Tx) error {
 			c, err := tx.GetConversation(ws1, "c09")
 			if err != nil {
 				return err

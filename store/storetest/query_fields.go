@@ -7,7 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 // queryFieldCase shows that one ConversationQuery field matters: the list of with differs from the
@@ -24,10 +25,10 @@ func queryFieldCases() map[string]queryFieldCase {
 	u1 := func(q cq) cq { q.ViewerID = "u1"; return q }
 	return map[string]queryFieldCase{
 		"WorkspaceID":       {with: cq{WorkspaceID: ws2}, without: cq{}},
-		"ChannelKinds":      {with: cq{ChannelKinds: []omnichannel.Kind{kindTikTok}}},
-		"Statuses":          {with: cq{Statuses: []omnichannel.ConversationStatus{omnichannel.StatusDone}}},
-		"ReadState":         {with: u1(cq{ReadState: omnichannel.ReadUnread}), without: u1(cq{}), paging: true},
-		"ViewerID":          {with: cq{ReadState: omnichannel.ReadUnread, ViewerID: "u1"}, without: cq{ReadState: omnichannel.ReadUnread, ViewerID: "u2"}, paging: true},
+		"ChannelKinds":      {with: cq{ChannelKinds: []model.Kind{kindTikTok}}},
+		"Statuses":          {with: cq{Statuses: []model.ConversationStatus{model.StatusDone}}},
+		"ReadState":         {with: u1(cq{ReadState: model.ReadUnread}), without: u1(cq{}), paging: true},
+		"ViewerID":          {with: cq{ReadState: model.ReadUnread, ViewerID: "u1"}, without: cq{ReadState: model.ReadUnread, ViewerID: "u2"}, paging: true},
 		"AssigneeIDs":       {with: cq{AssigneeIDs: []string{"u1"}}},
 		"TeamIDs":           {with: cq{TeamIDs: []string{"t1"}}},
 		"CategoryIDs":       {with: cq{CategoryIDs: []string{"a1"}}},
@@ -37,7 +38,7 @@ func queryFieldCases() map[string]queryFieldCase {
 		"AwaitingClaim":     {with: cq{AwaitingClaim: true}},
 		"Search":            {with: cq{Search: "nguyễn"}},
 		"SearchDigits":      {with: cq{SearchDigits: "8491234"}},
-		"After": {with: cq{After: &omnichannel.Cursor{LastMessageAt: at(4 * time.Minute), ConversationID: "c05"}},
+		"After": {with: cq{After: &model.Cursor{LastMessageAt: at(4 * time.Minute), ConversationID: "c05"}},
 			paging: true},
 		"Limit": {with: cq{Limit: 2}, paging: true},
 	}
@@ -47,9 +48,9 @@ func queryFieldCases() map[string]queryFieldCase {
 // query, and that the unread count of a query that sets one filter field agrees with the list of
 // its unread conversations: a store that answers unread counts from per-connection counters must
 // not take a query with another filter for one filtered by connections only
-// (omnichannel.ConversationQuery.FiltersOnlyByConnection). A field added to ConversationQuery fails
+// (model.ConversationQuery.FiltersOnlyByConnection). A field added to ConversationQuery fails
 // this test until it has a case here.
-func testQueryEveryField(t *testing.T, s omnichannel.Store) {
+func testQueryEveryField(t *testing.T, s store.Store) {
 	seedQueryData(t, s)
 	cases := queryFieldCases()
 	typ := reflect.TypeFor[cq]()
@@ -73,7 +74,7 @@ func testQueryEveryField(t *testing.T, s omnichannel.Store) {
 				return
 			}
 			q := with
-			q.ViewerID, q.ReadState = "u1", omnichannel.ReadUnread
+			q.ViewerID, q.ReadState = "u1", model.ReadUnread
 			unread := len(listConversations(t, s, q))
 			q.ReadState = ""
 			assert.Equal(t, unread, countUnread(t, s, q), "CountUnread with %s set disagrees with the list of unread", name)

@@ -4,7 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 // The query data set: eight conversations of ws1, c01 the oldest and c08 the newest, so every list
@@ -28,9 +29,9 @@ import (
 
 type queryRow struct {
 	id, conn    string
-	kind        omnichannel.Kind
+	kind        model.Kind
 	contact     string
-	status      omnichannel.ConversationStatus
+	status      model.ConversationStatus
 	assignee    string
 	team        string
 	catPath     []string
@@ -41,17 +42,17 @@ type queryRow struct {
 }
 
 var queryRows = []queryRow{
-	{"c01", "cz1", kindZalo, "k1", omnichannel.StatusOpen, "u1", "t1", []string{"a", "a1", "a1x"}, "cl-sale", false, "Nguyễn Văn An", "+84912345678", 3},
-	{"c02", "cz1", kindZalo, "k2", omnichannel.StatusOpen, "", "", nil, "", true, "Trần Thị Bình", "+84987654321", 1},
-	{"c03", "ct1", kindTikTok, "k3", omnichannel.StatusDone, "u2", "t2", []string{"b"}, "cl-spam", false, "Lê Minh Châu", "", 0},
-	{"c04", "cz2", kindZalo, "k4", omnichannel.StatusOpen, "u2", "t1", []string{"a", "a1"}, "cl-sale", false, "Phạm Anh", "+84123000111", 5},
-	{"c05", "ct1", kindTikTok, "k1", omnichannel.StatusOpen, "", "t2", nil, "", true, "Nguyễn Văn An", "+84912345678", 2},
-	{"c06", "cz1", kindZalo, "k5", omnichannel.StatusDone, "", "", []string{"b", "b1"}, "", false, "HOÀNG LONG", "+14155550100", 0},
-	{"c07", "cz2", kindZalo, "k6", omnichannel.StatusOpen, "u3", "", nil, "cl-spam", false, "Đỗ Mai", "", 4},
-	{"c08", "ct1", kindTikTok, "k7", omnichannel.StatusOpen, "u1", "t1", []string{"a"}, "", false, "anh Tuấn", "+84900000001", 1},
+	{"c01", "cz1", kindZalo, "k1", model.StatusOpen, "u1", "t1", []string{"a", "a1", "a1x"}, "cl-sale", false, "Nguyễn Văn An", "+84912345678", 3},
+	{"c02", "cz1", kindZalo, "k2", model.StatusOpen, "", "", nil, "", true, "Trần Thị Bình", "+84987654321", 1},
+	{"c03", "ct1", kindTikTok, "k3", model.StatusDone, "u2", "t2", []string{"b"}, "cl-spam", false, "Lê Minh Châu", "", 0},
+	{"c04", "cz2", kindZalo, "k4", model.StatusOpen, "u2", "t1", []string{"a", "a1"}, "cl-sale", false, "Phạm Anh", "+84123000111", 5},
+	{"c05", "ct1", kindTikTok, "k1", model.StatusOpen, "", "t2", nil, "", true, "Nguyễn Văn An", "+84912345678", 2},
+	{"c06", "cz1", kindZalo, "k5", model.StatusDone, "", "", []string{"b", "b1"}, "", false, "HOÀNG LONG", "+14155550100", 0},
+	{"c07", "cz2", kindZalo, "k6", model.StatusOpen, "u3", "", nil, "cl-spam", false, "Đỗ Mai", "", 4},
+	{"c08", "ct1", kindTikTok, "k7", model.StatusOpen, "u1", "t1", []string{"a"}, "", false, "anh Tuấn", "+84900000001", 1},
 }
 
-func (r queryRow) conversation(ws string, i int) *omnichannel.Conversation {
+func (r queryRow) conversation(ws string, i int) *model.Conversation {
 	c := fullConversation(ws, r.id)
 	c.ConnectionID, c.ChannelKind, c.ContactID, c.IdentityID = r.conn, r.kind, r.contact, "idn-"+r.id
 	c.Status, c.AssigneeID, c.TeamID = r.status, r.assignee, r.team
@@ -66,9 +67,9 @@ func (r queryRow) conversation(ws string, i int) *omnichannel.Conversation {
 }
 
 // seedQueryData stores the query data set.
-func seedQueryData(t *testing.T, s omnichannel.Store) {
+func seedQueryData(t *testing.T, s store.Store) {
 	t.Helper()
-	var cs []*omnichannel.Conversation
+	var cs []*model.Conversation
 	for i, r := range queryRows {
 		cs = append(cs, r.conversation(ws1, i))
 	}
@@ -80,8 +81,8 @@ func seedQueryData(t *testing.T, s omnichannel.Store) {
 	cs = append(cs, twin, lure)
 	insertConversations(t, s, cs...)
 
-	update(t, s, func(tx omnichannel.Tx) error {
-		for _, r := range []*omnichannel.ReadState{
+	update(t, s, func(tx store.Tx) error {
+		for _, r := range []*model.ReadState{
 			fullReadState(ws1, "u1", "c01", 3),
 			fullReadState(ws1, "u1", "c04", 2),
 			fullReadState(ws1, "u1", "c05", 2),
@@ -96,14 +97,14 @@ func seedQueryData(t *testing.T, s omnichannel.Store) {
 	})
 }
 
-func listConversations(t *testing.T, s omnichannel.Store, q omnichannel.ConversationQuery) []*omnichannel.Conversation {
+func listConversations(t *testing.T, s store.Store, q model.ConversationQuery) []*model.Conversation {
 	t.Helper()
-	return read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Conversation, error) {
+	return read(t, s, func(tx store.Tx) ([]*model.Conversation, error) {
 		return tx.ListConversations(q)
 	})
 }
 
-func countUnread(t *testing.T, s omnichannel.Store, q omnichannel.ConversationQuery) int {
+func countUnread(t *testing.T, s store.Store, q model.ConversationQuery) int {
 	t.Helper()
-	return read(t, s, func(tx omnichannel.Tx) (int, error) { return tx.CountUnread(q) })
+	return read(t, s, func(tx store.Tx) (int, error) { return tx.CountUnread(q) })
 }

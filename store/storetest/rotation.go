@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store"
 )
 
 func rotationTests() []test {
@@ -17,12 +17,12 @@ func rotationTests() []test {
 	}
 }
 
-func nextRotation(t *testing.T, s omnichannel.Store, ws, key string) int64 {
+func nextRotation(t *testing.T, s store.Store, ws, key string) int64 {
 	t.Helper()
-	return modify(t, s, func(tx omnichannel.Tx) (int64, error) { return tx.NextRotation(ws, key) })
+	return modify(t, s, func(tx store.Tx) (int64, error) { return tx.NextRotation(ws, key) })
 }
 
-func testRotationSequence(t *testing.T, s omnichannel.Store) {
+func testRotationSequence(t *testing.T, s store.Store) {
 	for want := range int64(3) {
 		assert.Equal(t, want, nextRotation(t, s, ws1, "rule-1"))
 	}
@@ -30,7 +30,7 @@ func testRotationSequence(t *testing.T, s omnichannel.Store) {
 	assert.Equal(t, int64(0), nextRotation(t, s, ws2, "rule-1"), "workspaces count separately")
 	assert.Equal(t, int64(3), nextRotation(t, s, ws1, "rule-1"))
 
-	got := modify(t, s, func(tx omnichannel.Tx) ([]int64, error) {
+	got := modify(t, s, func(tx store.Tx) ([]int64, error) {
 		var out []int64
 		for range 3 {
 			n, err := tx.NextRotation(ws1, "rule-1")
@@ -44,18 +44,18 @@ func testRotationSequence(t *testing.T, s omnichannel.Store) {
 	assert.Equal(t, []int64{4, 5, 6}, got, "several calls in one transaction")
 }
 
-func testRotationConcurrent(t *testing.T, s omnichannel.Store) {
-	rotationRace(t, []omnichannel.Store{s}, 50)
+func testRotationConcurrent(t *testing.T, s store.Store) {
+	rotationRace(t, []store.Store{s}, 50)
 }
 
 // rotationRace calls NextRotation from n goroutines spread over stores, and checks the values are
 // exactly 0…n-1.
-func rotationRace(t *testing.T, stores []omnichannel.Store, n int) {
+func rotationRace(t *testing.T, stores []store.Store, n int) {
 	t.Helper()
 	got := make([]int64, n)
 	errs := make([]error, n)
 	concurrently(n, func(i int) {
-		errs[i] = stores[i%len(stores)].Update(t.Context(), func(tx omnichannel.Tx) error {
+		errs[i] = stores[i%len(stores)].Update(t.Context(), func(tx store.Tx) error {
 			v, err := tx.NextRotation(ws1, "rule-rr")
 			got[i] = v
 			return err

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -8,67 +9,60 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
-// scopeReaderTests check the reads of a claim, of a list's scope and of the unread badge: through
-// the store's ClaimReader, ScopeReader and UnreadScopeReader when its Tx has them (the engine's fast
-// paths), one by one otherwise (the engine's fallbacks). Either way the result must be what the
-// single reads return.
+// scopeReaderTests check the batched reads of a claim (store.UserRead and
+// store.ConversationContextRead), of a list's scope (UserRead and ConnectionsRead) and of the
+// unread badge (UnreadByConnectionRead), all sent in one Tx.ReadBatch as the engine sends them:
+// the result must be what the single reads return.
 func scopeReaderTests() []test {
 	return []test{
-		{"ReadForClaim", testReadForClaim},
-		{"ReadScope", testReadScope},
-		{"ReadUnreadScope", testReadUnreadScope},
+		{"ConversationContext", testReadForClaim},
+		{"Scope", testReadScope},
+		{"UnreadByConnection", testReadUnreadScope},
 	}
 }
 
-// claimSnapshot reads through tx's ClaimReader, or assembles the snapshot from single reads.
-func claimSnapshot(tx omnichannel.Tx, ws, user, conv string) (*omnichannel.ClaimSnapshot, error) {
-	if r, ok := tx.(omnichannel.ClaimReader); ok {
-		return r.ReadForClaim(ws, user, conv)
-	}
-	s := &omnichannel.ClaimSnapshot{}
-	var err error
-	if s.User, err = absentIsNil(tx.GetUser(ws, user)); err != nil {
+// claimView is what a claim reads: the user and the conversation with its connection and rule.
+type claimView struct {
+	User              *model.User
+	Conversation      *model.Conversation
+	Connection        *model.Connection
+	RuleFound, InRule bool
+}
+
+// claimSnapshot reads what a claim needs in one batch.
+func claimSnapshot(tx store.Tx, ws, user, conv string) (*claimView, error) {
+	u := &store.UserRead{WorkspaceID: ws, UserID: user}
+	cc := &store.ConversationContextRead{WorkspaceID: ws, ConversationID: conv}
+	if err := tx.ReadBatch(context.Background(), u, cc); err != nil {
 		return nil, err
 	}
-	if s.Conversation, err = absentIsNil(tx.GetConversation(ws, conv)); err != nil || s.Conversation == nil {
-		return s, err
-	}
-	if s.Connection, err = absentIsNil(tx.GetConnection(ws, s.Conversation.ConnectionID)); err != nil {
-		return nil, err
-	}
-	if s.Conversation.RuleID != "" {
-		rule, err := absentIsNil(tx.GetRule(ws, s.Conversation.RuleID))
-		if err != nil {
-			return nil, err
-		}
-		s.RuleFound = rule != nil
-		s.InRule = rule != nil && slices.Contains(rule.UserIDs, user)
-	}
-	return s, nil
+	return &claimView{User: u.User, Conversation: cc.Conversation, Connection: cc.Connection,
+		RuleFound: cc.Rule != nil, InRule: cc.Rule != nil && slices.Contains(cc.Rule.UserIDs, user)}, nil
 }
 
 // absentIsNil turns ErrNotFound into a nil value.
 func absentIsNil[T any](v *T, err error) (*T, error) {
-	if errors.Is(err, omnichannel.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return nil, nil
 	}
 	return v, err
 }
 
 // withoutCredentials is c with the credentials a scope or claim reader may leave out.
-func withoutCredentials(c *omnichannel.Connection) *omnichannel.Connection {
+func withoutCredentials(c *model.Connection) *model.Connection {
 	if c == nil {
 		return nil
 	}
 	cp := *c
-	cp.Credentials = omnichannel.Credentials{}
+	cp.Credentials = model.Credentials{}
 	return &cp
 }
 
-func testReadForClaim(t *testing.T, s omnichannel.Store) {
+func testReadForClaim(t *testing.T, s store.Store) {
 	withRule := fullConversation(ws1, "c-rule")
 	withRule.RuleID = "rule-1"
 	noRule := fullConversation(ws1, "c-none")
@@ -77,7 +71,7 @@ func testReadForClaim(t *testing.T, s omnichannel.Store) {
 	goneRule.RuleID, goneRule.IdentityID = "rule-deleted", "idn-gone"
 	twin := fullConversation(ws2, "c-rule") // the same ids in another workspace
 	insertConversations(t, s, withRule, noRule, goneRule, twin)
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		rule := fullRule(ws1, "rule-1") // users u-3, u-1, u-2
 		other := fullRule(ws2, "rule-1")
 		other.UserIDs = []string{"u-9"}
@@ -100,7 +94,7 @@ func testReadForClaim(t *testing.T, s omnichannel.Store) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			require.NoError(t, s.View(t.Context(), func(tx omnichannel.Tx) error {
+			require.NoError(t, s.View(t.Context(), func(tx store.Tx) error {
 				got, err := claimSnapshot(tx, tc.ws, tc.user, tc.conv)
 				if err != nil {
 					return err
@@ -127,30 +121,25 @@ func testReadForClaim(t *testing.T, s omnichannel.Store) {
 	}
 }
 
-// scopeOf reads through tx's ScopeReader, or reads the user and the connections one by one.
-func scopeOf(tx omnichannel.Tx, ws, user string) (*omnichannel.User, []*omnichannel.Connection, error) {
-	if r, ok := tx.(omnichannel.ScopeReader); ok {
-		return r.ReadScope(ws, user)
-	}
-	u, err := absentIsNil(tx.GetUser(ws, user))
-	if err != nil {
-		return nil, nil, err
-	}
-	conns, err := tx.ListConnections(ws)
-	return u, conns, err
+// scopeOf reads the user and the workspace's connections in one batch.
+func scopeOf(tx store.Tx, ws, user string) (*model.User, []*model.Connection, error) {
+	u := &store.UserRead{WorkspaceID: ws, UserID: user}
+	conns := &store.ConnectionsRead{WorkspaceID: ws}
+	err := tx.ReadBatch(context.Background(), u, conns)
+	return u.User, conns.Connections, err
 }
 
 // seedScope stores two connections and a user in ws1, one connection and a user in ws2.
-func seedScope(t *testing.T, s omnichannel.Store) {
+func seedScope(t *testing.T, s store.Store) {
 	t.Helper()
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		return errors.Join(tx.PutConnection(fullConnection(ws1, "conn-a")), tx.PutConnection(fullConnection(ws1, "conn-b")),
 			tx.PutConnection(fullConnection(ws2, "conn-z")), tx.PutUser(fullUser(ws1, "u-1")), tx.PutUser(fullUser(ws2, "u-9")))
 	})
 }
 
 // connectionIDs are the ids of conns, sorted.
-func connectionIDs(conns []*omnichannel.Connection) []string {
+func connectionIDs(conns []*model.Connection) []string {
 	var ids []string
 	for _, c := range conns {
 		ids = append(ids, c.ID)
@@ -159,9 +148,9 @@ func connectionIDs(conns []*omnichannel.Connection) []string {
 	return ids
 }
 
-func testReadScope(t *testing.T, s omnichannel.Store) {
+func testReadScope(t *testing.T, s store.Store) {
 	seedScope(t, s)
-	require.NoError(t, s.View(t.Context(), func(tx omnichannel.Tx) error {
+	require.NoError(t, s.View(t.Context(), func(tx store.Tx) error {
 		u, conns, err := scopeOf(tx, ws1, "u-1")
 		if err != nil {
 			return err
@@ -185,7 +174,7 @@ func testReadScope(t *testing.T, s omnichannel.Store) {
 	}))
 }
 
-func testReadUnreadScope(t *testing.T, s omnichannel.Store) {
+func testReadUnreadScope(t *testing.T, s store.Store) {
 	seedScope(t, s)
 	a := fullConversation(ws1, "c-a")
 	a.ConnectionID, a.InboundCount = "conn-a", 3
@@ -196,37 +185,23 @@ func testReadUnreadScope(t *testing.T, s omnichannel.Store) {
 	z := fullConversation(ws2, "c-z")
 	z.ConnectionID, z.InboundCount = "conn-z", 5
 	insertConversations(t, s, a, a2, b, z)
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		return errors.Join(tx.PutReadState(fullReadState(ws1, "u-1", "c-a", 3)), // read up to date
 			tx.PutReadState(fullReadState(ws1, "u-1", "c-b", 1))) // one of two read
 	})
-	require.NoError(t, s.View(t.Context(), func(tx omnichannel.Tx) error {
-		var u *omnichannel.User
-		var conns []*omnichannel.Connection
-		counts := map[string]int{}
-		if r, ok := tx.(omnichannel.UnreadScopeReader); ok {
-			var err error
-			if u, conns, counts, err = r.ReadUnreadScope(ws1, "u-1"); err != nil {
-				return err
-			}
-		} else {
-			var err error
-			if u, conns, err = scopeOf(tx, ws1, "u-1"); err != nil {
-				return err
-			}
-			for _, c := range conns {
-				n, err := tx.CountUnread(omnichannel.ConversationQuery{WorkspaceID: ws1, ViewerID: "u-1", ConnectionIDs: []string{c.ID}})
-				if err != nil {
-					return err
-				}
-				counts[c.ID] = n
-			}
+	require.NoError(t, s.View(t.Context(), func(tx store.Tx) error {
+		user := &store.UserRead{WorkspaceID: ws1, UserID: "u-1"}
+		scope := &store.ConnectionsRead{WorkspaceID: ws1}
+		unread := &store.UnreadByConnectionRead{WorkspaceID: ws1, UserID: "u-1"}
+		if err := tx.ReadBatch(t.Context(), user, scope, unread); err != nil {
+			return err
 		}
+		u, conns, counts := user.User, scope.Connections, unread.Counts
 		require.NotNil(t, u)
 		assert.Equal(t, "u-1", u.ID)
 		assert.Equal(t, []string{"conn-a", "conn-b"}, connectionIDs(conns))
 		for _, id := range []string{"conn-a", "conn-b"} {
-			want, err := tx.CountUnread(omnichannel.ConversationQuery{WorkspaceID: ws1, ViewerID: "u-1", ConnectionIDs: []string{id}})
+			want, err := tx.CountUnread(model.ConversationQuery{WorkspaceID: ws1, ViewerID: "u-1", ConnectionIDs: []string{id}})
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func sharedTests() []sharedTest {
@@ -24,7 +25,7 @@ func sharedTests() []sharedTest {
 	}
 }
 
-func testSharedVisibility(t *testing.T, a, b omnichannel.Store) {
+func testSharedVisibility(t *testing.T, a, b store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	insertConversations(t, a, c)
 	same(t, c, getConversation(t, b, ws1, "conv-1"))
@@ -36,33 +37,33 @@ func testSharedVisibility(t *testing.T, a, b omnichannel.Store) {
 		same(t, m, got)
 	}
 
-	update(t, a, func(tx omnichannel.Tx) error { return tx.InsertOAuthState(fullOAuthState("state-1")) })
+	update(t, a, func(tx store.Tx) error { return tx.InsertOAuthState(fullOAuthState("state-1")) })
 	st, err := take(t, b, "state-1")
 	if assert.NoError(t, err) {
 		same(t, fullOAuthState("state-1"), st)
 	}
 	_, err = take(t, a, "state-1")
-	assert.ErrorIs(t, err, omnichannel.ErrNotFound, "taken through the other store")
+	assert.ErrorIs(t, err, model.ErrNotFound, "taken through the other store")
 }
 
-func testSharedClaim(t *testing.T, a, b omnichannel.Store) {
+func testSharedClaim(t *testing.T, a, b store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	c.AssigneeID, c.Claimed, c.AwaitingClaim = "", false, true
 	insertConversations(t, a, c)
-	claimRace(t, []omnichannel.Store{a, b}, 100)
+	claimRace(t, []store.Store{a, b}, 100)
 }
 
-func testSharedRotation(t *testing.T, a, b omnichannel.Store) {
-	rotationRace(t, []omnichannel.Store{a, b}, 50)
+func testSharedRotation(t *testing.T, a, b store.Store) {
+	rotationRace(t, []store.Store{a, b}, 50)
 }
 
-func testSharedJobs(t *testing.T, a, b omnichannel.Store) {
-	jobRace(t, []omnichannel.Store{a, b}, 200, 10)
+func testSharedJobs(t *testing.T, a, b store.Store) {
+	jobRace(t, []store.Store{a, b}, 200, 10)
 	assert.Empty(t, claim(t, b, "w-late", t0.Add(time.Minute), time.Hour, 10), "every job is locked")
 }
 
-func testSharedDuplicate(t *testing.T, a, b omnichannel.Store) {
+func testSharedDuplicate(t *testing.T, a, b store.Store) {
 	c := fullConversation(ws1, "conv-1")
 	insertConversations(t, a, c)
-	duplicateRace(t, []omnichannel.Store{a, b}, c, 20)
+	duplicateRace(t, []store.Store{a, b}, c, 20)
 }

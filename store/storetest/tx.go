@@ -7,7 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func txTests() []test {
@@ -25,11 +26,11 @@ func (e *fnError) Error() string { return e.msg }
 
 // testTxRollback fails a transaction that touched every kind of row, and checks nothing of it
 // remains: rows, unique keys, rotation counters, jobs, leases and OAuth states.
-func testTxRollback(t *testing.T, s omnichannel.Store) {
+func testTxRollback(t *testing.T, s store.Store) {
 	conv := fullConversation(ws1, "conv-1")
 	insertConversations(t, s, conv)
 	insertMessages(t, s, fullMessage(conv, "m-1", 1))
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		if err := tx.PutRule(fullRule(ws1, "rule-1")); err != nil {
 			return err
 		}
@@ -43,7 +44,7 @@ func testTxRollback(t *testing.T, s omnichannel.Store) {
 
 	boom := &fnError{"boom"}
 	newConv := fullConversation(ws1, "conv-2")
-	err := s.Update(t.Context(), func(tx omnichannel.Tx) error {
+	err := s.Update(t.Context(), func(tx store.Tx) error {
 		steps := []func() error{
 			func() error { return seedParents(tx, newConv) },
 			func() error { return tx.InsertConversation(newConv) },
@@ -75,7 +76,7 @@ func testTxRollback(t *testing.T, s omnichannel.Store) {
 				if err != nil {
 					return err
 				}
-				m.Status, m.ProviderMessageID = omnichannel.MessageFailed, "pm-rolled-back"
+				m.Status, m.ProviderMessageID = model.MessageFailed, "pm-rolled-back"
 				return tx.UpdateMessage(m)
 			},
 			func() error {
@@ -98,43 +99,43 @@ func testTxRollback(t *testing.T, s omnichannel.Store) {
 	require.Same(t, boom, err, "Update must return fn's error unchanged")
 
 	// Nothing of the failed transaction remains.
-	notFound := func(what string, fn func(tx omnichannel.Tx) error) {
+	notFound := func(what string, fn func(tx store.Tx) error) {
 		t.Helper()
 		err := s.View(t.Context(), fn)
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound, what)
+		assert.ErrorIs(t, err, model.ErrNotFound, what)
 	}
-	notFound("conversation", func(tx omnichannel.Tx) error { _, err := tx.GetConversation(ws1, "conv-2"); return err })
-	notFound("conversation thread", func(tx omnichannel.Tx) error {
+	notFound("conversation", func(tx store.Tx) error { _, err := tx.GetConversation(ws1, "conv-2"); return err })
+	notFound("conversation thread", func(tx store.Tx) error {
 		_, err := tx.FindConversation(ws1, newConv.ConnectionID, newConv.IdentityID)
 		return err
 	})
-	notFound("identity", func(tx omnichannel.Tx) error { _, err := tx.GetIdentity(ws1, newConv.IdentityID); return err })
-	notFound("contact", func(tx omnichannel.Tx) error { _, err := tx.GetContact(ws1, newConv.ContactID); return err })
-	notFound("message", func(tx omnichannel.Tx) error { _, err := tx.GetMessage(ws1, "m-2"); return err })
-	notFound("message key", func(tx omnichannel.Tx) error {
+	notFound("identity", func(tx store.Tx) error { _, err := tx.GetIdentity(ws1, newConv.IdentityID); return err })
+	notFound("contact", func(tx store.Tx) error { _, err := tx.GetContact(ws1, newConv.ContactID); return err })
+	notFound("message", func(tx store.Tx) error { _, err := tx.GetMessage(ws1, "m-2"); return err })
+	notFound("message key", func(tx store.Tx) error {
 		_, err := tx.FindMessageByProviderID(ws1, conv.ConnectionID, "pm-rolled-back")
 		return err
 	})
-	notFound("read state", func(tx omnichannel.Tx) error { _, err := tx.GetReadState(ws1, "u-1", "conv-1"); return err })
-	notFound("user", func(tx omnichannel.Tx) error { _, err := tx.GetUser(ws1, "u-1"); return err })
-	notFound("team", func(tx omnichannel.Tx) error { _, err := tx.GetTeam(ws1, "team-1"); return err })
-	notFound("template", func(tx omnichannel.Tx) error { _, err := tx.GetTemplate(ws1, "tpl-1"); return err })
-	notFound("category", func(tx omnichannel.Tx) error { _, err := tx.GetCategory(ws1, "cat-1"); return err })
-	notFound("classification", func(tx omnichannel.Tx) error { _, err := tx.GetClassification(ws1, "cls-1"); return err })
+	notFound("read state", func(tx store.Tx) error { _, err := tx.GetReadState(ws1, "u-1", "conv-1"); return err })
+	notFound("user", func(tx store.Tx) error { _, err := tx.GetUser(ws1, "u-1"); return err })
+	notFound("team", func(tx store.Tx) error { _, err := tx.GetTeam(ws1, "team-1"); return err })
+	notFound("template", func(tx store.Tx) error { _, err := tx.GetTemplate(ws1, "tpl-1"); return err })
+	notFound("category", func(tx store.Tx) error { _, err := tx.GetCategory(ws1, "cat-1"); return err })
+	notFound("classification", func(tx store.Tx) error { _, err := tx.GetClassification(ws1, "cls-1"); return err })
 	_, err = take(t, s, "state-new")
-	assert.ErrorIs(t, err, omnichannel.ErrNotFound, "new oauth state")
+	assert.ErrorIs(t, err, model.ErrNotFound, "new oauth state")
 
 	same(t, conv, getConversation(t, s, ws1, "conv-1"), "the conversation update was undone")
 	m, err := getMessage(t, s, ws1, "m-1")
 	require.NoError(t, err)
 	same(t, fullMessage(conv, "m-1", 1), m, "the message update was undone")
-	same(t, m, read(t, s, func(tx omnichannel.Tx) (*omnichannel.Message, error) {
+	same(t, m, read(t, s, func(tx store.Tx) (*model.Message, error) {
 		return tx.FindMessageByProviderID(ws1, conv.ConnectionID, m.ProviderMessageID)
 	}), "the message's provider id was restored")
-	same(t, fullConnection(ws1, conv.ConnectionID), read(t, s, func(tx omnichannel.Tx) (*omnichannel.Connection, error) {
+	same(t, fullConnection(ws1, conv.ConnectionID), read(t, s, func(tx store.Tx) (*model.Connection, error) {
 		return tx.GetConnection(ws1, conv.ConnectionID)
 	}), "the connection update was undone")
-	same(t, fullRule(ws1, "rule-1"), read(t, s, func(tx omnichannel.Tx) (*omnichannel.Rule, error) {
+	same(t, fullRule(ws1, "rule-1"), read(t, s, func(tx store.Tx) (*model.Rule, error) {
 		return tx.GetRule(ws1, "rule-1")
 	}), "the delete was undone")
 
@@ -150,37 +151,37 @@ func testTxRollback(t *testing.T, s omnichannel.Store) {
 	same(t, fullOAuthState("state-old"), old)
 }
 
-func testTxErrorUnchanged(t *testing.T, s omnichannel.Store) {
+func testTxErrorUnchanged(t *testing.T, s store.Store) {
 	boom := &fnError{"boom"}
-	require.Same(t, boom, s.Update(t.Context(), func(omnichannel.Tx) error { return boom }))
-	require.Same(t, boom, s.View(t.Context(), func(omnichannel.Tx) error { return boom }))
+	require.Same(t, boom, s.Update(t.Context(), func(store.Tx) error { return boom }))
+	require.Same(t, boom, s.View(t.Context(), func(store.Tx) error { return boom }))
 
 	// A store error that fn passes on comes back as is too.
 	var inner error
-	err := s.Update(t.Context(), func(tx omnichannel.Tx) error {
+	err := s.Update(t.Context(), func(tx store.Tx) error {
 		_, inner = tx.GetConversation(ws1, "missing")
 		return inner
 	})
-	require.ErrorIs(t, err, omnichannel.ErrNotFound)
+	require.ErrorIs(t, err, model.ErrNotFound)
 	assert.Equal(t, inner, err)
 }
 
 // testTxUsableAfterError: a failed call inside a transaction has no effect and the transaction goes
 // on (the engine treats ErrDuplicate of a webhook retry as "already done" and commits the rest).
-func testTxUsableAfterError(t *testing.T, s omnichannel.Store) {
+func testTxUsableAfterError(t *testing.T, s store.Store) {
 	c := seedThread(t, s, ws1, "conv-1")
 	insertMessages(t, s, fullMessage(c, "m-1", 1))
 
-	update(t, s, func(tx omnichannel.Tx) error {
+	update(t, s, func(tx store.Tx) error {
 		// assert, not require: fn must return for the store to end the transaction.
-		assert.ErrorIs(t, tx.InsertMessage(fullMessage(c, "m-1", 2)), omnichannel.ErrDuplicate)
+		assert.ErrorIs(t, tx.InsertMessage(fullMessage(c, "m-1", 2)), model.ErrDuplicate)
 		_, err := tx.GetConversation(ws1, "missing")
-		assert.ErrorIs(t, err, omnichannel.ErrNotFound)
+		assert.ErrorIs(t, err, model.ErrNotFound)
 		stale := fullConversation(ws1, "conv-1")
 		stale.Version = 42
-		assert.ErrorIs(t, tx.UpdateConversation(stale), omnichannel.ErrConflict)
+		assert.ErrorIs(t, tx.UpdateConversation(stale), model.ErrConflict)
 		assert.ErrorIs(t, tx.InsertIdentity(fullIdentity(ws1, c.IdentityID, c.ContactID, c.ConnectionID)),
-			omnichannel.ErrDuplicate)
+			model.ErrDuplicate)
 
 		if err := tx.InsertMessage(fullMessage(c, "m-2", 2)); err != nil {
 			return err
@@ -192,7 +193,7 @@ func testTxUsableAfterError(t *testing.T, s omnichannel.Store) {
 		cur.LastSeq = 2
 		return tx.UpdateConversation(cur)
 	})
-	list := read(t, s, func(tx omnichannel.Tx) ([]*omnichannel.Message, error) {
+	list := read(t, s, func(tx store.Tx) ([]*model.Message, error) {
 		return tx.ListMessages(ws1, c.ID, 0, 10)
 	})
 	assert.Equal(t, []string{"m-1", "m-2"}, messageIDs(list))

@@ -10,7 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
 func unreadCounterTests() []test {
@@ -23,18 +24,18 @@ func unreadCounterTests() []test {
 // inserts, inbound counts going up, conversations moving to another connection, read states put
 // and replaced, and writes rolled back, and checks after each round that CountUnread of the inbox
 // badge (no filter, or connections only: what a store may answer from maintained counters) equals
-// the count recomputed from the rows for every viewer. A store with an omnichannel.BulkLoader gets
+// the count recomputed from the rows for every viewer. A store with a store.BulkLoader gets
 // its first conversations and read states through it.
-func testUnreadCountersMatchRecount(t *testing.T, s omnichannel.Store) {
+func testUnreadCountersMatchRecount(t *testing.T, s store.Store) {
 	const ws, other = "ws-counters", "ws-counters-other"
 	conns := []string{"cc-1", "cc-2", "cc-3"}
 	users := []string{"u1", "u2", "u3"}
 	rng := rand.New(rand.NewPCG(7, 11))
-	convs := map[string]*omnichannel.Conversation{} // the last committed state
+	convs := map[string]*model.Conversation{} // the last committed state
 	var ids []string
 	reads := map[[2]string]int64{} // (user, conversation) → read inbound count
 
-	newConv := func(n int) *omnichannel.Conversation {
+	newConv := func(n int) *model.Conversation {
 		c := fullConversation(ws, fmt.Sprintf("cv-%03d", n))
 		c.ConnectionID = conns[rng.IntN(len(conns))]
 		c.InboundCount = int64(rng.IntN(3))
@@ -45,10 +46,10 @@ func testUnreadCountersMatchRecount(t *testing.T, s omnichannel.Store) {
 	noise := fullConversation(other, "cv-000")
 	noise.ConnectionID = "cc-other"
 	insertConversations(t, s, noise)
-	update(t, s, func(tx omnichannel.Tx) error { return tx.PutReadState(fullReadState(other, "u1", "cv-000", 0)) })
+	update(t, s, func(tx store.Tx) error { return tx.PutReadState(fullReadState(other, "u1", "cv-000", 0)) })
 
-	if bl, ok := s.(omnichannel.BulkLoader); ok {
-		update(t, s, func(tx omnichannel.Tx) error {
+	if bl, ok := s.(store.BulkLoader); ok {
+		update(t, s, func(tx store.Tx) error {
 			for _, id := range conns {
 				if err := tx.PutConnection(fullConnection(ws, id)); err != nil {
 					return err
@@ -56,7 +57,7 @@ func testUnreadCountersMatchRecount(t *testing.T, s omnichannel.Store) {
 			}
 			return nil
 		})
-		b := &omnichannel.Bulk{}
+		b := &store.Bulk{}
 		for n := range 20 {
 			c := newConv(n)
 			b.Contacts = append(b.Contacts, fullContact(ws, c.ContactID))
@@ -86,8 +87,8 @@ func testUnreadCountersMatchRecount(t *testing.T, s omnichannel.Store) {
 				ids = append(ids, c.ID)
 			case step < 6: // inbound messages, sometimes on a conversation moved to another connection
 				id := ids[rng.IntN(len(ids))]
-				var next *omnichannel.Conversation
-				update(t, s, func(tx omnichannel.Tx) error {
+				var next *model.Conversation
+				update(t, s, func(tx store.Tx) error {
 					c, err := tx.GetConversation(ws, id)
 					if err != nil {
 						return err
@@ -103,12 +104,12 @@ func testUnreadCountersMatchRecount(t *testing.T, s omnichannel.Store) {
 			case step < 9: // a user reads a conversation, all of it or part of it
 				id, user := ids[rng.IntN(len(ids))], users[rng.IntN(len(users))]
 				n := convs[id].InboundCount - int64(rng.IntN(2))
-				update(t, s, func(tx omnichannel.Tx) error { return tx.PutReadState(fullReadState(ws, user, id, max(n, 0))) })
+				update(t, s, func(tx store.Tx) error { return tx.PutReadState(fullReadState(ws, user, id, max(n, 0))) })
 				reads[[2]string{user, id}] = max(n, 0)
 			default: // changes rolled back with their Update
 				id := ids[rng.IntN(len(ids))]
 				errUndo := errors.New("undo")
-				err := write(t, s, func(tx omnichannel.Tx) error {
+				err := write(t, s, func(tx store.Tx) error {
 					c, err := tx.GetConversation(ws, id)
 					if err != nil {
 						return err

@@ -6,19 +6,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
+	"github.com/dakenh/dakenh/store"
 )
 
-// usersReaderTests check omnichannel.GetUsers, which goes through the store's UsersReader when its
-// Tx has one: the users of the ids in their order, each once, without the ids that have no user
-// in the workspace, equal to what GetUser returns one by one.
+// usersReaderTests check store.UsersRead through Tx.ReadBatch: the users of the ids in their
+// order, each once, without the ids that have no user in the workspace, equal to what GetUser
+// returns one by one.
 func usersReaderTests() []test {
-	return []test{{"GetUsers", testGetUsers}}
+	return []test{{"Users", testGetUsers}}
 }
 
-func testGetUsers(t *testing.T, s omnichannel.Store) {
-	update(t, s, func(tx omnichannel.Tx) error {
-		for _, u := range []*omnichannel.User{fullUser(ws1, "u-1"), fullUser(ws1, "u-2"), fullUser(ws1, "u-3"),
+func testGetUsers(t *testing.T, s store.Store) {
+	update(t, s, func(tx store.Tx) error {
+		for _, u := range []*model.User{fullUser(ws1, "u-1"), fullUser(ws1, "u-2"), fullUser(ws1, "u-3"),
 			fullUser(ws2, "u-9")} {
 			if u.ID == "u-3" {
 				u.Active = false
@@ -42,13 +43,13 @@ func testGetUsers(t *testing.T, s omnichannel.Store) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			check := func(tx omnichannel.Tx) error {
-				users, err := omnichannel.GetUsers(tx, tc.ws, tc.ids)
-				if err != nil {
+			check := func(tx store.Tx) error {
+				users := &store.UsersRead{WorkspaceID: tc.ws, UserIDs: tc.ids}
+				if err := tx.ReadBatch(t.Context(), users); err != nil {
 					return err
 				}
 				var got []string
-				for _, u := range users {
+				for _, u := range users.Users {
 					got = append(got, u.ID)
 					one, err := tx.GetUser(tc.ws, u.ID)
 					if err != nil {
