@@ -191,6 +191,16 @@ var errWritesFailed = errors.New("sqlite: the recorded writes failed")
 // it was given up) and fn's error.
 func (s *Store) recordGrouped(ctx context.Context, fn func(tx omnichannel.Tx) error) (*grouping, error) {
 	g := &grouping{store: s, ctx: ctx, changed: map[string]bool{}}
+	// Close waits for the functions in flight before it closes the read connections: one may give
+	// its connection back for a while (nextRotation, lockThread) and take one again.
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return g, ErrClosed
+	}
+	s.recording.Add(1)
+	s.mu.RUnlock()
+	defer s.recording.Done()
 	r, err := s.takeReader(ctx)
 	if err != nil {
 		return g, err

@@ -257,10 +257,10 @@ func TestGroupedBareBatchRollsBack(t *testing.T) {
 	for i, fn := range []func(omnichannel.Tx) error{appendGrouped("conv-0", "p-0"), agent, appendGrouped("conv-1", "p-1")} {
 		wg.Go(func() { errs[i] = s.UpdateGrouped(t.Context(), fn) })
 		if i == 0 {
-			require.Eventually(t, func() bool { return sqlite.QueueLen(s) == 0 && s.Stats().Grouped == 1 }, 10*time.Second,
-				time.Millisecond, "the first update never reached the writer")
+			require.Eventually(t, func() bool { return sqlite.Held(s) }, 10*time.Second, time.Millisecond,
+				"the first update never reached the writer")
 		} else {
-			waitQueued(t, s, i)
+			waitQueued(t, s, i) // in this order in the batch
 		}
 	}
 	close(hold)
@@ -284,4 +284,34 @@ func TestGroupedBareBatchRollsBack(t *testing.T) {
 		assert.Len(t, msgs, 1)
 		return err
 	}))
+}
+
+// TestCloseDuringGroupedRotation: a grouped update waiting for its rotation position (its read
+// connection given back meanwhile) when Close starts gets a connection again and ends with
+// ErrClosed for its writes; Close waits for it and returns.
+func TestCloseDuringGroupedRotation(t *testing.T) {
+	hold := make(chan struct{})
+	s, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "db")})
+	require.NoError(t, err)
+	sqlite.HoldBatches(s, hold)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.UpdateGrouped(context.Background(), func(tx omnichannel.Tx) error {
+			if _, err := tx.NextRotation(ws, "rule-1"); err != nil {
+				return err
+			}
+			_, err := tx.GetContact(ws, "k-1") // a read after the rotation
+			if !errors.Is(err, omnichannel.ErrNotFound) {
+				return err
+			}
+			return tx.PutContact(&omnichannel.Contact{WorkspaceID: ws, ID: "k-1", Name: "Lan"})
+		})
+	}()
+	require.Eventually(t, func() bool { return sqlite.Held(s) }, 10*time.Second, time.Millisecond,
+		"the rotation never reached the writer") // and the function waits for it
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	close(hold)
+	assert.ErrorIs(t, <-done, sqlite.ErrClosed)
+	assert.NoError(t, <-closed)
 }

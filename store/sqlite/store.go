@@ -57,8 +57,13 @@ type Store struct {
 
 	// threads are the customers of grouped updates in flight (group_commit.go).
 	threads threadLocks
-	// hold, when set (tests), is received from by the writer before each batch.
+	// recording counts the grouped updates' functions running (group_commit.go); Close waits for
+	// them before closing the read connections.
+	recording sync.WaitGroup
+	// hold, when set (tests), is received from by the writer before it runs a batch's first
+	// request; held is true meanwhile.
 	hold chan struct{}
+	held atomic.Bool
 
 	// full is set while the disk is full: writes are refused with ErrUnavailable (diskfull.go).
 	full atomic.Bool
@@ -229,7 +234,8 @@ func (s *Store) View(ctx context.Context, fn func(tx omnichannel.Tx) error) erro
 }
 
 // Close stops accepting transactions, lets the writer finish the Updates already queued, waits for
-// the Views in flight, runs PRAGMA optimize and closes the database. Later Update and View calls return ErrClosed. Close is
+// the Views and the grouped updates' functions in flight, runs PRAGMA optimize and closes the
+// database. Later Update and View calls return ErrClosed. Close is
 // idempotent; it returns the first error met while closing.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -242,6 +248,7 @@ func (s *Store) Close() error {
 	close(s.closing)
 	s.mu.Unlock()
 	<-s.writerDone
+	s.recording.Wait()
 	_, _ = s.writer.conn.ExecContext(bg, "PRAGMA optimize")
 	return s.closeDBs()
 }

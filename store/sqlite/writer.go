@@ -102,7 +102,9 @@ func (s *Store) writeLoop() {
 	defer s.stopSyncer()
 	for r := range s.queue {
 		if s.hold != nil {
+			s.held.Store(true)
 			<-s.hold
+			s.held.Store(false)
 		}
 		if r.take() {
 			s.runBatch(r)
