@@ -25,7 +25,9 @@ type pendingUpdate struct {
 	statements []recordedStatement
 	replays    []func(*txn) error
 	keys       []string
-	done       chan error
+	// thread is the customer thread the update holds until its writes are committed or failed.
+	thread string
+	done   chan error
 }
 
 // groupCommitter applies the writes of concurrent grouped updates: a dispatcher forms groups of
@@ -462,7 +464,11 @@ func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx omnichannel.Tx) er
 		}
 		p, err, retry := s.attemptGrouped(ctx, fn)
 		if p != nil {
-			return s.committer.submit(p)
+			err := s.committer.submit(p)
+			if p.thread != "" {
+				s.threads.unlock(p.thread)
+			}
+			return err
 		}
 		if !retry || attempt >= s.cfg.MaxRetries {
 			return err
@@ -480,6 +486,12 @@ func (s *Store) attemptGrouped(ctx context.Context, fn func(tx omnichannel.Tx) e
 		}
 	}()
 	g := &grouping{active: true, changed: map[string]bool{}}
+	defer func() {
+		// A pending update keeps its customer's thread until its writes are committed or failed.
+		if p == nil && g.thread != "" {
+			s.threads.unlock(g.thread)
+		}
+	}()
 	t := &txn{ctx: ctx, tx: ltx, writable: true, sealer: s.sealer, store: s, group: g}
 	ltx.before = t.beforeStatement
 	committed := false
@@ -500,7 +512,8 @@ func (s *Store) attemptGrouped(ctx context.Context, fn func(tx omnichannel.Tx) e
 		if len(g.statements) == 0 {
 			return nil, nil, false
 		}
-		return &pendingUpdate{ctx: ctx, statements: g.statements, replays: g.replays, keys: g.keys, done: make(chan error, 1)}, nil, false
+		return &pendingUpdate{ctx: ctx, statements: g.statements, replays: g.replays, keys: g.keys, thread: g.thread,
+			done: make(chan error, 1)}, nil, false
 	}
 	s.committer.stats.ungrouped.Add(1)
 	if err := ltx.Commit(ctx); err != nil {

@@ -53,6 +53,8 @@ type grouping struct {
 	// keys name the rows the recorded writes insert or update: two groups in flight at once never
 	// share one (so they never wait for each other's locks).
 	keys []string
+	// thread is the customer thread the update holds (lockCustomerThread), "" for none.
+	thread string
 }
 
 // recordWrite is called by the write methods that a grouped update may apply later, before they

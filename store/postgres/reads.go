@@ -25,6 +25,9 @@ func (t *txn) ReadBatch(ctx context.Context, reads ...store.Read) error {
 	if err := t.readable(); err != nil {
 		return err
 	}
+	if err := t.lockCustomerThread(reads); err != nil {
+		return err
+	}
 	b := &pgx.Batch{}
 	var natives []nativeRead
 	var rest []store.Read

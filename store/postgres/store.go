@@ -44,6 +44,8 @@ type Store struct {
 	relayer   relayBatcher
 	rotator   rotator
 	committer groupCommitter
+	// threads are the customer threads of grouped updates in flight (threads.go).
+	threads threadLocks
 }
 
 var (
