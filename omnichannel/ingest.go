@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/dakenh/dakenh/store"
 )
 
 // ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
@@ -83,25 +81,12 @@ func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Conne
 }
 
 func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
-	var pre ingestLookups
-	if ev.ExternalUserID != "" {
-		var err error
-		if pre, err = readIngestLookups(ctx, tx, conn, ev); err != nil {
-			return err
-		}
-		if pre.duplicate {
-			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, pre.conversation)
-		}
-	} else if ev.ProviderMessageID != "" {
-		// No user to look up: a redelivery is still recognised (and changes nothing).
-		known := &store.ProviderMessageRead{WorkspaceID: conn.WorkspaceID, ConnectionID: conn.ID,
-			ProviderMessageID: ev.ProviderMessageID}
-		if err := tx.ReadBatch(ctx, known); err != nil {
-			return err
-		}
-		if known.Exists {
-			return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, nil)
-		}
+	pre, err := readIngestLookups(ctx, tx, conn, ev)
+	if err != nil {
+		return err
+	}
+	if pre.duplicate {
+		return e.ingestDuplicate(ctx, tx, ch, conn, ev, historical, pre.conversation)
 	}
 	ident, contact, err := e.upsertIdentityFrom(tx, ch, conn, ev, &pre)
 	if err != nil {

@@ -17,17 +17,23 @@ type ingestLookups struct {
 	conversation *Conversation
 }
 
-// readIngestLookups reads, in one batch, whether the connection already has the message, the
-// customer's identity on the connection and its conversation there.
+// readIngestLookups reads, in one batch, whether the connection already has the message and, when
+// the event names its customer, the customer's identity on the connection and its conversation
+// there (known is false without a customer: nothing of it was read). A redelivery is recognised by
+// its provider message id alone.
 func readIngestLookups(ctx context.Context, tx Tx, conn *Connection, ev InboundEvent) (ingestLookups, error) {
 	known := &store.ProviderMessageRead{WorkspaceID: conn.WorkspaceID, ConnectionID: conn.ID,
 		ProviderMessageID: ev.ProviderMessageID}
+	reads := []store.Read{known}
 	thread := &store.CustomerThreadRead{WorkspaceID: conn.WorkspaceID, ConnectionID: conn.ID,
 		ExternalUserID: ev.ExternalUserID}
-	if err := tx.ReadBatch(ctx, known, thread); err != nil {
+	if ev.ExternalUserID != "" {
+		reads = append(reads, thread)
+	}
+	if err := tx.ReadBatch(ctx, reads...); err != nil {
 		return ingestLookups{}, err
 	}
-	return ingestLookups{known: true, duplicate: known.Exists, identity: thread.Identity,
+	return ingestLookups{known: ev.ExternalUserID != "", duplicate: known.Exists, identity: thread.Identity,
 		conversation: thread.Conversation}, nil
 }
 

@@ -42,8 +42,9 @@ func ReadSequentially(ctx context.Context, tx Tx, reads []Read) error {
 	return nil
 }
 
-// optional turns a not-found error into a nil result.
-func optional[T any](v *T, err error) (*T, error) {
+// IgnoreNotFound turns an error wrapping model.ErrNotFound into a nil result and no error: how a
+// Read reports a row that does not exist.
+func IgnoreNotFound[T any](v *T, err error) (*T, error) {
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, nil
 	}
@@ -58,7 +59,7 @@ type UserRead struct {
 
 // Sequential implements Read with Tx.GetUser.
 func (r *UserRead) Sequential(_ context.Context, tx Tx) (err error) {
-	r.User, err = optional(tx.GetUser(r.WorkspaceID, r.UserID))
+	r.User, err = IgnoreNotFound(tx.GetUser(r.WorkspaceID, r.UserID))
 	return err
 }
 
@@ -79,7 +80,7 @@ func (r *UsersRead) Sequential(_ context.Context, tx Tx) error {
 			continue
 		}
 		seen[id] = true
-		u, err := optional(tx.GetUser(r.WorkspaceID, id))
+		u, err := IgnoreNotFound(tx.GetUser(r.WorkspaceID, id))
 		if err != nil {
 			return err
 		}
@@ -136,14 +137,14 @@ type ConversationContextRead struct {
 // Sequential implements Read with Tx.GetConversation, Tx.GetConnection and Tx.GetRule.
 func (r *ConversationContextRead) Sequential(_ context.Context, tx Tx) (err error) {
 	r.Conversation, r.Connection, r.Rule = nil, nil, nil
-	if r.Conversation, err = optional(tx.GetConversation(r.WorkspaceID, r.ConversationID)); err != nil || r.Conversation == nil {
+	if r.Conversation, err = IgnoreNotFound(tx.GetConversation(r.WorkspaceID, r.ConversationID)); err != nil || r.Conversation == nil {
 		return err
 	}
-	if r.Connection, err = optional(tx.GetConnection(r.WorkspaceID, r.Conversation.ConnectionID)); err != nil {
+	if r.Connection, err = IgnoreNotFound(tx.GetConnection(r.WorkspaceID, r.Conversation.ConnectionID)); err != nil {
 		return err
 	}
 	if r.Conversation.RuleID != "" {
-		r.Rule, err = optional(tx.GetRule(r.WorkspaceID, r.Conversation.RuleID))
+		r.Rule, err = IgnoreNotFound(tx.GetRule(r.WorkspaceID, r.Conversation.RuleID))
 	}
 	return err
 }
@@ -161,10 +162,10 @@ type CustomerThreadRead struct {
 // Sequential implements Read with Tx.FindIdentity and Tx.FindConversation.
 func (r *CustomerThreadRead) Sequential(_ context.Context, tx Tx) (err error) {
 	r.Conversation = nil
-	if r.Identity, err = optional(tx.FindIdentity(r.WorkspaceID, r.ConnectionID, r.ExternalUserID)); err != nil || r.Identity == nil {
+	if r.Identity, err = IgnoreNotFound(tx.FindIdentity(r.WorkspaceID, r.ConnectionID, r.ExternalUserID)); err != nil || r.Identity == nil {
 		return err
 	}
-	r.Conversation, err = optional(tx.FindConversation(r.WorkspaceID, r.ConnectionID, r.Identity.ID))
+	r.Conversation, err = IgnoreNotFound(tx.FindConversation(r.WorkspaceID, r.ConnectionID, r.Identity.ID))
 	return err
 }
 
@@ -181,7 +182,7 @@ func (r *ProviderMessageRead) Sequential(_ context.Context, tx Tx) error {
 	if r.ProviderMessageID == "" {
 		return nil
 	}
-	m, err := optional(tx.FindMessageByProviderID(r.WorkspaceID, r.ConnectionID, r.ProviderMessageID))
+	m, err := IgnoreNotFound(tx.FindMessageByProviderID(r.WorkspaceID, r.ConnectionID, r.ProviderMessageID))
 	r.Exists = m != nil
 	return err
 }
@@ -236,7 +237,7 @@ func (r *ReadPositionsRead) Sequential(_ context.Context, tx Tx) error {
 	r.Positions = make(map[ReadPosition]int64, len(r.UserIDs)*len(r.ConversationIDs))
 	for _, u := range r.UserIDs {
 		for _, c := range r.ConversationIDs {
-			rs, err := optional(tx.GetReadState(r.WorkspaceID, u, c))
+			rs, err := IgnoreNotFound(tx.GetReadState(r.WorkspaceID, u, c))
 			if err != nil {
 				return err
 			}

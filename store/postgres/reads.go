@@ -42,26 +42,23 @@ func (t *txn) ReadBatch(ctx context.Context, reads ...store.Read) error {
 		}
 		natives = append(natives, n)
 	}
+	var br pgx.BatchResults // nil when no read needs a statement
 	if b.Len() > 0 {
-		br := t.tx.SendBatch(ctx, b)
-		var err error
-		for _, n := range natives {
-			if err = n.scan(br); err != nil {
-				break
-			}
+		br = t.tx.SendBatch(ctx, b)
+	}
+	var err error
+	for _, n := range natives {
+		if err = n.scan(br); err != nil {
+			break
 		}
+	}
+	if br != nil {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
-		if err != nil {
-			return t.fail("read batch", err)
-		}
-	} else {
-		for _, n := range natives {
-			if err := n.scan(nil); err != nil {
-				return t.fail("read batch", err)
-			}
-		}
+	}
+	if err != nil {
+		return t.fail("read batch", err)
 	}
 	return store.ReadSequentially(ctx, t, rest)
 }

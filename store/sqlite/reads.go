@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -109,16 +108,16 @@ var connectionColumnsNoCredentials = strings.Replace(connectionColumns, "credent
 // conversationContext reads a conversation, its connection without credentials and its rule.
 func (t *txn) conversationContext(r *store.ConversationContextRead) (err error) {
 	r.Conversation, r.Connection, r.Rule = nil, nil, nil
-	if r.Conversation, err = absent(t.GetConversation(r.WorkspaceID, r.ConversationID)); err != nil || r.Conversation == nil {
+	if r.Conversation, err = store.IgnoreNotFound(t.GetConversation(r.WorkspaceID, r.ConversationID)); err != nil || r.Conversation == nil {
 		return err
 	}
-	if r.Connection, err = absent(getOne(t, t.scanConnection, "connection", r.Conversation.ConnectionID,
+	if r.Connection, err = store.IgnoreNotFound(getOne(t, t.scanConnection, "connection", r.Conversation.ConnectionID,
 		`SELECT `+connectionColumnsNoCredentials+` FROM connections WHERE id = ? AND workspace_id = ?`,
 		r.Conversation.ConnectionID, r.WorkspaceID)); err != nil {
 		return err
 	}
 	if r.Conversation.RuleID != "" {
-		r.Rule, err = absent(t.GetRule(r.WorkspaceID, r.Conversation.RuleID))
+		r.Rule, err = store.IgnoreNotFound(t.GetRule(r.WorkspaceID, r.Conversation.RuleID))
 	}
 	return err
 }
@@ -150,12 +149,4 @@ func (t *txn) unreadByConnection(workspaceID, userID string) (map[string]int, er
 		}
 	}
 	return counts, rows.Err()
-}
-
-// absent turns a not-found error into a nil result.
-func absent[T any](v *T, err error) (*T, error) {
-	if errors.Is(err, omnichannel.ErrNotFound) {
-		return nil, nil
-	}
-	return v, err
 }

@@ -44,14 +44,6 @@ func claimSnapshot(tx store.Tx, ws, user, conv string) (*claimView, error) {
 		RuleFound: cc.Rule != nil, InRule: cc.Rule != nil && slices.Contains(cc.Rule.UserIDs, user)}, nil
 }
 
-// absentIsNil turns ErrNotFound into a nil value.
-func absentIsNil[T any](v *T, err error) (*T, error) {
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, nil
-	}
-	return v, err
-}
-
 // withoutCredentials is c with the credentials a scope or claim reader may leave out.
 func withoutCredentials(c *model.Connection) *model.Connection {
 	if c == nil {
@@ -99,8 +91,8 @@ func testReadForClaim(t *testing.T, s store.Store) {
 				if err != nil {
 					return err
 				}
-				u, _ := absentIsNil(tx.GetUser(tc.ws, tc.user))
-				c, _ := absentIsNil(tx.GetConversation(tc.ws, tc.conv))
+				u, _ := store.IgnoreNotFound(tx.GetUser(tc.ws, tc.user))
+				c, _ := store.IgnoreNotFound(tx.GetConversation(tc.ws, tc.conv))
 				assert.Equal(t, tc.hasUser, got.User != nil, "user")
 				assert.Equal(t, u, got.User)
 				assert.Equal(t, tc.hasConv, got.Conversation != nil, "conversation")
