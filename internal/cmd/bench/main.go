@@ -60,7 +60,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return
 		}
 		start := time.Now()
-		err := fn()
+		// The phase labels the CPU profile's samples (and those of the goroutines the phase
+		// starts), so that -cpuprofile can be read per phase: go tool pprof -tagfocus 'phase=…'.
+		var err error
+		pprof.Do(ctx, pprof.Labels("phase", what), func(context.Context) { err = fn() })
 		if err != nil {
 			rep.problem("%s: %v", what, err)
 			logf("%s: %v", what, err)
