@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dakenh/dakenh/inboxapi"
@@ -47,6 +48,10 @@ type App struct {
 	sim *simSessions
 	// accountsNote is the start-up line about the accounts (outside demo mode).
 	accountsNote string
+	// seeded is closed once the demo conversations are seeded, or at once when there are none to
+	// seed; seededOnce closes it.
+	seeded     chan struct{}
+	seededOnce sync.Once
 }
 
 // newApp opens the store, builds the engine and seeds the workspace. Close it when done.
@@ -119,6 +124,10 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 		return nil, err
 	}
 	a.handler = a.routes(api)
+	a.seeded = make(chan struct{})
+	if !a.firstRun || !o.Demo() {
+		a.seededOnce.Do(func() { close(a.seeded) })
+	}
 	return a, nil
 }
 
@@ -126,7 +135,19 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Run runs the engine's worker (sends, retries, media copies) until ctx ends.
-func (a *App) Run(ctx context.Context) error { return a.engine.Run(ctx) }
+//
+// On the first run in demo mode the worker starts once SeedConversations has returned: the new
+// connections' first history syncs (jobs) would otherwise race the seed's webhooks, importing some
+// demo customers as old conversations and taking round-robin turns in an order that depended on the
+// machine's load, so which agent got which demo customer changed from run to run.
+func (a *App) Run(ctx context.Context) error {
+	select {
+	case <-a.seeded:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return a.engine.Run(ctx)
+}
 
 // Close stops the emulators and closes the store.
 func (a *App) Close() {
@@ -143,6 +164,7 @@ func (a *App) Close() {
 // SeedConversations makes the demo customers write their first messages, on the first run in demo
 // mode only. The HTTP server must be serving: the emulators post real webhooks to it.
 func (a *App) SeedConversations(ctx context.Context) error {
+	defer a.seededOnce.Do(func() { close(a.seeded) })
 	if !a.firstRun || !a.opts.Demo() {
 		return nil
 	}

@@ -69,20 +69,36 @@ func (a *testApp) trace() appTrace {
 }
 
 // settled waits until the app's background work (profile fetches, media copies, history sync)
-// has stopped changing the store and returns the trace.
+// is done (no job due or running) and has stopped changing the store, and returns the trace.
 func (a *testApp) settled() appTrace {
 	a.t.Helper()
 	last := a.trace()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		time.Sleep(300 * time.Millisecond)
 		cur := a.trace()
-		if reflect.DeepEqual(cur, last) {
+		if reflect.DeepEqual(cur, last) && a.dueJobs() == 0 {
 			return cur
 		}
 		last = cur
 	}
 	a.t.Fatal("the app's store never settled")
 	return appTrace{}
+}
+
+// dueJobs counts the jobs due now, running ones included (a job keeps its due time until it is
+// done and deleted; one waiting for a later retry is not counted).
+func (a *testApp) dueJobs() int {
+	a.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+a.app.opts.DB+"?mode=ro")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE run_at <= ?`, time.Now().UnixMicro()).Scan(&n); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
 }
 
 // webhookAbuse is one delivery the webhook endpoint must refuse (or ignore) without a trace.
