@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -92,7 +93,41 @@ func startAppWith(t *testing.T, dir string, args []string, getenv func(string) s
 		stop()
 		t.Fatal(err)
 	}
-	return &testApp{t: t, app: app, url: "http://" + ln.Addr().String()}, stop
+	ta := &testApp{t: t, app: app, url: "http://" + ln.Addr().String()}
+	// The worker starts once the seed is in (App.Run); its first jobs (the connections' history
+	// syncs, profile fetches) run now. A test starts on the inbox they leave, as a user who signs
+	// in a moment after the start does.
+	if o.Postgres == "" {
+		ta.waitForDueJobs()
+	}
+	return ta, stop
+}
+
+// waitForDueJobs waits until no job of the app is due or running.
+func (a *testApp) waitForDueJobs() {
+	a.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if a.dueJobs() == 0 {
+			return
+		}
+	}
+	a.t.Fatal("the app's jobs due at the start never finished")
+}
+
+// dueJobs counts the jobs due now, running ones included (a job keeps its due time until it is
+// done and deleted; one waiting for a later retry is not counted).
+func (a *testApp) dueJobs() int {
+	a.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+a.app.opts.DB+"?mode=ro")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE run_at <= ?`, time.Now().UnixMicro()).Scan(&n); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
 }
 
 // customerSays posts a customer message through the simulator endpoint, as the /sim page does.
@@ -208,14 +243,25 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 900))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	root, cancelRoot := chromedp.NewContext(alloc)
-	if err := chromedp.Do(root); err != nil {
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1440, 900))
+	// Chromium now and then dies while starting on a loaded machine (seen under -race in CI: its
+	// crash handler reports the start-up crash, a second start works): a start is tried three times.
+	var alloc, root context.Context
+	var cancelAlloc, cancelRoot context.CancelFunc
+	for attempt := 1; ; attempt++ {
+		// A profile directory of its own: a crashed start may leave its lock behind.
+		alloc, cancelAlloc = chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(t.TempDir()))...)
+		root, cancelRoot = chromedp.NewContext(alloc)
+		err := chromedp.Do(root)
+		if err == nil {
+			break
+		}
 		cancelRoot()
 		cancelAlloc()
-		t.Fatalf("starting Chromium: %v", err)
+		if attempt == 3 {
+			t.Fatalf("starting Chromium: %v", err)
+		}
+		t.Logf("starting Chromium, attempt %d: %v", attempt, err)
 	}
 	t.Cleanup(func() {
 		cancelRoot()

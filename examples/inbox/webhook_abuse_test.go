@@ -85,22 +85,6 @@ func (a *testApp) settled() appTrace {
 	return appTrace{}
 }
 
-// dueJobs counts the jobs due now, running ones included (a job keeps its due time until it is
-// done and deleted; one waiting for a later retry is not counted).
-func (a *testApp) dueJobs() int {
-	a.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+a.app.opts.DB+"?mode=ro")
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE run_at <= ?`, time.Now().UnixMicro()).Scan(&n); err != nil {
-		a.t.Fatal(err)
-	}
-	return n
-}
-
 // webhookAbuse is one delivery the webhook endpoint must refuse (or ignore) without a trace.
 type webhookAbuse struct {
 	name, method, path string
