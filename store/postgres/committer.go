@@ -466,7 +466,7 @@ func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx omnichannel.Tx) er
 		if p != nil {
 			err := s.committer.submit(p)
 			if p.thread != "" {
-				s.threads.unlock(p.thread)
+				s.threads.Unlock(p.thread)
 			}
 			return err
 		}
@@ -489,7 +489,7 @@ func (s *Store) attemptGrouped(ctx context.Context, fn func(tx omnichannel.Tx) e
 	defer func() {
 		// A pending update keeps its customer's thread until its writes are committed or failed.
 		if p == nil && g.thread != "" {
-			s.threads.unlock(g.thread)
+			s.threads.Unlock(g.thread)
 		}
 	}()
 	t := &txn{ctx: ctx, tx: ltx, writable: true, sealer: s.sealer, store: s, group: g}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dakenh/dakenh/internal/keylock"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -45,7 +46,7 @@ type Store struct {
 	rotator   rotator
 	committer groupCommitter
 	// threads are the customer threads of grouped updates in flight (threads.go).
-	threads threadLocks
+	threads keylock.Locks
 }
 
 var (

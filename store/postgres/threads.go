@@ -1,9 +1,6 @@
 package postgres
 
 import (
-	"context"
-	"sync"
-
 	"github.com/dakenh/dakenh/store"
 )
 
@@ -17,44 +14,6 @@ import (
 // update of the same customer still in flight, until its writes are committed or failed: the
 // second then reads what the first wrote. It waits without a connection, and only for its first
 // customer (one that holds a thread never waits for another, so no two wait for each other).
-
-// threadLocks are the customer threads of grouped updates in flight.
-type threadLocks struct {
-	mu   sync.Mutex
-	held map[string]chan struct{} // closed when released
-}
-
-// lock makes the caller hold key, waiting for its holder first.
-func (l *threadLocks) lock(ctx context.Context, key string) error {
-	for {
-		l.mu.Lock()
-		held, busy := l.held[key]
-		if !busy {
-			if l.held == nil {
-				l.held = map[string]chan struct{}{}
-			}
-			l.held[key] = make(chan struct{})
-			l.mu.Unlock()
-			return nil
-		}
-		l.mu.Unlock()
-		select {
-		case <-held:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// unlock releases key.
-func (l *threadLocks) unlock(key string) {
-	l.mu.Lock()
-	if ch, ok := l.held[key]; ok {
-		close(ch)
-		delete(l.held, key)
-	}
-	l.mu.Unlock()
-}
 
 // lockCustomerThread makes t's grouped update hold the thread of the first customer reads looks
 // up, giving its connection back while it waits; outside a grouped update, or once the update
@@ -75,7 +34,7 @@ func (t *txn) lockCustomerThread(reads []store.Read) error {
 			t.tx.conn = nil
 		}
 		key := c.WorkspaceID + "\x00" + c.ConnectionID + "\x00" + c.ExternalUserID
-		if err := t.store.threads.lock(t.ctx, key); err != nil {
+		if err := t.store.threads.Lock(t.ctx, key, nil); err != nil {
 			return err
 		}
 		g.thread = key

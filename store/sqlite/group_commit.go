@@ -322,44 +322,29 @@ func (g *grouping) nextRotation(t *txn, workspaceID, key string) (int64, error) 
 // then follow each other. It waits with its read connection given back, and only for its first
 // customer (one that holds a thread never waits for another, so no two wait for each other).
 
-// threadLocks are the customer threads of grouped updates in flight.
-type threadLocks struct {
-	mu   sync.Mutex
-	held map[string]chan struct{} // closed when released
-}
-
-// lockThread makes t's grouped update hold the thread key, waiting for its holder first.
+// lockThread makes t's grouped update hold the thread key, waiting for its holder first; while it
+// waits, its read connection goes back to the pool.
 func (g *grouping) lockThread(t *txn, key string) error {
 	if g.given || len(g.threads) > 0 {
 		return nil
 	}
-	l := &g.store.threads
-	for {
-		l.mu.Lock()
-		held, busy := l.held[key]
-		if !busy {
-			if l.held == nil {
-				l.held = map[string]chan struct{}{}
-			}
-			l.held[key] = make(chan struct{})
-			l.mu.Unlock()
-			g.threads = append(g.threads, key)
-			return nil
+	gave := false
+	err := g.store.threads.Lock(g.ctx, key, func() {
+		if !gave {
+			g.store.giveReader(t.q)
+			t.q, gave = nil, true
 		}
-		l.mu.Unlock()
-		g.store.giveReader(t.q)
-		t.q = nil
-		select {
-		case <-held:
-		case <-g.ctx.Done():
-		}
+	})
+	if gave {
 		q := <-g.store.readers
 		q.ctx, q.group = g.ctx, g
 		t.q = q
-		if err := g.ctx.Err(); err != nil {
-			return err
-		}
 	}
+	if err != nil {
+		return err
+	}
+	g.threads = append(g.threads, key)
+	return nil
 }
 
 // lockCustomer makes a grouped update hold the thread of a provider's user on a connection
@@ -373,15 +358,6 @@ func (t *txn) lockCustomer(workspaceID, connectionID, externalUserID string) err
 
 // unlockThreads releases the threads g holds.
 func (g *grouping) unlockThreads() {
-	if len(g.threads) == 0 {
-		return
-	}
-	l := &g.store.threads
-	l.mu.Lock()
-	for _, key := range g.threads {
-		close(l.held[key])
-		delete(l.held, key)
-	}
-	l.mu.Unlock()
+	g.store.threads.Unlock(g.threads...)
 	g.threads = nil
 }

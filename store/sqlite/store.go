@@ -12,6 +12,7 @@ import (
 
 	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
 
+	"github.com/dakenh/dakenh/internal/keylock"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -56,7 +57,7 @@ type Store struct {
 	syncer *walSyncer
 
 	// threads are the customers of grouped updates in flight (group_commit.go).
-	threads threadLocks
+	threads keylock.Locks
 	// recording counts the grouped updates' functions running (group_commit.go); Close waits for
 	// them before closing the read connections.
 	recording sync.WaitGroup
