@@ -39,6 +39,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/dakenh/dakenh/model"
 )
 
 // Defaults of Config.
@@ -103,30 +105,31 @@ type Client struct {
 	hc     *http.Client
 }
 
-// New validates cfg, applies the defaults and returns a Client. Every problem is reported, joined.
+// New validates cfg, applies the defaults and returns a Client. Every problem is reported at once
+// in one *model.ValidationError (errors.Is(err, omnichannel.ErrInvalid)).
 func New(cfg Config) (*Client, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "guardedfetch"}
 	if cfg.MaxBytes < 0 {
-		errs = append(errs, errors.New("guardedfetch: Config.MaxBytes must not be negative"))
+		p.Add("MaxBytes", model.ProblemInvalid, "Config.MaxBytes must not be negative")
 	}
 	if cfg.Timeout < 0 {
-		errs = append(errs, errors.New("guardedfetch: Config.Timeout must not be negative"))
+		p.Add("Timeout", model.ProblemInvalid, "Config.Timeout must not be negative")
 	}
 	if cfg.MaxRedirects < 0 || cfg.MaxRedirects > MaxRedirectsLimit {
-		errs = append(errs, fmt.Errorf("guardedfetch: Config.MaxRedirects must be between 0 and %d", MaxRedirectsLimit))
+		p.Add("MaxRedirects", model.ProblemInvalid, "Config.MaxRedirects must be between 0 and %d", MaxRedirectsLimit)
 	}
-	for i, p := range cfg.Allow {
-		if !p.IsValid() {
-			errs = append(errs, fmt.Errorf("guardedfetch: Config.Allow[%d] is not a valid prefix", i))
+	for i, prefix := range cfg.Allow {
+		if !prefix.IsValid() {
+			p.Add("Allow", model.ProblemInvalid, "Config.Allow[%d] is not a valid prefix", i)
 		}
 	}
 	for i, ap := range cfg.AllowAddrPorts {
 		if !ap.IsValid() || ap.Port() == 0 {
-			errs = append(errs, fmt.Errorf("guardedfetch: Config.AllowAddrPorts[%d] is not a valid address and port", i))
+			p.Add("AllowAddrPorts", model.ProblemInvalid, "Config.AllowAddrPorts[%d] is not a valid address and port", i)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	if cfg.MaxBytes == 0 {
 		cfg.MaxBytes = DefaultMaxBytes

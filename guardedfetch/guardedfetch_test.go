@@ -206,8 +206,7 @@ func TestRedirects(t *testing.T) {
 	other := newCounted(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "x-user=%q referer=%q", r.Header.Get("x-user"), r.Header.Get("Referer"))
 	})
-	var srv *counted
-	srv = newCounted(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newCounted(t, func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/to-internal":
 			http.Redirect(w, r, "http://internal.test/latest/meta-data/", http.StatusFound)

@@ -3,7 +3,6 @@ package inboxapi
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -112,39 +112,39 @@ type handler struct {
 // New validates cfg and returns the API handler. Mount it under a prefix with http.StripPrefix
 // (see the package documentation for the routes).
 func New(cfg Config) (http.Handler, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "inboxapi"}
 	if cfg.Engine == nil {
-		errs = append(errs, errors.New("inboxapi: Config.Engine is required"))
+		p.Add("Engine", model.ProblemRequired, "Config.Engine is required")
 	}
 	if cfg.Auth == nil {
-		errs = append(errs, errors.New("inboxapi: Config.Auth is required (the host's Authenticator)"))
+		p.Add("Auth", model.ProblemRequired, "Config.Auth is required (the host's Authenticator)")
 	}
 	if cfg.MaxUploadBytes < 0 {
-		errs = append(errs, errors.New("inboxapi: Config.MaxUploadBytes must not be negative"))
+		p.Add("MaxUploadBytes", model.ProblemInvalid, "Config.MaxUploadBytes must not be negative")
 	}
 	if cfg.HeartbeatInterval < 0 {
-		errs = append(errs, errors.New("inboxapi: Config.HeartbeatInterval must not be negative"))
+		p.Add("HeartbeatInterval", model.ProblemInvalid, "Config.HeartbeatInterval must not be negative")
 	}
 	if cfg.EventBuffer < 0 {
-		errs = append(errs, errors.New("inboxapi: Config.EventBuffer must not be negative"))
+		p.Add("EventBuffer", model.ProblemInvalid, "Config.EventBuffer must not be negative")
 	}
 	if cfg.MaxStreamsPerUser < 0 || cfg.MaxStreamsPerWorkspace < 0 {
-		errs = append(errs, errors.New("inboxapi: Config.MaxStreamsPerUser and MaxStreamsPerWorkspace must not be negative"))
+		p.Add("MaxStreamsPerUser", model.ProblemInvalid, "Config.MaxStreamsPerUser and MaxStreamsPerWorkspace must not be negative")
 	}
 	if cfg.UploadTTL < 0 {
-		errs = append(errs, errors.New("inboxapi: Config.UploadTTL must not be negative"))
+		p.Add("UploadTTL", model.ProblemInvalid, "Config.UploadTTL must not be negative")
 	}
 	if cfg.UploadSecret != nil && len(cfg.UploadSecret) < 16 {
-		errs = append(errs, errors.New("inboxapi: Config.UploadSecret must have at least 16 bytes"))
+		p.Add("UploadSecret", model.ProblemInvalid, "Config.UploadSecret must have at least 16 bytes")
 	}
 	if cfg.AfterConnect != "" && !validAfterConnect(cfg.AfterConnect) {
-		errs = append(errs, fmt.Errorf("inboxapi: Config.AfterConnect %q is neither a local path nor an absolute http(s) URL", cfg.AfterConnect))
+		p.Add("AfterConnect", model.ProblemInvalid, "Config.AfterConnect %q is neither a local path nor an absolute http(s) URL", cfg.AfterConnect)
 	}
 	var public *url.URL
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("inboxapi: Config.PublicURL %q is not an absolute http(s) URL without query", cfg.PublicURL))
+			p.Add("PublicURL", model.ProblemInvalid, "Config.PublicURL %q is not an absolute http(s) URL without query", cfg.PublicURL)
 		} else {
 			u.Path = strings.TrimSuffix(u.Path, "/")
 			u.RawPath = ""
@@ -157,10 +157,10 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	guard, err := NewCrossSiteGuard(origins...)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("inboxapi: Config.AllowedOrigins: %w", err))
+		p.Add("AllowedOrigins", model.ProblemInvalid, "Config.AllowedOrigins: %v", err)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	h := &handler{
 		eng: cfg.Engine, auth: cfg.Auth, log: cfg.Logger, maxUpload: cfg.MaxUploadBytes,

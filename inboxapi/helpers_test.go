@@ -58,7 +58,6 @@ type env struct {
 	eng    *oc.Engine
 	store  *memory.Store
 	prov   *fakechannel.Provider
-	hook   *httptest.Server
 	api    *httptest.Server
 	logs   *testlog.Buffer
 	blobs  oc.BlobStore

@@ -14,6 +14,7 @@ func TestCredentialsNeverPrintTheirSecrets(t *testing.T) {
 	var logged strings.Builder
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "conn", c, "creds", c.Credentials)
 	for _, s := range []string{
+		//lint:ignore S1025 what each fmt verb prints is the subject
 		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c.Credentials),
 		fmt.Sprintf("%v", *c), logged.String(),
 	} {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/google/uuid"
 )
 
@@ -96,50 +97,43 @@ type Engine struct {
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
 func New(cfg Config) (*Engine, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "omnichannel"}
 	if cfg.Store == nil {
-		errs = append(errs, errors.New("Store is required"))
+		p.Add("Store", ProblemRequired, "Config.Store is required")
 	}
 	if cfg.Router == nil {
-		errs = append(errs, errors.New("Router is required (routing.New() is the standard one)"))
+		p.Add("Router", ProblemRequired, "Config.Router is required (routing.New() is the standard one)")
 	}
 	if len(cfg.Channels) == 0 {
-		errs = append(errs, errors.New("at least one Channel is required"))
+		p.Add("Channels", ProblemRequired, "Config.Channels needs at least one Channel")
 	}
 	channels := map[Kind]Channel{}
 	for i, c := range cfg.Channels {
+		field := fmt.Sprintf("Channels[%d]", i)
 		switch {
 		case c == nil:
-			errs = append(errs, fmt.Errorf("Channels[%d] is nil", i))
+			p.Add(field, ProblemRequired, "Config.%s is nil", field)
 		case c.Kind() == "" || !validKind(c.Kind()):
-			errs = append(errs, fmt.Errorf("Channels[%d] has an invalid kind %q (want [a-z0-9_-]+)", i, c.Kind()))
+			p.Add(field, ProblemInvalid, "Config.%s has an invalid kind %q (want [a-z0-9_-]+)", field, c.Kind())
 		case channels[c.Kind()] != nil:
-			errs = append(errs, fmt.Errorf("Channels[%d]: kind %q given twice", i, c.Kind()))
+			p.Add(field, ProblemNotAllowed, "Config.%s: kind %q given twice", field, c.Kind())
 		default:
 			channels[c.Kind()] = c
 		}
 	}
-	for _, d := range []struct {
-		name string
-		v    int64
-	}{
-		{"MaxWebhookBytes", cfg.MaxWebhookBytes}, {"MaxAttachmentBytes", cfg.MaxAttachmentBytes},
-		{"MaxSendAttempts", int64(cfg.MaxSendAttempts)}, {"RetryBaseDelay", int64(cfg.RetryBaseDelay)},
-		{"RetryMaxDelay", int64(cfg.RetryMaxDelay)}, {"JobLease", int64(cfg.JobLease)},
-		{"Workers", int64(cfg.Workers)}, {"SendWorkers", int64(cfg.SendWorkers)}, {"PollInterval", int64(cfg.PollInterval)},
-		{"EchoWindow", int64(cfg.EchoWindow)}, {"OAuthStateTTL", int64(cfg.OAuthStateTTL)},
-	} {
-		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative", d.name))
-		}
-	}
+	p.NonNegative(map[string]int64{
+		"MaxWebhookBytes": cfg.MaxWebhookBytes, "MaxAttachmentBytes": cfg.MaxAttachmentBytes,
+		"MaxSendAttempts": int64(cfg.MaxSendAttempts), "RetryBaseDelay": int64(cfg.RetryBaseDelay),
+		"RetryMaxDelay": int64(cfg.RetryMaxDelay), "JobLease": int64(cfg.JobLease),
+		"Workers": int64(cfg.Workers), "SendWorkers": int64(cfg.SendWorkers), "PollInterval": int64(cfg.PollInterval),
+		"EchoWindow": int64(cfg.EchoWindow), "OAuthStateTTL": int64(cfg.OAuthStateTTL),
+	})
 	if cfg.RetryBaseDelay > 0 && cfg.RetryMaxDelay > 0 && cfg.RetryMaxDelay < cfg.RetryBaseDelay {
-		errs = append(errs, errors.New("RetryMaxDelay must be at least RetryBaseDelay"))
+		p.Add("RetryMaxDelay", ProblemInvalid, "Config.RetryMaxDelay must be at least RetryBaseDelay")
 	}
-	neutral, nerrs := neutralNames(cfg.NeutralCustomerNames)
-	errs = append(errs, nerrs...)
-	if len(errs) > 0 {
-		return nil, &ValidationError{Problems: problemStrings(errs)}
+	neutral := neutralNames(&p, cfg.NeutralCustomerNames)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	cfg.NeutralCustomerNames = neutral
 	setDefaults(&cfg)
@@ -203,14 +197,6 @@ func setDefaults(c *Config) {
 	def(&c.PollInterval, time.Second)
 	def(&c.EchoWindow, 10*time.Minute)
 	def(&c.OAuthStateTTL, 10*time.Minute)
-}
-
-func problemStrings(errs []error) []string {
-	out := make([]string, len(errs))
-	for i, e := range errs {
-		out[i] = e.Error()
-	}
-	return out
 }
 
 func validKind(k Kind) bool {

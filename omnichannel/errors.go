@@ -3,7 +3,6 @@ package omnichannel
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dakenh/dakenh/model"
@@ -26,9 +25,9 @@ var (
 	// ErrAlreadyClaimed: another user claimed the conversation first (see *ClaimedError).
 	ErrAlreadyClaimed = errors.New("omnichannel: conversation already claimed")
 	// ErrInvalid: the request is invalid (see *ValidationError).
-	ErrInvalid = errors.New("omnichannel: invalid request")
+	ErrInvalid = model.ErrInvalid
 	// ErrUnsupported: the channel cannot do this (e.g. send a file on TikTok).
-	ErrUnsupported = errors.New("omnichannel: not supported by the channel")
+	ErrUnsupported = model.ErrUnsupported
 	// ErrOutsideWindow: the provider's reply window is closed for this conversation.
 	ErrOutsideWindow = errors.New("omnichannel: outside the reply window")
 	// ErrNoReplyRoute: the conversation cannot be answered because the engine lacks what the
@@ -85,26 +84,9 @@ func (e *ClaimedError) Error() string {
 // Is reports whether target is ErrAlreadyClaimed.
 func (e *ClaimedError) Is(target error) bool { return target == ErrAlreadyClaimed }
 
-// ValidationError lists every problem of a request or a config. It matches ErrInvalid, and also
-// ErrUnsupported when a problem is a channel limitation.
-type ValidationError struct {
-	Problems []string
-	// Details codes the problems for translation, one entry per problem when set (ProblemsOf
-	// gives a coded list for every ValidationError).
-	Details []Problem
-	// Unsupported is true when the request asks for something the channel cannot do.
-	Unsupported bool
-}
-
-// Error lists every problem, separated by semicolons.
-func (e *ValidationError) Error() string {
-	return "omnichannel: " + strings.Join(e.Problems, "; ")
-}
-
-// Is reports whether target is ErrInvalid (or ErrUnsupported for channel limitations).
-func (e *ValidationError) Is(target error) bool {
-	return target == ErrInvalid || (e.Unsupported && target == ErrUnsupported)
-}
+// ValidationError lists every problem of a request or a config (see model.ValidationError). It
+// matches ErrInvalid, and also ErrUnsupported when a problem is a channel limitation.
+type ValidationError = model.ValidationError
 
 // ProviderError is a classified failure of a provider call, returned by adapters.
 //

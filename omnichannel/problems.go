@@ -1,44 +1,43 @@
 package omnichannel
 
-import "errors"
+import (
+	"errors"
 
-// Problem is one validation problem in a form an interface can translate: a stable Code (the
-// Problem* constants), the request Field it is about ("" for the request as a whole) and the
-// Params its translation fills in ({"max": "2000"}). Params never hold a secret.
-type Problem struct {
-	Field  string
-	Code   string
-	Params map[string]string
-}
+	"github.com/dakenh/dakenh/model"
+)
+
+// Problem is one validation problem in a form an interface can translate (see model.Problem).
+type Problem = model.Problem
 
 // Stable problem codes of ValidationError.Details. New codes may be added; existing ones keep
 // their meaning.
 const (
-	ProblemRequired          = "required"            // a value is missing
-	ProblemUnknown           = "unknown"             // an id that is not in the workspace (or is inactive)
-	ProblemNotAllowed        = "not_allowed"         // a value outside the allowed set ({allowed})
-	ProblemTooLong           = "too_long"            // text over {max} characters
-	ProblemTooLongBytes      = "too_long_bytes"      // text over {max} bytes of UTF-8 (Instagram)
-	ProblemTooMany           = "too_many"            // more than {max} values
-	ProblemMessageEmpty      = "message_empty"       // neither text nor attachment
-	ProblemBadText           = "bad_text"            // invalid UTF-8 or a NUL character
-	ProblemPlaceholderLeft   = "placeholder_left"    // a template {placeholder} was not replaced
-	ProblemSeparateCaption   = "separate_caption"    // text and a {kind} attachment go as two messages
-	ProblemKindUnsupported   = "kind_unsupported"    // the channel cannot send {kind} attachments
-	ProblemTypeUnsupported   = "type_unsupported"    // the channel does not take {type} files ({allowed})
-	ProblemFileTooLarge      = "file_too_large"      // {name} is over {max} bytes
-	ProblemFileEmpty         = "file_empty"          // an empty upload
-	ProblemNotUploaded       = "not_uploaded"        // the attachment {name} was never uploaded
-	ProblemChooseOne         = "choose_one"          // a user or a team, not both and not neither
-	ProblemCategoryLeaf      = "category_leaf"       // choose a detailed category under {name}
-	ProblemCategoryDeep      = "category_too_deep"   // the category tree is deeper than three levels
-	ProblemNotRetryable      = "not_retryable"       // only a failed outgoing message can be retried
-	ProblemQuoteElsewhere    = "quote_elsewhere"     // the quoted message is in another conversation
-	ProblemTemplateVariables = "template_variables"  // a template uses unknown {names}
-	ProblemTemplateBraces    = "template_braces"     // a template would send "{{"
-	ProblemAlreadyElsewhere  = "connected_elsewhere" // the account is connected to another workspace
-	ProblemNotReactable      = "not_reactable"       // only a message the provider knows can get a reaction
-	ProblemInfoRequestBody   = "info_request_body"   // an information request carries no text, file or quote
+	ProblemRequired          = model.ProblemRequired   // a value is missing
+	ProblemUnknown           = "unknown"               // an id that is not in the workspace (or is inactive)
+	ProblemNotAllowed        = model.ProblemNotAllowed // a value outside the allowed set ({allowed})
+	ProblemTooLong           = "too_long"              // text over {max} characters
+	ProblemTooLongBytes      = "too_long_bytes"        // text over {max} bytes of UTF-8 (Instagram)
+	ProblemTooMany           = "too_many"              // more than {max} values
+	ProblemMessageEmpty      = "message_empty"         // neither text nor attachment
+	ProblemBadText           = "bad_text"              // invalid UTF-8 or a NUL character
+	ProblemPlaceholderLeft   = "placeholder_left"      // a template {placeholder} was not replaced
+	ProblemSeparateCaption   = "separate_caption"      // text and a {kind} attachment go as two messages
+	ProblemKindUnsupported   = "kind_unsupported"      // the channel cannot send {kind} attachments
+	ProblemTypeUnsupported   = "type_unsupported"      // the channel does not take {type} files ({allowed})
+	ProblemFileTooLarge      = "file_too_large"        // {name} is over {max} bytes
+	ProblemFileEmpty         = "file_empty"            // an empty upload
+	ProblemNotUploaded       = "not_uploaded"          // the attachment {name} was never uploaded
+	ProblemChooseOne         = "choose_one"            // a user or a team, not both and not neither
+	ProblemCategoryLeaf      = "category_leaf"         // choose a detailed category under {name}
+	ProblemCategoryDeep      = "category_too_deep"     // the category tree is deeper than three levels
+	ProblemNotRetryable      = "not_retryable"         // only a failed outgoing message can be retried
+	ProblemQuoteElsewhere    = "quote_elsewhere"       // the quoted message is in another conversation
+	ProblemTemplateVariables = "template_variables"    // a template uses unknown {names}
+	ProblemTemplateBraces    = "template_braces"       // a template would send "{{"
+	ProblemAlreadyElsewhere  = "connected_elsewhere"   // the account is connected to another workspace
+	ProblemNotReactable      = "not_reactable"         // only a message the provider knows can get a reaction
+	ProblemInfoRequestBody   = "info_request_body"     // an information request carries no text, file or quote
+	ProblemInvalid           = model.ProblemInvalid    // a malformed or out-of-range value (configurations)
 )
 
 // problems builds a ValidationError from coded problems, keeping the English text of each for logs
@@ -90,7 +89,7 @@ func ProblemsOf(err error) []Problem {
 	}
 	out := make([]Problem, 0, len(ve.Problems))
 	for range ve.Problems {
-		out = append(out, Problem{Code: "invalid"})
+		out = append(out, Problem{Code: model.ProblemInvalid})
 	}
 	return out
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dakenh/dakenh/model"
 )
 
 // TemplateProvider supplies canned replies. The engine's default reads them from the Store; a host
@@ -162,9 +164,9 @@ func (e *Engine) neutralCustomerName(workspaceID string) string {
 
 // neutralNames validates Config.NeutralCustomerNames and returns a trimmed copy (the engine keeps
 // its own, so a host changing its map later cannot race with renders).
-func neutralNames(in map[string]string) (map[string]string, []error) {
+func neutralNames(p *model.ConfigProblems, in map[string]string) map[string]string {
 	out := make(map[string]string, len(in))
-	var errs []error
+	const f = "NeutralCustomerNames"
 	ids := make([]string, 0, len(in))
 	for id := range in {
 		ids = append(ids, id)
@@ -174,20 +176,20 @@ func neutralNames(in map[string]string) (map[string]string, []error) {
 		v := strings.TrimSpace(in[id])
 		switch {
 		case strings.TrimSpace(id) == "":
-			errs = append(errs, fmt.Errorf("NeutralCustomerNames has an empty workspace id"))
+			p.Add(f, ProblemRequired, "Config.NeutralCustomerNames has an empty workspace id")
 		case v == "":
-			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] is empty", id))
+			p.Add(f, ProblemRequired, "Config.NeutralCustomerNames[%q] is empty", id)
 		case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
-			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] must be one line of valid UTF-8 text", id))
+			p.Add(f, ProblemBadText, "Config.NeutralCustomerNames[%q] must be one line of valid UTF-8 text", id)
 		case utf8.RuneCountInString(v) > MaxNeutralNameLength:
-			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] is longer than %d characters", id, MaxNeutralNameLength))
+			p.Add(f, ProblemTooLong, "Config.NeutralCustomerNames[%q] is longer than %d characters", id, MaxNeutralNameLength)
 		case strings.Contains(v, "{{") || strings.Contains(v, "}}"):
-			errs = append(errs, fmt.Errorf("NeutralCustomerNames[%q] must not contain \"{{\" or \"}}\"", id))
+			p.Add(f, ProblemTemplateBraces, "Config.NeutralCustomerNames[%q] must not contain \"{{\" or \"}}\"", id)
 		default:
 			out[id] = v
 		}
 	}
-	return out, errs
+	return out
 }
 
 // placeholderRE matches a template placeholder: a name of letters, digits and underscores in double

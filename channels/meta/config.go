@@ -1,18 +1,17 @@
 package meta
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/dakenh/dakenh/channels/adapterkit"
 	"github.com/dakenh/dakenh/guardedfetch"
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
+	"golang.org/x/time/rate"
 )
 
 // Channel kinds: webhooks of the Page object arrive at /webhooks/messenger, those of the
@@ -31,6 +30,9 @@ const (
 	// DefaultGraphVersion is the pinned Graph API version (reference §8: v25.0 lives until
 	// 2028-07-29).
 	DefaultGraphVersion = "v25.0"
+	// DefaultRequestsPerSecond paces Graph calls at the Instagram Send API's published 100 calls a
+	// second per account, the lower of Meta's figures (Messenger allows 300 a second per Page).
+	DefaultRequestsPerSecond = 100
 )
 
 // Limits reported by Capabilities (reference §0, §3.1, §3.3).
@@ -79,12 +81,16 @@ type Config struct {
 	GraphBaseURL  string
 	DialogBaseURL string
 	GraphVersion  string
-	// HTTPClient makes the Graph calls. Default http.DefaultClient.
+	// HTTPClient makes the Graph calls. Default: a client with adapterkit.DefaultTimeout (30 s).
 	HTTPClient *http.Client
 	// MediaClient fetches inbound media and profile pictures (URLs from webhooks and Graph
 	// answers). Default guardedfetch.Default().
 	MediaClient *guardedfetch.Client
-	// Logger receives the adapter's few log lines (never a token, secret or signature).
+	// RequestsPerSecond caps this app's Graph calls (client-side, per process). Default
+	// DefaultRequestsPerSecond; a negative value turns client-side limiting off.
+	RequestsPerSecond int
+	// Logger receives the adapter's few log lines (never a token, secret or signature). Default:
+	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -102,6 +108,8 @@ type Channel struct {
 	dialog string // DialogBaseURL/version/dialog/oauth
 	log    *slog.Logger
 	now    func() time.Time
+	// limiter paces every Graph call (Config.RequestsPerSecond).
+	limiter *rate.Limiter
 	// uploads caches attachment ids by page and content hash (they live 90 days).
 	uploads *uploadCache
 }
@@ -117,53 +125,36 @@ var (
 )
 
 // New returns the adapter of kind (KindMessenger or KindInstagram). Every problem of cfg is
-// reported at once.
+// reported at once in one *omnichannel.ValidationError (errors.Is(err, omnichannel.ErrInvalid));
+// no problem quotes a secret. Defaults are those of package adapterkit.
 func New(kind omnichannel.Kind, cfg Config) (*Channel, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "meta"}
 	if kind != KindMessenger && kind != KindInstagram {
-		errs = append(errs, fmt.Errorf("meta: unknown kind %q", kind))
+		p.Add("", model.ProblemNotAllowed, "unknown kind %q (want %q or %q)", kind, KindMessenger, KindInstagram)
 	}
-	if cfg.AppID == "" {
-		errs = append(errs, errors.New("meta: Config.AppID is required"))
+	adapterkit.Required(&p, "AppID", cfg.AppID, "AppSecret", cfg.AppSecret, "VerifyToken", cfg.VerifyToken)
+	if cfg.GraphVersion == "" {
+		cfg.GraphVersion = DefaultGraphVersion
 	}
-	if cfg.AppSecret == "" {
-		errs = append(errs, errors.New("meta: Config.AppSecret is required"))
-	}
-	if cfg.VerifyToken == "" {
-		errs = append(errs, errors.New("meta: Config.VerifyToken is required"))
-	}
-	def := func(p *string, v string) {
-		if *p == "" {
-			*p = v
-		}
-	}
-	def(&cfg.GraphBaseURL, DefaultGraphBaseURL)
-	def(&cfg.DialogBaseURL, DefaultDialogBaseURL)
-	def(&cfg.GraphVersion, DefaultGraphVersion)
-	for name, v := range map[string]string{"GraphBaseURL": cfg.GraphBaseURL, "DialogBaseURL": cfg.DialogBaseURL} {
-		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-			errs = append(errs, fmt.Errorf("meta: Config.%s is not an absolute http(s) URL without a query", name))
-		}
-	}
+	graph := adapterkit.BaseURL(&p, "GraphBaseURL", cfg.GraphBaseURL, DefaultGraphBaseURL)
+	dialog := adapterkit.BaseURL(&p, "DialogBaseURL", cfg.DialogBaseURL, DefaultDialogBaseURL)
 	if strings.ContainsAny(cfg.GraphVersion, "/?#") {
-		errs = append(errs, errors.New("meta: Config.GraphVersion must be like v25.0"))
+		p.Add("GraphVersion", model.ProblemInvalid, "Config.GraphVersion must be like v25.0")
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = DefaultScopes()
 	}
 	cfg.Scopes = append([]string(nil), cfg.Scopes...)
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = http.DefaultClient
-	}
+	cfg.HTTPClient = adapterkit.HTTPClient(cfg.HTTPClient)
 	if cfg.MediaClient == nil {
 		cfg.MediaClient = guardedfetch.Default()
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Logger = adapterkit.Logger(cfg.Logger)
+	if cfg.RequestsPerSecond == 0 {
+		cfg.RequestsPerSecond = DefaultRequestsPerSecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -171,8 +162,9 @@ func New(kind omnichannel.Kind, cfg Config) (*Channel, error) {
 	return &Channel{
 		kind:    kind,
 		cfg:     cfg,
-		graph:   strings.TrimSuffix(cfg.GraphBaseURL, "/") + "/" + cfg.GraphVersion,
-		dialog:  strings.TrimSuffix(cfg.DialogBaseURL, "/") + "/" + cfg.GraphVersion + "/dialog/oauth",
+		graph:   graph + "/" + cfg.GraphVersion,
+		dialog:  dialog + "/" + cfg.GraphVersion + "/dialog/oauth",
+		limiter: adapterkit.PerSecond(cfg.RequestsPerSecond),
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		uploads: &uploadCache{m: map[string]cachedUpload{}},

@@ -75,6 +75,9 @@ func (c *Channel) call(ctx context.Context, r graphRequest) ([]byte, error) {
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, fmt.Errorf("meta: waiting for the rate limiter: %w", err)
+	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		var ue *url.Error

@@ -68,9 +68,3 @@ func (c *capture) last() ([]byte, http.Header) {
 	defer c.mu.Unlock()
 	return c.bodies[len(c.bodies)-1], c.heads[len(c.heads)-1]
 }
-
-func (c *capture) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.bodies)
-}

@@ -3,7 +3,6 @@ package tiktok_test
 import (
 	"context"
 	"errors"
-	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dakenh/dakenh/internal/testlog"
+
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dakenh/dakenh/channels/tiktok"
@@ -151,7 +153,9 @@ func TestHistorySyncPagesThroughConversations(t *testing.T) {
 		srv.SeedConversation("h"+strings.Repeat("x", i%3)+string(rune('A'+i%26))+string(rune('a'+i/26)), "Khách",
 			tiktoktest.SeedMessage{FromCustomer: true, Text: "hi", At: at.Add(time.Duration(i) * time.Second)})
 	}
-	ch := newAdapter(t, srv, nil)
+	// The subject is paging: lift the Basic tier's 10 calls a second (130 conversations would take
+	// 13 s at it).
+	ch := newAdapter(t, srv, nil, func(c *tiktok.Config) { c.RequestsPerSecond = 1000 })
 	convs := map[string]int{}
 	err := ch.SyncHistory(context.Background(), srv.Connection(), func(ev oc.InboundEvent) error {
 		convs[ev.ExternalUserID]++
@@ -167,6 +171,24 @@ func TestHistorySyncPagesThroughConversations(t *testing.T) {
 		}
 	}
 	require.Equal(t, 2, pages, "130 conversations in pages of 100")
+}
+
+// Every API call waits for the client-side rate limiter: at one call a second, a second call
+// whose context ends in 10 ms is refused before it reaches TikTok.
+func TestAPICallsWaitForTheRateLimiter(t *testing.T) {
+	srv := tiktoktest.New(tiktoktest.Options{})
+	t.Cleanup(srv.Close)
+	conv := srv.SeedConversation("u1", "Lan", tiktoktest.SeedMessage{FromCustomer: true, Text: "hi", At: time.Now()})
+	ch := newAdapter(t, srv, nil, func(c *tiktok.Config) { c.RequestsPerSecond = 1 })
+	_, err := ch.FetchProfile(context.Background(), srv.Connection(), conv)
+	require.NoError(t, err)
+	before := len(srv.Requests())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err = ch.FetchProfile(ctx, srv.Connection(), conv)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "rate limiter")
+	assert.Len(t, srv.Requests(), before, "the refused call never reached the provider")
 }
 
 // TestTwoEnginesRefreshOnce: two engine instances share one store; both find the token about to

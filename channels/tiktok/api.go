@@ -63,8 +63,8 @@ type multipartFile struct {
 // errors (retryable); HTTP errors and non-zero codes are *omnichannel.ProviderError values. The
 // token and the app secret never appear in the error.
 func (c *Channel) call(ctx context.Context, r apiRequest) (json.RawMessage, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("tiktok: %s: %w", r.path, err)
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, fmt.Errorf("tiktok: %s: waiting for the rate limiter: %w", r.path, err)
 	}
 	req := c.http.R().SetContext(ctx).SetHeader("Accept", "application/json")
 	if r.token != "" {

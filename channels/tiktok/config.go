@@ -1,9 +1,6 @@
 package tiktok
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -11,8 +8,11 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"golang.org/x/time/rate"
 
+	"github.com/dakenh/dakenh/channels/adapterkit"
 	"github.com/dakenh/dakenh/guardedfetch"
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -35,6 +35,9 @@ const (
 	DefaultSignatureMaxAge = 73 * time.Hour
 	// DefaultRefreshSkew is how long before the access token expires the engine refreshes it.
 	DefaultRefreshSkew = 10 * time.Minute
+	// DefaultRequestsPerSecond is the Basic tier of TikTok's API for Business (10 QPS, 600 a
+	// minute; reference §1.5); apps on a higher tier may raise Config.RequestsPerSecond.
+	DefaultRequestsPerSecond = 10
 )
 
 // Limits of Business Messaging, reported by Capabilities (reference §1.2).
@@ -80,7 +83,8 @@ type Config struct {
 	APIBaseURL string
 	// AuthorizeURL is the consent page. Default DefaultAuthorizeURL.
 	AuthorizeURL string
-	// HTTPClient makes every provider call (through resty). Default http.DefaultClient.
+	// HTTPClient makes every provider call (through resty). Default: a client with
+	// adapterkit.DefaultTimeout (30 s).
 	HTTPClient *http.Client
 	// MediaClient fetches the download_url the media download API returns (DownloadMedia): a URL
 	// the API supplied, so it goes through the guarded client, never HTTPClient. Default:
@@ -99,8 +103,12 @@ type Config struct {
 	// RefreshSkew is how long before AccessExpiry the engine refreshes. Default
 	// DefaultRefreshSkew.
 	RefreshSkew time.Duration
+	// RequestsPerSecond caps this Channel's API calls (client-side, per process). Default
+	// DefaultRequestsPerSecond, the Basic tier of TikTok's API for Business; a negative value turns
+	// client-side limiting off.
+	RequestsPerSecond int
 	// Logger receives the adapter's few log lines (never a token, secret or signature). Default:
-	// a logger that discards.
+	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock used for signature freshness and token expiries. Default time.Now.
 	Now func() time.Time
@@ -116,6 +124,7 @@ type Channel struct {
 	apiURL    *url.URL
 	authorize string
 	http      *resty.Client
+	limiter   *rate.Limiter
 	media     *guardedfetch.Client
 	log       *slog.Logger
 	now       func() time.Time
@@ -132,37 +141,20 @@ var (
 )
 
 // New validates cfg, fills its defaults and returns an adapter. Every problem of cfg is reported
-// at once, joined with errors.Join.
+// at once in one *omnichannel.ValidationError (errors.Is(err, omnichannel.ErrInvalid)); no problem
+// quotes a secret. Defaults are those of package adapterkit.
 func New(cfg Config) (*Channel, error) {
-	var errs []error
-	if cfg.ClientKey == "" {
-		errs = append(errs, errors.New("tiktok: Config.ClientKey is required"))
-	}
-	if cfg.ClientSecret == "" {
-		errs = append(errs, errors.New("tiktok: Config.ClientSecret is required"))
-	}
-	if cfg.APIBaseURL == "" {
-		cfg.APIBaseURL = DefaultAPIBaseURL
-	}
+	p := model.ConfigProblems{Source: "tiktok"}
+	adapterkit.Required(&p, "ClientKey", cfg.ClientKey, "ClientSecret", cfg.ClientSecret)
+	api := adapterkit.BaseURL(&p, "APIBaseURL", cfg.APIBaseURL, DefaultAPIBaseURL)
 	if cfg.AuthorizeURL == "" {
 		cfg.AuthorizeURL = DefaultAuthorizeURL
 	}
-	apiURL, err := absoluteURL("APIBaseURL", cfg.APIBaseURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := absoluteURL("AuthorizeURL", cfg.AuthorizeURL); err != nil {
-		errs = append(errs, err)
-	}
-	if cfg.SignatureTolerance < 0 {
-		errs = append(errs, errors.New("tiktok: Config.SignatureTolerance must not be negative"))
-	}
-	if cfg.SignatureMaxAge < 0 {
-		errs = append(errs, errors.New("tiktok: Config.SignatureMaxAge must not be negative"))
-	}
-	if cfg.RefreshSkew < 0 {
-		errs = append(errs, errors.New("tiktok: Config.RefreshSkew must not be negative"))
-	}
+	adapterkit.BaseURL(&p, "AuthorizeURL", cfg.AuthorizeURL, DefaultAuthorizeURL)
+	p.NonNegative(map[string]int64{
+		"SignatureTolerance": int64(cfg.SignatureTolerance), "SignatureMaxAge": int64(cfg.SignatureMaxAge),
+		"RefreshSkew": int64(cfg.RefreshSkew),
+	})
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = DefaultScopes()
 	}
@@ -171,12 +163,13 @@ func New(cfg Config) (*Channel, error) {
 	}
 	for _, s := range cfg.RequiredScopes {
 		if !containsFold(cfg.Scopes, s) {
-			errs = append(errs, fmt.Errorf("tiktok: required scope %q is not in Config.Scopes", s))
+			p.Add("RequiredScopes", model.ProblemNotAllowed, "required scope %q is not in Config.Scopes", s)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
+	apiURL, _ := url.Parse(api) // validated by BaseURL
 	if cfg.SignatureMaxAge == 0 {
 		cfg.SignatureMaxAge = DefaultSignatureMaxAge
 		if cfg.SignatureTolerance != 0 {
@@ -189,48 +182,31 @@ func New(cfg Config) (*Channel, error) {
 	if cfg.RefreshSkew == 0 {
 		cfg.RefreshSkew = DefaultRefreshSkew
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = http.DefaultClient
-	}
+	cfg.HTTPClient = adapterkit.HTTPClient(cfg.HTTPClient)
 	if cfg.MediaClient == nil {
 		cfg.MediaClient = guardedfetch.Default()
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Logger = adapterkit.Logger(cfg.Logger)
+	if cfg.RequestsPerSecond == 0 {
+		cfg.RequestsPerSecond = DefaultRequestsPerSecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	cfg.Scopes = append([]string(nil), cfg.Scopes...)
 	cfg.RequiredScopes = append([]string(nil), cfg.RequiredScopes...)
-	rc := resty.NewWithClient(cfg.HTTPClient).
-		SetLogger(discardLogger{}).
-		SetDisableWarn(true).
-		SetResponseBodyLimit(maxResponseBytes)
 	return &Channel{
 		cfg:       cfg,
 		secret:    []byte(cfg.ClientSecret),
-		api:       strings.TrimSuffix(cfg.APIBaseURL, "/"),
+		api:       api,
 		apiURL:    apiURL,
 		authorize: cfg.AuthorizeURL,
-		http:      rc,
+		http:      adapterkit.Resty(cfg.HTTPClient, maxResponseBytes),
+		limiter:   adapterkit.PerSecond(cfg.RequestsPerSecond),
 		media:     cfg.MediaClient,
 		log:       cfg.Logger,
 		now:       cfg.Now,
 	}, nil
-}
-
-func absoluteURL(field, raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("tiktok: Config.%s: %w", field, err)
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return nil, fmt.Errorf("tiktok: Config.%s %q is not an absolute http(s) URL", field, raw)
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("tiktok: Config.%s %q must not have a query or fragment", field, raw)
-	}
-	return u, nil
 }
 
 // Kind returns "tiktok".
@@ -257,13 +233,6 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 
 // RefreshSkew returns Config.RefreshSkew.
 func (c *Channel) RefreshSkew() time.Duration { return c.cfg.RefreshSkew }
-
-// discardLogger keeps resty quiet: its messages may quote requests.
-type discardLogger struct{}
-
-func (discardLogger) Errorf(string, ...any) {}
-func (discardLogger) Warnf(string, ...any)  {}
-func (discardLogger) Debugf(string, ...any) {}
 
 func containsFold(list []string, s string) bool {
 	for _, v := range list {

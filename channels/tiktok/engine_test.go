@@ -259,13 +259,12 @@ func TestEngineMarkReadReferralAndEU(t *testing.T) {
 func TestEngineReplyWindow(t *testing.T) {
 	e := newEngineEnv(t, nil)
 	e.says("u1", "Lan", "Chào shop")
-	conv := e.conversation("u1")
 	for i := 0; i < 3; i++ {
 		_, err := e.send("u1", "tin "+string(rune('A'+i)))
 		require.NoError(t, err)
 	}
 	e.runDue()
-	conv = e.conversation("u1")
+	conv := e.conversation("u1")
 	w := e.eng.Window(conv)
 	require.True(t, w.Limited)
 	require.True(t, w.Open)

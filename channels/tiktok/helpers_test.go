@@ -3,12 +3,13 @@ package tiktok_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/dakenh/dakenh/internal/testlog"
 
 	"github.com/dakenh/dakenh/channels/tiktok"
 	"github.com/dakenh/dakenh/channels/tiktok/tiktoktest"
@@ -67,22 +68,6 @@ func envelope(event, content string) []byte {
 	b, _ := json.Marshal(map[string]any{"client_key": "tt-app-7001", "event": event, "create_time": 1700000000,
 		"user_openid": "biz-6980001", "content": content})
 	return b
-}
-
-// contentOf decodes the content of a delivery the emulator posted.
-func contentOf(t *testing.T, body []byte) map[string]any {
-	t.Helper()
-	var env struct {
-		Content string `json:"content"`
-	}
-	var c map[string]any
-	if err := json.Unmarshal(body, &env); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(env.Content), &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func readAll(r *http.Request) []byte {

@@ -13,34 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-resty/resty/v2"
-	"golang.org/x/time/rate"
 )
-
-// newRestyClient wraps the injected *http.Client. Resty retries nothing (the engine owns retries)
-// and logs nothing (its messages are not ours to vet for secrets).
-func newRestyClient(hc *http.Client) *resty.Client {
-	return resty.NewWithClient(hc).
-		SetRetryCount(0).
-		SetLogger(silentLogger{}).
-		SetResponseBodyLimit(maxResponseBytes)
-}
-
-// silentLogger discards resty's own log lines.
-type silentLogger struct{}
-
-func (silentLogger) Errorf(string, ...any) {}
-func (silentLogger) Warnf(string, ...any)  {}
-func (silentLogger) Debugf(string, ...any) {}
-
-// newLimiter returns a token bucket that never lets more than perMinute calls through in any
-// 60-second window: a burst of perMinute/60 and a refill of the rest over the minute.
-func newLimiter(perMinute int) *rate.Limiter {
-	burst := max(perMinute/60, 1)
-	refill := max(perMinute-burst, 1)
-	return rate.NewLimiter(rate.Limit(float64(refill)/60), burst)
-}
 
 // request is one provider call.
 type request struct {

@@ -1,11 +1,8 @@
 package zalooa
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -13,7 +10,9 @@ import (
 	"github.com/go-resty/resty/v2"
 	"golang.org/x/time/rate"
 
+	"github.com/dakenh/dakenh/channels/adapterkit"
 	"github.com/dakenh/dakenh/guardedfetch"
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -82,7 +81,7 @@ type Config struct {
 	// APIBaseURL is the Open API host (messages, uploads, users, history). Default
 	// DefaultAPIBaseURL.
 	APIBaseURL string
-	// HTTPClient makes every provider call. Default: a client with a 30 s timeout.
+	// HTTPClient makes every provider call. Default: a client with adapterkit.DefaultTimeout (30 s).
 	HTTPClient *http.Client
 	// MediaClient fetches the media URLs webhooks and history carry (DownloadMedia): URLs a
 	// customer's message supplied, so they go through the guarded client, never HTTPClient.
@@ -94,7 +93,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// RequestsPerMinute caps this Channel's API calls (client-side, per process). Default
-	// DefaultRequestsPerMinute; when several processes share an app, give each its share.
+	// DefaultRequestsPerMinute; when several processes share an app, give each its share. A
+	// negative value turns client-side limiting off.
 	RequestsPerMinute int
 	// RefreshSkew is how long before expiry the engine refreshes tokens. Default
 	// DefaultRefreshSkew.
@@ -156,43 +156,25 @@ var (
 	_ omnichannel.Reactor         = (*Channel)(nil)
 )
 
-// New validates cfg and returns an adapter. Every problem of cfg is reported, joined with
-// errors.Join; no error contains a secret.
+// New validates cfg and returns an adapter. Every problem of cfg is reported at once in one
+// *omnichannel.ValidationError (errors.Is(err, omnichannel.ErrInvalid)); no problem quotes a
+// secret. Defaults are those of package adapterkit.
 func New(cfg Config) (*Channel, error) {
-	var errs []error
-	for _, f := range []struct{ name, v string }{
-		{"AppID", cfg.AppID}, {"AppSecret", cfg.AppSecret}, {"OASecretKey", cfg.OASecretKey},
-	} {
-		if strings.TrimSpace(f.v) == "" {
-			errs = append(errs, fmt.Errorf("zalooa: Config.%s is required", f.name))
-		}
-	}
+	p := model.ConfigProblems{Source: "zalooa"}
+	adapterkit.Required(&p, "AppID", cfg.AppID, "AppSecret", cfg.AppSecret, "OASecretKey", cfg.OASecretKey)
 	for i, k := range cfg.ExtraOASecretKeys {
 		if strings.TrimSpace(k) == "" {
-			errs = append(errs, fmt.Errorf("zalooa: Config.ExtraOASecretKeys[%d] is empty", i))
+			p.Add("ExtraOASecretKeys", model.ProblemRequired, "Config.ExtraOASecretKeys[%d] is empty", i)
 		}
 	}
-	oauthBase, err := baseURL("OAuthBaseURL", cfg.OAuthBaseURL, DefaultOAuthBaseURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	apiBase, err := baseURL("APIBaseURL", cfg.APIBaseURL, DefaultAPIBaseURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, n := range []struct {
-		name string
-		v    int64
-	}{
-		{"RequestsPerMinute", int64(cfg.RequestsPerMinute)}, {"RefreshSkew", int64(cfg.RefreshSkew)},
-		{"HistoryMaxUsers", int64(cfg.HistoryMaxUsers)}, {"HistoryMaxMessagesPerUser", int64(cfg.HistoryMaxMessagesPerUser)},
-	} {
-		if n.v < 0 {
-			errs = append(errs, fmt.Errorf("zalooa: Config.%s must not be negative", n.name))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	oauthBase := adapterkit.BaseURL(&p, "OAuthBaseURL", cfg.OAuthBaseURL, DefaultOAuthBaseURL)
+	apiBase := adapterkit.BaseURL(&p, "APIBaseURL", cfg.APIBaseURL, DefaultAPIBaseURL)
+	p.NonNegative(map[string]int64{
+		"RefreshSkew":     int64(cfg.RefreshSkew),
+		"HistoryMaxUsers": int64(cfg.HistoryMaxUsers), "HistoryMaxMessagesPerUser": int64(cfg.HistoryMaxMessagesPerUser),
+	})
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	setDefaults(&cfg)
 	keys := [][]byte{[]byte(cfg.OASecretKey)}
@@ -204,8 +186,8 @@ func New(cfg Config) (*Channel, error) {
 		oauthBase:   oauthBase,
 		apiBase:     apiBase,
 		keys:        keys,
-		http:        newRestyClient(cfg.HTTPClient),
-		limiter:     newLimiter(cfg.RequestsPerMinute),
+		http:        adapterkit.Resty(cfg.HTTPClient, maxResponseBytes),
+		limiter:     adapterkit.PerMinute(cfg.RequestsPerMinute),
 		log:         cfg.Logger,
 		now:         cfg.Now,
 		unknownSeen: map[string]bool{},
@@ -213,15 +195,11 @@ func New(cfg Config) (*Channel, error) {
 }
 
 func setDefaults(c *Config) {
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
+	c.HTTPClient = adapterkit.HTTPClient(c.HTTPClient)
 	if c.MediaClient == nil {
 		c.MediaClient = guardedfetch.Default()
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Logger = adapterkit.Logger(c.Logger)
 	if c.RequestsPerMinute == 0 {
 		c.RequestsPerMinute = DefaultRequestsPerMinute
 	}
@@ -246,23 +224,6 @@ func setDefaults(c *Config) {
 	if c.InfoRequestSubtitle == "" {
 		c.InfoRequestSubtitle = DefaultInfoRequestSubtitle
 	}
-}
-
-// baseURL validates an absolute http(s) URL without query and returns it without a trailing slash.
-func baseURL(field, v, def string) (string, error) {
-	if v == "" {
-		v = def
-	}
-	u, err := url.Parse(v)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("zalooa: Config.%s does not parse: %w", field, err)
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return "", fmt.Errorf("zalooa: Config.%s %q is not an absolute http(s) URL", field, v)
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		return "", fmt.Errorf("zalooa: Config.%s %q must not carry a query, fragment or user info", field, v)
-	}
-	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // Kind returns "zalo".

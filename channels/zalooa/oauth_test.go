@@ -199,10 +199,10 @@ func TestRefreshTokenAnswers(t *testing.T) {
 }
 
 func TestNewValidatesEverything(t *testing.T) {
-	_, err := zalooa.New(zalooa.Config{APIBaseURL: "ftp://x", OAuthBaseURL: "https://o.example/?q=1", RequestsPerMinute: -1,
+	_, err := zalooa.New(zalooa.Config{APIBaseURL: "ftp://x", OAuthBaseURL: "https://o.example/?q=1", RefreshSkew: -1,
 		ExtraOASecretKeys: []string{""}})
 	require.Error(t, err)
-	for _, want := range []string{"AppID", "AppSecret", "OASecretKey", "ExtraOASecretKeys[0]", "APIBaseURL", "OAuthBaseURL", "RequestsPerMinute"} {
+	for _, want := range []string{"AppID", "AppSecret", "OASecretKey", "ExtraOASecretKeys[0]", "APIBaseURL", "OAuthBaseURL", "RefreshSkew"} {
 		assert.Contains(t, err.Error(), want)
 	}
 	ch, err := zalooa.New(zalooa.Config{AppID: "1", AppSecret: "2", OASecretKey: "3"})

@@ -189,18 +189,17 @@ func (o Options) validate() error {
 	}
 	if o.AddUser.ID != "" {
 		for _, err := range o.AddUser.problems(false) { // the password is read later
-
 			errs = append(errs, fmt.Errorf("-add-user: %w", err))
 		}
 	}
 	if o.Zalo.set() && (o.Zalo.AppID == "" || o.Zalo.AppSecret == "" || o.Zalo.OASecretKey == "") {
-		errs = append(errs, errors.New("Zalo needs all of -zalo-app-id, -zalo-app-secret and -zalo-oa-secret"))
+		errs = append(errs, errors.New("the Zalo connection needs all of -zalo-app-id, -zalo-app-secret and -zalo-oa-secret"))
 	}
 	if o.TikTok.set() && (o.TikTok.ClientKey == "" || o.TikTok.ClientSecret == "") {
-		errs = append(errs, errors.New("TikTok needs both -tiktok-client-key and -tiktok-client-secret"))
+		errs = append(errs, errors.New("the TikTok connection needs both -tiktok-client-key and -tiktok-client-secret"))
 	}
 	if o.Meta.set() && (o.Meta.AppID == "" || o.Meta.AppSecret == "" || o.Meta.VerifyToken == "") {
-		errs = append(errs, errors.New("Meta needs all of -meta-app-id, -meta-app-secret and -meta-verify-token"))
+		errs = append(errs, errors.New("the Meta connections need all of -meta-app-id, -meta-app-secret and -meta-verify-token"))
 	}
 	errs = append(errs, o.Endpoints.problems()...)
 	errs = append(errs, o.secretKeysProblems()...)

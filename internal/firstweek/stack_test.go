@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -380,13 +379,3 @@ func (c *crm) Interactions(_ context.Context, _, crmID string) ([]oc.Interaction
 
 // uniq names a customer or a text uniquely within a test run.
 func uniq(prefix string, i int) string { return fmt.Sprintf("%s-%d", prefix, i) }
-
-// has reports whether s contains every part.
-func has(s string, parts ...string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
-}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,7 +41,7 @@ func inboxBinary(t *testing.T) string {
 	buildOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+			t.Fatalf("the go command is not on PATH: %v", err)
 		}
 		buildPath = filepath.Join(binDir, "inbox")
 		start := time.Now()

@@ -1,13 +1,12 @@
 package sqlite
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/seal"
 )
 
@@ -82,11 +81,16 @@ type Config struct {
 	DiskReserve int64
 }
 
-// validate reports every problem of c, joined.
+// validate reports every problem of c at once, as one *omnichannel.ValidationError.
 func (c Config) validate() error {
-	var errs []error
+	p := model.ConfigProblems{Source: "sqlite"}
 	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("sqlite: Config.%s: %w", fmt.Sprintf(format, args...), omnichannel.ErrInvalid))
+		field, _, _ := strings.Cut(format, " ")
+		code := model.ProblemInvalid
+		if strings.HasSuffix(format, " is required") {
+			code = model.ProblemRequired
+		}
+		p.Add(field, code, "Config."+format, args...)
 	}
 	switch {
 	case c.Path == "":
@@ -117,7 +121,7 @@ func (c Config) validate() error {
 	if c.Keyring != nil && c.Keyring.Len() == 0 {
 		bad("Keyring holds no key (make it with seal.NewKeyring or seal.ParseKeyring)")
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 // withDefaults returns c with every zero field set to its default.

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/dakenh/dakenh/guardedfetch"
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -85,33 +86,33 @@ var (
 	_ omnichannel.MediaDownloader = (*Channel)(nil)
 )
 
-// New validates cfg and returns an adapter. Every problem of cfg is reported, joined with
-// errors.Join.
+// New validates cfg and returns an adapter. Every problem of cfg is reported at once in one
+// *omnichannel.ValidationError.
 func New(cfg Config) (*Channel, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "fakechannel"}
 	if cfg.Secret == "" {
-		errs = append(errs, errors.New("fakechannel: Config.Secret is required"))
+		p.Add("Secret", model.ProblemRequired, "Config.Secret is required")
 	}
 	var base *url.URL
 	if cfg.BaseURL == "" {
-		errs = append(errs, errors.New("fakechannel: Config.BaseURL is required"))
+		p.Add("BaseURL", model.ProblemRequired, "Config.BaseURL is required")
 	} else {
 		u, err := url.Parse(cfg.BaseURL)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("fakechannel: Config.BaseURL: %w", err))
+			p.Add("BaseURL", model.ProblemInvalid, "Config.BaseURL: %v", err)
 		case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			errs = append(errs, fmt.Errorf("fakechannel: Config.BaseURL %q is not an absolute http(s) URL", cfg.BaseURL))
+			p.Add("BaseURL", model.ProblemInvalid, "Config.BaseURL %q is not an absolute http(s) URL", cfg.BaseURL)
 		case u.RawQuery != "" || u.Fragment != "":
-			errs = append(errs, fmt.Errorf("fakechannel: Config.BaseURL %q must not have a query or fragment", cfg.BaseURL))
+			p.Add("BaseURL", model.ProblemInvalid, "Config.BaseURL %q must not have a query or fragment", cfg.BaseURL)
 		default:
 			u.Path = strings.TrimSuffix(u.Path, "/")
 			u.RawPath = ""
 			base = u
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	client := cfg.HTTPClient
 	if client == nil {

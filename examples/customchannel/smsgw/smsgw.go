@@ -22,7 +22,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,6 +32,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -78,20 +78,21 @@ type Channel struct {
 
 var _ omnichannel.Channel = (*Channel)(nil)
 
-// New validates cfg (every problem joined with errors.Join) and returns an adapter.
+// New validates cfg (every problem at once, in one *omnichannel.ValidationError) and returns an
+// adapter.
 func New(cfg Config) (*Channel, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "smsgw"}
 	if cfg.Secret == "" {
-		errs = append(errs, errors.New("smsgw: Config.Secret is required"))
+		p.Add("Secret", model.ProblemRequired, "Config.Secret is required")
 	}
 	if u, err := url.Parse(cfg.BaseURL); cfg.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("smsgw: Config.BaseURL %q is not an absolute http(s) URL", cfg.BaseURL))
+		p.Add("BaseURL", model.ProblemInvalid, "Config.BaseURL %q is not an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Tolerance < 0 {
-		errs = append(errs, errors.New("smsgw: Config.Tolerance is negative"))
+		p.Add("Tolerance", model.ProblemInvalid, "Config.Tolerance is negative")
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	c := &Channel{secret: []byte(cfg.Secret), baseURL: strings.TrimSuffix(cfg.BaseURL, "/"),
 		client: cfg.HTTPClient, tolerance: cfg.Tolerance, now: cfg.Now, log: cfg.Logger}

@@ -1,0 +1,43 @@
+// Package omnichannel is the conversation engine of dakenh: customer messages arrive from channel
+// adapters by webhook, land in one shared inbox per workspace, are handed to agents by assignment
+// rules, and agents answer, categorize, mark done and reassign through the Engine's methods.
+//
+// # Concepts
+//
+//   - A workspace is one business (one tenant). Every record and every query is scoped to one.
+//   - A Channel is a provider adapter (channels/zalooa, channels/tiktok, channels/meta, or a
+//     vendor's) with optional capabilities found by interface assertion: Connector,
+//     TokenRefresher, ProfileFetcher, MediaDownloader, HistorySyncer, Reactor and others.
+//   - A Connection is one account of a channel connected to a workspace (a Zalo OA, a TikTok
+//     business account, a Facebook Page). Contacts are customers, known on each connection by an
+//     Identity. A Conversation is a contact's thread on one connection; its Messages hold text,
+//     attachments, reactions and activity.
+//   - Rules (Rule, Router) decide who owns a new conversation: round-robin, self-claim,
+//     least-loaded. Users are agents and supervisors; an Authorizer decides what each may do.
+//   - Every change commits in one Store transaction (store/memory, store/sqlite, store/postgres;
+//     the contract is package store, with its types in package model, re-exported here) and emits
+//     Events: live to Subscribe, to other processes through an EventRelay.
+//   - Work that calls a provider (sends, media copies, profile fetches, CRM links, history syncs,
+//     token refreshes) runs as leased jobs in Run, retried with backoff, never twice at once.
+//
+// # Map of the files
+//
+//   - engine.go: Config, New, the transaction helpers every operation uses.
+//   - webhook.go, ingest*.go, window_interaction.go: the webhook handler and what an inbound event
+//     does to contacts, conversations, messages and the reply window.
+//   - thread.go, router.go, claim_load.go: appending to a conversation and routing it to an owner.
+//   - send.go, react.go, reply_route.go, job_send.go, backoff.go, failure_reasons.go: replies,
+//     reactions and their delivery through the provider.
+//   - jobs.go, job_background.go: the job worker (Run) and the background jobs.
+//   - ops_*.go, customer.go, scope_read.go: agent operations, lists, visibility and the customer
+//     panel.
+//   - admin.go, connect.go, conncache.go, authz.go, deny_codes.go: administration, connecting
+//     accounts, and who may do what.
+//   - template.go, profile.go: canned replies and their rendering.
+//   - bus.go, relay.go: live events in this process and across processes.
+//   - errors.go, problems.go: sentinel errors, ValidationError and the problem codes an interface
+//     translates.
+//   - hooks.go, blobs_dir.go, channel.go, store.go, model.go: the interfaces a host or a vendor
+//     implements, and the re-exported domain types.
+//   - phone.go, sanitize.go, util.go: small helpers.
+package omnichannel
