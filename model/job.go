@@ -44,3 +44,12 @@ type Job struct {
 	LastError string
 	CreatedAt time.Time
 }
+
+// JobQueue describes the job queue at one instant, for metrics: Due jobs may run now (RunAt ≤ now,
+// lock free or expired), Running jobs hold a live lock, and OldestDue is the earliest RunAt of the
+// due jobs (zero when none is due), so now − OldestDue is how long the oldest has waited.
+type JobQueue struct {
+	Due       int
+	Running   int
+	OldestDue time.Time
+}

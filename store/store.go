@@ -185,6 +185,10 @@ type JobTx interface {
 	// or is not in kinds (exclude true), with the same order, locking and lease. The engine uses
 	// it to give sends their own workers, so slow media downloads never hold a reply back.
 	ClaimJobsOfKinds(owner string, now time.Time, lease time.Duration, limit int, kinds []model.JobKind, exclude bool) ([]*model.Job, error)
+	// JobQueue counts, across every workspace, the jobs due at now (RunAt ≤ now, lock free or
+	// expired) with the earliest RunAt among them, and the jobs whose lock holds at now. It is what
+	// the engine's queue metrics observe.
+	JobQueue(now time.Time) (model.JobQueue, error)
 }
 
 // LeaseTx holds named locks (global) that hold across engine processes sharing the store.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -110,6 +111,26 @@ func (t *txn) NextJobTime() (time.Time, error) {
 		}
 	}
 	return next, nil
+}
+
+// JobQueue counts the due and running jobs at now.
+func (t *txn) JobQueue(now time.Time) (model.JobQueue, error) {
+	var q model.JobQueue
+	if err := t.readable(); err != nil {
+		return q, err
+	}
+	for _, j := range t.s.d.jobs {
+		switch {
+		case !claimable(j, now):
+			q.Running++
+		case !j.RunAt.After(now):
+			q.Due++
+			if q.OldestDue.IsZero() || j.RunAt.Before(q.OldestDue) {
+				q.OldestDue = j.RunAt
+			}
+		}
+	}
+	return q, nil
 }
 
 // AcquireLease takes key for owner until until when it is free, expired (its until ≤ now) or

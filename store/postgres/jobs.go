@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -172,6 +173,27 @@ func (t *txn) DeleteJob(id string) error {
 		return notFound("job", id)
 	}
 	return nil
+}
+
+// JobQueue counts the due and running jobs at now.
+func (t *txn) JobQueue(now time.Time) (model.JobQueue, error) {
+	var q model.JobQueue
+	if err := t.readable(); err != nil {
+		return q, err
+	}
+	var oldest *time.Time
+	err := t.tx.QueryRow(t.ctx, `SELECT
+		count(*) FILTER (WHERE run_at <= $1 AND (locked_by = '' OR locked_until <= $1)),
+		min(run_at) FILTER (WHERE run_at <= $1 AND (locked_by = '' OR locked_until <= $1)),
+		count(*) FILTER (WHERE locked_by <> '' AND locked_until > $1)
+		FROM jobs`, now).Scan(&q.Due, &oldest, &q.Running)
+	if err != nil {
+		return q, t.fail("job queue", err)
+	}
+	if oldest != nil {
+		q.OldestDue = *oldest
+	}
+	return q, nil
 }
 
 // NextJobTime returns the earliest RunAt among jobs whose lock is free or expired by this process's

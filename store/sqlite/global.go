@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
@@ -152,6 +153,27 @@ func (t *txn) NextJobTime() (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return fromMicros(next.Int64), nil
+}
+
+// JobQueue counts the due and running jobs at now.
+func (t *txn) JobQueue(now time.Time) (model.JobQueue, error) {
+	var q model.JobQueue
+	if err := t.readable(); err != nil {
+		return q, err
+	}
+	var oldest sql.NullInt64
+	n := micros(now)
+	if err := t.q.queryRow(`SELECT
+		COUNT(*) FILTER (WHERE run_at <= ?1 AND (locked_by = '' OR locked_until <= ?1)),
+		MIN(run_at) FILTER (WHERE run_at <= ?1 AND (locked_by = '' OR locked_until <= ?1)),
+		COUNT(*) FILTER (WHERE locked_by <> '' AND locked_until > ?1)
+		FROM jobs`, n).Scan(&q.Due, &oldest, &q.Running); err != nil {
+		return q, fmt.Errorf("sqlite: job queue: %w", err)
+	}
+	if oldest.Valid {
+		q.OldestDue = fromMicros(oldest.Int64)
+	}
+	return q, nil
 }
 
 // AcquireLease takes key for owner until until when it is free, expired (its until ≤ now) or

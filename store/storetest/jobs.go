@@ -26,6 +26,7 @@ func jobTests() []test {
 		{"Delete", testJobDelete},
 		{"NextJobTime", testJobNextTime},
 		{"ClaimOfKinds", testJobClaimOfKinds},
+		{"Queue", testJobQueue},
 	}
 }
 
@@ -297,4 +298,30 @@ func testJobClaimOfKinds(t *testing.T, s store.Store) {
 	assert.Equal(t, []string{"m-1", "p-1"}, claimKinds(2, sends, true), "all but sends, oldest first")
 	assert.Equal(t, []string{"m-2"}, claimKinds(10, []model.JobKind{model.JobFetchMedia, model.JobSend}, false))
 	assert.Empty(t, claim(t, s, "w-2", t0, time.Minute, 10), "every due free job was claimed once")
+}
+
+// testJobQueue checks Tx.JobQueue: due jobs (free or expired lock, RunAt ≤ now) with the oldest
+// RunAt, running jobs (live lock), and future jobs in neither.
+func testJobQueue(t *testing.T, s store.Store) {
+	now := time.Now().UTC().Truncate(time.Second)
+	queue := func() model.JobQueue {
+		return read(t, s, func(tx store.Tx) (model.JobQueue, error) { return tx.JobQueue(now) })
+	}
+	assert.Equal(t, model.JobQueue{}, queue(), "an empty queue")
+
+	dead := fullJob("dead-worker", now.Add(-3*time.Hour))
+	dead.LockedBy, dead.LockedUntil = "w-dead", now.Add(-time.Hour)
+	insertJobs(t, s, fullJob("due-1", now.Add(-time.Minute)), fullJob("due-2", now.Add(-2*time.Hour)),
+		fullJob("due-now", now), fullJob("future", now.Add(time.Hour)), dead)
+	q := queue()
+	assert.Equal(t, 4, q.Due, "three free due jobs and one whose lock expired")
+	assert.Zero(t, q.Running)
+	assert.True(t, q.OldestDue.Equal(now.Add(-3*time.Hour)), "oldest due %v", q.OldestDue)
+
+	got := claim(t, s, "w-1", now, time.Hour, 2)
+	require.Len(t, got, 2)
+	q = queue()
+	assert.Equal(t, 2, q.Due)
+	assert.Equal(t, 2, q.Running)
+	assert.True(t, q.OldestDue.Equal(now.Add(-time.Minute)), "the claimed oldest left the due set; got %v", q.OldestDue)
 }
