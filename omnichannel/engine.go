@@ -12,6 +12,8 @@ import (
 
 	"github.com/dakenh/dakenh/model"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config configures an Engine. Store, Channels and Router are required; every other field has the
@@ -74,6 +76,15 @@ type Config struct {
 	// "quý khách" or "you". Workspaces not listed get DefaultNeutralCustomerName ("anh/chị"). Each
 	// value must be one line of at most MaxNeutralNameLength characters, without "{{" or "}}".
 	NeutralCustomerNames map[string]string
+
+	// TracerProvider and MeterProvider receive the engine's spans (one per webhook delivery with
+	// its verify, parse and ingest steps and the routing; one per send attempt, job and store
+	// transaction) and metrics (webhooks by outcome, ack and ingest latency, sends by outcome and
+	// class, job runs, waits and the queue's depth and age, token refreshes, transaction times);
+	// see telemetry.go for the names. Default: OpenTelemetry's global providers, which do nothing
+	// until the host installs its own (otel.SetTracerProvider, otel.SetMeterProvider).
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
 
 // Engine is the conversation engine: webhooks in, replies out, assignment, agent operations and
@@ -93,6 +104,8 @@ type Engine struct {
 
 	// conns caches the connections webhooks resolve (conncache.go).
 	conns connCache
+	// tel holds the tracer and the metric instruments (telemetry.go).
+	tel *telemetry
 }
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
@@ -137,7 +150,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	cfg.NeutralCustomerNames = neutral
 	setDefaults(&cfg)
-	return &Engine{
+	e := &Engine{
 		cfg:           cfg,
 		store:         cfg.Store,
 		channels:      channels,
@@ -146,7 +159,13 @@ func New(cfg Config) (*Engine, error) {
 		id:            uuid.NewString(),
 		wake:          make(chan struct{}, 1),
 		unknownLogged: map[string]bool{},
-	}, nil
+	}
+	tel, err := newTelemetry(cfg.TracerProvider, cfg.MeterProvider, e)
+	if err != nil {
+		return nil, fmt.Errorf("omnichannel: setting up telemetry: %w", err)
+	}
+	e.tel = tel
+	return e, nil
 }
 
 func setDefaults(c *Config) {
@@ -243,14 +262,14 @@ type change struct {
 // collected (only those of the committed attempt). A transaction that wrote a connection empties
 // the webhook connection cache once it is over, committed or not.
 func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) error {
-	return e.updateWith(ctx, e.store.Update, fn)
+	return e.updateWith(ctx, e.instrumentTx("update", e.store.Update), fn)
 }
 
 // updateGrouped is update through the store's GroupCommitter when it has one: the webhook ingest,
 // whose concurrent transactions the store may commit together.
 func (e *Engine) updateGrouped(ctx context.Context, fn func(tx Tx, ch *change) error) error {
 	if g, ok := e.store.(GroupCommitter); ok {
-		return e.updateWith(ctx, g.UpdateGrouped, fn)
+		return e.updateWith(ctx, e.instrumentTx("grouped", g.UpdateGrouped), fn)
 	}
 	return e.update(ctx, fn)
 }
@@ -287,7 +306,9 @@ func (e *Engine) updateWith(ctx context.Context, run func(ctx context.Context, f
 	return nil
 }
 
-func (e *Engine) view(ctx context.Context, fn func(tx Tx) error) error { return e.store.View(ctx, fn) }
+func (e *Engine) view(ctx context.Context, fn func(tx Tx) error) error {
+	return e.instrumentTx("view", e.store.View)(ctx, fn)
+}
 
 func (ch *change) emit(ev Event) { ch.events = append(ch.events, ev) }
 

@@ -3,7 +3,6 @@ package omnichannel_test
 import (
 	"context"
 	"fmt"
-	"github.com/dakenh/dakenh/internal/testlog"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dakenh/dakenh/internal/testlog"
 
 	"github.com/stretchr/testify/require"
 

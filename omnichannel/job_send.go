@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // runSend delivers one pending message. The job is marked Started (and saved) before the provider
@@ -90,7 +92,10 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 	sendErr := e.callWithFreshToken(ctx, conn, func(c *Connection) (err error) {
 		sctx, cancel := context.WithTimeout(ctx, e.cfg.JobLease/2)
 		defer cancel()
+		sctx, span := e.tel.span(sctx, "dakenh.send", AttrChannel.String(string(conn.Kind)), attribute.Int("dakenh.attempt", j.Attempts+1))
+		start := time.Now()
 		res, err = adapter.Send(sctx, c, out)
+		e.tel.recordSend(sctx, span, conn.Kind, start, err, err != nil && IsRetryable(err) && j.Attempts+1 < e.cfg.MaxSendAttempts)
 		return err
 	})
 	return e.finishSend(ctx, j, m, res, sendErr)
@@ -246,7 +251,9 @@ func (e *Engine) freshConnection(ctx context.Context, conn *Connection, force bo
 	if cur.Credentials.AccessToken != stale && !due(cur) {
 		return cur, nil // another worker or process refreshed meanwhile
 	}
-	creds, rerr := tr.RefreshTokens(ctx, cur)
+	rctx, span := e.tel.span(ctx, "dakenh.token.refresh", AttrChannel.String(string(cur.Kind)))
+	creds, rerr := tr.RefreshTokens(rctx, cur)
+	e.tel.recordRefresh(rctx, span, cur.Kind, rerr)
 	if rerr != nil && !errors.Is(rerr, ErrNeedsReconnect) {
 		return nil, rerr
 	}

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // enqueue inserts a job in the current transaction; workers are woken after the commit.
@@ -164,7 +167,11 @@ func (e *Engine) nextJobTime(ctx context.Context) (time.Time, error) {
 }
 
 func (e *Engine) runJob(ctx context.Context, j *Job) {
+	ctx, span := e.tel.span(ctx, "dakenh.job", AttrJobKind.String(string(j.Kind)), attribute.Int("dakenh.attempt", j.Attempts+1))
+	e.tel.jobWait.Record(ctx, max(e.now().Sub(j.RunAt).Seconds(), 0), metric.WithAttributes(AttrJobKind.String(string(j.Kind))))
 	var err error
+	attempt, kind := j.Attempts+1, j.Kind // before retryOrDrop counts the attempt
+	defer func() { e.tel.recordJob(ctx, span, kind, attempt, err, ctx.Err() != nil, e.cfg.MaxSendAttempts) }()
 	switch j.Kind {
 	case JobSend:
 		err = e.runSend(ctx, j)

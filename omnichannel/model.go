@@ -28,6 +28,7 @@ type (
 	Identity              = model.Identity
 	Job                   = model.Job
 	JobKind               = model.JobKind
+	JobQueue              = model.JobQueue
 	Kind                  = model.Kind
 	Message               = model.Message
 	MessageStatus         = model.MessageStatus

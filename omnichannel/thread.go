@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -147,7 +148,9 @@ func (e *Engine) route(ctx context.Context, tx Tx, ch *change, conv *Conversatio
 			return err
 		}
 	}
-	d, err := e.cfg.Router.Route(ctx, tx, req)
+	rctx, span := e.tel.span(ctx, "dakenh.route", attribute.String("dakenh.route_reason", string(req.Reason)))
+	d, err := e.cfg.Router.Route(rctx, tx, req)
+	end(span, err)
 	if err != nil {
 		return err
 	}

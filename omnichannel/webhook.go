@@ -6,6 +6,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // WebhookHandler returns the http.Handler providers post to. Mount it under a prefix with
@@ -19,7 +23,7 @@ import (
 // disconnected connections answer 200 and change nothing; so does a duplicate delivery. A store
 // failure answers 500 so the provider retries.
 func (e *Engine) WebhookHandler() http.Handler {
-	return http.HandlerFunc(e.serveWebhook)
+	return e.instrumentWebhook(e.serveWebhook)
 }
 
 func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
@@ -48,12 +52,18 @@ func (e *Engine) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		webhookError(w, http.StatusBadRequest, "could not read body")
 		return
 	}
-	if err := adapter.VerifyWebhook(r.Header, body); err != nil {
+	_, verify := e.tel.span(r.Context(), "dakenh.webhook.verify")
+	err = adapter.VerifyWebhook(r.Header, body)
+	end(verify, err)
+	if err != nil {
 		e.log.Warn("dakenh: webhook refused: bad signature", "kind", kind, "remote", r.RemoteAddr)
 		webhookError(w, http.StatusUnauthorized, "bad signature")
 		return
 	}
+	_, parse := e.tel.span(r.Context(), "dakenh.webhook.parse")
 	events, err := adapter.ParseWebhook(r.Header, body)
+	parse.SetAttributes(attribute.Int("dakenh.events", len(events)))
+	end(parse, err)
 	if err != nil {
 		e.log.Warn("dakenh: webhook refused: malformed body", "kind", kind, "err", err)
 		webhookError(w, http.StatusBadRequest, "malformed body")
@@ -158,7 +168,12 @@ func (e *Engine) deliver(ctx context.Context, adapter Channel, pathConn *Connect
 		}
 		ev = full
 	}
-	return e.ingest(ctx, conn, ev)
+	ctx, span := e.tel.span(ctx, "dakenh.webhook.ingest", AttrChannel.String(string(conn.Kind)), AttrEventType.String(string(ev.Type)))
+	start := time.Now()
+	err := e.ingest(ctx, conn, ev)
+	e.tel.ingestSeconds.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(AttrChannel.String(string(conn.Kind))))
+	end(span, err)
+	return err
 }
 
 func (e *Engine) logUnknownOnce(what, key string) {
