@@ -66,7 +66,7 @@ func TestTelemetrySpansAndMetrics(t *testing.T) {
 	assert.Contains(t, root.Attributes(), attribute.String("dakenh.channel", "fake"))
 	sendAttrs := map[attribute.Key]string{}
 	for _, kv := range byName["dakenh.send"][0].Attributes() {
-		sendAttrs[kv.Key] = kv.Value.Emit()
+		sendAttrs[kv.Key] = kv.Value.String()
 	}
 	assert.Equal(t, "busy-42", sendAttrs["dakenh.provider_code"], "the failed attempt carries the provider's code")
 	assert.Equal(t, "retry", sendAttrs["dakenh.outcome"])
