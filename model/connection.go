@@ -22,7 +22,7 @@ const (
 	ConnectionDisconnected ConnectionStatus = "disconnected"
 )
 
-// ChatPermission decides who gets the conversations of a connection (SPEC G2).
+// ChatPermission decides who gets the conversations of a connection.
 type ChatPermission string
 
 // Chat permissions.

@@ -13,7 +13,7 @@ type Contact struct {
 	AvatarURL string
 	// Attributes hold extended data (status, interests, …) shown in the customer panel.
 	Attributes map[string]string
-	// CRMRef is the host CRM's customer id once linked (SPEC B5), "" before.
+	// CRMRef is the host CRM's customer id once linked, "" before.
 	CRMRef    string
 	CreatedAt time.Time
 	UpdatedAt time.Time

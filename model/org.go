@@ -27,7 +27,7 @@ type User struct {
 	CreatedAt time.Time
 }
 
-// Team is a group of users with its own assignment method (SPEC F2).
+// Team is a group of users with its own assignment method.
 type Team struct {
 	WorkspaceID string
 	ID          string
@@ -40,7 +40,7 @@ type Team struct {
 // AssignMethod is how a rule or team distributes conversations.
 type AssignMethod string
 
-// Assignment methods (SPEC H2, plus least-loaded).
+// Assignment methods (plus least-loaded).
 const (
 	// MethodRoundRobin ("Chia xoay vòng") spreads new conversations evenly over the users in turn.
 	MethodRoundRobin AssignMethod = "round_robin"
@@ -51,7 +51,7 @@ const (
 )
 
 // OldConversationPolicy says what happens to conversations without an owner when a connection joins
-// a rule or a user leaves it (SPEC H3).
+// a rule or a user leaves it.
 type OldConversationPolicy string
 
 // Old-conversation policies.
@@ -66,7 +66,7 @@ const (
 	PolicyAll OldConversationPolicy = "all"
 )
 
-// Rule is an assignment rule ("quy tắc chia hội thoại", SPEC H1).
+// Rule is an assignment rule ("quy tắc chia hội thoại").
 type Rule struct {
 	WorkspaceID string
 	ID          string
@@ -92,7 +92,7 @@ type Template struct {
 	ChannelKinds []Kind
 }
 
-// Category is a node of the workspace's three-level category tree (SPEC D1):
+// Category is a node of the workspace's three-level category tree:
 // Danh mục → Danh mục phụ → Danh mục chi tiết. Nodes are deactivated, never deleted.
 type Category struct {
 	WorkspaceID string
@@ -104,7 +104,7 @@ type Category struct {
 	Position int
 }
 
-// Classification is a conversation class (SPEC D3), e.g. CSKH, Sale, Spam.
+// Classification is a conversation class, e.g. CSKH, Sale, Spam.
 type Classification struct {
 	WorkspaceID string
 	ID          string

@@ -18,7 +18,7 @@ const (
 // Unassigned is the AssigneeIDs value that matches conversations without an owner.
 const Unassigned = "-"
 
-// ConversationQuery is the filter and page of a conversation list (SPEC A1, A3). Empty fields do not
+// ConversationQuery is the filter and page of a conversation list. Empty fields do not
 // filter. Within a field the values are alternatives (OR); fields combine with AND.
 type ConversationQuery struct {
 	WorkspaceID  string

@@ -157,7 +157,7 @@ func TestSendOutsideWindowWithoutHumanAgent(t *testing.T) {
 	assert.Equal(t, n, len(srv.Requests()))
 }
 
-// Every error of reference §3.5 the emulator produces is classified with Meta's code and a
+// Every error the provider documents and the emulator produces is classified with Meta's code and a
 // readable reason, without the token.
 func TestSendErrorClassification(t *testing.T) {
 	srv := metatest.New(metatest.Options{})

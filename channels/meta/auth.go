@@ -14,7 +14,7 @@ import (
 
 // AuthCodeURL returns Meta's login dialog: {DialogBaseURL}/{version}/dialog/oauth?client_id=…
 // &redirect_uri=…&state=…&response_type=code, with config_id (Facebook Login for Business) or
-// scope (classic login). Meta's manual flow has no PKCE (reference §1.3), so codeVerifier is not
+// scope (classic login). Meta's manual flow has no PKCE, so codeVerifier is not
 // used; the engine's single-use state bound to the admin protects the flow.
 func (c *Channel) AuthCodeURL(state, codeVerifier, redirectURI string) string {
 	_ = codeVerifier
@@ -183,7 +183,7 @@ func (c *Channel) pages(ctx context.Context, userToken string) ([]page, error) {
 	return all, nil
 }
 
-// subscribedFields are the Page webhook fields the adapter needs (reference §1.5 and §9.13; the
+// subscribedFields are the Page webhook fields the adapter needs (the
 // Instagram fields are set on the app's Instagram object in the App Dashboard).
 const subscribedFields = "messages,message_echoes,message_deliveries,message_reads,messaging_postbacks,messaging_referrals,message_reactions,standby"
 

@@ -23,11 +23,11 @@ const (
 
 // Defaults of Config.
 const (
-	// DefaultGraphBaseURL is the Graph API host (reference §3.1, verified).
+	// DefaultGraphBaseURL is the Graph API host (documented by the provider).
 	DefaultGraphBaseURL = "https://graph.facebook.com"
-	// DefaultDialogBaseURL is the host of the login dialog (reference §1.3, verified).
+	// DefaultDialogBaseURL is the host of the login dialog (documented by the provider).
 	DefaultDialogBaseURL = "https://www.facebook.com"
-	// DefaultGraphVersion is the pinned Graph API version (reference §8: v25.0 lives until
+	// DefaultGraphVersion is the pinned Graph API version (v25.0 lives until
 	// 2028-07-29).
 	DefaultGraphVersion = "v25.0"
 	// DefaultRequestsPerSecond paces Graph calls at the Instagram Send API's published 100 calls a
@@ -35,7 +35,7 @@ const (
 	DefaultRequestsPerSecond = 100
 )
 
-// Limits reported by Capabilities (reference §0, §3.1, §3.3).
+// Limits reported by Capabilities.
 const (
 	// MessengerMaxText is Messenger's text limit in characters.
 	MessengerMaxText = 2000
@@ -53,7 +53,7 @@ const (
 	HumanAgentWindow = 7 * 24 * time.Hour
 )
 
-// DefaultScopes are the permissions of reference §1.2 (classic login; with Config.ConfigID the
+// DefaultScopes are the permissions Meta documents for messaging (classic login; with Config.ConfigID the
 // Facebook Login for Business configuration fixes them instead).
 func DefaultScopes() []string {
 	return []string{"pages_messaging", "pages_manage_metadata", "pages_read_engagement", "pages_show_list",
@@ -219,7 +219,7 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 // refuses it (error 190).
 func (c *Channel) RefreshSkew() time.Duration { return 0 }
 
-// uploadCache remembers attachment ids (reuse, reference §3.3: they live 90 days; kept 80).
+// uploadCache remembers attachment ids (reuse: they live 90 days; kept 80).
 type uploadCache struct {
 	mu sync.Mutex
 	m  map[string]cachedUpload

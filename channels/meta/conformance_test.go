@@ -51,7 +51,7 @@ func runConformance(t *testing.T, kind omnichannel.Kind, account, user string, f
 		SignWrongKey: func(body []byte) http.Header {
 			return http.Header{meta.SignatureHeader: {metatest.SignWith("another-app-secret", body)}}
 		},
-		// Meta signs no timestamp (reference §2.2): no freshness window; replays are duplicates.
+		// Meta signs no timestamp: no freshness window; replays are duplicates.
 		Fixtures:     fx,
 		Malformed:    malformed,
 		UnknownEvent: []byte(`{"object":"` + map[bool]string{true: "instagram", false: "page"}[kind == meta.KindInstagram] + `","entry":[{"id":"` + account + `","time":1,"messaging":[{"sender":{"id":"` + user + `"},"recipient":{"id":"` + account + `"},"timestamp":1,"optin":{"ref":"x"}}]}]}`),

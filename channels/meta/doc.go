@@ -90,7 +90,7 @@
 // SyncHistory imports up to 200 earlier conversations (Conversations API, cursor paging, 2 calls
 // per second) with their 20 most recent messages each; the engine ignores mids it already has.
 //
-// # Uncertain facts (reference §12) and how both forms are accepted
+// # Uncertain facts and how both forms are accepted
 //
 //   - entry.id on the Instagram object may be the account id or the Page id: events are routed by
 //     recipient (inbound) or sender (echo), entry.id only as a fallback.

@@ -403,7 +403,7 @@ func TestWebhookHandshakeThroughTheEngine(t *testing.T) {
 	assert.NotContains(t, e.logs.String(), e.srv.VerifyToken())
 }
 
-// Webhook times in seconds or in strings (uncertain forms, reference §2.4) land at the same time
+// Webhook times in seconds or in strings (both forms, as the facts are uncertain) land at the same time
 // as milliseconds.
 func TestTimestampForms(t *testing.T) {
 	fixed := time.Date(2026, 7, 29, 10, 20, 30, 0, time.UTC)

@@ -7,7 +7,7 @@ import (
 	oc "github.com/dakenh/dakenh/omnichannel"
 )
 
-// Documented samples (reference §2.4, §2.5), written as Meta sends them: non-ASCII escaped, "/"
+// Documented samples, written as Meta sends them: non-ASCII escaped, "/"
 // escaped, app_id and timestamps as numbers.
 var at = time.UnixMilli(1785312004523).UTC()
 

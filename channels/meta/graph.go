@@ -33,7 +33,7 @@ type graphRequest struct {
 	secrets []string
 }
 
-// graphError is Meta's error object (reference §1.4, verified).
+// graphError is Meta's error object (documented by the provider).
 type graphError struct {
 	Message      string     `json:"message"`
 	Type         string     `json:"type"`
@@ -105,7 +105,7 @@ func (c *Channel) call(ctx context.Context, r graphRequest) ([]byte, error) {
 	return data, nil
 }
 
-// Meta error codes the adapter classifies (reference §3.5).
+// Meta error codes the adapter classifies.
 const (
 	codeUnknown          = 1
 	codeService          = 2

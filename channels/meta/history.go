@@ -11,8 +11,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// History limits: Meta shows the 20 most recent messages of a conversation in detail
-// (reference §5), and the Conversations API allows 2 calls per second per Page.
+// History limits: Meta shows the 20 most recent messages of a conversation in detail, and the Conversations API allows 2 calls per second per Page.
 const (
 	historyConversations = 200
 	historyMessages      = 20

@@ -17,8 +17,7 @@ import (
 const maxAvatarBytes = 256 << 10
 
 // FetchProfile reads the customer's name and picture: Messenger GET /{PSID}?fields=name,
-// first_name,last_name,profile_pic; Instagram GET /{IGSID}?fields=name,username,profile_pic
-// (reference §4). The picture's URL expires within days, so it is copied: fetched through
+// first_name,last_name,profile_pic; Instagram GET /{IGSID}?fields=name,username,profile_pic. The picture's URL expires within days, so it is copied: fetched through
 // Config.MediaClient (guardedfetch: public addresses only, no token sent), at most 256 KB, kept
 // only when its bytes are an image, and returned as a data: URL in AvatarURL; a picture that
 // cannot be copied is left out. A person without a profile (error 2018218) or who has not

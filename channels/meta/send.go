@@ -17,7 +17,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// sendRequest is the Send API body (reference §3.1, verified).
+// sendRequest is the Send API body (documented by the provider).
 type sendRequest struct {
 	Recipient     struct{ ID string } `json:"recipient"`
 	MessagingType string              `json:"messaging_type"`
@@ -204,7 +204,7 @@ func (c *Channel) attachmentPayload(ctx context.Context, conn *omnichannel.Conne
 }
 
 // upload posts the file to {page-id}/message_attachments (multipart: message + filedata) and
-// returns its attachment_id (reference §3.3; the field and key names are uncertain there and
+// returns its attachment_id (the field and key names are uncertain there and
 // follow Meta's attachment-upload reference).
 func (c *Channel) upload(ctx context.Context, conn *omnichannel.Connection, token, typ string, a omnichannel.OutboundAttachment, data []byte) (string, error) {
 	var buf bytes.Buffer

@@ -15,7 +15,7 @@ import (
 )
 
 // SignatureHeader carries Meta's webhook signature: "sha256=" + hex HMAC-SHA256(app secret, raw
-// body) (reference §2.2, verified). The legacy X-Hub-Signature (SHA-1) is not checked.
+// body) (documented by the provider). The legacy X-Hub-Signature (SHA-1) is not checked.
 const SignatureHeader = "X-Hub-Signature-256"
 
 // Signature returns the SignatureHeader value Meta sends for body when the app secret is secret,
@@ -60,8 +60,7 @@ func (c *Channel) VerifyWebhook(h http.Header, body []byte) error {
 // errHandshake is AnswerHandshake's refusal.
 var errHandshake = errors.New("meta: webhook verification refused: hub.mode is not subscribe or hub.verify_token is wrong")
 
-// AnswerHandshake answers Meta's GET verification of the callback URL (reference §2.1,
-// verified): hub.mode must be "subscribe" and hub.verify_token equal Config.VerifyToken (compared
+// AnswerHandshake answers Meta's GET verification of the callback URL (documented by the provider): hub.mode must be "subscribe" and hub.verify_token equal Config.VerifyToken (compared
 // in constant time); the answer is hub.challenge as is. Anything else is refused (403), without
 // the token in the error.
 func (c *Channel) AnswerHandshake(q url.Values) (string, error) {

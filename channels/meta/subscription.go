@@ -11,7 +11,7 @@ import (
 
 // EnsureSubscribed checks that the app is still subscribed to the Page's webhooks (GET
 // /{page-id}/subscribed_apps) and subscribes it again when it is not: Meta unsubscribes a Page
-// after about an hour of failed deliveries (reference §1.5, §9.12). It reports whether it had to
+// after about an hour of failed deliveries. It reports whether it had to
 // re-subscribe. The engine has no periodic hook for adapters, so the host calls it on a schedule
 // (every few hours per connection is plenty); errors are classified like Send's.
 func (c *Channel) EnsureSubscribed(ctx context.Context, conn *omnichannel.Connection) (bool, error) {

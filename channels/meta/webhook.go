@@ -14,7 +14,7 @@ import (
 )
 
 // Meta's own inbox apps: replies typed in the Page inbox or the Instagram app come back as echoes
-// with these app_id values (reference §2.5, likely). Any app_id other than Config.AppID marks a
+// with these app_id values (likely). Any app_id other than Config.AppID marks a
 // foreign echo; these two are only named for readers.
 const (
 	PageInboxAppID      = "263902037430900"
@@ -90,7 +90,7 @@ func (c *Channel) convert(entryID string, ev event) []omnichannel.InboundEvent {
 		account, user = user, account
 	}
 	if account == "" {
-		// Uncertain (reference §12.1): on Instagram entry.id may be the IGID or the Page id, so
+		// Uncertain: on Instagram entry.id may be the IGID or the Page id, so
 		// the item's own ids come first and entry.id is only the fallback.
 		account = entryID
 	}
@@ -293,7 +293,7 @@ func (c *Channel) referralEvent(base omnichannel.InboundEvent, r *referral) omni
 	return e
 }
 
-// Reaction is a customer's reaction to a message, as Meta reports it (reference §2.5);
+// Reaction is a customer's reaction to a message, as Meta reports it;
 // ParseWebhook turns it into an omnichannel.EventReaction.
 type Reaction struct {
 	// AccountID is the Page or Instagram account, UserID the customer.

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Webhook shapes (reference §2.4, §2.5). Ids are strings (Instagram ids exceed 2^53); numbers that
+// Webhook shapes. Ids are strings (Instagram ids exceed 2^53); numbers that
 // some payloads send as strings (timestamps, app_id, watermark) decode from either form.
 
 type envelope struct {

@@ -18,7 +18,7 @@ import (
 // maxResponseBytes caps how much of a provider answer the adapter reads.
 const maxResponseBytes = 4 << 20
 
-// TikTok error codes the adapter classifies (reference §1.2 and §1.5). Only 40100 is verified;
+// TikTok error codes the adapter classifies. Only 40100 is verified;
 // the others come from third-party notes, so unknown codes are treated as final refusals with
 // TikTok's own message.
 const (

@@ -13,7 +13,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// tokenData is the data of tt_user/oauth2/token/ and refresh_token/ (reference §1.1, verified).
+// tokenData is the data of tt_user/oauth2/token/ and refresh_token/ (documented by the provider).
 type tokenData struct {
 	AccessToken           string          `json:"access_token"`
 	ExpiresIn             flexInt         `json:"expires_in"`

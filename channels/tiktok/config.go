@@ -21,26 +21,25 @@ const Kind omnichannel.Kind = "tiktok"
 
 // Defaults of Config.
 const (
-	// DefaultAPIBaseURL is the Business API root (reference §1, verified).
+	// DefaultAPIBaseURL is the Business API root (documented by the provider).
 	DefaultAPIBaseURL = "https://business-api.tiktok.com/open_api/v1.3"
-	// DefaultAuthorizeURL is the consent page of Business Messaging (reference §0/§1.1, verified).
+	// DefaultAuthorizeURL is the consent page of Business Messaging (documented by the provider).
 	DefaultAuthorizeURL = "https://www.tiktok.com/v2/auth/authorize"
 	// DefaultSignatureTolerance is how far in the future a webhook signature may be (clock skew).
-	// TikTok's sample uses 5 s, which drops live deliveries (reference §1.3, S26).
+	// TikTok's sample uses 5 s, which drops live deliveries.
 	DefaultSignatureTolerance = 300 * time.Second
 	// DefaultSignatureMaxAge is how old a webhook signature may be: TikTok retries a failed
-	// delivery for up to 72 hours, and whether a retry keeps its original t is UNCERTAIN
-	// (reference §6), so the default keeps every retry (72 h plus an hour of slack). Replays are
+	// delivery for up to 72 hours, and whether a retry keeps its original t is UNCERTAIN, so the default keeps every retry (72 h plus an hour of slack). Replays are
 	// harmless in any case: the engine ingests a message id once.
 	DefaultSignatureMaxAge = 73 * time.Hour
 	// DefaultRefreshSkew is how long before the access token expires the engine refreshes it.
 	DefaultRefreshSkew = 10 * time.Minute
 	// DefaultRequestsPerSecond is the Basic tier of TikTok's API for Business (10 QPS, 600 a
-	// minute; reference §1.5); apps on a higher tier may raise Config.RequestsPerSecond.
+	// minute); apps on a higher tier may raise Config.RequestsPerSecond.
 	DefaultRequestsPerSecond = 10
 )
 
-// Limits of Business Messaging, reported by Capabilities (reference §1.2).
+// Limits of Business Messaging, reported by Capabilities.
 const (
 	// MaxTextLength is the longest text message, in characters.
 	MaxTextLength = 6000

@@ -28,7 +28,7 @@ func signInline(secret string, at time.Time, body string) http.Header {
 	return http.Header{"Tiktok-Signature": {"t=" + t + ",s=" + hex.EncodeToString(m.Sum(nil))}}
 }
 
-// The documented shapes of reference §6, byte for byte: reactions, stickers and emoji with url.
+// The documented shapes, byte for byte: reactions, stickers and emoji with url.
 func TestDocumentedSamples(t *testing.T) {
 	const secret, business = "documented-client-secret", "biz-open-id-1"
 	at := time.Unix(1764921600, 0)

@@ -94,7 +94,7 @@ func (c *Channel) contentList(ctx context.Context, businessID, token, conversati
 func customerOf(businessID, conversationID string, ps []wireParticipant) *omnichannel.Profile {
 	for _, p := range ps {
 		if string(p.ID) == businessID || strings.EqualFold(p.Role, roleBusiness) {
-			continue // roles are UPPERCASE in REST lists (reference §6)
+			continue // roles are UPPERCASE in REST lists
 		}
 		prof := &omnichannel.Profile{ExternalUserID: conversationID, DisplayName: firstNonEmpty(p.DisplayName, p.Username),
 			AvatarURL: p.ProfileImage, Follower: p.IsFollower, Attributes: map[string]string{}}

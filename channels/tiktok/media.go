@@ -18,7 +18,7 @@ import (
 // att.RemoteURL is the opaque locator
 // ParseWebhook made; DownloadMedia posts {business_id, conversation_id, message_id, media_id,
 // media_type} to /business/message/media/download/, then GETs the download_url it returns (valid
-// 24 h) with the header "x-user: <access token>" (reference §1.3, verified). The token is sent
+// 24 h) with the header "x-user: <access token>" (documented by the provider). The token is sent
 // only over https, or to the API's own host, so a link elsewhere never receives it (nor does a
 // redirect to another origin). The download_url is fetched through Config.MediaClient (package
 // guardedfetch): http(s) only, public addresses only, at most 3 redirects, a deadline, and a body
@@ -75,7 +75,7 @@ func (c *Channel) DownloadMedia(ctx context.Context, conn *omnichannel.Connectio
 	return resp.Body, ct, nil
 }
 
-// downloadPublic fetches a sticker or emoji image by the URL its message carried (reference §6),
+// downloadPublic fetches a sticker or emoji image by the URL its message carried,
 // through Config.MediaClient and without the access token: the URL comes from a customer's
 // message.
 func (c *Channel) downloadPublic(ctx context.Context, att omnichannel.Attachment) (io.ReadCloser, string, error) {

@@ -13,7 +13,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// sendBody is the JSON of /business/message/send/ (reference §1.2, verified).
+// sendBody is the JSON of /business/message/send/ (documented by the provider).
 type sendBody struct {
 	BusinessID            string         `json:"business_id"`
 	RecipientType         string         `json:"recipient_type"`
@@ -179,7 +179,7 @@ func (c *Channel) uploadImage(ctx context.Context, businessID, token, conversati
 
 // imageAllowed asks capabilities/get whether IMAGE_SEND is allowed in the conversation, with
 // conversation_type STRANGER while the business has not answered yet (firstReply) and SINGLE once
-// it has (reference §6). The capability_result is read as a boolean or as a string such as
+// it has. The capability_result is read as a boolean or as a string such as
 // "true" / "ENABLE" (uncertain).
 func (c *Channel) imageAllowed(ctx context.Context, businessID, token, conversationID string, firstReply bool) (bool, error) {
 	ctype := "SINGLE"

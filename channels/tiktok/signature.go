@@ -14,8 +14,7 @@ import (
 )
 
 // SignatureHeader carries TikTok's webhook signature: "t=<unix seconds>,s=<hex>" where s is the
-// lower-case hex HMAC-SHA256, keyed with the app secret, of t + "." + the raw body (reference §1.3,
-// verified).
+// lower-case hex HMAC-SHA256, keyed with the app secret, of t + "." + the raw body (documented by the provider).
 const SignatureHeader = "TikTok-Signature"
 
 // Signature returns the SignatureHeader value TikTok sends for body at time at when the app secret

@@ -57,7 +57,7 @@ func (c *Channel) ParseWebhook(_ http.Header, body []byte) ([]omnichannel.Inboun
 		return nil, fmt.Errorf("tiktok: %w: %s content: %v", omnichannel.ErrMalformed, env.Event, err)
 	}
 	if m.kindOf() == "reaction" && (env.Event == EventReceive || env.Event == EventSend) {
-		// A reaction to an earlier message, not a new message (reference §6).
+		// A reaction to an earlier message, not a new message.
 		if m.ConversationID == "" {
 			return nil, fmt.Errorf("tiktok: %w: %s: missing conversation_id", omnichannel.ErrMalformed, env.Event)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// Webhook event names of Business Messaging (reference §1.3).
+// Webhook event names of Business Messaging.
 const (
 	EventReceive    = "im_receive_msg"
 	EventSend       = "im_send_msg"
@@ -70,13 +70,12 @@ type wireMessage struct {
 	Emoji *struct {
 		URL string `json:"url"`
 	} `json:"emoji"`
-	// Reaction is the content of a "reaction" message: reactions to earlier messages (reference
-	// §6); Reactions are those content/list reports on the original message.
+	// Reaction is the content of a "reaction" message: reactions to earlier messages; Reactions are those content/list reports on the original message.
 	Reaction  []wireReaction `json:"reaction"`
 	Reactions []wireReaction `json:"reactions"`
 	From      string         `json:"from"`
 	To        string         `json:"to"`
-	// Recipient is content/list's recipient: a username, like Sender (reference §6).
+	// Recipient is content/list's recipient: a username, like Sender.
 	Recipient             flexID    `json:"recipient"`
 	FromUser              *wireUser `json:"from_user"`
 	ToUser                *wireUser `json:"to_user"`
@@ -92,7 +91,7 @@ type wireMessage struct {
 }
 
 // wireReaction is one reaction: {operation: ADD|REMOVE, type: EMOJI|AI_EMOJI, emoji,
-// original_msg_id} (reference §6, LIKELY). Operations are compared case-insensitively; an entry
+// original_msg_id} (likely). Operations are compared case-insensitively; an entry
 // without an operation is an addition.
 type wireReaction struct {
 	Operation     string `json:"operation"`
@@ -150,7 +149,7 @@ func (m *wireMessage) kindOf() string {
 }
 
 // fromBusiness says whether the business wrote m. Webhooks say it with from_user (id, or a role
-// in lower case); content/list with sender, a username (reference §6: not an id), which is
+// in lower case); content/list with sender, a username, which is
 // compared with the business's username from the participants (businessName, "" when unknown),
 // or with recipient, the customer's username (customerName). Roles are compared ignoring case:
 // webhooks write them in lower case, REST in upper case.
@@ -260,7 +259,7 @@ func toMessageEvent(businessID, conversationID string, m *wireMessage, dir omnic
 			ev.Text = "[shared post]"
 		}
 	case "sticker", "emoji":
-		// {url} (reference §6): shown as an image, copied into the blob store (the URL expires).
+		// {url}: shown as an image, copied into the blob store (the URL expires).
 		ev.MessageType = omnichannel.MessageSticker
 		u := ""
 		if kind == "sticker" && m.Sticker != nil {

@@ -39,7 +39,7 @@ const (
 	// Open API (Zalo refuses later sends with -230 / -232).
 	ReplyWindow = 7 * 24 * time.Hour
 	// FreeReplyWindow is how long after the customer's last interaction replies are free (later
-	// ones, up to ReplyWindow, are billed; reference §9).
+	// ones, up to ReplyWindow, are billed).
 	FreeReplyWindow = 48 * time.Hour
 	// AccessTokenLifetime is the lifetime Zalo gives access tokens (90000 s); used when a token
 	// answer carries no expires_in.
@@ -249,7 +249,7 @@ func (c *Channel) Capabilities() omnichannel.Capabilities {
 		ReplyWindow:    ReplyWindow,
 		Quotes:         true,
 		Echoes:         true,
-		// Zalo's window runs from the user's last interaction (reference §2, §9).
+		// Zalo's window runs from the user's last interaction.
 		FreeReplyWindow:        FreeReplyWindow,
 		InteractionsOpenWindow: true,
 		InfoRequest:            true,

@@ -15,7 +15,7 @@ import (
 	oc "github.com/dakenh/dakenh/omnichannel"
 )
 
-// The documented samples of reference §9, byte for byte, with a fixed timestamp: the adapter must
+// The documented samples, byte for byte, with a fixed timestamp: the adapter must
 // verify the signature this test computes on its own (SHA-256 of app id + body + timestamp + OA
 // secret key, inline here, not the adapter's or the emulator's code) and parse what the samples
 // say. The adapter's clock is fixed at the samples' time.

@@ -11,7 +11,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// Zalo error codes the adapter treats specially (reference: ERRTAB, NOTES-B, GOCLAW).
+// Zalo error codes the adapter treats specially.
 const (
 	codeRateLimited      = -32
 	codeTokenInvalid     = -216

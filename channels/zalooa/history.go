@@ -10,7 +10,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// History APIs (reference §5): at most 10 rows per call; offset 0 is the newest.
+// History APIs: at most 10 rows per call; offset 0 is the newest.
 const (
 	recentChatPath   = "/v2.0/oa/listrecentchat"
 	conversationPath = "/v2.0/oa/conversation"

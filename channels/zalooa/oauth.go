@@ -14,7 +14,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// OAuth v4 for Official Accounts (reference §1).
+// OAuth v4 for Official Accounts.
 const (
 	permissionPath  = "/v4/oa/permission"
 	accessTokenPath = "/v4/oa/access_token"

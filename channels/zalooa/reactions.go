@@ -9,8 +9,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// reactPath is where reactions (and anonymous replies) are sent: the v2 message endpoint
-// (reference §9, JAVA-SDK SendReactionToMessage).
+// reactPath is where reactions (and anonymous replies) are sent: the v2 message endpoint.
 const reactPath = "/v2.0/oa/message"
 
 // reactionIcons maps Zalo's react_icon codes to the emoji the inbox shows, in the order agents

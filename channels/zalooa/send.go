@@ -12,7 +12,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// Open API paths for sending (reference §2, §3, §9).
+// Open API paths for sending.
 const (
 	sendPath          = "/v3.0/oa/message/cs"
 	anonymousSendPath = "/v2.0/oa/message"
@@ -28,7 +28,7 @@ type csRequest struct {
 	Message   csMessage `json:"message"`
 }
 
-// recipient addresses a customer: user_id, or anonymous_id with conversation_id (reference §9).
+// recipient addresses a customer: user_id, or anonymous_id with conversation_id.
 type recipient struct {
 	UserID         string `json:"user_id,omitempty"`
 	AnonymousID    string `json:"anonymous_id,omitempty"`
@@ -70,7 +70,7 @@ type csElement struct {
 	MediaType    string `json:"media_type,omitempty"`
 	AttachmentID string `json:"attachment_id,omitempty"`
 	URL          string `json:"url,omitempty"`
-	// Width and Height are required with media_type "gif" (reference §9).
+	// Width and Height are required with media_type "gif".
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 	// Title, Subtitle and ImageURL are the request_user_info card's.
@@ -83,7 +83,7 @@ type csElement struct {
 // {APIBaseURL}/v3.0/oa/message/cs with the access_token header and the JSON body
 // {"recipient":{"user_id"},"message":{"text","quote_message_id","attachment"}}. An anonymous
 // customer (msg.RecipientAnonymous) is answered through POST /v2.0/oa/message with
-// "recipient":{"anonymous_id","conversation_id"} (reference §9); without the conversation id the
+// "recipient":{"anonymous_id","conversation_id"}; without the conversation id the
 // send is refused with omnichannel.ErrNoReplyRoute before any network call.
 //
 //   - text up to MaxTextLength characters; a longer text is refused (never split);

@@ -29,10 +29,10 @@ type webhookEvent struct {
 		QuoteMsgID  flexString          `json:"quote_msg_id"`
 		Attachments []webhookAttachment `json:"attachments"`
 		// ConversationID is carried by anonymous_send_* events: replies to an anonymous user
-		// name it (reference §9).
+		// name it.
 		ConversationID flexString `json:"conversation_id"`
 		// ReactIcon is the reaction of user_reacted_message / oa_reacted_message, whose msg_id is
-		// the message reacted to (reference §9).
+		// the message reacted to.
 		ReactIcon string `json:"react_icon"`
 	} `json:"message"`
 	// Info is what the user shared through a request_user_info message (user_submit_info).
@@ -40,8 +40,7 @@ type webhookEvent struct {
 }
 
 // sharedInfo is the info of user_submit_info. The official sample nests the address in
-// full_address{user_city, user_ward, user_address} and adds user_dob and gender (reference §9,
-// LIKELY: two independent quotes of the sample); earlier notes, and this adapter until then, read
+// full_address{user_city, user_ward, user_address} and adds user_dob and gender (likely: two independent quotes of the sample); earlier notes, and this adapter until then, read
 // flat city / district / ward / address. Which one Zalo sends today is not settled, so both are
 // read and full_address wins where both are given.
 type sharedInfo struct {
@@ -88,7 +87,7 @@ type webhookAttachment struct {
 	Payload attachmentBody `json:"payload"`
 }
 
-// attachmentBody holds the payload fields of every attachment type (reference §4).
+// attachmentBody holds the payload fields of every attachment type.
 type attachmentBody struct {
 	URL         string     `json:"url"`
 	Thumbnail   string     `json:"thumbnail"`
@@ -124,7 +123,7 @@ var messageKinds = map[string]omnichannel.MessageType{
 	"template": omnichannel.MessageOther,
 }
 
-// ParseWebhook decodes a verified delivery into at most one event (reference §4):
+// ParseWebhook decodes a verified delivery into at most one event:
 //
 //   - user_send_<kind> and anonymous_send_<kind> (text, image, gif, link, audio, video, sticker,
 //     location, file, business_card): a customer message; the OA is recipient.id, the user sender.id.
@@ -429,7 +428,7 @@ func safeName(s string) string {
 }
 
 // isGroupEvent says whether name is an event of a GMF group chat (user_send_group_*,
-// oa_send_group_*), which the adapter does not map (reference §9).
+// oa_send_group_*), which the adapter does not map.
 func isGroupEvent(name string) bool {
 	return strings.HasPrefix(name, "user_send_group_") || strings.HasPrefix(name, "oa_send_group_") ||
 		strings.HasPrefix(name, "group_")

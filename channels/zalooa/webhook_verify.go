@@ -71,7 +71,7 @@ func (c *Channel) VerifyWebhook(h http.Header, body []byte) error {
 		match |= subtle.ConstantTimeCompare(got, want[:])
 	}
 	if match != 1 {
-		// Which secret Zalo signs with is UNCERTAIN (reference §9): say which keys were tried.
+		// Which secret Zalo signs with is UNCERTAIN: say which keys were tried.
 		return fmt.Errorf("zalooa: %w: signature does not match the body (tried Config.OASecretKey and %d of "+
 			"Config.ExtraOASecretKeys; add the app secret there if this OA signs with it)", omnichannel.ErrBadSignature, len(c.keys)-1)
 	}

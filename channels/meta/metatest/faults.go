@@ -36,7 +36,7 @@ func endpointOf(method string, seg []string) string {
 	return ""
 }
 
-// Fault is a failure the emulator answers instead of the real call (reference §10).
+// Fault is a failure the emulator answers instead of the real call.
 type Fault int
 
 // Faults, answered with Meta's status and error object.

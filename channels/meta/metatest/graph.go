@@ -265,7 +265,7 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request, pageID 
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 }
 
-// pageFields are the Messenger webhook fields a Page subscription accepts (reference §1.5).
+// pageFields are the Messenger webhook fields a Page subscription accepts.
 var pageFields = []string{"messages", "message_echoes", "message_deliveries", "message_reads", "messaging_postbacks",
 	"messaging_referrals", "message_reactions", "message_edits", "standby", "messaging_handovers", "feed"}
 
@@ -298,7 +298,7 @@ func allImages(atts []*sendAttachment) bool {
 	return true
 }
 
-// deadTags return error 100 since 2026-04-27 (reference §3.2).
+// deadTags return error 100 since 2026-04-27.
 var deadTags = []string{"ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"}
 
 // handleSend is the Send API: window, tag and limit checks, then message_id (the echo first, when
@@ -393,7 +393,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request, pageID strin
 	}
 	s.mu.Unlock()
 	if hook != "" {
-		// Meta may deliver the echo before the send call returns (reference §2.5).
+		// Meta may deliver the echo before the send call returns.
 		_ = s.post(r.Context(), hook, echo)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"recipient_id": t.user, "message_id": sm.MessageID})

@@ -7,7 +7,7 @@
 // Meta way (non-ASCII as lowercase \uXXXX, "/" as "\/"), signed with its own HMAC code
 // (X-Hub-Signature-256: sha256=…, plus the legacy X-Hub-Signature: sha1=…), several entries and
 // messaging items per delivery, echoes posted before the send call answers, delivery and read
-// watermarks, and every fault of reference §10. It records every request it receives.
+// watermarks, and every fault Meta documents. It records every request it receives.
 //
 // A test or the example app plays the customer:
 //

@@ -48,7 +48,7 @@ type Entry struct {
 }
 
 // Body builds a delivery of object ("page" or "instagram") serialized as Meta does: non-ASCII as
-// lowercase \uXXXX, "/" as "\/" (reference §2.2, §10).
+// lowercase \uXXXX, "/" as "\/".
 func (s *Server) Body(object string, entries ...Entry) []byte {
 	list := make([]map[string]any, 0, len(entries))
 	for _, e := range entries {

@@ -104,7 +104,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 
 // handleCapabilities answers IMAGE_SEND (allowed unless SetImagesAllowed(false)). The
 // conversation_type must be the conversation's: STRANGER while the business has not replied,
-// SINGLE once it has (reference §6); another one is refused with a param error (the emulator's
+// SINGLE once it has; another one is refused with a param error (the emulator's
 // choice of answer).
 func (s *Server) handleCapabilities(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -253,7 +253,7 @@ func (s *Server) handleContentList(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for i := len(msgs) - 1; i >= 0; i-- { // newest first
 		m := msgs[i]
-		// REST: sender and recipient are usernames, not ids (reference §6).
+		// REST: sender and recipient are usernames, not ids.
 		sender, recipient := s.opts.BusinessUsername, cv.username
 		if m.fromCustomer {
 			sender, recipient = recipient, sender

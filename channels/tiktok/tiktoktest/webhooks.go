@@ -112,8 +112,7 @@ func (s *Server) messageContentLocked(cv *conversation, m *storedMessage, source
 }
 
 // CustomerSendsSticker plays customer userID sending a sticker (kind "sticker") or an emoji
-// (kind "emoji"): an image served by the emulator at a URL without token, as TikTok's {url}
-// (reference §6), delivered as im_receive_msg of that type. It returns TikTok's message id.
+// (kind "emoji"): an image served by the emulator at a URL without token, as TikTok's {url}, delivered as im_receive_msg of that type. It returns TikTok's message id.
 func (s *Server) CustomerSendsSticker(ctx context.Context, webhookURL, userID, name, kind string, data []byte, contentType string) (string, error) {
 	typ := "STICKER"
 	if kind == "emoji" {
@@ -129,7 +128,7 @@ func (s *Server) CustomerSendsSticker(ctx context.Context, webhookURL, userID, n
 
 // CustomerReacts plays customer userID reacting with emoji to the message messageID (remove takes
 // the reaction back): an im_receive_msg of type "reaction" with reaction [{operation ADD|REMOVE,
-// type EMOJI, emoji, original_msg_id}] (reference §6), which is not a new message: the
+// type EMOJI, emoji, original_msg_id}], which is not a new message: the
 // conversation's window and reply count do not change. content/list reports the reaction on the
 // original message.
 func (s *Server) CustomerReacts(ctx context.Context, webhookURL, userID, messageID, emoji string, remove bool) error {

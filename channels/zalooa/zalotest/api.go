@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Upload limits the emulator enforces (reference §3), answering -210 beyond them.
+// Upload limits the emulator enforces, answering -210 beyond them.
 const (
 	MaxImageUpload = 1 << 20
 	MaxGIFUpload   = 5 << 20

@@ -294,7 +294,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.refresh[rt] = true
-		// Zalo invalidates the access token being replaced too (reference §1, NOTES-A).
+		// Zalo invalidates the access token being replaced too.
 		if st := s.access[s.pairs[rt]]; st != nil {
 			st.revoked = true
 		}

@@ -62,7 +62,7 @@ const (
 	PathPermission  = "/v4/oa/permission"
 	PathAccessToken = "/v4/oa/access_token"
 	PathSend        = "/v3.0/oa/message/cs"
-	// PathMessageV2 takes replies to anonymous users and reactions (reference §9).
+	// PathMessageV2 takes replies to anonymous users and reactions.
 	PathMessageV2    = "/v2.0/oa/message"
 	PathUploadImage  = "/v2.0/oa/upload/image"
 	PathUploadGIF    = "/v2.0/oa/upload/gif"

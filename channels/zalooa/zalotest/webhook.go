@@ -43,7 +43,7 @@ type EventMessage struct {
 	Text        string       `json:"text,omitempty"`
 	QuoteMsgID  string       `json:"quote_msg_id,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
-	// ConversationID is set on anonymous_send_* events (reference §9).
+	// ConversationID is set on anonymous_send_* events.
 	ConversationID string `json:"conversation_id,omitempty"`
 	// ReactIcon is the reaction of user_reacted_message (MsgID is the message reacted to).
 	ReactIcon *string `json:"react_icon,omitempty"`
@@ -56,8 +56,7 @@ type Attachment struct {
 	Payload map[string]any `json:"payload"`
 }
 
-// SharedInfo is what a user shares with user_submit_info, in the official sample's shape (reference
-// §9): name, phone ("84912345678"), user_dob, gender and full_address{user_city, user_ward,
+// SharedInfo is what a user shares with user_submit_info, in the official sample's shape: name, phone ("84912345678"), user_dob, gender and full_address{user_city, user_ward,
 // user_address}. FlatAddress fills the older flat form (address, ward, district, city) instead,
 // for tests of that form.
 type SharedInfo struct {
@@ -112,7 +111,7 @@ func (s *Server) UserSend(kind, userID, msgID, text string, atts ...Attachment) 
 
 // AnonymousSend builds anonymous_send_<kind>, from an anonymous user (no Zalo identity the OA can
 // address by user id): sender.id is their anonymous id and message.conversation_id the
-// conversation replies must name (reference §9).
+// conversation replies must name.
 func (s *Server) AnonymousSend(kind, anonymousID, conversationID, msgID, text string, atts ...Attachment) []byte {
 	return s.Build(Event{EventName: "anonymous_send_" + kind, Sender: &Party{ID: anonymousID}, Recipient: &Party{ID: s.opt.OAID},
 		Message: &EventMessage{MsgID: msgID, Text: text, Attachments: atts, ConversationID: conversationID}})
