@@ -17,7 +17,9 @@ var postgresDeletes = sqldelete.Dialect{
 }
 
 // deleter runs the deletions in t.
-func (t *txn) deleter() sqldelete.Deleter { return sqldelete.Deleter{DB: deleteDB{t}, Dialect: postgresDeletes} }
+func (t *txn) deleter() sqldelete.Deleter {
+	return sqldelete.Deleter{DB: deleteDB{t}, Dialect: postgresDeletes}
+}
 
 // deleteDB is sqldelete.DB over a txn.
 type deleteDB struct{ t *txn }
