@@ -71,6 +71,12 @@
 //	POST   /rules        RuleRequest                   → RuleResponse
 //	PUT    /rules/{id}   RuleRequest                   → RuleResponse
 //	DELETE /rules/{id}                                 → 204
+//	DELETE /conversations/{id}                         → 204 (supervisors: the conversation, its
+//	                                                     messages and blobs, for good)
+//	DELETE /contacts/{id}                              → 204 (supervisors: the customer, their
+//	                                                     identities and conversations)
+//	DELETE /workspace                                  → 204 (supervisors: everything of the
+//	                                                     workspace, their own user included)
 //	GET    /events                                     → text/event-stream
 //
 // # Errors
