@@ -3,6 +3,7 @@ package omnichannel_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -166,4 +167,55 @@ func TestDeleteWorkspaceInBatches(t *testing.T) {
 	}))
 	// Deleted already: nobody is left to act, so a second call is refused.
 	assert.ErrorIs(t, e.eng.DeleteWorkspace(e.ctx, ws, "sup"), oc.ErrForbidden)
+}
+
+// interruptingStore fails the Nth DeleteWorkspaceData call (counting from 1) with errInterrupted,
+// as a crash in the middle of a workspace deletion would stop it.
+type interruptingStore struct {
+	oc.Store
+	failAt int
+	calls  *int
+}
+
+var errInterrupted = errors.New("interrupted")
+
+func (s interruptingStore) Update(ctx context.Context, fn func(tx oc.Tx) error) error {
+	return s.Store.Update(ctx, func(tx oc.Tx) error { return fn(interruptingTx{Tx: tx, s: s}) })
+}
+
+type interruptingTx struct {
+	oc.Tx
+	s interruptingStore
+}
+
+func (t interruptingTx) DeleteWorkspaceData(workspaceID string, limit int) ([]string, bool, error) {
+	*t.s.calls++
+	if *t.s.calls == t.s.failAt {
+		return nil, false, errInterrupted
+	}
+	return t.Tx.DeleteWorkspaceData(workspaceID, limit)
+}
+
+// TestDeleteWorkspaceResumes interrupts a workspace deletion after its first batch: what was
+// deleted stays deleted, the users are still there, and calling again finishes the job.
+func TestDeleteWorkspaceResumes(t *testing.T) {
+	calls := 0
+	e := newEnv(t, func(c *oc.Config, _ *env) { c.Store = interruptingStore{Store: c.Store, failAt: 2, calls: &calls} })
+	for i := 1; i <= 60; i++ {
+		e.inbound(fmt.Sprintf("u%d", i), fmt.Sprintf("m%d", i), "xin chào")
+	}
+	count := func() int {
+		n := 0
+		require.NoError(t, e.store.View(e.ctx, func(tx oc.Tx) error {
+			list, err := tx.ListConversations(oc.ConversationQuery{WorkspaceID: ws, Limit: 100})
+			n = len(list)
+			return err
+		}))
+		return n
+	}
+	require.ErrorIs(t, e.eng.DeleteWorkspace(e.ctx, ws, "sup"), errInterrupted)
+	assert.Equal(t, 10, count(), "the first batch of 50 is gone, the rest is there")
+	require.NoError(t, e.eng.DeleteWorkspace(e.ctx, ws, "sup"), "the supervisor can still finish it")
+	assert.Zero(t, count())
+	assert.Equal(t, 3, calls, "a batch, the interruption, then the last ten conversations and the rest in one call")
 }
