@@ -3,15 +3,18 @@ package inboxapi_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dakenh/dakenh/inboxapi"
 	oc "github.com/dakenh/dakenh/omnichannel"
 )
 
 func TestDeleteConversationRoute(t *testing.T) {
 	e := newEnv(t)
+	stream := e.openEvents(agent2)
 	path := "/conversations/" + e.convA.ID
 	e.call("DELETE", path, agent1, nil).requireError(t, http.StatusForbidden, "forbidden")
 	e.call("DELETE", "/conversations/"+e.convB.ID, supA, nil).requireError(t, http.StatusNotFound, "not_found")
@@ -22,6 +25,10 @@ func TestDeleteConversationRoute(t *testing.T) {
 	e.call("GET", path, supA, nil).requireError(t, http.StatusNotFound, "not_found")
 	e.call("DELETE", path, supA, nil).requireError(t, http.StatusNotFound, "not_found")
 	assert.Equal(t, e.convA2.ID, e.reload(e.convA2).ID, "another conversation stays")
+
+	got := stream.until(5*time.Second, func(ev sse) bool { return ev.Event == "conversation.deleted" })
+	assert.Equal(t, inboxapi.Event{Kind: "conversation.deleted", ConversationID: e.convA.ID}, got[len(got)-1].decode(t),
+		"the agent's stream learns the id, nothing else")
 }
 
 func TestDeleteContactRoute(t *testing.T) {
