@@ -64,6 +64,8 @@ func csrfPath(t *testing.T, e *env, pattern, messageID string) string {
 		id = e.connA.ID
 	case strings.HasPrefix(p, "/rules/{id}"):
 		id = "r1"
+	case strings.HasPrefix(p, "/contacts/{id}"):
+		id = e.convA.ContactID
 	}
 	p = strings.NewReplacer("{id}", id, "{kind}", "fake", "{templateId}", "tpl1").Replace(p)
 	require.NotContains(t, p, "{", "a wildcard of %q is not filled in", pattern)

@@ -71,6 +71,12 @@
 //	POST   /rules        RuleRequest                   → RuleResponse
 //	PUT    /rules/{id}   RuleRequest                   → RuleResponse
 //	DELETE /rules/{id}                                 → 204
+//	DELETE /conversations/{id}                         → 204 (supervisors: the conversation, its
+//	                                                     messages and blobs, for good)
+//	DELETE /contacts/{id}                              → 204 (supervisors: the customer, their
+//	                                                     identities and conversations)
+//	DELETE /workspace                                  → 204 (supervisors: everything of the
+//	                                                     workspace, their own user included)
 //	GET    /events                                     → text/event-stream
 //
 // # Errors
@@ -101,7 +107,8 @@
 //	data: {"kind":"message.created","conversationId":"…","messageId":"…","message":{…}}
 //
 // with kinds conversation.opened, conversation.updated, message.created, message.updated,
-// connection.updated and read.updated. A comment line is sent every Config.HeartbeatInterval.
+// connection.updated and read.updated, and conversation.deleted (the conversationId alone, to
+// every stream of the workspace). A comment line is sent every Config.HeartbeatInterval.
 // When the client fell behind and events were dropped, "event: resync" tells it to reload its
 // state. The stream ends when the client goes away.
 package inboxapi

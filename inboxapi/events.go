@@ -2,6 +2,7 @@ package inboxapi
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -97,6 +98,17 @@ func writeSSE(w io.Writer, event string, data []byte) error {
 	return err
 }
 
+// deletedFrame is the frame of a conversation.deleted event, sent to every stream of the
+// workspace: who could see the conversation can no longer be decided (it is gone), and the frame
+// carries its id only, for the interfaces that show it to drop it.
+func deletedFrame(ev omnichannel.Event) ([]byte, bool) {
+	data, err := json.Marshal(Event{Kind: string(ev.Kind), ConversationID: ev.ConversationID})
+	if err != nil {
+		return nil, false
+	}
+	return appendSSE(nil, string(ev.Kind), data), true
+}
+
 // appendSSE appends the SSE frame of one event to b; data is a single line of JSON.
 func appendSSE(b []byte, event string, data []byte) []byte {
 	b = append(b, "event: "...)
@@ -115,6 +127,9 @@ func appendSSE(b []byte, event string, data []byte) []byte {
 func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, ev omnichannel.Event) ([]byte, bool) {
 	if ev.WorkspaceID != u.WorkspaceID || fd.ws != u.WorkspaceID {
 		return nil, false
+	}
+	if ev.Kind == omnichannel.EventConversationDeleted {
+		return deletedFrame(ev)
 	}
 	p := fd.prepare(ctx, h, ev)
 	if !p.ok {

@@ -252,6 +252,9 @@ func (h *handler) routeTable() []route {
 		{"POST /rules", h.createRule},
 		{"PUT /rules/{id}", h.updateRule},
 		{"DELETE /rules/{id}", h.deleteRule},
+		{"DELETE /conversations/{id}", h.deleteConversation},
+		{"DELETE /contacts/{id}", h.deleteContact},
+		{"DELETE /workspace", h.deleteWorkspace},
 		{"GET /events", h.events},
 	}
 }

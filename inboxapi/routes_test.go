@@ -42,7 +42,8 @@ func allRoutes(e *env) []struct{ method, path string } {
 		{"GET", "/users"}, {"GET", "/teams"}, {"GET", "/connections"}, {"POST", "/connections/fake/connect"},
 		{"GET", "/connect/callback/fake?state=x&code=y"}, {"POST", "/connections/" + a + "/disconnect"},
 		{"PUT", "/connections/" + a + "/permission"}, {"GET", "/rules"}, {"POST", "/rules"}, {"PUT", "/rules/r1"},
-		{"DELETE", "/rules/r1"}, {"GET", "/events"}, {"GET", "/no-such-route"},
+		{"DELETE", "/rules/r1"}, {"DELETE", "/conversations/" + c}, {"DELETE", "/contacts/" + e.convA.ContactID},
+		{"DELETE", "/workspace"}, {"GET", "/events"}, {"GET", "/no-such-route"},
 	}
 }
 

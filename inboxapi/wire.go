@@ -480,7 +480,8 @@ type RuleResponse struct {
 // Event is the data of one Server-Sent Event of GET /events; the SSE event name is Kind.
 type Event struct {
 	// Kind is conversation.opened, conversation.updated, message.created, message.updated,
-	// connection.updated or read.updated.
+	// connection.updated, read.updated or conversation.deleted (ConversationID only: the
+	// conversation was deleted for good, to every stream of the workspace).
 	Kind           string        `json:"kind"`
 	ConversationID string        `json:"conversationId"`
 	MessageID      string        `json:"messageId"`

@@ -13,7 +13,22 @@ const (
 	EventMessageUpdated      EventKind = "message.updated"
 	EventConnectionUpdated   EventKind = "connection.updated"
 	EventReadUpdated         EventKind = "read.updated"
+	// EventConversationDeleted: the conversation (ConversationID) and its messages were deleted
+	// (Engine.DeleteConversation, or with its contact). Conversation and Message are nil.
+	EventConversationDeleted EventKind = "conversation.deleted"
+	// EventContactDeleted: the contact (ContactID), its identities and conversations were deleted
+	// (each conversation has its own EventConversationDeleted).
+	EventContactDeleted EventKind = "contact.deleted"
+	// EventWorkspaceDeleted: everything of the workspace was deleted (Engine.DeleteWorkspace); no
+	// per-conversation event precedes it.
+	EventWorkspaceDeleted EventKind = "workspace.deleted"
 )
+
+// Deletion reports whether k is the kind of a deletion event, whose subject no longer exists
+// (receivers must not re-read it).
+func (k EventKind) Deletion() bool {
+	return k == EventConversationDeleted || k == EventContactDeleted || k == EventWorkspaceDeleted
+}
 
 // Event tells subscribers that something changed. It carries ids and a snapshot taken at commit;
 // receivers that need the newest state re-read it.
@@ -23,7 +38,10 @@ type Event struct {
 	ConversationID string
 	MessageID      string
 	ConnectionID   string
-	// UserID is the user concerned (the reader for EventReadUpdated), "" otherwise.
+	// ContactID is the deleted contact of EventContactDeleted, "" otherwise.
+	ContactID string
+	// UserID is the user concerned (the reader for EventReadUpdated, the acting user for the
+	// deletion events), "" otherwise.
 	UserID       string
 	Conversation *Conversation
 	Message      *Message

@@ -52,8 +52,7 @@ func (d DirBlobStore) Put(ctx context.Context, workspaceID, name, contentType st
 
 // Open opens the blob with key.
 func (d DirBlobStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	clean := path.Clean(key)
-	if clean != key || strings.HasPrefix(key, "/") || strings.HasPrefix(key, "..") || strings.Contains(key, "\\") || !fs.ValidPath(key) {
+	if !validBlobKey(key) {
 		return nil, fmt.Errorf("blob %q: %w", key, ErrNotFound)
 	}
 	f, err := os.Open(filepath.Join(d.Dir, filepath.FromSlash(key)))
@@ -61,6 +60,40 @@ func (d DirBlobStore) Open(ctx context.Context, key string) (io.ReadCloser, erro
 		return nil, fmt.Errorf("blob %q: %w", key, ErrNotFound)
 	}
 	return f, err
+}
+
+// validBlobKey reports whether key is a clean relative path that stays inside the directory.
+func validBlobKey(key string) bool {
+	return path.Clean(key) == key && !strings.HasPrefix(key, "/") && !strings.HasPrefix(key, "..") &&
+		!strings.Contains(key, "\\") && fs.ValidPath(key)
+}
+
+// Delete removes the file of key; a missing file, or a key that could not name one, is not an
+// error.
+func (d DirBlobStore) Delete(ctx context.Context, key string) error {
+	if !validBlobKey(key) {
+		return nil
+	}
+	err := os.Remove(filepath.Join(d.Dir, filepath.FromSlash(key)))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	return nil
+}
+
+// DeleteWorkspace removes the workspace's directory. Put names it SafeFileName(workspaceID); a
+// workspace id that SafeFileName changes could share its directory with another workspace's
+// ("a/b" and "a_b"), so for such an id DeleteWorkspace removes nothing and returns an error
+// matching ErrInvalid (the engine's deletions remove the blobs of messages one by one anyway).
+func (d DirBlobStore) DeleteWorkspace(ctx context.Context, workspaceID string) error {
+	dir := SafeFileName(workspaceID)
+	if dir != workspaceID || dir == "" {
+		return fmt.Errorf("blob store: workspace id %q is not its own directory name: %w", workspaceID, ErrInvalid)
+	}
+	if err := os.RemoveAll(filepath.Join(d.Dir, dir)); err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -32,3 +32,34 @@ func TestDirBlobStore(t *testing.T) {
 	assert.Equal(t, "file", SafeFileName("..."))
 	assert.Equal(t, "a_b.pdf", SafeFileName(`C:\Users\a b.pdf`))
 }
+
+func TestDirBlobStoreDelete(t *testing.T) {
+	ctx := context.Background()
+	d := DirBlobStore{Dir: t.TempDir()}
+	put := func(ws, name string) string {
+		key, _, err := d.Put(ctx, ws, name, "text/plain", strings.NewReader("x"))
+		require.NoError(t, err)
+		return key
+	}
+	gone := func(key string) bool {
+		_, err := d.Open(ctx, key)
+		return errors.Is(err, ErrNotFound)
+	}
+	a, b, other := put("ws-1", "a.txt"), put("ws-1", "b.txt"), put("ws-2", "c.txt")
+
+	require.NoError(t, d.Delete(ctx, a))
+	assert.True(t, gone(a))
+	assert.False(t, gone(b))
+	require.NoError(t, d.Delete(ctx, a), "deleting a missing blob is not an error")
+	require.NoError(t, d.Delete(ctx, "../"+other), "a key outside the directory names nothing")
+	assert.False(t, gone(other))
+
+	require.NoError(t, d.DeleteWorkspace(ctx, "ws-1"))
+	assert.True(t, gone(b))
+	assert.False(t, gone(other), "another workspace's blobs stay")
+	require.NoError(t, d.DeleteWorkspace(ctx, "ws-1"), "deleting a workspace twice is not an error")
+
+	unsafe := put("ws/2", "d.txt") // stored under "ws_2"
+	require.ErrorIs(t, d.DeleteWorkspace(ctx, "ws/2"), ErrInvalid)
+	assert.False(t, gone(unsafe), "an id that is not its own directory name removes nothing")
+}

@@ -50,6 +50,12 @@ type BlobStore interface {
 	Put(ctx context.Context, workspaceID, name, contentType string, r io.Reader) (key string, size int64, err error)
 	// Open returns the content of key; ErrNotFound if absent.
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Delete removes the blob with key. A key that is absent (deleted already) is not an error,
+	// so that an interrupted deletion can run again.
+	Delete(ctx context.Context, key string) error
+	// DeleteWorkspace removes every blob Put with workspaceID, including those no message refers
+	// to (an upload never sent). Absent blobs are not an error.
+	DeleteWorkspace(ctx context.Context, workspaceID string) error
 }
 
 // Action is something a user asks to do, checked by the Authorizer.

@@ -67,11 +67,14 @@ const (
 	DirectionOut             = model.DirectionOut
 	DirectionSystem          = model.DirectionSystem
 	EventConnectionUpdated   = model.EventConnectionUpdated
+	EventContactDeleted      = model.EventContactDeleted
+	EventConversationDeleted = model.EventConversationDeleted
 	EventConversationOpened  = model.EventConversationOpened
 	EventConversationUpdated = model.EventConversationUpdated
 	EventMessageCreated      = model.EventMessageCreated
 	EventMessageUpdated      = model.EventMessageUpdated
 	EventReadUpdated         = model.EventReadUpdated
+	EventWorkspaceDeleted    = model.EventWorkspaceDeleted
 	JobFetchMedia            = model.JobFetchMedia
 	JobFetchProfile          = model.JobFetchProfile
 	JobLinkContact           = model.JobLinkContact

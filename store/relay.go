@@ -15,6 +15,7 @@ type EventRef struct {
 	ConversationID string
 	MessageID      string
 	ConnectionID   string
+	ContactID      string
 	UserID         string
 	At             time.Time
 }

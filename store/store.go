@@ -50,6 +50,7 @@ type Tx interface {
 	JobTx
 	LeaseTx
 	OAuthStateTx
+	DeleteTx
 }
 
 // ConnectionTx stores the channel connections (one per provider account in a workspace).

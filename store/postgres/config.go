@@ -8,16 +8,27 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dakenh/dakenh/seal"
 )
 
-// Config configures a Store. URL is required; every other field has the documented default. Open
-// validates the whole config and reports every problem at once.
+// Config configures a Store. Exactly one of URL and Pool is required; every other field has the
+// documented default. Open validates the whole config and reports every problem at once.
 type Config struct {
 	// URL is the PostgreSQL connection string, as a URL ("postgres://user:pass@host:5432/db") or in
 	// key=value form. It is a secret: it never appears in errors or logs.
 	URL string
+	// Pool, in place of URL, is the host's own connection pool: the store's transactions, its
+	// migrations and its bulk loads run on the pool's connections (within the pool's MaxConns, and
+	// MaxConns below is ignored), and Close leaves the pool open. Every connection of the pool must
+	// have Schema first in its search_path, which the host sets in the pool's config, e.g.
+	// cfg.ConnConfig.RuntimeParams["search_path"] = "dakenh,public" (or with an AfterConnect hook);
+	// the store checks each connection once and fails its transaction with ErrSearchPath otherwise.
+	// The few long-lived connections of the store (the event listeners', the event relay's and the
+	// round-robin positions', see MaxConns) are opened outside the pool from its ConnConfig, with
+	// Schema as their search_path.
+	Pool *pgxpool.Pool
 	// Schema holds the store's tables; Open creates it and migrates it. Processes that share a
 	// database share a schema. Lower-case letters, digits and underscores, starting with a letter or
 	// an underscore, at most 48 characters. Default "dakenh".
@@ -52,6 +63,11 @@ type Config struct {
 	// opens the rows it sealed: keep it set until Store.ResealCredentials has moved them to the
 	// Keyring, then drop it.
 	CredentialsKey []byte
+	// SkipMigrations keeps Open from migrating the schema: Open then checks that the schema is this
+	// build's and otherwise fails with an error wrapping store.ErrMigrationsPending (a schema never
+	// migrated is at version 0). Hosts that migrate from a deploy step (Migrate) set it so that an
+	// application process never changes the schema. Default false: Open migrates.
+	SkipMigrations bool
 }
 
 // Defaults of Config.
@@ -68,17 +84,29 @@ var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,47}$`)
 // ErrInvalidConfig is wrapped by the error Open returns for a Config it refuses.
 var ErrInvalidConfig = errors.New("postgres: invalid config")
 
+// ErrSearchPath is wrapped by the error of a transaction that got a connection of the host's pool
+// (Config.Pool) whose search_path does not start with the store's Schema.
+var ErrSearchPath = errors.New("postgres: host pool connection has the wrong search_path")
+
 // validate applies the defaults and returns the parsed connection config, or every problem joined.
 func (c *Config) validate() (*pgx.ConnConfig, error) {
 	var errs []error
 	var conn *pgx.ConnConfig
-	if c.URL == "" {
-		errs = append(errs, errors.New("URL is required"))
-	} else if cc, err := pgx.ParseConfig(c.URL); err != nil {
+	switch {
+	case c.URL == "" && c.Pool == nil:
+		errs = append(errs, errors.New("URL or Pool is required"))
+	case c.URL != "" && c.Pool != nil:
+		errs = append(errs, errors.New("URL and Pool are exclusive: set one"))
+	case c.Pool != nil:
+		conn = c.Pool.Config().ConnConfig.Copy()
+	case c.URL != "":
 		// The parser's message may quote the URL; keep the secret out of the error.
-		errs = append(errs, errors.New("URL is not a valid PostgreSQL connection string"))
-	} else {
-		conn = cc
+		cc, err := pgx.ParseConfig(c.URL)
+		if err != nil {
+			errs = append(errs, errors.New("URL is not a valid PostgreSQL connection string"))
+		} else {
+			conn = cc
+		}
 	}
 	if _, err := newSealer(*c); err != nil {
 		errs = append(errs, err)

@@ -89,7 +89,7 @@ func (l *lazyTx) send(b *pgx.Batch) (pgx.BatchResults, error) {
 			return br, nil
 		}
 		_ = br.Close()
-		if !l.conn.IsClosed() || tries >= cap(l.pool.slots) || l.ctx.Err() != nil {
+		if !l.conn.IsClosed() || tries >= l.pool.size() || l.ctx.Err() != nil {
 			return nil, fmt.Errorf("begin: %w", err)
 		}
 		l.pool.release(l.conn)

@@ -56,10 +56,11 @@ func migrationLockKey(schema string) int64 {
 	return int64(h.Sum64())
 }
 
-// migrate creates the schema and applies the pending migrations in one transaction, holding a
-// transaction-scoped advisory lock so that processes opening the database together take turns:
-// the first applies, the others find nothing left to do.
-func (s *Store) migrate(ctx context.Context) error {
+// Migrate creates the schema and applies the pending migrations in one transaction, holding a
+// transaction-scoped advisory lock so that processes migrating the schema together take turns:
+// the first applies, the others find nothing left to do. Open calls it unless
+// Config.SkipMigrations is set. A schema newer than this build is refused.
+func (s *Store) Migrate(ctx context.Context) error {
 	all, err := loadMigrations()
 	if err != nil {
 		return err

@@ -55,25 +55,46 @@ var (
 	_ omnichannel.GroupCommitter = (*Store)(nil)
 )
 
-// Open validates cfg, connects, and creates or migrates the schema. Racing Opens of one database
-// are safe: migrations run under a transaction-scoped advisory lock. Close the Store when done.
+// Open validates cfg, connects, and creates or migrates the schema (with Config.SkipMigrations, it
+// checks the schema instead and fails with an error wrapping store.ErrMigrationsPending when it is
+// behind). Racing Opens of one database are safe: migrations run under a transaction-scoped
+// advisory lock. Close the Store when done.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	conn, err := cfg.validate()
+	s, err := open(cfg)
 	if err != nil {
 		return nil, err
 	}
-	sl, _ := newSealer(cfg) // validated above
-	s := &Store{cfg: cfg, conn: conn, pool: newPool(conn, cfg.MaxConns), sealer: sl, id: uuid.NewString()}
-	s.committer.s = s
-	if err := s.migrate(ctx); err != nil {
+	if cfg.SkipMigrations {
+		err = s.checkSchemaCurrent(ctx)
+	} else {
+		err = s.Migrate(ctx)
+	}
+	if err != nil {
 		s.pool.close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close releases the connections. Update and View fail with ErrClosed afterwards; ListenEvents
-// calls should be ended through their contexts first. Close always returns nil.
+// open validates cfg and makes the Store, without touching the database.
+func open(cfg Config) (*Store, error) {
+	conn, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	sl, _ := newSealer(cfg) // validated above
+	p := newPool(conn, cfg.MaxConns)
+	if cfg.Pool != nil {
+		p = newHostPool(cfg.Pool, cfg.Schema)
+	}
+	s := &Store{cfg: cfg, conn: conn, pool: p, sealer: sl, id: uuid.NewString()}
+	s.committer.s = s
+	return s, nil
+}
+
+// Close releases the connections (a host's Config.Pool stays open: its connections go back to it).
+// Update and View fail with ErrClosed afterwards; ListenEvents calls should be ended through their
+// contexts first. Close always returns nil.
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	s.committer.stop()

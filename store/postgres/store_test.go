@@ -20,7 +20,7 @@ import (
 func TestOpenValidatesConfig(t *testing.T) {
 	_, err := postgres.Open(context.Background(), postgres.Config{Schema: "Bad-Name", MaxConns: -1, EventPollInterval: -time.Second})
 	require.ErrorIs(t, err, postgres.ErrInvalidConfig)
-	for _, want := range []string{"URL is required", "Schema", "MaxConns", "EventPollInterval"} {
+	for _, want := range []string{"URL or Pool is required", "Schema", "MaxConns", "EventPollInterval"} {
 		assert.Contains(t, err.Error(), want, "every problem is reported at once")
 	}
 

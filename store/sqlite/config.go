@@ -79,6 +79,11 @@ type Config struct {
 	// same. Default DefaultDiskReserve; a negative value keeps no reserve (writes still fail with
 	// ErrUnavailable on a full disk and are retried, but opening on a full disk may fail).
 	DiskReserve int64
+	// SkipMigrations keeps Open from migrating the schema: Open then checks that the file's schema
+	// is this build's and otherwise fails with an error wrapping store.ErrMigrationsPending (a new
+	// file, at version 0, fails the same way). Hosts that migrate from a deploy step (Migrate) set
+	// it so that an application process never changes the schema. Default false: Open migrates.
+	SkipMigrations bool
 }
 
 // validate reports every problem of c at once, as one *omnichannel.ValidationError.

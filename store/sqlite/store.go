@@ -74,7 +74,9 @@ var _ omnichannel.Store = (*Store)(nil)
 
 // Open validates cfg (every problem reported at once, matching omnichannel.ErrInvalid), opens or
 // creates the database file, switches it to WAL, applies the embedded migrations the file lacks and
-// starts the writer goroutine. Close the Store when done.
+// starts the writer goroutine. With Config.SkipMigrations it applies none and fails with an error
+// wrapping store.ErrMigrationsPending when the file's schema is older than this build (see Migrate
+// and MigrationStatus). Close the Store when done.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -124,7 +126,12 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.tuneWriter(ctx); err != nil {
 		return err
 	}
-	if err := migrate(ctx, wconn, 0); err != nil {
+	if s.cfg.SkipMigrations {
+		err = checkSchemaCurrent(ctx, wconn, s.cfg.Path)
+	} else {
+		err = migrate(ctx, wconn, 0)
+	}
+	if err != nil {
 		return err
 	}
 	if s.rdb, err = sql.Open("sqlite", s.cfg.dsn(true)); err != nil {
