@@ -15,6 +15,7 @@ import (
 	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/inboxapi"
 	"github.com/dakenh/dakenh/omnichannel"
+	"github.com/dakenh/dakenh/store/postgres"
 	"github.com/dakenh/dakenh/store/sqlite"
 )
 
@@ -54,6 +55,10 @@ func TestEveryConstructorReportsConfigProblemsInOneShape(t *testing.T) {
 		}},
 		{"sqlite", []string{"Path", "ReadConns"}, func() error {
 			_, err := sqlite.Open(t.Context(), sqlite.Config{ReadConns: -1})
+			return err
+		}},
+		{"postgres", []string{"URL", "Schema", "MaxConns", "CredentialsKey"}, func() error {
+			_, err := postgres.Open(t.Context(), postgres.Config{Schema: "Bad-Schema", MaxConns: -1, CredentialsKey: []byte(secret)})
 			return err
 		}},
 		{"fakechannel", []string{"BaseURL"}, func() error {

@@ -129,7 +129,7 @@ func (p *ConfigProblems) NonNegative(values map[string]int64) {
 	slices.Sort(names)
 	for _, n := range names {
 		if values[n] < 0 {
-			p.Add(n, ProblemInvalid, "%s must not be negative", n)
+			p.Add(n, ProblemInvalid, "Config.%s must not be negative", n)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"regexp"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/seal"
 )
 
@@ -81,54 +81,52 @@ const (
 
 var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,47}$`)
 
-// ErrInvalidConfig is wrapped by the error Open returns for a Config it refuses.
-var ErrInvalidConfig = errors.New("postgres: invalid config")
+// ErrInvalidConfig is what Open's error for a refused Config matches, as it matches
+// omnichannel.ErrInvalid: they are one sentinel (model.ErrInvalid). The error is a
+// *omnichannel.ValidationError listing every problem.
+//
+// Deprecated: test with errors.Is(err, omnichannel.ErrInvalid).
+var ErrInvalidConfig = model.ErrInvalid
 
 // ErrSearchPath is wrapped by the error of a transaction that got a connection of the host's pool
 // (Config.Pool) whose search_path does not start with the store's Schema.
 var ErrSearchPath = errors.New("postgres: host pool connection has the wrong search_path")
 
-// validate applies the defaults and returns the parsed connection config, or every problem joined.
+// validate applies the defaults and returns the parsed connection config, or every problem at
+// once as one *omnichannel.ValidationError.
 func (c *Config) validate() (*pgx.ConnConfig, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "postgres"}
 	var conn *pgx.ConnConfig
 	switch {
 	case c.URL == "" && c.Pool == nil:
-		errs = append(errs, errors.New("URL or Pool is required"))
+		p.Add("URL", model.ProblemRequired, "Config.URL or Config.Pool is required")
 	case c.URL != "" && c.Pool != nil:
-		errs = append(errs, errors.New("URL and Pool are exclusive: set one"))
+		p.Add("Pool", model.ProblemNotAllowed, "Config.URL and Config.Pool are exclusive: set one")
 	case c.Pool != nil:
 		conn = c.Pool.Config().ConnConfig.Copy()
 	case c.URL != "":
 		// The parser's message may quote the URL; keep the secret out of the error.
 		cc, err := pgx.ParseConfig(c.URL)
 		if err != nil {
-			errs = append(errs, errors.New("URL is not a valid PostgreSQL connection string"))
+			p.Add("URL", model.ProblemInvalid, "Config.URL is not a valid PostgreSQL connection string")
 		} else {
 			conn = cc
 		}
 	}
 	if _, err := newSealer(*c); err != nil {
-		errs = append(errs, err)
+		p.AddError("", err)
 	}
 	if c.Schema == "" {
 		c.Schema = DefaultSchema
 	} else if !schemaPattern.MatchString(c.Schema) {
-		errs = append(errs, fmt.Errorf("Schema %q must match %s", c.Schema, schemaPattern))
+		p.Add("Schema", model.ProblemInvalid, "Config.Schema %q must match %s", c.Schema, schemaPattern)
 	}
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{
-		{"MaxConns", int64(c.MaxConns)}, {"MaxRetries", int64(c.MaxRetries)},
-		{"EventPollInterval", int64(c.EventPollInterval)}, {"EventRetention", int64(c.EventRetention)},
-	} {
-		if f.v < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative", f.name))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	p.NonNegative(map[string]int64{
+		"MaxConns": int64(c.MaxConns), "MaxRetries": int64(c.MaxRetries),
+		"EventPollInterval": int64(c.EventPollInterval), "EventRetention": int64(c.EventRetention),
+	})
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns

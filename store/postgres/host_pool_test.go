@@ -33,8 +33,8 @@ func TestOpenValidatesURLOrPool(t *testing.T) {
 	ctx := context.Background()
 	p := hostPool(t, "dakenh", 1)
 	_, err := postgres.Open(ctx, postgres.Config{URL: databaseURL(t), Pool: p, Schema: "Bad-Name"})
-	require.ErrorIs(t, err, postgres.ErrInvalidConfig)
-	assert.Contains(t, err.Error(), "URL and Pool are exclusive")
+	require.ErrorIs(t, err, omnichannel.ErrInvalid)
+	assert.Contains(t, err.Error(), "Config.URL and Config.Pool are exclusive")
 	assert.Contains(t, err.Error(), "Schema", "every problem is reported at once")
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/seal"
 )
@@ -57,21 +58,21 @@ type sealer struct {
 
 // newSealer returns the sealer of c's Keyring and CredentialsKey, nil when neither is set.
 func newSealer(c Config) (*sealer, error) {
-	var errs []error
+	p := model.ConfigProblems{Source: "postgres"}
 	s := &sealer{keys: c.Keyring}
 	if c.Keyring != nil && c.Keyring.Len() == 0 {
-		errs = append(errs, errors.New("Keyring holds no key (make it with seal.NewKeyring or seal.ParseKeyring)"))
+		p.Add("Keyring", model.ProblemInvalid, "Config.Keyring holds no key (make it with seal.NewKeyring or seal.ParseKeyring)")
 	}
 	if len(c.CredentialsKey) > 0 {
 		block, err := aes.NewCipher(c.CredentialsKey)
 		if err != nil {
-			errs = append(errs, errors.New("CredentialsKey must be 16, 24 or 32 bytes (AES-128, -192 or -256)"))
+			p.Add("CredentialsKey", model.ProblemInvalid, "Config.CredentialsKey must be 16, 24 or 32 bytes (AES-128, -192 or -256)")
 		} else if s.legacy, err = cipher.NewGCM(block); err != nil {
-			errs = append(errs, err)
+			p.Add("CredentialsKey", model.ProblemInvalid, "Config.CredentialsKey: %v", err)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	if s.keys == nil && s.legacy == nil {
 		return nil, nil

@@ -75,7 +75,7 @@ func TestCredentialsEncryptedAtRest(t *testing.T) {
 	assert.NotContains(t, err.Error(), "SECRET")
 
 	_, err = postgres.Open(ctx, postgres.Config{URL: databaseURL(t), Schema: schema, CredentialsKey: []byte("short")})
-	require.ErrorIs(t, err, postgres.ErrInvalidConfig)
+	require.ErrorIs(t, err, omnichannel.ErrInvalid)
 }
 
 func sealKeyring(t *testing.T, ids ...string) *seal.Keyring {
@@ -222,7 +222,7 @@ func TestKeyringSealsCredentials(t *testing.T) {
 	}
 
 	_, err = postgres.Open(ctx, postgres.Config{URL: databaseURL(t), Schema: schema, Keyring: &seal.Keyring{}})
-	require.ErrorIs(t, err, postgres.ErrInvalidConfig)
+	require.ErrorIs(t, err, omnichannel.ErrInvalid)
 }
 
 // Rotation: plain rows and rows sealed with the older CredentialsKey open with a Keyring (keeping

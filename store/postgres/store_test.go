@@ -19,13 +19,13 @@ import (
 
 func TestOpenValidatesConfig(t *testing.T) {
 	_, err := postgres.Open(context.Background(), postgres.Config{Schema: "Bad-Name", MaxConns: -1, EventPollInterval: -time.Second})
-	require.ErrorIs(t, err, postgres.ErrInvalidConfig)
-	for _, want := range []string{"URL or Pool is required", "Schema", "MaxConns", "EventPollInterval"} {
+	require.ErrorIs(t, err, omnichannel.ErrInvalid)
+	for _, want := range []string{"Config.URL or Config.Pool is required", "Schema", "MaxConns", "EventPollInterval"} {
 		assert.Contains(t, err.Error(), want, "every problem is reported at once")
 	}
 
 	_, err = postgres.Open(context.Background(), postgres.Config{URL: "postgres://app:s3cret-pw@db:notaport/x"})
-	require.ErrorIs(t, err, postgres.ErrInvalidConfig)
+	require.ErrorIs(t, err, omnichannel.ErrInvalid)
 	assert.NotContains(t, err.Error(), "s3cret-pw", "the URL's password never reaches an error")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
