@@ -68,6 +68,10 @@ type Config struct {
 	EchoWindow time.Duration
 	// OAuthStateTTL is how long a connect flow may take. Default 10 min.
 	OAuthStateTTL time.Duration
+	// FeedRetention is how long the durable event feed keeps an entry (Engine.Events); Run
+	// prunes older ones. Default 7 days.
+	FeedRetention time.Duration
+
 	// NeutralCustomerNames maps a workspace id to what {{customer_name}} renders while the
 	// customer's name is not known (the provider profile not fetched yet, or the fetch failed), e.g.
 	// "quý khách" or "you". Workspaces not listed get DefaultNeutralCustomerName ("anh/chị"). Each
@@ -128,6 +132,7 @@ func New(cfg Config) (*Engine, error) {
 		{"RetryMaxDelay", int64(cfg.RetryMaxDelay)}, {"JobLease", int64(cfg.JobLease)},
 		{"Workers", int64(cfg.Workers)}, {"SendWorkers", int64(cfg.SendWorkers)}, {"PollInterval", int64(cfg.PollInterval)},
 		{"EchoWindow", int64(cfg.EchoWindow)}, {"OAuthStateTTL", int64(cfg.OAuthStateTTL)},
+		{"FeedRetention", int64(cfg.FeedRetention)},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative", d.name))
@@ -203,6 +208,7 @@ func setDefaults(c *Config) {
 	def(&c.PollInterval, time.Second)
 	def(&c.EchoWindow, 10*time.Minute)
 	def(&c.OAuthStateTTL, 10*time.Minute)
+	def(&c.FeedRetention, 7*24*time.Hour)
 }
 
 func problemStrings(errs []error) []string {
@@ -280,7 +286,12 @@ func (e *Engine) updateWith(ctx context.Context, run func(ctx context.Context, f
 			// A store may run fn again after a serialization failure (Store's contract): only what
 			// the last run collected is published.
 			*ch = change{}
-			return fn(connWatchTx{Tx: tx, wrote: &ch.connections}, ch)
+			if err := fn(connWatchTx{Tx: tx, wrote: &ch.connections}, ch); err != nil {
+				return err
+			}
+			// The events go into the durable feed in the change's own transaction: an entry exists
+			// if and only if its change committed (feed.go).
+			return e.appendFeed(tx, ch.events)
 		})
 		wroteConnections = wroteConnections || ch.connections
 		if !errors.Is(err, ErrConflict) {

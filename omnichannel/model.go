@@ -25,6 +25,8 @@ type (
 	Direction             = model.Direction
 	Event                 = model.Event
 	EventKind             = model.EventKind
+	FeedData              = model.FeedData
+	FeedEntry             = model.FeedEntry
 	Identity              = model.Identity
 	Job                   = model.Job
 	JobKind               = model.JobKind

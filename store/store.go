@@ -50,6 +50,7 @@ type Tx interface {
 	JobTx
 	LeaseTx
 	OAuthStateTx
+	FeedTx
 }
 
 // ConnectionTx stores the channel connections (one per provider account in a workspace).

@@ -50,6 +50,8 @@ type data struct {
 	jobs        map[string]*omnichannel.Job
 	leases      map[string]lease
 	oauth       map[string]*omnichannel.OAuthState
+	// feedPosition is the last feed position handed out (never reused, even after a rollback).
+	feedPosition int64
 }
 
 // workspace holds the rows of one workspace; unique indexes map a key to a row id.
@@ -70,6 +72,8 @@ type workspace struct {
 	categories      map[string]*omnichannel.Category
 	classifications map[string]*omnichannel.Classification
 	rotations       map[string]int64
+	// feed is the workspace's feed entries in position order (feed.go).
+	feed []omnichannel.FeedEntry
 }
 
 type pair struct{ a, b string }

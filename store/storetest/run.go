@@ -89,5 +89,6 @@ func groups() []group {
 		{"Isolation", isolationTests()},
 		{"GroupCommit", groupCommitTests()},
 		{"BulkLoad", bulkTests()},
+		{"Feed", feedTests()},
 	}
 }
