@@ -16,4 +16,5 @@ type (
 	EventRelay     = store.EventRelay
 	FeedTx         = store.FeedTx
 	FeedSequencer  = store.FeedSequencer
+	WebhookTx      = store.WebhookTx
 )

@@ -51,6 +51,7 @@ type Tx interface {
 	LeaseTx
 	OAuthStateTx
 	FeedTx
+	WebhookTx
 }
 
 // ConnectionTx stores the channel connections (one per provider account in a workspace).

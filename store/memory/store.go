@@ -74,6 +74,9 @@ type workspace struct {
 	rotations       map[string]int64
 	// feed is the workspace's feed entries in position order (feed.go).
 	feed []omnichannel.FeedEntry
+	// hooks are the outgoing webhook endpoints and deliveries their log, by id (webhooks.go).
+	hooks      map[string]*omnichannel.WebhookEndpoint
+	deliveries map[string]*omnichannel.WebhookDelivery
 }
 
 type pair struct{ a, b string }
@@ -104,6 +107,8 @@ func newWorkspace() *workspace {
 		categories:      map[string]*omnichannel.Category{},
 		classifications: map[string]*omnichannel.Classification{},
 		rotations:       map[string]int64{},
+		hooks:           map[string]*omnichannel.WebhookEndpoint{},
+		deliveries:      map[string]*omnichannel.WebhookDelivery{},
 	}
 }
 

@@ -90,5 +90,6 @@ func groups() []group {
 		{"GroupCommit", groupCommitTests()},
 		{"BulkLoad", bulkTests()},
 		{"Feed", feedTests()},
+		{"Webhook", webhookTests()},
 	}
 }
