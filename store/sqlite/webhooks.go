@@ -176,4 +176,3 @@ func (t *txn) PruneWebhookDeliveries(before time.Time, limit int) (int, error) {
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
-

@@ -100,7 +100,9 @@ func testWebhookDeliveryLog(t *testing.T, s store.Store) {
 	})
 	require.ErrorIs(t, write(t, s, func(tx store.Tx) error { return tx.InsertWebhookDelivery(d("d1", "h1", 0)) }), model.ErrDuplicate)
 	log := func(endpoint string, limit int) []string {
-		got := read(t, s, func(tx store.Tx) ([]*model.WebhookDelivery, error) { return tx.ListWebhookDeliveries(ws1, endpoint, limit) })
+		got := read(t, s, func(tx store.Tx) ([]*model.WebhookDelivery, error) {
+			return tx.ListWebhookDeliveries(ws1, endpoint, limit)
+		})
 		ids := []string{}
 		for _, x := range got {
 			ids = append(ids, x.ID)
