@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"log/slog"
+	"net/url"
+	"time"
+)
 
 // EventWebhookEndpointDisabled is recorded when the engine turns an outgoing webhook endpoint off
 // after too many failed deliveries in a row (Event.EndpointID, Event.Failures).
@@ -44,6 +48,17 @@ type WebhookEndpoint struct {
 	UpdatedAt      time.Time
 	// Version is incremented by every update (compare-and-set, as for conversations).
 	Version int64
+}
+
+// LogValue is what log/slog shows of an endpoint: its ids, the URL's scheme and host (a path or a
+// query may hold a token of the host's) and its state, never the secret.
+func (w WebhookEndpoint) LogValue() slog.Value {
+	host := "(invalid URL)"
+	if u, err := url.Parse(w.URL); err == nil {
+		host = u.Scheme + "://" + u.Host
+	}
+	return slog.GroupValue(slog.String("workspace", w.WorkspaceID), slog.String("id", w.ID),
+		slog.String("host", host), slog.Bool("enabled", w.Enabled), slog.Int("failures", w.Failures))
 }
 
 // Clone returns a deep copy of w.

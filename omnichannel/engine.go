@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/dakenh/dakenh/guardedfetch"
 )
 
 // Config configures an Engine. Store, Channels and Router are required; every other field has the
@@ -71,6 +73,20 @@ type Config struct {
 	// FeedRetention is how long the durable event feed keeps an entry (Engine.Events); Run
 	// prunes older ones. Default 7 days.
 	FeedRetention time.Duration
+	// WebhookClient makes the outgoing webhook requests (CreateWebhookEndpoint). Default:
+	// guardedfetch.Default(), which reaches public addresses only; a host whose receiver is on
+	// its own network (or on loopback in tests) allows it with guardedfetch.Config.Allow or
+	// AllowAddrPorts.
+	WebhookClient *guardedfetch.Client
+	// WebhookBatchSize is the most feed entries one delivery carries. Default 100.
+	WebhookBatchSize int
+	// WebhookMaxFailures is how many deliveries to an endpoint may fail in a row before it is
+	// disabled (with a webhook_endpoint.disabled event). Default 10.
+	WebhookMaxFailures int
+	// WebhookRetryBaseDelay and WebhookRetryMaxDelay shape the backoff between failed deliveries
+	// (doubling, with jitter). Defaults 10 s and 1 h: ten failures in a row take about 2 h.
+	WebhookRetryBaseDelay time.Duration
+	WebhookRetryMaxDelay  time.Duration
 
 	// NeutralCustomerNames maps a workspace id to what {{customer_name}} renders while the
 	// customer's name is not known (the provider profile not fetched yet, or the fetch failed), e.g.
@@ -96,6 +112,9 @@ type Engine struct {
 
 	// conns caches the connections webhooks resolve (conncache.go).
 	conns connCache
+	// delivering holds the outgoing webhook endpoints this engine is delivering now (their lease
+	// keys), so that two rounds of one engine never deliver one endpoint at once.
+	delivering sync.Map
 }
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
@@ -132,7 +151,9 @@ func New(cfg Config) (*Engine, error) {
 		{"RetryMaxDelay", int64(cfg.RetryMaxDelay)}, {"JobLease", int64(cfg.JobLease)},
 		{"Workers", int64(cfg.Workers)}, {"SendWorkers", int64(cfg.SendWorkers)}, {"PollInterval", int64(cfg.PollInterval)},
 		{"EchoWindow", int64(cfg.EchoWindow)}, {"OAuthStateTTL", int64(cfg.OAuthStateTTL)},
-		{"FeedRetention", int64(cfg.FeedRetention)},
+		{"FeedRetention", int64(cfg.FeedRetention)}, {"WebhookBatchSize", int64(cfg.WebhookBatchSize)},
+		{"WebhookMaxFailures", int64(cfg.WebhookMaxFailures)}, {"WebhookRetryBaseDelay", int64(cfg.WebhookRetryBaseDelay)},
+		{"WebhookRetryMaxDelay", int64(cfg.WebhookRetryMaxDelay)},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative", d.name))
@@ -140,6 +161,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.RetryBaseDelay > 0 && cfg.RetryMaxDelay > 0 && cfg.RetryMaxDelay < cfg.RetryBaseDelay {
 		errs = append(errs, errors.New("RetryMaxDelay must be at least RetryBaseDelay"))
+	}
+	if cfg.WebhookRetryBaseDelay > 0 && cfg.WebhookRetryMaxDelay > 0 && cfg.WebhookRetryMaxDelay < cfg.WebhookRetryBaseDelay {
+		errs = append(errs, errors.New("WebhookRetryMaxDelay must be at least WebhookRetryBaseDelay"))
 	}
 	neutral, nerrs := neutralNames(cfg.NeutralCustomerNames)
 	errs = append(errs, nerrs...)
@@ -209,6 +233,17 @@ func setDefaults(c *Config) {
 	def(&c.EchoWindow, 10*time.Minute)
 	def(&c.OAuthStateTTL, 10*time.Minute)
 	def(&c.FeedRetention, 7*24*time.Hour)
+	def(&c.WebhookRetryBaseDelay, 10*time.Second)
+	def(&c.WebhookRetryMaxDelay, time.Hour)
+	if c.WebhookClient == nil {
+		c.WebhookClient = guardedfetch.Default()
+	}
+	if c.WebhookBatchSize == 0 {
+		c.WebhookBatchSize = 100
+	}
+	if c.WebhookMaxFailures == 0 {
+		c.WebhookMaxFailures = 10
+	}
 }
 
 func problemStrings(errs []error) []string {

@@ -121,7 +121,8 @@ func feedData(ev Event) json.RawMessage {
 }
 
 // maintainFeed numbers committed entries (on stores that need it) every PollInterval and prunes
-// expired ones every feedPruneEvery of the engine's clock, until ctx ends.
+// expired ones, and the outgoing webhooks' delivery log entries as old, every feedPruneEvery of
+// the engine's clock, until ctx ends.
 func (e *Engine) maintainFeed(ctx context.Context) {
 	var lastPrune time.Time
 	t := time.NewTicker(e.cfg.PollInterval)
@@ -131,7 +132,11 @@ func (e *Engine) maintainFeed(ctx context.Context) {
 			e.log.Warn("dakenh: numbering feed entries failed", "err", err)
 		}
 		if now := e.now(); lastPrune.IsZero() || now.Sub(lastPrune) >= feedPruneEvery || now.Before(lastPrune) {
-			if _, err := e.PruneFeed(ctx); err != nil && ctx.Err() == nil {
+			_, err := e.PruneFeed(ctx)
+			if err == nil {
+				err = e.pruneWebhookLog(ctx)
+			}
+			if err != nil && ctx.Err() == nil {
 				e.log.Warn("dakenh: pruning the event feed failed", "err", err)
 			} else {
 				lastPrune = now
@@ -159,6 +164,21 @@ func (e *Engine) PruneFeed(ctx context.Context) (int, error) {
 		total += n
 		if err != nil || n < feedPruneBatch {
 			return total, err
+		}
+	}
+}
+
+// pruneWebhookLog removes the outgoing webhook delivery log entries older than FeedRetention.
+func (e *Engine) pruneWebhookLog(ctx context.Context) error {
+	before := e.now().Add(-e.cfg.FeedRetention)
+	for {
+		var n int
+		err := e.store.Update(ctx, func(tx Tx) (err error) {
+			n, err = tx.PruneWebhookDeliveries(before, feedPruneBatch)
+			return err
+		})
+		if err != nil || n < feedPruneBatch {
+			return err
 		}
 	}
 }
