@@ -183,21 +183,28 @@ func (e *Engine) deliverEndpoint(ctx context.Context, workspaceID, id string) in
 		return 0
 	}
 	defer e.delivering.Delete(key)
-	// The lease outlasts one attempt (the client's timeout) by far; it is released at the end.
-	lease := e.cfg.JobLease
-	var held bool
-	if err := e.store.Update(ctx, func(tx Tx) (err error) {
-		now := e.now()
-		held, err = tx.AcquireLease(key, e.id, now, now.Add(lease))
-		return err
-	}); err != nil || !held {
+	// The lease is taken (or renewed) before each batch for JobLease, which outlasts one attempt
+	// (the client's timeout); it is released at the end.
+	acquire := func() bool {
+		var held bool
+		err := e.store.Update(ctx, func(tx Tx) (err error) {
+			now := e.now()
+			held, err = tx.AcquireLease(key, e.id, now, now.Add(e.cfg.JobLease))
+			return err
+		})
+		return err == nil && held
+	}
+	if !acquire() {
 		return 0
 	}
 	defer func() {
 		_ = e.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.ReleaseLease(key, e.id) })
 	}()
 	delivered := 0
-	for range webhookPagesPerRound {
+	for round := range webhookPagesPerRound {
+		if round > 0 && !acquire() {
+			return delivered
+		}
 		// Read the endpoint after taking the lease: its cursor is what the last holder stored.
 		var ep *WebhookEndpoint
 		if err := e.view(ctx, func(tx Tx) (err error) {

@@ -29,22 +29,18 @@ func readFeed(t *testing.T, ctx context.Context, eng *omnichannel.Engine, after 
 	return out
 }
 
-// TestFeedTwoEnginesOneOrder has two engine processes over one schema ingest webhooks at once
-// while a consumer follows the feed through one of them, and checks one ordered feed: every
-// stored message has exactly one message.created entry (no gaps, no duplicates), both engines
-// read the same feed, positions increase, each conversation's messages appear in their order, and
-// the consumer following the feed as it grew saw exactly the final feed.
-func TestFeedTwoEnginesOneOrder(t *testing.T) {
-	const webhooks, customers, feeders = 400, 40, 8
-	schema := newSchema(t)
+// twoEngines starts two engine processes over one new schema, with a supervisor "sup" and the fake
+// provider's account connected through the first.
+func twoEngines(t *testing.T) (ctx context.Context, a, b *process, prov *fakechannel.Provider, schema string) {
+	t.Helper()
+	schema = newSchema(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	prov := fakechannel.NewProvider("feed-secret")
+	prov = fakechannel.NewProvider("feed-secret")
 	t.Cleanup(prov.Close)
-	a := startProcess(t, ctx, &wg, "A", schema, prov)
-	b := startProcess(t, ctx, &wg, "B", schema, prov)
-	procs := []*process{a, b}
+	a = startProcess(t, ctx, &wg, "A", schema, prov)
+	b = startProcess(t, ctx, &wg, "B", schema, prov)
 	require.NoError(t, a.store.Update(ctx, func(tx omnichannel.Tx) error {
 		return tx.PutUser(&omnichannel.User{WorkspaceID: engineWS, ID: "sup", Name: "Sup", Role: omnichannel.RoleSupervisor, Active: true})
 	}))
@@ -52,6 +48,32 @@ func TestFeedTwoEnginesOneOrder(t *testing.T) {
 	c.WorkspaceID = engineWS
 	_, err := a.engine.AddConnection(ctx, "sup", *c)
 	require.NoError(t, err)
+	return ctx, a, b, prov, schema
+}
+
+// postMessage delivers a customer's message to the process's webhook endpoint.
+func postMessage(t *testing.T, ctx context.Context, p *process, prov *fakechannel.Provider, user, msgID string) {
+	body := fakechannel.Webhook{AccountID: fakechannel.AccountID, Events: []fakechannel.WebhookEvent{{
+		Type: "message", Direction: "in", UserID: user, UserName: "Khách", MessageID: msgID, Text: "tin " + msgID,
+	}}}.JSON()
+	resp, err := http.DefaultClient.Do(prov.SignedWebhook(p.hook.URL+"/"+string(fakechannel.Kind), body).WithContext(ctx))
+	if !assert.NoError(t, err) {
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// TestFeedTwoEnginesOneOrder has two engine processes over one schema ingest webhooks at once
+// while a consumer follows the feed through one of them, and checks one ordered feed: every
+// stored message has exactly one message.created entry (no gaps, no duplicates), both engines
+// read the same feed, positions increase, each conversation's messages appear in their order, and
+// the consumer following the feed as it grew saw exactly the final feed.
+func TestFeedTwoEnginesOneOrder(t *testing.T) {
+	const webhooks, customers, feeders = 400, 40, 8
+	ctx, a, b, prov, schema := twoEngines(t)
+	procs := []*process{a, b}
 
 	// A consumer follows the feed through engine A while the webhooks arrive.
 	var followed []omnichannel.FeedEntry
@@ -82,17 +104,7 @@ func TestFeedTwoEnginesOneOrder(t *testing.T) {
 		go func() {
 			defer feed.Done()
 			for i := f; i < webhooks; i += feeders {
-				body := fakechannel.Webhook{AccountID: fakechannel.AccountID, Events: []fakechannel.WebhookEvent{{
-					Type: "message", Direction: "in", UserID: fmt.Sprintf("cust-%03d", i%customers),
-					UserName: "Khách", MessageID: fmt.Sprintf("pm-%04d", i), Text: fmt.Sprintf("tin %d", i),
-				}}}.JSON()
-				resp, err := http.DefaultClient.Do(prov.SignedWebhook(procs[i%2].hook.URL+"/"+string(fakechannel.Kind), body).WithContext(ctx))
-				if !assert.NoError(t, err) {
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				assert.Equal(t, http.StatusOK, resp.StatusCode)
+				postMessage(t, ctx, procs[i%2], prov, fmt.Sprintf("cust-%03d", i%customers), fmt.Sprintf("pm-%04d", i))
 			}
 		}()
 	}
@@ -137,14 +149,10 @@ func TestFeedTwoEnginesOneOrder(t *testing.T) {
 // while another engine commits and a reader moves its cursor past the other's entry; the late
 // commit then still reaches the reader, after its cursor.
 func TestFeedLateCommitIsNotMissed(t *testing.T) {
-	schema := newSchema(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	prov := fakechannel.NewProvider("late-secret")
-	t.Cleanup(prov.Close)
-	a := startProcess(t, ctx, &wg, "A", schema, prov)
-	b := startProcess(t, ctx, &wg, "B", schema, prov)
+	ctx, a, b, prov, _ := twoEngines(t)
+	before := readFeed(t, ctx, b.engine, 0)
+	require.NotEmpty(t, before)
+	cursor := before[len(before)-1].Position
 
 	inserted, release := make(chan struct{}), make(chan struct{})
 	held := make(chan error, 1)
@@ -162,19 +170,13 @@ func TestFeedLateCommitIsNotMissed(t *testing.T) {
 	<-inserted
 
 	// Engine B commits a change (its events go to the feed) after A's entry took its id.
-	require.NoError(t, b.store.Update(ctx, func(tx omnichannel.Tx) error {
-		return tx.PutUser(&omnichannel.User{WorkspaceID: engineWS, ID: "sup", Name: "Sup", Role: omnichannel.RoleSupervisor, Active: true})
-	}))
-	c := prov.Connection()
-	c.WorkspaceID = engineWS
-	_, err := b.engine.AddConnection(ctx, "sup", *c)
-	require.NoError(t, err)
-	first := readFeed(t, ctx, b.engine, 0)
+	postMessage(t, ctx, b, prov, "cust-1", "pm-1")
+	first := readFeed(t, ctx, b.engine, cursor)
 	require.NotEmpty(t, first, "B's change is in the feed")
 	for _, en := range first {
 		assert.NotEqual(t, "late", en.ConversationID, "an open transaction's entry is not visible")
 	}
-	cursor := first[len(first)-1].Position
+	cursor = first[len(first)-1].Position
 
 	close(release)
 	require.NoError(t, <-held)
