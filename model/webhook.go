@@ -81,7 +81,8 @@ type WebhookDelivery struct {
 	FirstPosition int64
 	LastPosition  int64
 	Events        int
-	// Attempt counts the attempts of this batch (1 for the first).
+	// Attempt is 1 plus the endpoint's failures in a row before this attempt: the attempts at
+	// delivering the entries after the same cursor.
 	Attempt int
 	// StatusCode is the HTTP status of the answer (0 when none came).
 	StatusCode int
