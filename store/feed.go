@@ -22,11 +22,11 @@ type FeedTx interface {
 	// ListFeed returns up to limit entries of the workspace with Position > after, in position
 	// order (none when limit ≤ 0).
 	ListFeed(workspaceID string, after int64, limit int) ([]model.FeedEntry, error)
-	// PruneFeed removes up to limit entries older than before (At < before), oldest positions
-	// first, in every workspace, and returns how many it removed. It walks the feed in position
-	// order and stops at the first entry that is not older (entries' times follow their positions
-	// except for clock differences between engines), so an old entry behind a newer one waits for
-	// a later prune.
+	// PruneFeed removes up to limit entries older than before (At < before), oldest first, in
+	// every workspace, and returns how many it removed. It walks the feed in the order it was
+	// written (position order, or the insertion order positions follow) and stops at the first
+	// entry that is not older (entries' times follow that order except for clock differences
+	// between engines), so an old entry behind a newer one waits for a later prune.
 	PruneFeed(before time.Time, limit int) (int, error)
 	// DeleteConversationsFeed removes the workspace's entries that name one of the conversations
 	// (for data-protection deletes). Absent entries are not an error.

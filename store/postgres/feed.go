@@ -137,8 +137,10 @@ func (t *txn) ListFeed(workspaceID string, after int64, limit int) ([]omnichanne
 	return out, nil
 }
 
-// PruneFeed removes up to limit numbered entries older than before, in position order, stopping
-// at the first entry that is not older (store.FeedTx).
+// PruneFeed removes up to limit numbered entries older than before, oldest first, stopping at the
+// first entry that is not older (store.FeedTx). It walks the feed in id order, which positions
+// follow except between transactions that committed together, through the primary key: the
+// table needs no index on position or time for it.
 func (t *txn) PruneFeed(before time.Time, limit int) (int, error) {
 	if err := t.writing(); err != nil {
 		return 0, err
@@ -148,10 +150,10 @@ func (t *txn) PruneFeed(before time.Time, limit int) (int, error) {
 	}
 	tag, err := t.exec("prune feed", `DELETE FROM feed_entries WHERE id IN (
 		SELECT id FROM feed_entries
-		WHERE position IS NOT NULL AND position < coalesce(
-			(SELECT position FROM feed_entries WHERE position IS NOT NULL AND at >= $1 ORDER BY position LIMIT 1),
-			(SELECT position + 1 FROM feed_head))
-		ORDER BY position LIMIT $2)`, before, limit)
+		WHERE position IS NOT NULL AND id < coalesce(
+			(SELECT id FROM feed_entries WHERE position IS NULL OR at >= $1 ORDER BY id LIMIT 1),
+			(SELECT max(id) + 1 FROM feed_entries))
+		ORDER BY id LIMIT $2)`, before, limit)
 	if err != nil {
 		return 0, err
 	}

@@ -17,7 +17,6 @@ CREATE TABLE feed_entries (
 	data            text NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX feed_entries_workspace ON feed_entries (workspace_id, position) WHERE position IS NOT NULL;
-CREATE UNIQUE INDEX feed_entries_position ON feed_entries (position) WHERE position IS NOT NULL;
 CREATE INDEX feed_entries_unsequenced ON feed_entries (id) WHERE position IS NULL;
 CREATE INDEX feed_entries_conversation ON feed_entries (workspace_id, conversation_id) WHERE conversation_id <> '';
 
