@@ -46,4 +46,8 @@ type Event struct {
 	Conversation *Conversation
 	Message      *Message
 	At           time.Time
+	// EndpointID and Failures describe an outgoing webhook endpoint for
+	// EventWebhookEndpointDisabled: the endpoint and how many deliveries failed in a row.
+	EndpointID string
+	Failures   int
 }

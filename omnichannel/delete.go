@@ -135,9 +135,16 @@ func (e *Engine) DeleteWorkspace(ctx context.Context, workspaceID, actorID strin
 
 // purgeFeed is the one place where a deletion removes what the durable event feed holds of the
 // deleted conversations (all of the workspace's when workspace is set), in the deleting
-// transaction. The store keeps no such feed yet: the feed's purge call goes here.
+// transaction. The deletion's own event is appended after it, so the feed keeps one entry saying
+// what was deleted (ids only) until retention prunes it.
 func purgeFeed(tx Tx, workspaceID string, conversationIDs []string, workspace bool) error {
-	return nil
+	if workspace {
+		return tx.DeleteWorkspaceFeed(workspaceID)
+	}
+	if len(conversationIDs) == 0 {
+		return nil
+	}
+	return tx.DeleteConversationsFeed(workspaceID, conversationIDs)
 }
 
 // deleteBlobs deletes keys from the BlobStore, going on past failures, and reports them with

@@ -14,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/dakenh/dakenh/guardedfetch"
 )
 
 // Config configures an Engine. Store, Channels and Router are required; every other field has the
@@ -71,6 +73,24 @@ type Config struct {
 	EchoWindow time.Duration
 	// OAuthStateTTL is how long a connect flow may take. Default 10 min.
 	OAuthStateTTL time.Duration
+	// FeedRetention is how long the durable event feed keeps an entry (Engine.Events); Run
+	// prunes older ones. Default 7 days.
+	FeedRetention time.Duration
+	// WebhookClient makes the outgoing webhook requests (CreateWebhookEndpoint). Default:
+	// guardedfetch.Default(), which reaches public addresses only; a host whose receiver is on
+	// its own network (or on loopback in tests) allows it with guardedfetch.Config.Allow or
+	// AllowAddrPorts.
+	WebhookClient *guardedfetch.Client
+	// WebhookBatchSize is the most feed entries one delivery carries. Default 100.
+	WebhookBatchSize int
+	// WebhookMaxFailures is how many deliveries to an endpoint may fail in a row before it is
+	// disabled (with a webhook_endpoint.disabled event). Default 10.
+	WebhookMaxFailures int
+	// WebhookRetryBaseDelay and WebhookRetryMaxDelay shape the backoff between failed deliveries
+	// (doubling, with jitter). Defaults 10 s and 1 h: ten failures in a row take about 2 h.
+	WebhookRetryBaseDelay time.Duration
+	WebhookRetryMaxDelay  time.Duration
+
 	// NeutralCustomerNames maps a workspace id to what {{customer_name}} renders while the
 	// customer's name is not known (the provider profile not fetched yet, or the fetch failed), e.g.
 	// "quý khách" or "you". Workspaces not listed get DefaultNeutralCustomerName ("anh/chị"). Each
@@ -106,6 +126,9 @@ type Engine struct {
 	conns connCache
 	// tel holds the tracer and the metric instruments (telemetry.go).
 	tel *telemetry
+	// delivering holds the outgoing webhook endpoints this engine is delivering now (their lease
+	// keys), so that two rounds of one engine never deliver one endpoint at once.
+	delivering sync.Map
 }
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
@@ -140,9 +163,15 @@ func New(cfg Config) (*Engine, error) {
 		"RetryMaxDelay": int64(cfg.RetryMaxDelay), "JobLease": int64(cfg.JobLease),
 		"Workers": int64(cfg.Workers), "SendWorkers": int64(cfg.SendWorkers), "PollInterval": int64(cfg.PollInterval),
 		"EchoWindow": int64(cfg.EchoWindow), "OAuthStateTTL": int64(cfg.OAuthStateTTL),
+		"FeedRetention": int64(cfg.FeedRetention), "WebhookBatchSize": int64(cfg.WebhookBatchSize),
+		"WebhookMaxFailures": int64(cfg.WebhookMaxFailures), "WebhookRetryBaseDelay": int64(cfg.WebhookRetryBaseDelay),
+		"WebhookRetryMaxDelay": int64(cfg.WebhookRetryMaxDelay),
 	})
 	if cfg.RetryBaseDelay > 0 && cfg.RetryMaxDelay > 0 && cfg.RetryMaxDelay < cfg.RetryBaseDelay {
 		p.Add("RetryMaxDelay", ProblemInvalid, "Config.RetryMaxDelay must be at least RetryBaseDelay")
+	}
+	if cfg.WebhookRetryBaseDelay > 0 && cfg.WebhookRetryMaxDelay > 0 && cfg.WebhookRetryMaxDelay < cfg.WebhookRetryBaseDelay {
+		p.Add("WebhookRetryMaxDelay", ProblemInvalid, "Config.WebhookRetryMaxDelay must be at least WebhookRetryBaseDelay")
 	}
 	neutral := neutralNames(&p, cfg.NeutralCustomerNames)
 	if err := p.Err(); err != nil {
@@ -216,6 +245,18 @@ func setDefaults(c *Config) {
 	def(&c.PollInterval, time.Second)
 	def(&c.EchoWindow, 10*time.Minute)
 	def(&c.OAuthStateTTL, 10*time.Minute)
+	def(&c.FeedRetention, 7*24*time.Hour)
+	def(&c.WebhookRetryBaseDelay, 10*time.Second)
+	def(&c.WebhookRetryMaxDelay, time.Hour)
+	if c.WebhookClient == nil {
+		c.WebhookClient = guardedfetch.Default()
+	}
+	if c.WebhookBatchSize == 0 {
+		c.WebhookBatchSize = 100
+	}
+	if c.WebhookMaxFailures == 0 {
+		c.WebhookMaxFailures = 10
+	}
 }
 
 func validKind(k Kind) bool {
@@ -285,7 +326,12 @@ func (e *Engine) updateWith(ctx context.Context, run func(ctx context.Context, f
 			// A store may run fn again after a serialization failure (Store's contract): only what
 			// the last run collected is published.
 			*ch = change{}
-			return fn(connWatchTx{Tx: tx, wrote: &ch.connections}, ch)
+			if err := fn(connWatchTx{Tx: tx, wrote: &ch.connections}, ch); err != nil {
+				return err
+			}
+			// The events go into the durable feed in the change's own transaction: an entry exists
+			// if and only if its change committed (feed.go).
+			return e.appendFeed(tx, ch.events)
 		})
 		wroteConnections = wroteConnections || ch.connections
 		if !errors.Is(err, ErrConflict) {

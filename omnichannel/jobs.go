@@ -65,6 +65,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer wg.Done()
 		e.listenRelay(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.maintainFeed(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.maintainWebhooks(ctx)
+	}()
 	pools := []*pool{{kinds: sendKinds, size: e.cfg.SendWorkers}, {kinds: sendKinds, exclude: true, size: e.cfg.Workers}}
 	var mu sync.Mutex
 	freed := make(chan struct{}, 1) // a full pool got a worker back

@@ -14,4 +14,7 @@ type (
 	BulkLoader     = store.BulkLoader
 	EventRef       = store.EventRef
 	EventRelay     = store.EventRelay
+	FeedTx         = store.FeedTx
+	FeedSequencer  = store.FeedSequencer
+	WebhookTx      = store.WebhookTx
 )

@@ -51,6 +51,8 @@ type Tx interface {
 	LeaseTx
 	OAuthStateTx
 	DeleteTx
+	FeedTx
+	WebhookTx
 }
 
 // ConnectionTx stores the channel connections (one per provider account in a workspace).

@@ -177,7 +177,8 @@ func (d Deleter) Workspace(workspaceID string, limit int) (keys []string, done b
 	keys = append(keys, rest...)
 	dl := d.Dialect
 	tables := []string{"messages", "read_states", "jobs", "identities", "contacts", "users", "teams", "rules",
-		"templates", "categories", "classifications", "rotations"}
+		"templates", "categories", "classifications", "rotations", "feed_entries", "webhook_deliveries",
+		"webhook_endpoints"}
 	stmts := make([]string, 0, len(tables)+len(dl.Derived)+3)
 	for _, t := range append(tables, dl.Derived...) {
 		stmts = append(stmts, `DELETE FROM `+t+` WHERE workspace_id = ?`)

@@ -50,6 +50,8 @@ type data struct {
 	jobs        map[string]*omnichannel.Job
 	leases      map[string]lease
 	oauth       map[string]*omnichannel.OAuthState
+	// feedPosition is the last feed position handed out (never reused, even after a rollback).
+	feedPosition int64
 }
 
 // workspace holds the rows of one workspace; unique indexes map a key to a row id.
@@ -70,6 +72,11 @@ type workspace struct {
 	categories      map[string]*omnichannel.Category
 	classifications map[string]*omnichannel.Classification
 	rotations       map[string]int64
+	// feed is the workspace's feed entries in position order (feed.go).
+	feed []omnichannel.FeedEntry
+	// hooks are the outgoing webhook endpoints and deliveries their log, by id (webhooks.go).
+	hooks      map[string]*omnichannel.WebhookEndpoint
+	deliveries map[string]*omnichannel.WebhookDelivery
 }
 
 type pair struct{ a, b string }
@@ -100,6 +107,8 @@ func newWorkspace() *workspace {
 		categories:      map[string]*omnichannel.Category{},
 		classifications: map[string]*omnichannel.Classification{},
 		rotations:       map[string]int64{},
+		hooks:           map[string]*omnichannel.WebhookEndpoint{},
+		deliveries:      map[string]*omnichannel.WebhookDelivery{},
 	}
 }
 

@@ -26,10 +26,11 @@ var groupedTables = map[string][]string{
 	"contacts":      {"contacts"},
 	"identities":    {"identities"},
 	"jobs":          {"jobs"},
+	"feed_entries":  {"feed_entries"},
 }
 
 // tableNames finds the tables a statement names.
-var tableNames = regexp.MustCompile(`\b(messages|conversations|unread_counters|read_states|contacts|identities|jobs)\b`)
+var tableNames = regexp.MustCompile(`\b(messages|conversations|unread_counters|read_states|contacts|identities|jobs|feed_entries)\b`)
 
 // recordedStatement is a write statement of a grouped update, to run later; it must change exactly
 // one row.

@@ -29,7 +29,7 @@ var _ omnichannel.GroupCommitter = (*Store)(nil)
 //
 // What the recording cannot serve makes the function run again as an Update (the grouping is
 // "given up"): a write method that records nothing (the writes of the ingest are recorded:
-// contacts, identities, conversations, messages and jobs), or a read of a table that a recorded
+// contacts, identities, conversations, messages, jobs and feed entries), or a read of a table that a recorded
 // write changes (the function must see its own writes). A rotation position (NextRotation) is taken
 // by the writer at once, outside the update, as the Tx contract allows.
 
@@ -53,10 +53,11 @@ var (
 	contactsWrite      = writeTables{"contacts"}
 	identitiesWrite    = writeTables{"identities"}
 	jobsWrite          = writeTables{"jobs"}
+	feedWrite          = writeTables{"feed_entries"}
 )
 
 // tableNames finds the names of the tables that recorded writes change in a statement.
-var tableNames = regexp.MustCompile(`\b(messages|conversations|conversation_counts|read_counts|conversations_search|read_states|contacts|identities|jobs)\b`)
+var tableNames = regexp.MustCompile(`\b(messages|conversations|conversation_counts|read_counts|conversations_search|read_states|contacts|identities|jobs|feed_entries)\b`)
 
 // statementTables caches tableNames per statement text (bounded: see maxStatementTables).
 var statementTables sync.Map // string → []string

@@ -90,5 +90,7 @@ func groups() []group {
 		{"GroupCommit", groupCommitTests()},
 		{"BulkLoad", bulkTests()},
 		{"Delete", deletionTests()},
+		{"Feed", feedTests()},
+		{"Webhook", webhookTests()},
 	}
 }

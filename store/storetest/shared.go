@@ -22,6 +22,7 @@ func sharedTests() []sharedTest {
 		{"OutboxExactlyOnce", testSharedOutbox},
 		{"RefreshLock", testSharedRefreshLock},
 		{"EventRelay", testSharedEventRelay},
+		{"Feed", testSharedFeed},
 	}
 }
 
