@@ -44,6 +44,8 @@ type (
 	Team                  = model.Team
 	Template              = model.Template
 	User                  = model.User
+	Workspace             = model.Workspace
+	WorkspaceStatus       = model.WorkspaceStatus
 )
 
 const (
@@ -72,6 +74,22 @@ const (
 	EventMessageCreated      = model.EventMessageCreated
 	EventMessageUpdated      = model.EventMessageUpdated
 	EventReadUpdated         = model.EventReadUpdated
+	EventUserSaved           = model.EventUserSaved
+	EventUserDeactivated     = model.EventUserDeactivated
+	EventUserRemoved         = model.EventUserRemoved
+	EventTeamSaved           = model.EventTeamSaved
+	EventTeamDeleted         = model.EventTeamDeleted
+	EventRuleSaved           = model.EventRuleSaved
+	EventRuleDeleted         = model.EventRuleDeleted
+	EventTemplateSaved       = model.EventTemplateSaved
+	EventTemplateDeleted     = model.EventTemplateDeleted
+	EventCategorySaved       = model.EventCategorySaved
+	EventClassificationSaved = model.EventClassificationSaved
+	EventWorkspaceSaved      = model.EventWorkspaceSaved
+	EventWorkspaceSuspended  = model.EventWorkspaceSuspended
+	EventWorkspaceResumed    = model.EventWorkspaceResumed
+	WorkspaceActive          = model.WorkspaceActive
+	WorkspaceSuspended       = model.WorkspaceSuspended
 	JobFetchMedia            = model.JobFetchMedia
 	JobFetchProfile          = model.JobFetchProfile
 	JobLinkContact           = model.JobLinkContact

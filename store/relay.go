@@ -16,6 +16,7 @@ type EventRef struct {
 	MessageID      string
 	ConnectionID   string
 	UserID         string
+	RecordID       string
 	At             time.Time
 }
 
