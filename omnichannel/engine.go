@@ -230,7 +230,9 @@ func validKind(k Kind) bool {
 // Channel returns the adapter of kind, or nil.
 func (e *Engine) Channel(kind Kind) Channel { return e.channels[kind] }
 
-// Store returns the engine's store.
+// Store returns the engine's store: the low-level escape hatch for hosts (bulk imports, their own
+// reports). Writes made through it bypass the engine's validation, events and routing: prefer the
+// administration methods (SaveUser, SaveTeam, …) and the readers (ReadWorkspace, ReadAs).
 func (e *Engine) Store() Store { return e.store }
 
 // Subscribe returns a live feed of events committed by this engine. Cancel ctx to end it.
