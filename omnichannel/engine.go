@@ -106,6 +106,9 @@ type Engine struct {
 	conns connCache
 	// tel holds the tracer and the metric instruments (telemetry.go).
 	tel *telemetry
+
+	// life is the state of Run and Close (lifecycle.go).
+	life lifecycle
 }
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
