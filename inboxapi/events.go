@@ -13,8 +13,16 @@ import (
 func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	ctx := r.Context()
 	// The user must be a member before anything streams.
-	if err := h.readWorkspace(ctx, u, func(omnichannel.Tx) error { return nil }); err != nil {
+	if err := h.readWorkspace(ctx, u, func(*omnichannel.WorkspaceReader) error { return nil }); err != nil {
 		return err
+	}
+	select {
+	case <-h.closing:
+		w.Header().Set("Retry-After", "3")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: ErrorDetail{Code: "shutting_down",
+			Message: "the server is shutting down; reconnect"}})
+		return nil
+	default:
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut a live stream
@@ -44,6 +52,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-h.closing:
 			return nil
 		case <-tick.C:
 			if sub.Lagged() {

@@ -113,6 +113,14 @@ func (r *WorkspaceReader) Template(id string) (*Template, error) { return r.tx.G
 // Categories returns the workspace's category nodes ordered by id.
 func (r *WorkspaceReader) Categories() ([]*Category, error) { return r.tx.ListCategories(r.ws) }
 
+// Category returns a category node.
+func (r *WorkspaceReader) Category(id string) (*Category, error) { return r.tx.GetCategory(r.ws, id) }
+
+// Classification returns a conversation class.
+func (r *WorkspaceReader) Classification(id string) (*Classification, error) {
+	return r.tx.GetClassification(r.ws, id)
+}
+
 // Classifications returns the workspace's classes ordered by id.
 func (r *WorkspaceReader) Classifications() ([]*Classification, error) {
 	return r.tx.ListClassifications(r.ws)
