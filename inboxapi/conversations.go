@@ -338,7 +338,7 @@ func (h *handler) listTemplates(w http.ResponseWriter, r *http.Request, u *omnic
 		if t.WorkspaceID != "" && t.WorkspaceID != u.WorkspaceID {
 			continue
 		}
-		out.Items = append(out.Items, Template{ID: t.ID, Name: t.Name, Body: t.Body})
+		out.Items = append(out.Items, templateWire(t))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
