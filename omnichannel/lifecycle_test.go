@@ -3,6 +3,8 @@ package omnichannel_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -124,4 +126,48 @@ func TestReadyReportsAnUnreachableStore(t *testing.T) {
 	var he *oc.HealthError
 	require.True(t, errors.As(e.eng.Ready(e.ctx), &he))
 	assert.Equal(t, oc.HealthStoreUnreachable, he.Code)
+}
+
+// pendingStore reports migrations pending (a MigrationsReporter).
+type pendingStore struct {
+	oc.Store
+	pending int
+}
+
+func (p pendingStore) MigrationsPending(context.Context) (int, error) { return p.pending, nil }
+
+func TestReadinessHandlerReportsPendingMigrations(t *testing.T) {
+	var cfg *oc.Config
+	e := newEnv(t, func(c *oc.Config, _ *env) { cfg = c })
+	for _, tc := range []struct {
+		pending int
+		status  int
+		body    string
+	}{{0, http.StatusOK, `{"status":"ok"}`}, {2, http.StatusServiceUnavailable, `{"status":"unavailable","reason":"migrations_pending"}`}} {
+		c := *cfg
+		c.Store = pendingStore{Store: e.store, pending: tc.pending}
+		eng, err := oc.New(c)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		eng.ReadinessHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		assert.Equal(t, tc.status, rec.Code)
+		assert.JSONEq(t, tc.body, rec.Body.String())
+		rec = httptest.NewRecorder()
+		eng.LivenessHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		assert.Equal(t, http.StatusOK, rec.Code, "pending migrations are no reason to restart")
+	}
+}
+
+func TestReadyWhileRunning(t *testing.T) {
+	e, b, _ := lifecycleEnv(t)
+	ran := runUntilSending(t, e, b) // Run is running
+	require.NoError(t, e.eng.Ready(e.ctx))
+	require.NoError(t, e.eng.Alive())
+	assert.ErrorIs(t, e.eng.Run(e.ctx), oc.ErrAlreadyRunning)
+	close(b.release)
+	require.NoError(t, e.eng.Close(e.ctx))
+	require.NoError(t, <-ran)
+	var he *oc.HealthError
+	require.True(t, errors.As(e.eng.Ready(e.ctx), &he))
+	assert.Equal(t, oc.HealthWorkersStopped, he.Code)
 }
