@@ -19,7 +19,7 @@ import (
 // …). It returns the user, whose WorkspaceID scopes every call of the request, or an error (or a nil
 // user) when the request is not authenticated: the API then answers 401 without doing anything
 // else. The engine's Authorizer checks what the user may do; the user must exist in the engine's
-// store (hosts mirror their users with Tx.PutUser).
+// store (hosts mirror their users with omnichannel.Engine.SaveUser under omnichannel.AsHost).
 type Authenticator interface {
 	Authenticate(r *http.Request) (*omnichannel.User, error)
 }
