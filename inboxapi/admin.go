@@ -58,19 +58,11 @@ func (h *handler) mustExist(r *http.Request, u *omnichannel.User, get func(rd *o
 }
 
 func (h *handler) deactivateUser(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	if err := h.eng.DeactivateUser(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.eng.DeactivateUser(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")))
 }
 
 func (h *handler) removeUser(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	if err := h.eng.RemoveUser(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.eng.RemoveUser(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")))
 }
 
 func (h *handler) createTeam(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
@@ -108,11 +100,7 @@ func (h *handler) saveTeam(w http.ResponseWriter, r *http.Request, u *omnichanne
 }
 
 func (h *handler) deleteTeam(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	if err := h.eng.DeleteTeam(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.eng.DeleteTeam(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")))
 }
 
 // listAllTemplates answers GET /templates: every stored template of the workspace, for the
@@ -173,11 +161,7 @@ func (h *handler) saveTemplate(w http.ResponseWriter, r *http.Request, u *omnich
 }
 
 func (h *handler) deleteTemplate(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	if err := h.eng.DeleteTemplate(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.eng.DeleteTemplate(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")))
 }
 
 func (h *handler) createCategory(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
@@ -271,5 +255,14 @@ func (h *handler) renameWorkspace(w http.ResponseWriter, r *http.Request, u *omn
 		return err
 	}
 	writeJSON(w, http.StatusOK, Workspace{ID: ws.ID, Name: ws.Name, Status: string(ws.Status)})
+	return nil
+}
+
+// noContent answers 204 when err is nil, else returns err (the error answer).
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

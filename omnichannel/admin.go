@@ -51,9 +51,7 @@ func (e *Engine) checkAdmin(ctx context.Context, tx Tx, workspaceID, actorID str
 // together. It emits EventTeamSaved.
 func (e *Engine) SaveTeam(ctx context.Context, actorID string, t Team) (*Team, error) {
 	var p problems
-	if strings.TrimSpace(t.WorkspaceID) == "" {
-		p.add("a team needs a workspace", "workspaceId", ProblemRequired)
-	}
+	checkWorkspaceID(&p, "a team", t.WorkspaceID)
 	if strings.TrimSpace(t.Name) == "" {
 		p.add("a team needs a name", "name", ProblemRequired)
 	}

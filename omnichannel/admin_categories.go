@@ -18,9 +18,7 @@ const MaxCategoryDepth = 3
 // EventCategorySaved.
 func (e *Engine) SaveCategory(ctx context.Context, actorID string, c Category) (*Category, error) {
 	var p problems
-	if strings.TrimSpace(c.WorkspaceID) == "" {
-		p.add("a category needs a workspace", "workspaceId", ProblemRequired)
-	}
+	checkWorkspaceID(&p, "a category", c.WorkspaceID)
 	c.Name = strings.TrimSpace(c.Name)
 	checkName(&p, "a category", c.Name)
 	if err := p.err(); err != nil {
@@ -109,9 +107,7 @@ func subtreeHeight(id string, children map[string][]*Category, guard int) int {
 // EventClassificationSaved.
 func (e *Engine) SaveClassification(ctx context.Context, actorID string, c Classification) (*Classification, error) {
 	var p problems
-	if strings.TrimSpace(c.WorkspaceID) == "" {
-		p.add("a classification needs a workspace", "workspaceId", ProblemRequired)
-	}
+	checkWorkspaceID(&p, "a classification", c.WorkspaceID)
 	c.Name = strings.TrimSpace(c.Name)
 	checkName(&p, "a classification", c.Name)
 	if err := p.err(); err != nil {

@@ -18,9 +18,7 @@ var templateVariables = map[string]string{VarCustomerName: "x", VarCustomerPhone
 // the engine has no adapter for) are reported together. It emits EventTemplateSaved.
 func (e *Engine) SaveTemplate(ctx context.Context, actorID string, t Template) (*Template, error) {
 	var p problems
-	if strings.TrimSpace(t.WorkspaceID) == "" {
-		p.add("a template needs a workspace", "workspaceId", ProblemRequired)
-	}
+	checkWorkspaceID(&p, "a template", t.WorkspaceID)
 	t.Name = strings.TrimSpace(t.Name)
 	checkName(&p, "a template", t.Name)
 	switch {

@@ -18,9 +18,7 @@ const MaxAdminNameLength = 200
 // deactivates her as DeactivateUser does. It emits EventUserSaved.
 func (e *Engine) SaveUser(ctx context.Context, actorID string, u User) (*User, error) {
 	var p problems
-	if strings.TrimSpace(u.WorkspaceID) == "" {
-		p.add("a user needs a workspace", "workspaceId", ProblemRequired)
-	}
+	checkWorkspaceID(&p, "a user", u.WorkspaceID)
 	if strings.TrimSpace(u.ID) == "" {
 		p.add("a user needs an id", "id", ProblemRequired)
 	}
@@ -59,6 +57,13 @@ func (e *Engine) SaveUser(ctx context.Context, actorID string, u User) (*User, e
 		}
 	}
 	return &u, nil
+}
+
+// checkWorkspaceID adds a problem when a record (what: "a user") names no workspace.
+func checkWorkspaceID(p *problems, what, workspaceID string) {
+	if strings.TrimSpace(workspaceID) == "" {
+		p.add(what+" needs a workspace", "workspaceId", ProblemRequired)
+	}
 }
 
 // checkName adds a problem when name (trimmed) is empty or longer than MaxAdminNameLength.
