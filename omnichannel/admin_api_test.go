@@ -272,3 +272,16 @@ func TestWorkspaceRecords(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Chi nhánh 9", got.Name)
 }
+
+func TestASupervisorSavingHerselfInactiveHandsHerConversationsOn(t *testing.T) {
+	e := newEnv(t)
+	e.setRule(oc.MethodRoundRobin, oc.PolicyAll, "sup", "a2")
+	for i, c := range []string{"c1", "c2", "c3"} {
+		e.inbound(c, fmt.Sprintf("m%d", i), "xin chào")
+	}
+	_, err := e.eng.SaveUser(e.ctx, "sup", oc.User{WorkspaceID: ws, ID: "sup", Name: "Trần Giám Sát", Role: oc.RoleSupervisor})
+	require.NoError(t, err)
+	for c, a := range assignees(e, "c1", "c2", "c3") {
+		assert.Equal(t, "a2", a, "customer %s", c)
+	}
+}

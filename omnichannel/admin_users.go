@@ -52,7 +52,8 @@ func (e *Engine) SaveUser(ctx context.Context, actorID string, u User) (*User, e
 		return nil, err
 	}
 	if deactivated {
-		if err := e.DeactivateUser(ctx, u.WorkspaceID, actorID, u.ID); err != nil {
+		// The actor was checked above (and may be the user herself, now inactive).
+		if err := e.retireUser(ctx, u.WorkspaceID, actorID, u.ID, false, false); err != nil {
 			return &u, err
 		}
 	}
@@ -82,24 +83,30 @@ func checkName(p *problems, what, name string) {
 // as when a user leaves the rule in SaveRule), the others lose their owner. It emits
 // EventUserDeactivated.
 func (e *Engine) DeactivateUser(ctx context.Context, workspaceID, actorID, userID string) error {
-	return e.retireUser(ctx, workspaceID, actorID, userID, false)
+	return e.retireUser(ctx, workspaceID, actorID, userID, false, true)
 }
 
 // RemoveUser removes a user's record, after taking her out of teams and rules and handing her open
 // conversations on as DeactivateUser does; what she did (messages, activity entries) keeps her id.
 // It emits EventUserRemoved.
 func (e *Engine) RemoveUser(ctx context.Context, workspaceID, actorID, userID string) error {
-	return e.retireUser(ctx, workspaceID, actorID, userID, true)
+	return e.retireUser(ctx, workspaceID, actorID, userID, true, true)
 }
 
 // retireUser deactivates (or removes) userID, takes her out of teams and rules, then hands her
-// conversations on.
-func (e *Engine) retireUser(ctx context.Context, workspaceID, actorID, userID string, remove bool) error {
+// conversations on. checkActor false skips the acting user's check (the caller made it).
+func (e *Engine) retireUser(ctx context.Context, workspaceID, actorID, userID string, remove, checkActor bool) error {
 	if userID == "" {
 		return invalid("a user id is required", "userId", ProblemRequired)
 	}
+	run := e.admin
+	if !checkActor {
+		run = func(ctx context.Context, _, _ string, fn func(tx Tx, ch *change) error) error {
+			return e.update(ctx, fn)
+		}
+	}
 	var rules []*Rule
-	err := e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
+	err := run(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
 		rules = nil
 		u, err := tx.GetUser(workspaceID, userID)
 		if err != nil {
