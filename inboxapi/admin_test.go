@@ -199,3 +199,23 @@ func httptestRecorder(t *testing.T, e *env, method, path, user string) *httptest
 	e.handler.ServeHTTP(rec, req)
 	return rec
 }
+
+func TestSuspendingAWorkspaceEndsItsStreams(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.DefaultClient.Do(e.request("GET", "/events", agent1, nil))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	_, err = bufio.NewReader(resp.Body).ReadString('\n')
+	require.NoError(t, err)
+
+	_, err = e.eng.SuspendWorkspace(e.ctx, wsA)
+	require.NoError(t, err)
+	select {
+	case <-e.eventsDone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stream of a suspended workspace stayed open")
+	}
+	d := e.call("GET", "/events", agent1, nil).requireError(t, http.StatusForbidden, "forbidden")
+	assert.Equal(t, oc.DenyWorkspaceSuspended, d.Reason)
+}

@@ -88,6 +88,9 @@ const maxEventsPerFlush = 32
 // writeEvent writes ev when u may see it, or a resync when events were dropped before it; false
 // when the client is gone.
 func (h *handler) writeEvent(ctx context.Context, w io.Writer, fd *feed, sub *omnichannel.Subscription, u *omnichannel.User, ev omnichannel.Event) bool {
+	if endsStream(ev, u) {
+		return false
+	}
 	if sub.Lagged() {
 		// Events were dropped (a read.updated among them, maybe: the feed forgets read positions):
 		// the client reloads its state, which covers this one too.
@@ -155,4 +158,16 @@ func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, e
 		return nil, false
 	}
 	return frame, true
+}
+
+// endsStream reports whether ev takes u's right to stream away: her workspace was suspended, or she
+// was deactivated or removed. The stream then ends; the client's reconnection is refused (403).
+func endsStream(ev omnichannel.Event, u *omnichannel.User) bool {
+	switch ev.Kind {
+	case omnichannel.EventWorkspaceSuspended:
+		return ev.WorkspaceID == u.WorkspaceID
+	case omnichannel.EventUserDeactivated, omnichannel.EventUserRemoved:
+		return ev.WorkspaceID == u.WorkspaceID && ev.UserID == u.ID
+	}
+	return false
 }
