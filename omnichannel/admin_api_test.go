@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -284,4 +285,58 @@ func TestASupervisorSavingHerselfInactiveHandsHerConversationsOn(t *testing.T) {
 	for c, a := range assignees(e, "c1", "c2", "c3") {
 		assert.Equal(t, "a2", a, "customer %s", c)
 	}
+}
+
+func TestEveryAdminWriteEmitsItsEvent(t *testing.T) {
+	e := newEnv(t)
+	sub := e.eng.Subscribe(t.Context(), oc.SubscribeOptions{WorkspaceID: ws, Buffer: 64})
+	next := func(kind oc.EventKind, record string) {
+		t.Helper()
+		for {
+			select {
+			case ev := <-sub.C:
+				if ev.Kind == kind {
+					assert.Equal(t, record, ev.RecordID, "%s", kind)
+					return
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %s event", kind)
+			}
+		}
+	}
+	_, err := e.eng.SaveUser(e.ctx, "sup", oc.User{WorkspaceID: ws, ID: "a8", Name: "Agent 8", Role: oc.RoleAgent, Active: true})
+	require.NoError(t, err)
+	next(oc.EventUserSaved, "a8")
+	_, err = e.eng.SaveTeam(e.ctx, "sup", oc.Team{WorkspaceID: ws, ID: "t9", Name: "Nine", MemberIDs: []string{"a8"}})
+	require.NoError(t, err)
+	next(oc.EventTeamSaved, "t9")
+	_, err = e.eng.SaveTemplate(e.ctx, "sup", oc.Template{WorkspaceID: ws, ID: "tp", Name: "Hi", Body: "Hi"})
+	require.NoError(t, err)
+	next(oc.EventTemplateSaved, "tp")
+	_, err = e.eng.SaveCategory(e.ctx, "sup", oc.Category{WorkspaceID: ws, ID: "cat", Name: "Cat", Active: true})
+	require.NoError(t, err)
+	next(oc.EventCategorySaved, "cat")
+	_, err = e.eng.SaveClassification(e.ctx, "sup", oc.Classification{WorkspaceID: ws, ID: "cl", Name: "Cl", Active: true})
+	require.NoError(t, err)
+	next(oc.EventClassificationSaved, "cl")
+	require.NoError(t, e.eng.DeleteTemplate(e.ctx, ws, "sup", "tp"))
+	next(oc.EventTemplateDeleted, "tp")
+	require.NoError(t, e.eng.DeactivateUser(e.ctx, ws, "sup", "a8"))
+	next(oc.EventTeamSaved, "t9") // she left the team
+	next(oc.EventUserDeactivated, "a8")
+	require.NoError(t, e.eng.RemoveUser(e.ctx, ws, "sup", "a8"))
+	next(oc.EventUserRemoved, "a8")
+	require.NoError(t, e.eng.DeleteTeam(e.ctx, ws, "sup", "t9"))
+	next(oc.EventTeamDeleted, "t9")
+	_, err = e.eng.RenameWorkspace(e.ctx, ws, "sup", "Shop")
+	require.NoError(t, err)
+	next(oc.EventWorkspaceSaved, ws)
+	_, err = e.eng.SuspendWorkspace(e.ctx, ws)
+	require.NoError(t, err)
+	next(oc.EventWorkspaceSuspended, ws)
+	_, err = e.eng.ResumeWorkspace(e.ctx, ws)
+	require.NoError(t, err)
+	next(oc.EventWorkspaceResumed, ws)
+	require.NoError(t, e.eng.DeleteRule(e.ctx, ws, "sup", "r1"))
+	next(oc.EventRuleDeleted, "r1")
 }
