@@ -12,12 +12,19 @@ import (
 // reporting every problem at once (422 "invalid" with the coded problems). Every record is of the
 // caller's workspace: ids of another workspace are not found.
 
-func (h *handler) createUser(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveUser(w, r, u, "")
+// saveFunc serves a create (id "") or a replace (the path's id) of one kind of record.
+type saveFunc func(w http.ResponseWriter, r *http.Request, u *omnichannel.User, id string) error
+
+// creating serves POST /<records> with save.
+func creating(save saveFunc) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error { return save(w, r, u, "") }
 }
 
-func (h *handler) updateUser(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveUser(w, r, u, r.PathValue("id"))
+// replacing serves PUT /<records>/{id} with save.
+func replacing(save saveFunc) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
+		return save(w, r, u, r.PathValue("id"))
+	}
 }
 
 // saveUser creates (id "": the body's id) or replaces the user id of u's workspace.
@@ -63,14 +70,6 @@ func (h *handler) deactivateUser(w http.ResponseWriter, r *http.Request, u *omni
 
 func (h *handler) removeUser(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	return noContent(w, h.eng.RemoveUser(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")))
-}
-
-func (h *handler) createTeam(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveTeam(w, r, u, "")
-}
-
-func (h *handler) updateTeam(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveTeam(w, r, u, r.PathValue("id"))
 }
 
 func (h *handler) saveTeam(w http.ResponseWriter, r *http.Request, u *omnichannel.User, id string) error {
@@ -129,14 +128,6 @@ func templateWire(t *omnichannel.Template) Template {
 	return Template{ID: t.ID, Name: t.Name, Body: t.Body, ChannelKinds: kinds}
 }
 
-func (h *handler) createTemplate(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveTemplate(w, r, u, "")
-}
-
-func (h *handler) updateTemplate(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveTemplate(w, r, u, r.PathValue("id"))
-}
-
 func (h *handler) saveTemplate(w http.ResponseWriter, r *http.Request, u *omnichannel.User, id string) error {
 	var req TemplateRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -162,14 +153,6 @@ func (h *handler) saveTemplate(w http.ResponseWriter, r *http.Request, u *omnich
 
 func (h *handler) deleteTemplate(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	return noContent(w, h.eng.DeleteTemplate(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")))
-}
-
-func (h *handler) createCategory(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveCategory(w, r, u, "")
-}
-
-func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveCategory(w, r, u, r.PathValue("id"))
 }
 
 func (h *handler) saveCategory(w http.ResponseWriter, r *http.Request, u *omnichannel.User, id string) error {
@@ -201,14 +184,6 @@ func (h *handler) saveCategory(w http.ResponseWriter, r *http.Request, u *omnich
 	writeJSON(w, http.StatusOK, CategoryResponse{Category: Category{ID: saved.ID, Name: saved.Name, ParentID: saved.ParentID,
 		Level: level, Active: saved.Active}})
 	return nil
-}
-
-func (h *handler) createClassification(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveClassification(w, r, u, "")
-}
-
-func (h *handler) updateClassification(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	return h.saveClassification(w, r, u, r.PathValue("id"))
 }
 
 func (h *handler) saveClassification(w http.ResponseWriter, r *http.Request, u *omnichannel.User, id string) error {
