@@ -104,12 +104,6 @@ func (e *Engine) Close(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// closingSignal is closed once Close is called.
-func (e *Engine) closingSignal() <-chan struct{} {
-	e.life.init()
-	return e.life.closing
-}
-
 // releaseJob gives up j's lease after its run was cancelled, so that another process takes it at
 // once. A job that finished (deleted) or was rescheduled meanwhile is left as it is.
 func (e *Engine) releaseJob(j *Job) {
