@@ -104,7 +104,7 @@ func (h *handler) uploadAttachment(w http.ResponseWriter, r *http.Request, u *om
 	if !hasMediaType(r, "multipart/form-data") {
 		return unsupportedMedia("send the file as multipart/form-data, field \"file\"")
 	}
-	if err := h.readWorkspace(r.Context(), u, func(omnichannel.Tx) error { return nil }); err != nil {
+	if err := h.readWorkspace(r.Context(), u, func(*omnichannel.WorkspaceReader) error { return nil }); err != nil {
 		return err
 	}
 	if r.ContentLength > h.maxUpload+multipartOverhead {
@@ -175,7 +175,7 @@ func (h *handler) downloadAttachment(w http.ResponseWriter, r *http.Request, u *
 		if err != nil {
 			return notFound("not found")
 		}
-		if err := h.readWorkspace(r.Context(), u, func(omnichannel.Tx) error { return nil }); err != nil {
+		if err := h.readWorkspace(r.Context(), u, func(*omnichannel.WorkspaceReader) error { return nil }); err != nil {
 			return err
 		}
 		att = a
@@ -235,8 +235,8 @@ func (h *handler) messageAttachment(r *http.Request, u *omnichannel.User, id str
 		return omnichannel.Attachment{}, notFound("not found")
 	}
 	var m *omnichannel.Message
-	if err := h.eng.Store().View(r.Context(), func(tx omnichannel.Tx) (err error) {
-		m, err = tx.GetMessage(u.WorkspaceID, parts[2])
+	if err := h.eng.ReadWorkspace(r.Context(), u.WorkspaceID, func(rd *omnichannel.WorkspaceReader) (err error) {
+		m, err = rd.Message(parts[2])
 		return err
 	}); err != nil {
 		return omnichannel.Attachment{}, err

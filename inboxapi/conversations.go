@@ -180,15 +180,15 @@ func (h *handler) canClaim(ctx context.Context, u *omnichannel.User, conv *omnic
 		return true, nil
 	}
 	in := true
-	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
-		me, err := tx.GetUser(u.WorkspaceID, u.ID)
+	err := h.eng.ReadWorkspace(ctx, u.WorkspaceID, func(rd *omnichannel.WorkspaceReader) error {
+		me, err := rd.User(u.ID)
 		if err != nil {
 			return err
 		}
 		if me.Role == omnichannel.RoleSupervisor {
 			return nil
 		}
-		rule, err := tx.GetRule(u.WorkspaceID, conv.RuleID)
+		rule, err := rd.Rule(conv.RuleID)
 		if errors.Is(err, omnichannel.ErrNotFound) {
 			return nil
 		}
@@ -338,7 +338,7 @@ func (h *handler) listTemplates(w http.ResponseWriter, r *http.Request, u *omnic
 		if t.WorkspaceID != "" && t.WorkspaceID != u.WorkspaceID {
 			continue
 		}
-		out.Items = append(out.Items, Template{ID: t.ID, Name: t.Name, Body: t.Body})
+		out.Items = append(out.Items, templateWire(t))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

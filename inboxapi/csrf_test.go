@@ -66,6 +66,16 @@ func csrfPath(t *testing.T, e *env, pattern, messageID string) string {
 		id = "r1"
 	case strings.HasPrefix(p, "/contacts/{id}"):
 		id = e.convA.ContactID
+	case strings.HasPrefix(p, "/users/{id}"):
+		id = "a2"
+	case strings.HasPrefix(p, "/teams/{id}"):
+		id = "t1"
+	case strings.HasPrefix(p, "/templates/{id}"):
+		id = "tpl1"
+	case strings.HasPrefix(p, "/categories/{id}"):
+		id = "c11"
+	case strings.HasPrefix(p, "/classifications/{id}"):
+		id = "spam"
 	}
 	p = strings.NewReplacer("{id}", id, "{kind}", "fake", "{templateId}", "tpl1").Replace(p)
 	require.NotContains(t, p, "{", "a wildcard of %q is not filled in", pattern)

@@ -23,12 +23,3 @@ func (h *handler) deleteContact(w http.ResponseWriter, r *http.Request, u *omnic
 func (h *handler) deleteWorkspace(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	return noContent(w, h.eng.DeleteWorkspace(r.Context(), u.WorkspaceID, u.ID))
 }
-
-// noContent answers 204 when err is nil, and returns err otherwise.
-func noContent(w http.ResponseWriter, err error) error {
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}

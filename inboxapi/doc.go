@@ -1,11 +1,13 @@
 // Package inboxapi is the agent-facing HTTP API of a dakenh inbox: JSON over HTTP plus a
 // Server-Sent Events stream, for the host CRM's own front end (examples/inbox is one).
 //
-// New returns an http.Handler; the host mounts it under a prefix with http.StripPrefix and plugs in
-// its own Authenticator (session cookie, bearer token, …):
+// New returns a *Handler (an http.Handler); the host mounts it under a prefix with
+// http.StripPrefix, plugs in its own Authenticator (session cookie, bearer token, …) and lets the
+// server's shutdown end the event streams:
 //
 //	api, err := inboxapi.New(inboxapi.Config{Engine: engine, Auth: myAuth})
 //	mux.Handle("/api/", http.StripPrefix("/api", api))
+//	srv.RegisterOnShutdown(api.CloseStreams)
 //
 // The Authenticator runs first on every request (401 when it fails). The user it returns carries
 // the WorkspaceID: every call is scoped to that workspace, so ids of another workspace are simply
@@ -59,8 +61,28 @@
 //	POST   /conversations/{id}/templates/{templateId}/render → RenderedTemplate
 //	GET    /categories                                 → CategoryList
 //	GET    /classifications                            → ClassificationList
-//	GET    /users                                      → UserList
+//	GET    /users                                      → UserList (teamIds from the teams' members)
+//	POST   /users        UserRequest                   → UserResponse (supervisors)
+//	PUT    /users/{id}   UserRequest                   → UserResponse (supervisors)
+//	POST   /users/{id}/deactivate                      → 204 (supervisors; her open conversations
+//	                                                     go through her rules' old-conversation
+//	                                                     policy)
+//	DELETE /users/{id}                                 → 204 (supervisors; as deactivate, then
+//	                                                     the record is removed)
 //	GET    /teams                                      → TeamList
+//	POST   /teams        TeamRequest                   → TeamResponse (supervisors)
+//	PUT    /teams/{id}   TeamRequest                   → TeamResponse (supervisors)
+//	DELETE /teams/{id}                                 → 204 (supervisors)
+//	GET    /templates                                  → TemplateList (every stored template)
+//	POST   /templates    TemplateRequest               → TemplateResponse (supervisors)
+//	PUT    /templates/{id} TemplateRequest             → TemplateResponse (supervisors)
+//	DELETE /templates/{id}                             → 204 (supervisors)
+//	POST   /categories   CategoryRequest               → CategoryResponse (supervisors)
+//	PUT    /categories/{id} CategoryRequest            → CategoryResponse (supervisors)
+//	POST   /classifications ClassificationRequest      → ClassificationResponse (supervisors)
+//	PUT    /classifications/{id} ClassificationRequest → ClassificationResponse (supervisors)
+//	GET    /workspace                                  → Workspace
+//	PUT    /workspace    WorkspaceRequest              → Workspace (supervisors: rename)
 //	GET    /connections                                → ConnectionList
 //	POST   /connections/{kind}/connect  ConnectRequest → ConnectURL (the provider's consent page)
 //	GET    /connect/callback/{kind}?…                  → 303 to Config.AfterConnect with
@@ -93,7 +115,10 @@
 //	bad_request 400, too_large 413, unsupported_media_type 415, rate_limited 429,
 //	too_many_streams 429 (GET /events past Config.MaxStreamsPerUser or MaxStreamsPerWorkspace,
 //	with Retry-After), unavailable 503 (the store cannot write now, e.g. a full disk; nothing was
-//	saved), internal 500
+//	saved), shutting_down 503 (GET /events after CloseStreams; reconnect), internal 500
+//
+// A suspended workspace (omnichannel.Engine.SuspendWorkspace) answers every request of its users
+// 403 forbidden with reason "workspace_suspended".
 //
 // The message of an internal error never carries internals or secrets; the error is logged.
 //
@@ -110,5 +135,5 @@
 // connection.updated and read.updated, and conversation.deleted (the conversationId alone, to
 // every stream of the workspace). A comment line is sent every Config.HeartbeatInterval.
 // When the client fell behind and events were dropped, "event: resync" tells it to reload its
-// state. The stream ends when the client goes away.
+// state. The stream ends when the client goes away, or when the host calls Handler.CloseStreams.
 package inboxapi

@@ -14,8 +14,16 @@ import (
 func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	ctx := r.Context()
 	// The user must be a member before anything streams.
-	if err := h.readWorkspace(ctx, u, func(omnichannel.Tx) error { return nil }); err != nil {
+	if err := h.readWorkspace(ctx, u, func(*omnichannel.WorkspaceReader) error { return nil }); err != nil {
 		return err
+	}
+	select {
+	case <-h.closing:
+		w.Header().Set("Retry-After", "3")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: ErrorDetail{Code: "shutting_down",
+			Message: "the server is shutting down; reconnect"}})
+		return nil
+	default:
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut a live stream
@@ -45,6 +53,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-h.closing:
 			return nil
 		case <-tick.C:
 			if sub.Lagged() {
@@ -79,6 +89,9 @@ const maxEventsPerFlush = 32
 // writeEvent writes ev when u may see it, or a resync when events were dropped before it; false
 // when the client is gone.
 func (h *handler) writeEvent(ctx context.Context, w io.Writer, fd *feed, sub *omnichannel.Subscription, u *omnichannel.User, ev omnichannel.Event) bool {
+	if endsStream(ev, u) {
+		return false
+	}
 	if sub.Lagged() {
 		// Events were dropped (a read.updated among them, maybe: the feed forgets read positions):
 		// the client reloads its state, which covers this one too.
@@ -160,4 +173,16 @@ func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, e
 		return nil, false
 	}
 	return frame, true
+}
+
+// endsStream reports whether ev takes u's right to stream away: her workspace was suspended, or she
+// was deactivated or removed. The stream then ends; the client's reconnection is refused (403).
+func endsStream(ev omnichannel.Event, u *omnichannel.User) bool {
+	switch ev.Kind {
+	case omnichannel.EventWorkspaceSuspended:
+		return ev.WorkspaceID == u.WorkspaceID
+	case omnichannel.EventUserDeactivated, omnichannel.EventUserRemoved:
+		return ev.WorkspaceID == u.WorkspaceID && ev.UserID == u.ID
+	}
+	return false
 }

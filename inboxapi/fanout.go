@@ -178,30 +178,30 @@ func (fd *feed) compute(ctx context.Context, h *handler, ev omnichannel.Event, p
 		load = fd.startReadsLoad(ev.Conversation.ID, "")
 	}
 	var avatar, quote string
-	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+	err := h.eng.ReadWorkspace(ctx, fd.ws, func(rd *omnichannel.WorkspaceReader) error {
 		var err error
 		if ev.ConversationID != "" {
-			if p.conv, err = tx.GetConversation(fd.ws, ev.ConversationID); err != nil {
+			if p.conv, err = rd.Conversation(ev.ConversationID); err != nil {
 				return err
 			}
-			if p.conn, err = tx.GetConnection(fd.ws, p.conv.ConnectionID); err != nil {
+			if p.conn, err = rd.Connection(p.conv.ConnectionID); err != nil {
 				return err
 			}
-		} else if p.conn, err = tx.GetConnection(fd.ws, ev.ConnectionID); err != nil {
+		} else if p.conn, err = rd.Connection(ev.ConnectionID); err != nil {
 			return err
 		}
 		if ev.Conversation != nil {
-			if avatar, err = avatarOf(tx, ev.Conversation); err != nil {
+			if avatar, err = avatarOf(rd, ev.Conversation); err != nil {
 				return err
 			}
 		}
 		if ev.Message != nil {
-			if quote, err = quoteOf(tx, ev.Message); err != nil {
+			if quote, err = quoteOf(rd, ev.Message); err != nil {
 				return err
 			}
 		}
 		if load != nil {
-			load.read, err = readStatesOf(ctx, tx, fd.ws, ev.Conversation.ID, load.users)
+			load.read, err = rd.ReadPositions(ev.Conversation.ID, load.users)
 		}
 		return err
 	})
@@ -267,9 +267,9 @@ func (fd *feed) user(ctx context.Context, id string) (*omnichannel.User, error) 
 	fd.mu.Unlock()
 	if !fresh {
 		var users []*omnichannel.User
-		err := fd.eng.Store().View(context.WithoutCancel(ctx), func(tx omnichannel.Tx) error {
+		err := fd.eng.ReadWorkspace(context.WithoutCancel(ctx), fd.ws, func(rd *omnichannel.WorkspaceReader) error {
 			var err error
-			users, err = tx.ListUsers(fd.ws)
+			users, err = rd.Users()
 			return err
 		})
 		if err != nil {
@@ -433,12 +433,12 @@ func (fd *feed) unread(ctx context.Context, userID string, c *omnichannel.Conver
 }
 
 // readPositions reads the users' positions in the conversation (0 for one who never read it), in
-// one batch (see readStatesOf).
+// one batch (omnichannel.WorkspaceReader.ReadPositions).
 func (fd *feed) readPositions(ctx context.Context, conversationID string, users []string) (map[string]int64, error) {
 	var out map[string]int64
-	err := fd.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+	err := fd.eng.ReadWorkspace(ctx, fd.ws, func(rd *omnichannel.WorkspaceReader) error {
 		var err error
-		out, err = readStatesOf(ctx, tx, fd.ws, conversationID, users)
+		out, err = rd.ReadPositions(conversationID, users)
 		return err
 	})
 	return out, err

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dakenh/dakenh/model"
@@ -18,7 +19,7 @@ import (
 // …). It returns the user, whose WorkspaceID scopes every call of the request, or an error (or a nil
 // user) when the request is not authenticated: the API then answers 401 without doing anything
 // else. The engine's Authorizer checks what the user may do; the user must exist in the engine's
-// store (hosts mirror their users with Tx.PutUser).
+// store (hosts mirror their users with omnichannel.Engine.SaveUser under omnichannel.AsHost).
 type Authenticator interface {
 	Authenticate(r *http.Request) (*omnichannel.User, error)
 }
@@ -107,11 +108,35 @@ type handler struct {
 	now          func() time.Time
 	fan          fanout // the SSE streams' shared store work (events.go)
 	csrf         *CrossSiteGuard
+	closing      chan struct{} // closed by Handler.CloseStreams
+	closeOnce    sync.Once
+}
+
+// Handler is the agent HTTP API (an http.Handler). Mount it under a prefix with
+// http.StripPrefix; see the package documentation for the routes.
+type Handler struct {
+	h *handler
+}
+
+// ServeHTTP serves one API request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.h.ServeHTTP(w, r) }
+
+// CloseStreams ends every open event stream (GET /events) and answers new ones 503
+// "shutting_down", so that http.Server.Shutdown, which waits for the requests in flight, returns
+// promptly instead of waiting for the clients to go away. Wire it before serving:
+//
+//	srv.RegisterOnShutdown(api.CloseStreams)
+//
+// The browsers reconnect (the stream asks them to retry after 3 s), to another process behind the
+// load balancer. Other requests are not affected. Calling it more than once is safe.
+func (h *Handler) CloseStreams() {
+	h.h.closeOnce.Do(func() { close(h.h.closing) })
 }
 
 // New validates cfg and returns the API handler. Mount it under a prefix with http.StripPrefix
-// (see the package documentation for the routes).
-func New(cfg Config) (http.Handler, error) {
+// (see the package documentation for the routes), and register its CloseStreams with the server's
+// RegisterOnShutdown.
+func New(cfg Config) (*Handler, error) {
 	p := model.ConfigProblems{Source: "inboxapi"}
 	if cfg.Engine == nil {
 		p.Add("Engine", model.ProblemRequired, "Config.Engine is required")
@@ -165,7 +190,7 @@ func New(cfg Config) (http.Handler, error) {
 	h := &handler{
 		eng: cfg.Engine, auth: cfg.Auth, log: cfg.Logger, maxUpload: cfg.MaxUploadBytes,
 		afterConnect: cfg.AfterConnect, publicURL: public, heartbeat: cfg.HeartbeatInterval,
-		eventBuffer: cfg.EventBuffer, now: time.Now, csrf: guard,
+		eventBuffer: cfg.EventBuffer, now: time.Now, csrf: guard, closing: make(chan struct{}),
 	}
 	if h.log == nil {
 		h.log = cfg.Engine.Logger()
@@ -203,7 +228,7 @@ func New(cfg Config) (http.Handler, error) {
 	h.uploads = uploadSigner{key: append([]byte(nil), secret...), ttl: ttl}
 	h.mux = http.NewServeMux()
 	h.routes()
-	return h, nil
+	return &Handler{h: h}, nil
 }
 
 // apiFunc serves one route for an authenticated user; a returned error becomes the JSON error
@@ -242,7 +267,24 @@ func (h *handler) routeTable() []route {
 		{"GET /categories", h.listCategories},
 		{"GET /classifications", h.listClassifications},
 		{"GET /users", h.listUsers},
+		{"POST /users", creating(h.saveUser)},
+		{"PUT /users/{id}", replacing(h.saveUser)},
+		{"POST /users/{id}/deactivate", h.deactivateUser},
+		{"DELETE /users/{id}", h.removeUser},
 		{"GET /teams", h.listTeams},
+		{"POST /teams", creating(h.saveTeam)},
+		{"PUT /teams/{id}", replacing(h.saveTeam)},
+		{"DELETE /teams/{id}", h.deleteTeam},
+		{"GET /templates", h.listAllTemplates},
+		{"POST /templates", creating(h.saveTemplate)},
+		{"PUT /templates/{id}", replacing(h.saveTemplate)},
+		{"DELETE /templates/{id}", h.deleteTemplate},
+		{"POST /categories", creating(h.saveCategory)},
+		{"PUT /categories/{id}", replacing(h.saveCategory)},
+		{"POST /classifications", creating(h.saveClassification)},
+		{"PUT /classifications/{id}", replacing(h.saveClassification)},
+		{"GET /workspace", h.getWorkspace},
+		{"PUT /workspace", h.renameWorkspace},
 		{"GET /connections", h.listConnections},
 		{"POST /connections/{kind}/connect", h.startConnect},
 		{"GET /connect/callback/{kind}", h.connectCallback},

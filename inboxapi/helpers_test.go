@@ -69,6 +69,8 @@ type env struct {
 	convB  *oc.Conversation
 	// eventsDone receives one value each time a GET /events request returns.
 	eventsDone chan struct{}
+	// handler is the API handler the server mounts.
+	handler *inboxapi.Handler
 }
 
 type envOption func(*oc.Config, *inboxapi.Config)
@@ -102,6 +104,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	apiCfg.Engine = e.eng
 	api, err := inboxapi.New(apiCfg)
 	require.NoError(t, err)
+	e.handler = api
 
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", e.eng.WebhookHandler()))
 	stripped := http.StripPrefix("/api", api)

@@ -7,25 +7,16 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// readWorkspace runs fn in a read transaction of the engine's store after checking that u is an
-// active user of their workspace (an error wrapping ErrForbidden otherwise). Every read fn makes
-// must use u.WorkspaceID.
-func (h *handler) readWorkspace(ctx context.Context, u *omnichannel.User, fn func(tx omnichannel.Tx) error) error {
-	return h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
-		stored, err := tx.GetUser(u.WorkspaceID, u.ID)
-		if errors.Is(err, omnichannel.ErrNotFound) || (err == nil && !stored.Active) {
-			return &omnichannel.ForbiddenError{Action: omnichannel.ActionView, UserID: u.ID, Reason: "not an active user of this workspace"}
-		}
-		if err != nil {
-			return err
-		}
-		return fn(tx)
-	})
+// readWorkspace runs fn with a reader of u's workspace after checking that u is an active user of
+// it and that it is not suspended (omnichannel.Engine.ReadAs: an error wrapping ErrForbidden
+// otherwise).
+func (h *handler) readWorkspace(ctx context.Context, u *omnichannel.User, fn func(r *omnichannel.WorkspaceReader) error) error {
+	return h.eng.ReadAs(ctx, u.WorkspaceID, u.ID, fn)
 }
 
 // unreadOf counts the customer messages of c that userID has not read.
-func unreadOf(tx omnichannel.Tx, userID string, c *omnichannel.Conversation) (int64, error) {
-	rs, err := tx.GetReadState(c.WorkspaceID, userID, c.ID)
+func unreadOf(rd *omnichannel.WorkspaceReader, userID string, c *omnichannel.Conversation) (int64, error) {
+	rs, err := rd.ReadState(userID, c.ID)
 	if errors.Is(err, omnichannel.ErrNotFound) {
 		return c.InboundCount, nil
 	}
@@ -36,9 +27,9 @@ func unreadOf(tx omnichannel.Tx, userID string, c *omnichannel.Conversation) (in
 }
 
 // avatarOf returns the customer's picture on the conversation's channel, or the contact's.
-func avatarOf(tx omnichannel.Tx, c *omnichannel.Conversation) (string, error) {
+func avatarOf(rd *omnichannel.WorkspaceReader, c *omnichannel.Conversation) (string, error) {
 	if c.IdentityID != "" {
-		id, err := tx.GetIdentity(c.WorkspaceID, c.IdentityID)
+		id, err := rd.Identity(c.IdentityID)
 		if err == nil && id.AvatarURL != "" {
 			return id.AvatarURL, nil
 		}
@@ -47,7 +38,7 @@ func avatarOf(tx omnichannel.Tx, c *omnichannel.Conversation) (string, error) {
 		}
 	}
 	if c.ContactID != "" {
-		ct, err := tx.GetContact(c.WorkspaceID, c.ContactID)
+		ct, err := rd.Contact(c.ContactID)
 		if err == nil {
 			return ct.AvatarURL, nil
 		}
@@ -62,7 +53,7 @@ func avatarOf(tx omnichannel.Tx, c *omnichannel.Conversation) (string, error) {
 // from the store) and avatars. The conversations must be of u's workspace and visible to u.
 func (h *handler) conversationsFor(ctx context.Context, u *omnichannel.User, convs []*omnichannel.Conversation, unread map[string]int64) ([]Conversation, error) {
 	out := make([]Conversation, 0, len(convs))
-	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+	err := h.eng.ReadWorkspace(ctx, u.WorkspaceID, func(rd *omnichannel.WorkspaceReader) error {
 		out = out[:0]
 		for _, c := range convs {
 			if c.WorkspaceID != u.WorkspaceID {
@@ -71,11 +62,11 @@ func (h *handler) conversationsFor(ctx context.Context, u *omnichannel.User, con
 			n := unread[c.ID]
 			if unread == nil {
 				var err error
-				if n, err = unreadOf(tx, u.ID, c); err != nil {
+				if n, err = unreadOf(rd, u.ID, c); err != nil {
 					return err
 				}
 			}
-			avatar, err := avatarOf(tx, c)
+			avatar, err := avatarOf(rd, c)
 			if err != nil {
 				return err
 			}
@@ -100,11 +91,11 @@ func (h *handler) conversationFor(ctx context.Context, u *omnichannel.User, c *o
 
 // quoteOf returns the engine id of the message m quotes, when m quotes a stored message of its own
 // conversation; "" otherwise.
-func quoteOf(tx omnichannel.Tx, m *omnichannel.Message) (string, error) {
+func quoteOf(rd *omnichannel.WorkspaceReader, m *omnichannel.Message) (string, error) {
 	if m.QuoteProviderMessageID == "" {
 		return "", nil
 	}
-	q, err := tx.FindMessageByProviderID(m.WorkspaceID, m.ConnectionID, m.QuoteProviderMessageID)
+	q, err := rd.MessageByProviderID(m.ConnectionID, m.QuoteProviderMessageID)
 	switch {
 	case err == nil && q.ConversationID == m.ConversationID:
 		return q.ID, nil
@@ -117,13 +108,13 @@ func quoteOf(tx omnichannel.Tx, m *omnichannel.Message) (string, error) {
 // messagesFor converts messages of u's workspace, resolving quoted provider ids to engine ids.
 func (h *handler) messagesFor(ctx context.Context, u *omnichannel.User, msgs []*omnichannel.Message) ([]Message, error) {
 	out := make([]Message, 0, len(msgs))
-	err := h.eng.Store().View(ctx, func(tx omnichannel.Tx) error {
+	err := h.eng.ReadWorkspace(ctx, u.WorkspaceID, func(rd *omnichannel.WorkspaceReader) error {
 		out = out[:0]
 		for _, m := range msgs {
 			if m.WorkspaceID != u.WorkspaceID {
 				continue
 			}
-			quote, err := quoteOf(tx, m)
+			quote, err := quoteOf(rd, m)
 			if err != nil {
 				return err
 			}

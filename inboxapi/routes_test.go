@@ -321,7 +321,7 @@ func TestRoutesSucceed(t *testing.T) {
 			assert.NotNil(t, c.Contact.Attributes)
 		}},
 		{name: "templates", method: "GET", path: conv("/templates"), user: agent1, status: 200, check: func(t *testing.T, e *env, r response) {
-			assert.JSONEq(t, `{"items":[{"id":"tpl1","name":"Cảm ơn khách hàng","body":"Cảm ơn {{customer_name}}!"}]}`, string(r.body))
+			assert.JSONEq(t, `{"items":[{"id":"tpl1","name":"Cảm ơn khách hàng","body":"Cảm ơn {{customer_name}}!","channelKinds":[]}]}`, string(r.body))
 		}},
 		{name: "render template", method: "POST", path: conv("/templates/tpl1/render"), user: agent1, status: 200,
 			check: func(t *testing.T, e *env, r response) {

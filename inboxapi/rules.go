@@ -11,11 +11,11 @@ import (
 func (h *handler) listRules(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var rules []*omnichannel.Rule
 	var teams []*omnichannel.Team
-	if err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) (err error) {
-		if rules, err = tx.ListRules(u.WorkspaceID); err != nil {
+	if err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) (err error) {
+		if rules, err = rd.Rules(); err != nil {
 			return err
 		}
-		teams, err = tx.ListTeams(u.WorkspaceID)
+		teams, err = rd.Teams()
 		return err
 	}); err != nil {
 		return err
@@ -63,14 +63,14 @@ func (h *handler) saveRule(w http.ResponseWriter, r *http.Request, u *omnichanne
 	}
 	users := append([]string(nil), req.UserIDs...)
 	var teams []*omnichannel.Team
-	err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) error {
+	err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) error {
 		if id != "" {
-			if _, err := tx.GetRule(u.WorkspaceID, id); err != nil {
+			if _, err := rd.Rule(id); err != nil {
 				return err
 			}
 		}
 		if req.TeamID != "" {
-			t, err := tx.GetTeam(u.WorkspaceID, req.TeamID)
+			t, err := rd.Team(req.TeamID)
 			if errors.Is(err, omnichannel.ErrNotFound) {
 				f.add("teamId", "unknown", "unknown team")
 				return nil
@@ -85,7 +85,7 @@ func (h *handler) saveRule(w http.ResponseWriter, r *http.Request, u *omnichanne
 			}
 		}
 		var err error
-		teams, err = tx.ListTeams(u.WorkspaceID)
+		teams, err = rd.Teams()
 		return err
 	})
 	if err != nil {

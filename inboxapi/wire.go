@@ -324,6 +324,8 @@ type Template struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Body string `json:"body"`
+	// ChannelKinds are the channels the template is offered on; empty means all.
+	ChannelKinds []string `json:"channelKinds"`
 }
 
 // TemplateList is the answer of GET /conversations/{id}/templates.

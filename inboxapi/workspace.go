@@ -9,8 +9,8 @@ import (
 
 func (h *handler) me(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var stored *omnichannel.User
-	if err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) (err error) {
-		stored, err = tx.GetUser(u.WorkspaceID, u.ID)
+	if err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) (err error) {
+		stored, err = rd.User(u.ID)
 		return err
 	}); err != nil {
 		return err
@@ -21,23 +21,13 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request, u *omnichannel.User
 
 func (h *handler) listCategories(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var all []*omnichannel.Category
-	if err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) (err error) {
-		all, err = tx.ListCategories(u.WorkspaceID)
+	if err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) (err error) {
+		all, err = rd.Categories()
 		return err
 	}); err != nil {
 		return err
 	}
-	byID := map[string]*omnichannel.Category{}
-	for _, c := range all {
-		byID[c.ID] = c
-	}
-	level := func(c *omnichannel.Category) int {
-		n := 1
-		for p := byID[c.ParentID]; p != nil && n < 10; p = byID[p.ParentID] {
-			n++
-		}
-		return n
-	}
+	byID := categoriesByID(all)
 	sort.SliceStable(all, func(i, j int) bool {
 		if all[i].Position != all[j].Position {
 			return all[i].Position < all[j].Position
@@ -46,7 +36,7 @@ func (h *handler) listCategories(w http.ResponseWriter, r *http.Request, u *omni
 	})
 	out := CategoryList{Items: []Category{}}
 	for _, c := range all {
-		out.Items = append(out.Items, Category{ID: c.ID, Name: c.Name, ParentID: c.ParentID, Level: level(c), Active: c.Active})
+		out.Items = append(out.Items, Category{ID: c.ID, Name: c.Name, ParentID: c.ParentID, Level: levelIn(c, byID), Active: c.Active})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -54,8 +44,8 @@ func (h *handler) listCategories(w http.ResponseWriter, r *http.Request, u *omni
 
 func (h *handler) listClassifications(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var all []*omnichannel.Classification
-	if err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) (err error) {
-		all, err = tx.ListClassifications(u.WorkspaceID)
+	if err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) (err error) {
+		all, err = rd.Classifications()
 		return err
 	}); err != nil {
 		return err
@@ -76,8 +66,8 @@ func (h *handler) listClassifications(w http.ResponseWriter, r *http.Request, u 
 
 func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var all []*omnichannel.User
-	if err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) (err error) {
-		all, err = tx.ListUsers(u.WorkspaceID)
+	if err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) (err error) {
+		all, err = rd.Users()
 		return err
 	}); err != nil {
 		return err
@@ -93,11 +83,11 @@ func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, u *omnichann
 func (h *handler) listTeams(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
 	var teams []*omnichannel.Team
 	var rules []*omnichannel.Rule
-	if err := h.readWorkspace(r.Context(), u, func(tx omnichannel.Tx) (err error) {
-		if teams, err = tx.ListTeams(u.WorkspaceID); err != nil {
+	if err := h.readWorkspace(r.Context(), u, func(rd *omnichannel.WorkspaceReader) (err error) {
+		if teams, err = rd.Teams(); err != nil {
 			return err
 		}
-		rules, err = tx.ListRules(u.WorkspaceID)
+		rules, err = rd.Rules()
 		return err
 	}); err != nil {
 		return err
@@ -108,4 +98,27 @@ func (h *handler) listTeams(w http.ResponseWriter, r *http.Request, u *omnichann
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// categoriesByID indexes the nodes of a category tree.
+func categoriesByID(all []*omnichannel.Category) map[string]*omnichannel.Category {
+	byID := make(map[string]*omnichannel.Category, len(all))
+	for _, c := range all {
+		byID[c.ID] = c
+	}
+	return byID
+}
+
+// levelIn is c's level in the tree byID (1 for a top-level node).
+func levelIn(c *omnichannel.Category, byID map[string]*omnichannel.Category) int {
+	n := 1
+	for p := byID[c.ParentID]; p != nil && n < 10; p = byID[p.ParentID] {
+		n++
+	}
+	return n
+}
+
+// categoryLevel is c's level in the tree all.
+func categoryLevel(c *omnichannel.Category, all []*omnichannel.Category) int {
+	return levelIn(c, categoriesByID(all))
 }

@@ -22,6 +22,22 @@ const (
 	// EventWorkspaceDeleted: everything of the workspace was deleted (Engine.DeleteWorkspace); no
 	// per-conversation event precedes it.
 	EventWorkspaceDeleted EventKind = "workspace.deleted"
+	// Administration events (Engine's admin API): the record's id is in Event.RecordID, the
+	// user's in UserID too for user events.
+	EventUserSaved           EventKind = "user.saved"
+	EventUserDeactivated     EventKind = "user.deactivated"
+	EventUserRemoved         EventKind = "user.removed"
+	EventTeamSaved           EventKind = "team.saved"
+	EventTeamDeleted         EventKind = "team.deleted"
+	EventRuleSaved           EventKind = "rule.saved"
+	EventRuleDeleted         EventKind = "rule.deleted"
+	EventTemplateSaved       EventKind = "template.saved"
+	EventTemplateDeleted     EventKind = "template.deleted"
+	EventCategorySaved       EventKind = "category.saved"
+	EventClassificationSaved EventKind = "classification.saved"
+	EventWorkspaceSaved      EventKind = "workspace.saved"
+	EventWorkspaceSuspended  EventKind = "workspace.suspended"
+	EventWorkspaceResumed    EventKind = "workspace.resumed"
 )
 
 // Deletion reports whether k is the kind of a deletion event, whose subject no longer exists
@@ -42,7 +58,10 @@ type Event struct {
 	ContactID string
 	// UserID is the user concerned (the reader for EventReadUpdated, the acting user for the
 	// deletion events), "" otherwise.
-	UserID       string
+	UserID string
+	// RecordID is the id of the configuration record an administration event is about (a team,
+	// template, category, …), "" for other events.
+	RecordID     string
 	Conversation *Conversation
 	Message      *Message
 	At           time.Time

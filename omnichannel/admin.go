@@ -6,35 +6,67 @@ import (
 	"strings"
 )
 
-// The administration methods below take the acting user; the Authorizer must allow ActionAdmin
-// (supervisors, by default). Hosts that mirror users and configuration from their CRM without an
-// acting user may write through Store directly.
+// The administration methods take the acting user; the Authorizer must allow ActionAdmin
+// (supervisors, by default), and the workspace must not be suspended. A host that writes users and
+// configuration itself (mirroring its CRM, creating the first supervisor of a workspace) passes a
+// context made with AsHost: the methods then skip the acting user's check (actorID may be "", and
+// the activity entries they record have the system as their actor) but validate the same way.
 
-// admin runs fn in a transaction after checking that actorID may administer the workspace.
+// admin runs fn in a transaction after checking that actorID may administer the workspace (or
+// that ctx is the host's, see AsHost).
 func (e *Engine) admin(ctx context.Context, workspaceID, actorID string, fn func(tx Tx, ch *change) error) error {
+	if workspaceID == "" {
+		return invalid("a workspace id is required", "workspaceId", ProblemRequired)
+	}
 	return e.update(ctx, func(tx Tx, ch *change) error {
-		u, err := tx.GetUser(workspaceID, actorID)
-		if err != nil {
-			if isNotFound(err) {
-				return &ForbiddenError{Action: ActionAdmin, UserID: actorID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
-			}
-			return err
-		}
-		if err := e.cfg.Authorizer.Authorize(ctx, u, ActionAdmin, nil, nil); err != nil {
+		if err := e.checkAdmin(ctx, tx, workspaceID, actorID); err != nil {
 			return err
 		}
 		return fn(tx, ch)
 	})
 }
 
-// SaveTeam creates or replaces a team. An empty ID gets a new one.
+// checkAdmin tells whether actorID may administer the workspace: always for the host (AsHost), else
+// an active supervisor (by the Authorizer) of a workspace that is not suspended.
+func (e *Engine) checkAdmin(ctx context.Context, tx Tx, workspaceID, actorID string) error {
+	if isHost(ctx) {
+		return nil
+	}
+	u, err := tx.GetUser(workspaceID, actorID)
+	if err != nil {
+		if isNotFound(err) {
+			return &ForbiddenError{Action: ActionAdmin, UserID: actorID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
+		}
+		return err
+	}
+	if err := e.cfg.Authorizer.Authorize(ctx, u, ActionAdmin, nil, nil); err != nil {
+		return err
+	}
+	return checkNotSuspended(tx, workspaceID, ActionAdmin, actorID)
+}
+
+// SaveTeam creates or replaces a team (an empty ID gets a new one). Team.MemberIDs is the one
+// source of team membership: a user's TeamIDs are derived from it when the engine reads users.
+// Problems (no name, an unknown method, members that do not exist or are deactivated) are reported
+// together. It emits EventTeamSaved.
 func (e *Engine) SaveTeam(ctx context.Context, actorID string, t Team) (*Team, error) {
+	var p problems
+	checkWorkspaceID(&p, "a team", t.WorkspaceID)
 	if strings.TrimSpace(t.Name) == "" {
-		return nil, invalid("a team needs a name", "name", ProblemRequired)
+		p.add("a team needs a name", "name", ProblemRequired)
 	}
-	if t.Method == "" {
+	switch t.Method {
+	case "":
 		t.Method = MethodRoundRobin
+	case MethodRoundRobin, MethodClaim, MethodLeastLoaded:
+	default:
+		p.add(fmt.Sprintf("unknown method %q", t.Method), "method", ProblemNotAllowed, "allowed", "round_robin, claim, least_loaded")
 	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	t.Name = strings.TrimSpace(t.Name)
+	t.MemberIDs = dedupe(t.MemberIDs)
 	if t.ID == "" {
 		t.ID = newID()
 	}
@@ -42,9 +74,33 @@ func (e *Engine) SaveTeam(ctx context.Context, actorID string, t Team) (*Team, e
 		if err := checkUsers(tx, t.WorkspaceID, t.MemberIDs); err != nil {
 			return err
 		}
+		ch.emit(Event{Kind: EventTeamSaved, WorkspaceID: t.WorkspaceID, RecordID: t.ID, At: e.now()})
 		return tx.PutTeam(&t)
 	})
-	return &t, err
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// DeleteTeam removes a team. Conversations handed to it keep its id in their history. It emits
+// EventTeamDeleted; an unknown team is ErrNotFound.
+func (e *Engine) DeleteTeam(ctx context.Context, workspaceID, actorID, teamID string) error {
+	return e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
+		ch.emit(Event{Kind: EventTeamDeleted, WorkspaceID: workspaceID, RecordID: teamID, At: e.now()})
+		return tx.DeleteTeam(workspaceID, teamID)
+	})
+}
+
+// dedupe returns xs without repeated or empty values, in first-seen order.
+func dedupe(xs []string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		if x != "" && !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func checkUsers(tx Tx, workspaceID string, ids []string) error {
@@ -126,6 +182,7 @@ func (e *Engine) SaveRule(ctx context.Context, actorID string, r Rule) (*Rule, e
 				removedUsers = append(removedUsers, u)
 			}
 		}
+		ch.emit(Event{Kind: EventRuleSaved, WorkspaceID: r.WorkspaceID, RecordID: r.ID, At: now})
 		return tx.PutRule(&r)
 	})
 	if err != nil {
@@ -252,6 +309,7 @@ func (e *Engine) DeleteRule(ctx context.Context, workspaceID, actorID, ruleID st
 				}
 			}
 		}
+		ch.emit(Event{Kind: EventRuleDeleted, WorkspaceID: workspaceID, RecordID: ruleID, At: e.now()})
 		return tx.DeleteRule(workspaceID, ruleID)
 	})
 }

@@ -29,5 +29,8 @@ func (e *Engine) loadForClaim(ctx context.Context, tx Tx, workspaceID, conversat
 	if err := e.cfg.Authorizer.Authorize(ctx, user.User, ActionClaim, cc.Conversation, cc.Connection); err != nil {
 		return nil, nil, false, err
 	}
+	if err := checkNotSuspended(tx, workspaceID, ActionClaim, userID); err != nil {
+		return nil, nil, false, err
+	}
 	return cc.Conversation, user.User, cc.Rule != nil && !contains(cc.Rule.UserIDs, userID), nil
 }

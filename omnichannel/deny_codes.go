@@ -13,4 +13,7 @@ const (
 	DenyNotInRule       = "not_in_rule"
 	DenyTargetNotInRule = "target_not_in_rule"
 	DenyOtherWorkspace  = "other_workspace"
+	// DenyWorkspaceSuspended: the workspace is suspended (SuspendWorkspace); its agents may not
+	// sign in, send or administer it until it is resumed.
+	DenyWorkspaceSuspended = "workspace_suspended"
 )

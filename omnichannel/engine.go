@@ -129,6 +129,9 @@ type Engine struct {
 	// delivering holds the outgoing webhook endpoints this engine is delivering now (their lease
 	// keys), so that two rounds of one engine never deliver one endpoint at once.
 	delivering sync.Map
+
+	// life is the state of Run and Close (lifecycle.go).
+	life lifecycle
 }
 
 // New validates cfg and returns an Engine. It does not start background work: call Run.
@@ -271,7 +274,9 @@ func validKind(k Kind) bool {
 // Channel returns the adapter of kind, or nil.
 func (e *Engine) Channel(kind Kind) Channel { return e.channels[kind] }
 
-// Store returns the engine's store.
+// Store returns the engine's store: the low-level escape hatch for hosts (bulk imports, their own
+// reports). Writes made through it bypass the engine's validation, events and routing: prefer the
+// administration methods (SaveUser, SaveTeam, …) and the readers (ReadWorkspace, ReadAs).
 func (e *Engine) Store() Store { return e.store }
 
 // Subscribe returns a live feed of events committed by this engine. Cancel ctx to end it.

@@ -98,6 +98,12 @@ func (e *Engine) runSend(ctx context.Context, j *Job) error {
 		e.tel.recordSend(sctx, span, conn.Kind, start, err, err != nil && IsRetryable(err) && j.Attempts+1 < e.cfg.MaxSendAttempts)
 		return err
 	})
+	if sendErr != nil && ctx.Err() != nil {
+		// Interrupted by shutdown (Close, Run's context): the provider may have the message or not.
+		// The job stays started and is released; its next run, here or in another process,
+		// settles it from the provider's echo or as delivery unknown, never sending it twice.
+		return ctx.Err()
+	}
 	return e.finishSend(ctx, j, m, res, sendErr)
 }
 

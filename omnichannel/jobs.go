@@ -52,18 +52,46 @@ type pool struct {
 }
 
 // Run processes the engine's durable jobs (sends, media copies, profile fetches, CRM links, history
-// syncs) until ctx is cancelled, then waits for the jobs in progress. Sends run on their own
-// SendWorkers workers and everything else on Workers workers, so background work (a slow media
-// download) never delays a reply. Run it in one goroutine per engine process; several processes
-// sharing a store split the work safely. With a relay (Config.Relay), Run also listens for the
-// events other processes commit and publishes them to this engine's subscribers.
+// syncs) until ctx is cancelled or Close is called. Sends run on their own SendWorkers workers and
+// everything else on Workers workers, so background work (a slow media download) never delays a
+// reply. Run it in one goroutine per engine process; several processes sharing a store split the
+// work safely. With a relay (Config.Relay), Run also listens for the events other processes commit
+// and publishes them to this engine's subscribers.
+//
+// When ctx is cancelled, Run cancels the jobs in progress, releases their leases (another process
+// takes them at once) and returns nil. Close is the graceful way: it stops taking jobs and lets
+// those in progress finish first (see Close). Run returns ErrClosed after Close and
+// ErrAlreadyRunning while another Run of the engine runs.
 func (e *Engine) Run(ctx context.Context) error {
+	l := &e.life
+	if err := l.beginRun(); err != nil {
+		return err
+	}
+	defer l.endRun()
+	// jobCtx ends with ctx or when Close's context ends: the jobs in flight are then cancelled.
+	jobCtx, cancelJobs := context.WithCancel(ctx)
+	defer cancelJobs()
+	// loopCtx also ends when Close is called: no new job, no more relayed events.
+	loopCtx, cancelLoop := context.WithCancel(jobCtx)
+	defer cancelLoop()
+	go func() {
+		select {
+		case <-l.closing:
+			cancelLoop()
+		case <-jobCtx.Done():
+		}
+		select {
+		case <-l.abort:
+			cancelJobs()
+		case <-jobCtx.Done():
+		}
+	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		e.listenRelay(ctx)
+		e.listenRelay(loopCtx)
 	}()
 	wg.Add(1)
 	go func() {
@@ -79,16 +107,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	var mu sync.Mutex
 	freed := make(chan struct{}, 1) // a full pool got a worker back
 	for {
+		l.heartbeat()
 		more := false
 		for _, p := range pools {
 			mu.Lock()
 			free := p.size - p.running
 			mu.Unlock()
-			if free <= 0 {
+			if free <= 0 || loopCtx.Err() != nil {
 				continue
 			}
-			jobs, err := e.claimFor(ctx, p, free)
-			if err != nil && ctx.Err() == nil {
+			jobs, err := e.claimFor(loopCtx, p, free)
+			if err != nil && loopCtx.Err() == nil {
 				e.log.Error("dakenh: claiming jobs failed", "err", err)
 			}
 			mu.Lock()
@@ -98,7 +127,10 @@ func (e *Engine) Run(ctx context.Context) error {
 				wg.Add(1)
 				go func(p *pool, j *Job) {
 					defer wg.Done()
-					e.runJob(ctx, j)
+					e.runJob(jobCtx, j)
+					if jobCtx.Err() != nil {
+						e.releaseJob(j)
+					}
 					mu.Lock()
 					wasFull := p.running == p.size
 					p.running--
@@ -113,18 +145,18 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			more = more || len(jobs) == free
 		}
-		if more && ctx.Err() == nil {
+		if more && loopCtx.Err() == nil {
 			continue
 		}
 		wait := e.cfg.PollInterval
-		if next, err := e.nextJobTime(ctx); err == nil && !next.IsZero() {
+		if next, err := e.nextJobTime(loopCtx); err == nil && !next.IsZero() {
 			if d := next.Sub(e.now()); d < wait {
 				wait = max(d, time.Millisecond)
 			}
 		}
 		t := time.NewTimer(wait)
 		select {
-		case <-ctx.Done():
+		case <-loopCtx.Done():
 			t.Stop()
 			return nil
 		case <-e.wake:

@@ -242,5 +242,12 @@ func (e *Engine) loadForAction(ctx context.Context, tx Tx, workspaceID, conversa
 	if err := e.cfg.Authorizer.Authorize(ctx, u, a, conv, conn); err != nil {
 		return nil, nil, nil, err
 	}
+	if a != ActionView {
+		// Acting in a suspended workspace is refused (reading is stopped where agents sign in:
+		// ReadAs).
+		if err := checkNotSuspended(tx, workspaceID, a, userID); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	return conv, conn, u, nil
 }

@@ -38,6 +38,8 @@ const (
 	ProblemNotReactable      = "not_reactable"         // only a message the provider knows can get a reaction
 	ProblemInfoRequestBody   = "info_request_body"     // an information request carries no text, file or quote
 	ProblemInvalid           = model.ProblemInvalid    // a malformed or out-of-range value (configurations)
+	ProblemDuplicateName     = "duplicate_name"        // a sibling category or another class has this {name}
+	ProblemCategoryCycle     = "category_cycle"        // a category cannot sit under itself or its descendants
 )
 
 // problems builds a ValidationError from coded problems, keeping the English text of each for logs

@@ -22,7 +22,7 @@ func (noRelay) ListenEvents(ctx context.Context, _ func(EventRef)) error {
 // refOf is the cross-process form of ev.
 func refOf(ev Event) EventRef {
 	return EventRef{Kind: ev.Kind, WorkspaceID: ev.WorkspaceID, ConversationID: ev.ConversationID,
-		MessageID: ev.MessageID, ConnectionID: ev.ConnectionID, ContactID: ev.ContactID, UserID: ev.UserID, At: ev.At}
+		MessageID: ev.MessageID, ConnectionID: ev.ConnectionID, ContactID: ev.ContactID, UserID: ev.UserID, RecordID: ev.RecordID, At: ev.At}
 }
 
 // relay passes the committed events to the other processes when the store can.
@@ -69,7 +69,7 @@ func (e *Engine) listenRelay(ctx context.Context) {
 // the event, except for the deletion events, which carry no snapshot.
 func (e *Engine) rehydrate(ctx context.Context, ref EventRef) (Event, bool) {
 	ev := Event{Kind: ref.Kind, WorkspaceID: ref.WorkspaceID, ConversationID: ref.ConversationID,
-		MessageID: ref.MessageID, ConnectionID: ref.ConnectionID, ContactID: ref.ContactID, UserID: ref.UserID, At: ref.At}
+		MessageID: ref.MessageID, ConnectionID: ref.ConnectionID, ContactID: ref.ContactID, UserID: ref.UserID, RecordID: ref.RecordID, At: ref.At}
 	if ref.Kind.Deletion() {
 		return ev, true
 	}

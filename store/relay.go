@@ -17,6 +17,7 @@ type EventRef struct {
 	ConnectionID   string
 	ContactID      string
 	UserID         string
+	RecordID       string
 	At             time.Time
 }
 

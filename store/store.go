@@ -46,6 +46,7 @@ type Tx interface {
 	MessageTx
 	ReadStateTx
 	OrgTx
+	WorkspaceTx
 	RoutingTx
 	JobTx
 	LeaseTx
@@ -132,9 +133,13 @@ type OrgTx interface {
 	PutUser(u *model.User) error
 	GetUser(workspaceID, id string) (*model.User, error)
 	ListUsers(workspaceID string) ([]*model.User, error)
+	// DeleteUser removes the user's record; what the user did (messages, activity entries) keeps
+	// the id.
+	DeleteUser(workspaceID, id string) error
 	PutTeam(t *model.Team) error
 	GetTeam(workspaceID, id string) (*model.Team, error)
 	ListTeams(workspaceID string) ([]*model.Team, error)
+	DeleteTeam(workspaceID, id string) error
 	PutRule(r *model.Rule) error
 	GetRule(workspaceID, id string) (*model.Rule, error)
 	ListRules(workspaceID string) ([]*model.Rule, error)
@@ -149,6 +154,15 @@ type OrgTx interface {
 	PutClassification(c *model.Classification) error
 	GetClassification(workspaceID, id string) (*model.Classification, error)
 	ListClassifications(workspaceID string) ([]*model.Classification, error)
+}
+
+// WorkspaceTx stores the workspace records (global: a workspace is the scope, not in one).
+type WorkspaceTx interface {
+	// PutWorkspace inserts or replaces the workspace by id.
+	PutWorkspace(w *model.Workspace) error
+	GetWorkspace(id string) (*model.Workspace, error)
+	// ListWorkspaces returns every workspace record ordered by id.
+	ListWorkspaces() ([]*model.Workspace, error)
 }
 
 // RoutingTx is the part of the transaction a Router uses (routing.Router reads users through

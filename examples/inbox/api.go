@@ -2,7 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"net/http"
 
 	"github.com/dakenh/dakenh/inboxapi"
 	"github.com/dakenh/dakenh/omnichannel"
@@ -13,7 +12,7 @@ const apiPrefix = "/api"
 
 // newAPI builds the agent HTTP API the web pages call (package inboxapi), authenticated by the
 // session cookie. After a provider consent the browser comes back to "/" with ?connected=<id>.
-func newAPI(engine *omnichannel.Engine, auth *sessions, logger *slog.Logger, publicURL string) (http.Handler, error) {
+func newAPI(engine *omnichannel.Engine, auth *sessions, logger *slog.Logger, publicURL string) (*inboxapi.Handler, error) {
 	return inboxapi.New(inboxapi.Config{
 		Engine: engine, Auth: auth, Logger: logger,
 		MaxUploadBytes: maxUploadBytes,

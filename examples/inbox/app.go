@@ -25,6 +25,7 @@ const maxUploadBytes = 10 << 20
 // App is the example inbox: the engine on the chosen store, its channels (emulated in demo mode),
 // the agent API, the web pages and the customer simulator.
 type App struct {
+	api       *inboxapi.Handler
 	opts      Options
 	engine    *omnichannel.Engine
 	store     omnichannel.Store
@@ -123,6 +124,7 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 	if err != nil {
 		return nil, err
 	}
+	a.api = api
 	a.handler = a.routes(api)
 	a.seeded = make(chan struct{})
 	if !a.firstRun || !o.Demo() {
@@ -130,6 +132,10 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 	}
 	return a, nil
 }
+
+// CloseStreams ends the agents' open event streams (inboxapi.Handler.CloseStreams), so that the
+// HTTP server's Shutdown returns promptly: main registers it with RegisterOnShutdown.
+func (a *App) CloseStreams() { a.api.CloseStreams() }
 
 // Handler returns the app's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }

@@ -78,7 +78,7 @@ func startAppWith(t *testing.T, dir string, args []string, getenv func(string) s
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = app.Run(ctx) }()
-	srv := newHTTPServer(ctx, app.Handler(), o.Timeouts, nil)
+	srv := newHTTPServer(app.Handler(), o.Timeouts, nil)
 	go func() { defer wg.Done(); _ = srv.Serve(ln) }()
 	var once sync.Once
 	stop := func() {

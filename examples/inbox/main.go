@@ -74,7 +74,8 @@ func serve(ctx context.Context, o Options, ln net.Listener, stdout, logOut io.Wr
 		_ = app.Run(ctx)
 	}()
 	var unused unusedConns
-	srv := newHTTPServer(ctx, app.Handler(), o.Timeouts, unused.track)
+	srv := newHTTPServer(app.Handler(), o.Timeouts, unused.track)
+	srv.RegisterOnShutdown(app.CloseStreams) // open event streams end, so Shutdown does not wait for them
 	url := self
 	fmt.Fprintf(stdout, "dakenh inbox on %s (store: %s, %s)\n", url, app.storeName, modeName(o))
 	if o.Demo() {

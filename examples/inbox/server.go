@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"strings"
@@ -47,14 +46,13 @@ func (t ServerTimeouts) withDefaults() ServerTimeouts {
 
 // newHTTPServer returns the server of the app: header, idle and header-size limits for every
 // connection, and per-route read and write deadlines (bodyDeadlines).
-func newHTTPServer(ctx context.Context, h http.Handler, t ServerTimeouts, connState func(net.Conn, http.ConnState)) *http.Server {
+func newHTTPServer(h http.Handler, t ServerTimeouts, connState func(net.Conn, http.ConnState)) *http.Server {
 	t = t.withDefaults()
 	return &http.Server{
 		Handler:           bodyDeadlines(h, t),
 		ReadHeaderTimeout: t.Header,
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    t.MaxHeaderBytes,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ConnState:         connState,
 	}
 }

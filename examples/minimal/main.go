@@ -72,7 +72,15 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	go engine.Run(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- engine.Run(ctx) }()
+	// On the way out: stop taking jobs, let the one in flight finish (or release it after 5 s).
+	defer func() {
+		closeCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = engine.Close(closeCtx)
+		<-ran
+	}()
 
 	// The host's HTTP server mounts the webhook handler.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -81,27 +89,30 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/", http.StripPrefix("/webhooks", engine.WebhookHandler()))
+	mux.Handle("/readyz", engine.ReadinessHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	hookURL := "http://" + ln.Addr().String() + "/webhooks/fake"
 
-	// The host mirrors its users, connects the account and shares it through a round-robin rule.
-	if err := store.Update(ctx, func(tx omnichannel.Tx) error {
-		for _, u := range []omnichannel.User{
-			{ID: "boss", Name: "Chị Hoa (giám sát)", Role: omnichannel.RoleSupervisor},
-			{ID: "minh", Name: "Minh", Role: omnichannel.RoleAgent},
-			{ID: "lan", Name: "Lan", Role: omnichannel.RoleAgent},
-		} {
-			u.WorkspaceID, u.Active = workspace, true
-			if err := tx.PutUser(&u); err != nil {
-				return err
-			}
+	// The host mirrors its users (as itself: AsHost), connects the account and shares it through a
+	// round-robin rule.
+	for _, u := range []omnichannel.User{
+		{ID: "boss", Name: "Chị Hoa (giám sát)", Role: omnichannel.RoleSupervisor},
+		{ID: "minh", Name: "Minh", Role: omnichannel.RoleAgent},
+		{ID: "lan", Name: "Lan", Role: omnichannel.RoleAgent},
+	} {
+		u.WorkspaceID, u.Active = workspace, true
+		if _, err := engine.SaveUser(omnichannel.AsHost(ctx), "", u); err != nil {
+			return err
 		}
-		return nil
-	}); err != nil {
+	}
+	ready, err := http.Get("http://" + ln.Addr().String() + "/readyz")
+	if err != nil {
 		return err
 	}
+	ready.Body.Close()
+	fmt.Fprintf(out, "readiness             → HTTP %d\n", ready.StatusCode)
 	c := provider.Connection()
 	c.WorkspaceID = workspace
 	conn, err := engine.AddConnection(ctx, "boss", *c)

@@ -13,6 +13,7 @@ func TestMinimalRunsEndToEnd(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out))
 	s := out.String()
+	assert.Contains(t, s, "readiness             → HTTP 200")
 	assert.Contains(t, s, "webhook in            → HTTP 200")
 	assert.Contains(t, s, "assigned to minh by round-robin")
 	assert.Contains(t, s, "Nguyễn Văn An: Shop ơi, áo còn size M không?")

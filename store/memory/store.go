@@ -44,6 +44,8 @@ var _ omnichannel.Store = (*Store)(nil)
 // map entry with a fresh copy, so the undo log only needs to restore map entries.
 type data struct {
 	workspaces map[string]*workspace
+	// records are the workspace records (WorkspaceTx), apart from the rows in workspaces.
+	records map[string]*omnichannel.Workspace
 	// connections are keyed by id alone: the webhook URL finds a connection before its workspace
 	// is known, so connection ids are unique across workspaces.
 	connections map[string]*omnichannel.Connection
@@ -116,6 +118,7 @@ func newWorkspace() *workspace {
 func New() *Store {
 	return &Store{d: data{
 		workspaces:  map[string]*workspace{},
+		records:     map[string]*omnichannel.Workspace{},
 		connections: map[string]*omnichannel.Connection{},
 		jobs:        map[string]*omnichannel.Job{},
 		leases:      map[string]lease{},

@@ -16,6 +16,7 @@ func userKit() kit[model.User] {
 		put:  func(tx store.Tx, v *model.User) error { return tx.PutUser(v) },
 		get:  func(tx store.Tx, ws, id string) (*model.User, error) { return tx.GetUser(ws, id) },
 		list: func(tx store.Tx, ws string) ([]*model.User, error) { return tx.ListUsers(ws) },
+		del:  func(tx store.Tx, ws, id string) error { return tx.DeleteUser(ws, id) },
 		change: func(v *model.User) {
 			v.Name, v.Email, v.AvatarURL, v.Role = "Renamed", "new@shop.example", "https://cdn.example/new", model.RoleAgent
 			v.TeamIDs, v.Active, v.CreatedAt = []string{"team-9"}, false, at(-time.Hour)
@@ -30,6 +31,7 @@ func teamKit() kit[model.Team] {
 		put:  func(tx store.Tx, v *model.Team) error { return tx.PutTeam(v) },
 		get:  func(tx store.Tx, ws, id string) (*model.Team, error) { return tx.GetTeam(ws, id) },
 		list: func(tx store.Tx, ws string) ([]*model.Team, error) { return tx.ListTeams(ws) },
+		del:  func(tx store.Tx, ws, id string) error { return tx.DeleteTeam(ws, id) },
 		change: func(v *model.Team) {
 			v.Name, v.MemberIDs, v.Method = "Renamed", []string{"u-9", "u-8", "u-7"}, model.MethodClaim
 		},

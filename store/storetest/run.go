@@ -82,6 +82,7 @@ func groups() []group {
 		{"Template", templateKit().tests()},
 		{"Category", categoryKit().tests()},
 		{"Classification", classificationKit().tests()},
+		{"Workspace", workspaceTests()},
 		{"Rotation", rotationTests()},
 		{"Job", jobTests()},
 		{"Lease", leaseTests()},
