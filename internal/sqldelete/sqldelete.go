@@ -186,7 +186,8 @@ func (d Deleter) Workspace(workspaceID string, limit int) (keys []string, done b
 	stmts = append(stmts,
 		`DELETE FROM oauth_states WHERE `+dl.OAuthWorkspace+` = ?`,
 		`DELETE FROM leases WHERE `+dl.AfterColon("key")+` IN (SELECT id FROM connections WHERE workspace_id = ?)`,
-		`DELETE FROM connections WHERE workspace_id = ?`)
+		`DELETE FROM connections WHERE workspace_id = ?`,
+		`DELETE FROM workspaces WHERE id = ?`)
 	for _, q := range stmts {
 		if _, err := d.exec(q, workspaceID); err != nil {
 			return nil, false, err

@@ -135,5 +135,6 @@ func (t *txn) DeleteWorkspaceData(workspaceID string, limit int) ([]string, bool
 		}
 	}
 	del(t, t.s.d.workspaces, workspaceID)
+	del(t, t.s.d.records, workspaceID)
 	return keys, true, nil
 }

@@ -109,6 +109,18 @@ func SeedDeletionData(t *testing.T, s store.Store) DeletionData {
 			if _, err := tx.NextRotation(ws, "rule-1"); err != nil {
 				return err
 			}
+			// What the engine keeps beside: the workspace record, its feed and its webhooks.
+			hook, conn := fullWebhook(ws, "hook-"+ws), map[string]string{ws1: "cz1", ws2: "cz9-1"}[ws]
+			for _, err := range []error{
+				tx.PutWorkspace(&model.Workspace{ID: ws, Name: "Shop " + ws, Status: model.WorkspaceActive, CreatedAt: t0, UpdatedAt: t0}),
+				tx.AppendFeed([]model.FeedEntry{{WorkspaceID: ws, Kind: model.EventConnectionUpdated, ConnectionID: conn, At: t0}}),
+				tx.InsertWebhookEndpoint(hook),
+				tx.InsertWebhookDelivery(&model.WebhookDelivery{WorkspaceID: ws, ID: "dl-" + ws, EndpointID: hook.ID, At: t0, StatusCode: 200}),
+			} {
+				if err != nil {
+					return err
+				}
+			}
 		}
 		o := fullOAuthState(d.OAuthState)
 		if err := tx.InsertOAuthState(o); err != nil {
@@ -334,7 +346,16 @@ func testDeleteWorkspace(t *testing.T, s store.Store) {
 			assert.NoError(t, err, name)
 			assert.Zero(t, n, name)
 		}
+		_, err = tx.GetWorkspace(ws1)
+		assert.ErrorIs(t, err, model.ErrNotFound, "the workspace record")
+		hooks, err := tx.ListWebhookEndpoints(ws1)
+		assert.NoError(t, err)
+		assert.Empty(t, hooks, "the webhook endpoints (and their deliveries)")
 		// ws2 is whole.
+		_, err = tx.GetWorkspace(ws2)
+		assert.NoError(t, err)
+		hooks, _ = tx.ListWebhookEndpoints(ws2)
+		assert.Len(t, hooks, 1)
 		conns, err = tx.ListConnections(ws2)
 		assert.Len(t, conns, 3)
 		users, _ := tx.ListUsers(ws2)
@@ -343,6 +364,8 @@ func testDeleteWorkspace(t *testing.T, s store.Store) {
 		assert.Len(t, list, 8)
 		return err
 	}))
+	assert.Empty(t, listFeed(t, s, ws1, 0, 100), "the feed")
+	assert.Len(t, listFeed(t, s, ws2, 0, 100), 1, "the other workspace's feed")
 	// The rotation counter starts again; ws2's goes on.
 	update(t, s, func(tx store.Tx) error {
 		n, err := tx.NextRotation(ws1, "rule-1")
