@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,6 +206,16 @@ func checkAPIResponse(t testing.TB, req *http.Request, resp response) {
 		return
 	}
 	if err := spec(t).checkResponse(req.Method, path, resp.status, resp.header, resp.body); err != nil {
+		t.Errorf("openapi: %v", err)
+	}
+}
+
+// checkRecorded checks an answer served in process; target is the path (and query) under the API
+// root.
+func checkRecorded(t testing.TB, method, target string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	path, _, _ := strings.Cut(target, "?")
+	if err := spec(t).checkResponse(method, path, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
 		t.Errorf("openapi: %v", err)
 	}
 }
