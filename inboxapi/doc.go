@@ -73,6 +73,9 @@
 //	DELETE /rules/{id}                                 → 204
 //	GET    /events                                     → text/event-stream
 //
+// GET /openapi.json answers, without authentication, the OpenAPI 3.1 description of these routes
+// (see OpenAPI): their parameters, bodies, error codes and the event stream's events.
+//
 // # Errors
 //
 // Every error answers ErrorResponse, {"error":{"code","message","fields","problems","reason"}}, with

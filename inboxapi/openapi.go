@@ -61,6 +61,8 @@ type schemaSet struct {
 	// requests are the request body types: every field is optional (absent is the zero value)
 	// and may be null (encoding/json then leaves the zero value).
 	requests map[string]bool
+	// used are the keys of neverNull and fieldEnums met (a key naming no field is a mistake).
+	used map[string]bool
 }
 
 // ref returns the schema of a value of type t, adding the component schemas of the structs it
@@ -136,12 +138,20 @@ func (s *schemaSet) structSchema(t reflect.Type) (obj, error) {
 			return nil, err
 		}
 		request := s.requests[t.Name()]
+		s.used[t.Name()+"."+name] = true
 		switch f.Type.Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Map:
 			if request || (!omitempty && !neverNull[t.Name()+"."+name]) {
 				sch = nullable(sch)
 			}
 		case reflect.String:
+			if enum, ok := fieldEnums[t.Name()+"."+name]; ok && !request {
+				values := []any{}
+				for _, v := range enum {
+					values = append(values, v)
+				}
+				sch = obj{"type": "string", "enum": values}
+			}
 			if isTimeField(name) {
 				sch = obj{"type": "string", "anyOf": []any{obj{"const": ""}, obj{"format": "date-time"}},
 					"description": "RFC 3339 time in UTC; \"\" when unknown"}
@@ -179,7 +189,7 @@ func nullable(sch obj) obj {
 
 // buildOpenAPI assembles the document from operations and the wire types.
 func buildOpenAPI() (obj, error) {
-	s := &schemaSet{schemas: obj{}, requests: map[string]bool{}}
+	s := &schemaSet{schemas: obj{}, requests: map[string]bool{}, used: map[string]bool{}}
 	if _, err := s.ref(reflect.TypeFor[ErrorResponse]()); err != nil {
 		return nil, err
 	}
@@ -218,6 +228,13 @@ func buildOpenAPI() (obj, error) {
 			paths[path] = item
 		}
 		item[strings.ToLower(method)] = o
+	}
+	for _, keys := range []func(func(string) bool){maps.Keys(neverNull), maps.Keys(fieldEnums)} {
+		for k := range keys {
+			if !s.used[k] {
+				return nil, fmt.Errorf("inboxapi: openapi: %s names no field of the wire types", k)
+			}
+		}
 	}
 	return obj{
 		"openapi": "3.1.1",

@@ -237,3 +237,23 @@ var neverNull = map[string]bool{
 var eventNames = []string{string(omnichannel.EventConversationOpened), string(omnichannel.EventConversationUpdated),
 	string(omnichannel.EventMessageCreated), string(omnichannel.EventMessageUpdated),
 	string(omnichannel.EventConnectionUpdated), string(omnichannel.EventReadUpdated)}
+
+// fieldEnums lists the values of answer fields ("Type.jsonName") that hold one of the engine's
+// constants. Request fields take none: they accept any string and answer 422 for a wrong one.
+var fieldEnums = map[string][]string{
+	"User.role":             {string(omnichannel.RoleAgent), string(omnichannel.RoleSupervisor)},
+	"Conversation.status":   {string(omnichannel.StatusOpen), string(omnichannel.StatusDone)},
+	"Message.direction":     directions,
+	"Reaction.direction":    {string(omnichannel.DirectionIn), string(omnichannel.DirectionOut)},
+	"Connection.status":     {string(omnichannel.ConnectionConnected), string(omnichannel.ConnectionNeedsReconnect), string(omnichannel.ConnectionDisconnected)},
+	"Rule.method":           assignMethods,
+	"Rule.oldConversations": {string(omnichannel.PolicyNone), string(omnichannel.PolicyAvailable), string(omnichannel.PolicyAll)},
+	"Message.status": {string(omnichannel.MessagePending), string(omnichannel.MessageSending), string(omnichannel.MessageSent),
+		string(omnichannel.MessageDelivered), string(omnichannel.MessageSeen), string(omnichannel.MessageFailed),
+		string(omnichannel.MessageReceived)},
+}
+
+var (
+	directions    = []string{string(omnichannel.DirectionIn), string(omnichannel.DirectionOut), string(omnichannel.DirectionSystem)}
+	assignMethods = []string{string(omnichannel.MethodRoundRobin), string(omnichannel.MethodClaim), string(omnichannel.MethodLeastLoaded)}
+)
