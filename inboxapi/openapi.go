@@ -63,6 +63,8 @@ type schemaSet struct {
 	requests map[string]bool
 	// used are the keys of neverNull and fieldEnums met (a key naming no field is a mistake).
 	used map[string]bool
+	// docs are the doc comments of the wire types and fields (wireDocs).
+	docs map[string]string
 }
 
 // ref returns the schema of a value of type t, adding the component schemas of the structs it
@@ -157,16 +159,38 @@ func (s *schemaSet) structSchema(t reflect.Type) (obj, error) {
 					"description": "RFC 3339 time in UTC; \"\" when unknown"}
 			}
 		}
+		if doc := s.docs[t.Name()+"."+f.Name]; doc != "" {
+			if rest, ok := strings.CutPrefix(doc, f.Name+" "); ok {
+				doc = name + " " + rest // the comment names the field by its Go name
+			}
+			sch = withDescription(sch, doc)
+		}
 		props[name] = sch
 		if !omitempty && !request {
 			required = append(required, name)
 		}
 	}
 	out := obj{"type": "object", "properties": props, "additionalProperties": false}
+	if doc := s.docs[t.Name()]; doc != "" {
+		out["description"] = doc
+	}
 	if len(required) > 0 {
 		out["required"] = required
 	}
 	return out, nil
+}
+
+// withDescription returns a copy of sch described by doc (after its own description, if any).
+func withDescription(sch obj, doc string) obj {
+	out := obj{}
+	for k, v := range sch {
+		out[k] = v
+	}
+	if own, ok := sch["description"].(string); ok {
+		doc += " (" + own + ")"
+	}
+	out["description"] = doc
+	return out
 }
 
 // isTimeField reports whether a string field holds a time (createdAt, closesAt, freeUntil, at, …).
@@ -189,7 +213,11 @@ func nullable(sch obj) obj {
 
 // buildOpenAPI assembles the document from operations and the wire types.
 func buildOpenAPI() (obj, error) {
-	s := &schemaSet{schemas: obj{}, requests: map[string]bool{}, used: map[string]bool{}}
+	docs, err := wireDocs()
+	if err != nil {
+		return nil, fmt.Errorf("inboxapi: openapi: %w", err)
+	}
+	s := &schemaSet{schemas: obj{}, requests: map[string]bool{}, used: map[string]bool{}, docs: docs}
 	if _, err := s.ref(reflect.TypeFor[ErrorResponse]()); err != nil {
 		return nil, err
 	}
@@ -198,7 +226,6 @@ func buildOpenAPI() (obj, error) {
 		codes = append(codes, c.code)
 	}
 	detail := s.schemas["ErrorDetail"].(obj)
-	detail["description"] = "An error answer's detail. code is stable; message is English for operators; an interface translates code, reason and problems."
 	detail["properties"].(obj)["code"] = obj{"type": "string", "enum": codes, "description": codeTable()}
 	if _, err := s.ref(reflect.TypeFor[Event]()); err != nil {
 		return nil, err
