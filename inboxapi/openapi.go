@@ -419,7 +419,13 @@ func (s *schemaSet) success(op operation) (obj, error) {
 		events := obj{"resync": obj{"description": "events were dropped: reload the state", "schema": schemaRef("Resync")}}
 		oneOf := []any{schemaRef("Event"), schemaRef("Resync")}
 		for _, n := range eventNames {
-			events[n] = obj{"description": "data.kind is the event name", "schema": schemaRef("Event")}
+			sch := obj{"$ref": "#/components/schemas/Event", "properties": obj{"kind": obj{"const": n}}}
+			desc := "an Event whose kind is the event name"
+			if field, ok := eventCarries[n]; ok {
+				sch["required"] = []any{field}
+				desc += ", with the " + field
+			}
+			events[n] = obj{"description": desc, "schema": sch}
 		}
 		return obj{"description": "a Server-Sent Events stream; the data of each event is one line of JSON",
 			"content": obj{"text/event-stream": obj{

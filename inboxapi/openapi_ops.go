@@ -238,6 +238,14 @@ var eventNames = []string{string(omnichannel.EventConversationOpened), string(om
 	string(omnichannel.EventMessageCreated), string(omnichannel.EventMessageUpdated),
 	string(omnichannel.EventConnectionUpdated), string(omnichannel.EventReadUpdated)}
 
+// eventCarries names the Event field each event kind always carries (the engine's snapshot of the
+// conversation or the message); the other kinds carry ids only (read.updated may carry the
+// conversation when another process relayed it).
+var eventCarries = map[string]string{
+	string(omnichannel.EventConversationOpened): "conversation", string(omnichannel.EventConversationUpdated): "conversation",
+	string(omnichannel.EventMessageCreated): "message", string(omnichannel.EventMessageUpdated): "message",
+}
+
 // fieldEnums lists the values of answer fields ("Type.jsonName") that hold one of the engine's
 // constants. Request fields take none: they accept any string and answer 422 for a wrong one.
 var fieldEnums = map[string][]string{

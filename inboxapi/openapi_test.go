@@ -119,6 +119,10 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 	assert.NoError(t, s.checkEvent("resync", "{}"))
 	assert.Error(t, s.checkEvent("message.created", "{}"), "an event's data needs its kind and ids")
+	ids := `"conversationId":"c","messageId":"m","connectionId":"k"`
+	assert.NoError(t, s.checkEvent("read.updated", `{"kind":"read.updated",`+ids+`}`))
+	assert.Error(t, s.checkEvent("message.created", `{"kind":"message.created",`+ids+`}`), "a message event carries the message")
+	assert.Error(t, s.checkEvent("read.updated", `{"kind":"message.created",`+ids+`}`), "the kind is the event name")
 	assert.Error(t, s.checkEvent("no.such", "{}"))
 }
 
