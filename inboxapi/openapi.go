@@ -198,9 +198,11 @@ func isTimeField(jsonName string) bool {
 	return jsonName == "at" || strings.HasSuffix(jsonName, "At") || strings.HasSuffix(jsonName, "Until")
 }
 
-// nullable allows null besides sch.
+// nullable allows null besides sch: "type": [t, "null"] for a plain type, anyOf otherwise.
 func nullable(sch obj) obj {
-	if typ, ok := sch["type"].(string); ok && len(sch) <= 3 {
+	_, enum := sch["enum"]
+	_, constant := sch["const"]
+	if typ, ok := sch["type"].(string); ok && !enum && !constant {
 		out := obj{}
 		for k, v := range sch {
 			out[k] = v
@@ -365,7 +367,11 @@ func (s *schemaSet) operation(method, path string, op operation) (obj, error) {
 		return nil, err
 	}
 	responses[strconv.Itoa(op.status)] = ok
-	for status, codes := range errorsByStatus(commonErrors(method, op, len(names) > 0), op.errors) {
+	byStatus, err := errorsByStatus(commonErrors(method, op, len(names) > 0), op.errors)
+	if err != nil {
+		return nil, err
+	}
+	for status, codes := range byStatus {
 		enum := []any{}
 		for _, c := range codes {
 			enum = append(enum, c)
@@ -384,7 +390,7 @@ func (s *schemaSet) operation(method, path string, op operation) (obj, error) {
 }
 
 // errorsByStatus groups the codes (common first, then specific, without repeats) by status.
-func errorsByStatus(common, specific []string) map[int][]string {
+func errorsByStatus(common, specific []string) (map[int][]string, error) {
 	status := map[string]int{}
 	for _, c := range errorCodes {
 		status[c.code] = c.status
@@ -393,13 +399,13 @@ func errorsByStatus(common, specific []string) map[int][]string {
 	for _, c := range append(append([]string(nil), common...), specific...) {
 		st, ok := status[c]
 		if !ok {
-			panic("inboxapi: openapi: unknown error code " + c) // a typo in operations; tests catch it
+			return nil, fmt.Errorf("unknown error code %q", c)
 		}
 		if !slices.Contains(out[st], c) {
 			out[st] = append(out[st], c)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // success builds the Response Object of a successful answer.
