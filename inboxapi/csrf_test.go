@@ -246,6 +246,7 @@ func TestCrossSiteGuardOrigins(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		checkRecorded(t, "POST", "/conversations/x/done", rec)
 		return rec.Code
 	}
 	// 401 means the guard let the request through to authentication.

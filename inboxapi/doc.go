@@ -101,6 +101,9 @@
 //	                                                     workspace, their own user included)
 //	GET    /events                                     → text/event-stream
 //
+// GET /openapi.json answers, without authentication, the OpenAPI 3.1 description of these routes
+// (see OpenAPI): their parameters, bodies, error codes and the event stream's events.
+//
 // # Errors
 //
 // Every error answers ErrorResponse, {"error":{"code","message","fields","problems","reason"}}, with

@@ -51,6 +51,7 @@ func (e *env) openEvents(user string) *stream {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(e.t, err)
 	require.Equal(e.t, http.StatusOK, resp.StatusCode)
+	checkAPIResponse(e.t, req, response{status: resp.StatusCode, header: resp.Header})
 	s := &stream{t: e.t, c: make(chan sse, 1024), cancel: cancel, header: resp.Header}
 	go func() {
 		defer resp.Body.Close()
@@ -90,6 +91,11 @@ func (s *stream) next(d time.Duration) sse {
 	select {
 	case ev, ok := <-s.c:
 		require.True(s.t, ok, "stream closed")
+		if ev.Event != "" {
+			if err := spec(s.t).checkEvent(ev.Event, ev.Data); err != nil {
+				s.t.Errorf("openapi: %v", err)
+			}
+		}
 		return ev
 	case <-time.After(d):
 		s.t.Fatalf("no event within %s", d)

@@ -39,6 +39,7 @@ func FuzzListFilters(f *testing.F) {
 		}
 		for _, path := range []string{"/conversations", "/conversations/unread-count"} {
 			rec := s.get(path+"?"+rawQuery, user)
+			checkRecorded(t, http.MethodGet, path, rec)
 			body := rec.Body.String()
 			switch rec.Code {
 			case http.StatusOK:

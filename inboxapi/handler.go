@@ -312,10 +312,15 @@ func (h *handler) routes() {
 
 type userKey struct{}
 
-// ServeHTTP authenticates the request, then routes it.
+// ServeHTTP authenticates the request, then routes it; GET /openapi.json (the API's OpenAPI
+// description, see OpenAPI) is answered without authentication.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
+	if isOpenAPIRequest(r) { // the description is not secret: served without authentication
+		serveOpenAPI(w)
+		return
+	}
 	if !h.csrf.Allow(r) {
 		writeCrossSite(w)
 		return

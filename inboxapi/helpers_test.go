@@ -273,7 +273,7 @@ func (e *env) request(method, path, user string, body any) *http.Request {
 	return req
 }
 
-// do sends req without following redirects.
+// do sends req without following redirects and checks the answer against the OpenAPI description.
 func (e *env) do(req *http.Request) response {
 	e.t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -283,7 +283,9 @@ func (e *env) do(req *http.Request) response {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(e.t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: body}
+	out := response{status: resp.StatusCode, header: resp.Header, body: body}
+	checkAPIResponse(e.t, req, out) // every answer must match the OpenAPI description
+	return out
 }
 
 func (e *env) call(method, path, user string, body any) response {

@@ -44,6 +44,7 @@ func TestConnectRedirectURINeverFromHostHeader(t *testing.T) {
 	req.Header.Set(userHeader, supA)
 	rec := httptest.NewRecorder()
 	api.ServeHTTP(rec, req)
+	checkRecorded(t, "POST", "/connections/fake/connect", rec)
 	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
 	assert.Contains(t, rec.Body.String(), `"code":"unsupported"`)
 	assert.Contains(t, rec.Body.String(), "Config.PublicURL")
