@@ -83,6 +83,7 @@ var errorCodes = []errorCode{
 	{"too_many_streams", http.StatusTooManyRequests, "too many open event streams (Retry-After)"},
 	{"internal", http.StatusInternalServerError, "an unexpected error, logged on the server"},
 	{"unavailable", http.StatusServiceUnavailable, "the store cannot save changes right now; nothing was saved"},
+	{"shutting_down", http.StatusServiceUnavailable, "the server is shutting down; open the event stream again later"},
 }
 
 // commonErrors returns the codes every route like op may answer: authentication and the store
@@ -211,12 +212,52 @@ var operations = map[string]operation{
 		body: RuleRequest{}, status: http.StatusOK, response: RuleResponse{}, errors: []string{"conflict"}},
 	"DELETE /rules/{id}": {tag: "rules", summary: "Delete an assignment rule",
 		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"DELETE /conversations/{id}": {tag: "conversations", summary: "Delete the conversation, its messages and files for good (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"DELETE /contacts/{id}": {tag: "conversations", summary: "Delete the customer, their identities and conversations for good (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"DELETE /workspace": {tag: "workspace", summary: "Delete everything of the workspace for good, the caller's user included (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"POST /users": {tag: "administration", summary: "Create a user (supervisors)",
+		body: UserRequest{}, status: http.StatusOK, response: UserResponse{}, errors: []string{"conflict"}},
+	"PUT /users/{id}": {tag: "administration", summary: "Replace a user (supervisors)",
+		body: UserRequest{}, status: http.StatusOK, response: UserResponse{}, errors: []string{"conflict"}},
+	"POST /users/{id}/deactivate": {tag: "administration", summary: "Deactivate a user; her open conversations follow the rule's old-conversation policy (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"DELETE /users/{id}": {tag: "administration", summary: "Remove a user; her open conversations follow the rule's old-conversation policy (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"POST /teams": {tag: "administration", summary: "Create a team (supervisors)",
+		body: TeamRequest{}, status: http.StatusOK, response: TeamResponse{}, errors: []string{"conflict"}},
+	"PUT /teams/{id}": {tag: "administration", summary: "Replace a team (supervisors)",
+		body: TeamRequest{}, status: http.StatusOK, response: TeamResponse{}, errors: []string{"conflict"}},
+	"DELETE /teams/{id}": {tag: "administration", summary: "Delete a team (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"GET /templates": {tag: "administration", summary: "Every template of the workspace",
+		status: http.StatusOK, response: TemplateList{}},
+	"POST /templates": {tag: "administration", summary: "Create a template (supervisors)",
+		body: TemplateRequest{}, status: http.StatusOK, response: TemplateResponse{}, errors: []string{"conflict"}},
+	"PUT /templates/{id}": {tag: "administration", summary: "Replace a template (supervisors)",
+		body: TemplateRequest{}, status: http.StatusOK, response: TemplateResponse{}, errors: []string{"conflict"}},
+	"DELETE /templates/{id}": {tag: "administration", summary: "Delete a template (supervisors)",
+		status: http.StatusNoContent, kind: respNone, errors: []string{"conflict"}},
+	"POST /categories": {tag: "administration", summary: "Create a category of the three-level tree (supervisors)",
+		body: CategoryRequest{}, status: http.StatusOK, response: CategoryResponse{}, errors: []string{"conflict"}},
+	"PUT /categories/{id}": {tag: "administration", summary: "Replace or move a category (supervisors)",
+		body: CategoryRequest{}, status: http.StatusOK, response: CategoryResponse{}, errors: []string{"conflict"}},
+	"POST /classifications": {tag: "administration", summary: "Create a classification (supervisors)",
+		body: ClassificationRequest{}, status: http.StatusOK, response: ClassificationResponse{}, errors: []string{"conflict"}},
+	"PUT /classifications/{id}": {tag: "administration", summary: "Replace a classification (supervisors)",
+		body: ClassificationRequest{}, status: http.StatusOK, response: ClassificationResponse{}, errors: []string{"conflict"}},
+	"GET /workspace": {tag: "administration", summary: "The user's workspace: name and status",
+		status: http.StatusOK, response: Workspace{}},
+	"PUT /workspace": {tag: "administration", summary: "Rename the workspace (supervisors)",
+		body: WorkspaceRequest{}, status: http.StatusOK, response: Workspace{}, errors: []string{"conflict"}},
 	"GET /events": {tag: "events", summary: "Live events the user may see, as Server-Sent Events",
 		description: "Each event is \"event: <name>\" then \"data: <one line of JSON>\"; x-events maps every event " +
 			"name to the schema of its data. A comment line (\": heartbeat\") comes every Config.HeartbeatInterval. " +
 			"\"resync\" (data {}) tells a client that fell behind to reload its state. The stream starts with " +
 			"\"retry: 3000\" and \": connected\" and ends when the client goes away.",
-		status: http.StatusOK, kind: respEvents, errors: []string{"too_many_streams"}},
+		status: http.StatusOK, kind: respEvents, errors: []string{"too_many_streams", "shutting_down"}},
 }
 
 // neverNull lists the slice and map fields ("Type.jsonName") the handlers always fill: they are
@@ -236,7 +277,8 @@ var neverNull = map[string]bool{
 // (their data is an Event) and "resync" (data {}).
 var eventNames = []string{string(omnichannel.EventConversationOpened), string(omnichannel.EventConversationUpdated),
 	string(omnichannel.EventMessageCreated), string(omnichannel.EventMessageUpdated),
-	string(omnichannel.EventConnectionUpdated), string(omnichannel.EventReadUpdated)}
+	string(omnichannel.EventConnectionUpdated), string(omnichannel.EventReadUpdated),
+	string(omnichannel.EventConversationDeleted)}
 
 // eventCarries names the Event field each event kind always carries (the engine's snapshot of the
 // conversation or the message); the other kinds carry ids only (read.updated may carry the

@@ -48,7 +48,7 @@ func TestParseOptionsReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, want := range []string{"-addr", "Zalo needs", "TikTok needs", "-public-url"} {
+	for _, want := range []string{"-addr", "Zalo connection needs", "TikTok connection needs", "-public-url"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
