@@ -96,12 +96,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		e.maintainFeed(ctx)
+		e.maintainFeed(loopCtx)
 	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		e.maintainWebhooks(ctx)
+		e.maintainWebhooks(loopCtx)
 	}()
 	pools := []*pool{{kinds: sendKinds, size: e.cfg.SendWorkers}, {kinds: sendKinds, exclude: true, size: e.cfg.Workers}}
 	var mu sync.Mutex

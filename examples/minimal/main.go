@@ -5,11 +5,15 @@
 //
 // A customer's message arrives as a signed webhook, is stored and assigned by round-robin; an agent
 // replies; the outbox worker delivers the reply to the provider (the in-process emulator of the
-// "fake" channel); the provider reports delivery by webhook; the thread is printed.
+// "fake" channel); the provider reports delivery by webhook; the thread is printed. Around it, what
+// a host CRM does: migrate the schema in a deploy step and open without migrating, mirror its users
+// as the host, check readiness, follow the durable event feed with a cursor, receive the engine's
+// signed outgoing webhooks, delete a customer's data on request, and shut down in order.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -21,6 +25,7 @@ import (
 	"time"
 
 	"github.com/dakenh/dakenh/channels/channeltest/fakechannel"
+	"github.com/dakenh/dakenh/guardedfetch"
 	"github.com/dakenh/dakenh/omnichannel"
 	"github.com/dakenh/dakenh/routing"
 	"github.com/dakenh/dakenh/store/sqlite"
@@ -58,16 +63,48 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(data)
-	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(data, "dakenh.db")})
+	// The deploy step migrates; the app opens without migrating (and would refuse a schema behind).
+	storeCfg := sqlite.Config{Path: filepath.Join(data, "dakenh.db")}
+	if err := sqlite.Migrate(ctx, storeCfg); err != nil {
+		return err
+	}
+	storeCfg.SkipMigrations = true
+	store, err := sqlite.Open(ctx, storeCfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	schema, err := store.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "schema                → version %d of %d, %d pending\n", schema.Current, schema.Latest, len(schema.Pending))
+
+	// The host's own receiver of the engine's outgoing webhooks (a CRM endpoint), on loopback: the
+	// engine's webhook client refuses private addresses unless told, as here, to allow one.
+	hookLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	received := make(chan []byte, 16)
+	var secret omnichannel.WebhookSecret
+	hookSrv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if omnichannel.VerifyWebhook(secret, r.Header.Get("X-Dakenh-Signature"), body, time.Now(), 5*time.Minute) != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		received <- body
+	})}
+	go hookSrv.Serve(hookLn)
+	defer hookSrv.Close()
 	blobs := filepath.Join(data, "attachments")
 	engine, err := omnichannel.New(omnichannel.Config{
 		Store: store, Channels: []omnichannel.Channel{adapter}, Router: router,
-		Blobs:  omnichannel.DirBlobStore{Dir: blobs},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Blobs:         omnichannel.DirBlobStore{Dir: blobs},
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		WebhookClient: guardedfetch.AllowingListeners(hookLn),
+		PollInterval:  100 * time.Millisecond,
 	})
 	if err != nil {
 		return err
@@ -123,6 +160,14 @@ func run(ctx context.Context, out io.Writer) error {
 		SourceIDs: []string{conn.ID}, UserIDs: []string{"minh", "lan"}, Method: omnichannel.MethodRoundRobin}); err != nil {
 		return err
 	}
+
+	ep, err := engine.CreateWebhookEndpoint(ctx, "boss", omnichannel.WebhookEndpoint{WorkspaceID: workspace,
+		URL: "http://" + hookLn.Addr().String() + "/dakenh", Kinds: []omnichannel.EventKind{omnichannel.EventMessageCreated},
+		Enabled: true})
+	if err != nil {
+		return err
+	}
+	secret = ep.Secret // generated; shown once, kept by the host
 
 	events := engine.Subscribe(ctx, omnichannel.SubscribeOptions{WorkspaceID: workspace})
 
@@ -188,6 +233,48 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	if last := thread[len(thread)-1]; last.Status != omnichannel.MessageDelivered {
 		return fmt.Errorf("reply ended %s, want delivered", last.Status)
+	}
+
+	// 5. The host follows the durable feed from its saved cursor (0: the beginning), at least once,
+	// across restarts: it stores the last position it handled.
+	var cursor int64
+	kinds := map[omnichannel.EventKind]int{}
+	for entry, err := range engine.Events(ctx, workspace, cursor) {
+		if err != nil {
+			return err
+		}
+		kinds[entry.Kind]++
+		cursor = entry.Position
+	}
+	fmt.Fprintf(out, "\nfeed                  → up to position %d: %d message.created, %d message.updated\n",
+		cursor, kinds[omnichannel.EventMessageCreated], kinds[omnichannel.EventMessageUpdated])
+
+	// 6. The CRM's endpoint got the same messages, signed (Run delivers every PollInterval).
+	select {
+	case body := <-received:
+		var batch omnichannel.WebhookBatch
+		if err := json.Unmarshal(body, &batch); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "outgoing webhook      → %d signed event(s), first %s\n", len(batch.Events), batch.Events[0].Kind)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+
+	// 7. A data-protection request: the customer and everything of theirs goes, for good.
+	if err := engine.DeleteContact(ctx, workspace, "boss", conv.ContactID); err != nil {
+		return err
+	}
+	left, err := engine.ListConversations(ctx, "boss", omnichannel.ConversationQuery{WorkspaceID: workspace})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "customer deleted      → %d conversation(s) left\n", len(left.Conversations))
+	for entry, err := range engine.Events(ctx, workspace, cursor) {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "feed                  → %s\n", entry.Kind)
 	}
 	return nil
 }

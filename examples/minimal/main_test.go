@@ -18,4 +18,9 @@ func TestMinimalRunsEndToEnd(t *testing.T) {
 	assert.Contains(t, s, "assigned to minh by round-robin")
 	assert.Contains(t, s, "Nguyễn Văn An: Shop ơi, áo còn size M không?")
 	assert.Contains(t, s, "[delivered]")
+	assert.Contains(t, s, "schema                → version")
+	assert.Contains(t, s, ", 0 pending")
+	assert.Regexp(t, `outgoing webhook      → [1-4] signed event\(s\), first message.created`, s)
+	assert.Contains(t, s, "customer deleted      → 0 conversation(s) left")
+	assert.Contains(t, s, "feed                  → conversation.deleted\nfeed                  → contact.deleted")
 }
