@@ -293,7 +293,7 @@ func (h *handler) customer(w http.ResponseWriter, r *http.Request, u *omnichanne
 	}
 	c := p.Contact
 	out := Customer{Contact: Contact{ID: c.ID, Name: c.Name, Phone: c.Phone, Email: c.Email, AvatarURL: c.AvatarURL,
-		Attributes: map[string]string{}, CRMID: c.CRMRef, Identities: []Identity{}}, History: []HistoryItem{}}
+		Attributes: map[string]string{}, CRMCustomerID: c.CRMCustomerID, Identities: []Identity{}}, History: []HistoryItem{}}
 	for k, v := range c.Attributes {
 		out.Contact.Attributes[k] = v
 	}

@@ -72,7 +72,7 @@ func (h *handler) sendMessage(w http.ResponseWriter, r *http.Request, u *omnicha
 }
 
 func (h *handler) retryMessage(w http.ResponseWriter, r *http.Request, u *omnichannel.User) error {
-	m, err := h.eng.RetrySend(r.Context(), u.WorkspaceID, r.PathValue("id"), u.ID)
+	m, err := h.eng.RetrySend(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id"))
 	if err != nil {
 		return withHints(err, hint{"", "id"})
 	}

@@ -294,8 +294,8 @@ type Contact struct {
 	// Attributes are extended data (status, interests, …): the contact's, completed with the linked
 	// CRM record's.
 	Attributes map[string]string `json:"attributes"`
-	// CRMID is the host CRM's customer id once linked, "" before.
-	CRMID string `json:"crmId"`
+	// CRMCustomerID is the host CRM's customer id once linked, "" before.
+	CRMCustomerID string `json:"crmCustomerId"`
 	// ProfileURL is the host CRM's full profile page (the "eye" link), "" when unknown.
 	ProfileURL string     `json:"profileUrl"`
 	Identities []Identity `json:"identities"`

@@ -13,10 +13,12 @@ type Contact struct {
 	AvatarURL string
 	// Attributes hold extended data (status, interests, …) shown in the customer panel.
 	Attributes map[string]string
-	// CRMRef is the host CRM's customer id once linked, "" before.
-	CRMRef    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// CRMCustomerID is the host CRM's customer id once linked, "" before (the id
+	// ContactDirectory.FindByPhone returned, which InteractionSource receives). Stores that keep
+	// contacts as JSON documents keep it under its former name, "CRMRef".
+	CRMCustomerID string `json:"CRMRef"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Identity is a contact's account on one connection (a Zalo user id for an OA, a TikTok user).

@@ -78,7 +78,7 @@ type Capabilities struct {
 	FreeReplyWindow time.Duration
 	// InteractionsOpenWindow says that the provider's window runs from the customer's last
 	// interaction, not only their last message: following the account and sharing information
-	// (EventFollow, EventInfoShared) then move Conversation.LastInboundAt forward too. Reactions
+	// (InboundFollow, InboundInfoShared) then move Conversation.LastInboundAt forward too. Reactions
 	// never do.
 	InteractionsOpenWindow bool
 	// InfoRequest says whether the channel can send a request for the customer's contact details
@@ -133,49 +133,49 @@ type SendResult struct {
 	Status MessageStatus
 }
 
-// EventType is the kind of an InboundEvent.
-type EventType string
+// InboundType is the kind of an InboundEvent.
+type InboundType string
 
 // Inbound event types.
 const (
-	// EventMessage is a message from the customer (Direction in) or an echo of a business message
+	// InboundMessage is a message from the customer (Direction in) or an echo of a business message
 	// (Direction out: typed in the provider's console, or our own send coming back).
-	EventMessage EventType = "message"
-	// EventStatus reports delivery or seen states of business messages.
-	EventStatus EventType = "status"
-	// EventFollow and EventUnfollow report the customer following the account.
-	EventFollow   EventType = "follow"
-	EventUnfollow EventType = "unfollow"
-	// EventProfile carries profile data the customer shared (a phone number, a name).
-	EventProfile EventType = "profile"
-	// EventReferral records where a conversation came from.
-	EventReferral EventType = "referral"
-	// EventInfoShared is information the customer shared through the provider's own form (Zalo's
+	InboundMessage InboundType = "message"
+	// InboundStatus reports delivery or seen states of business messages.
+	InboundStatus InboundType = "status"
+	// InboundFollow and InboundUnfollow report the customer following the account.
+	InboundFollow   InboundType = "follow"
+	InboundUnfollow InboundType = "unfollow"
+	// InboundProfile carries profile data the customer shared (a phone number, a name).
+	InboundProfile InboundType = "profile"
+	// InboundReferral records where a conversation came from.
+	InboundReferral InboundType = "referral"
+	// InboundInfoShared is information the customer shared through the provider's own form (Zalo's
 	// user_submit_info): Profile carries it (Phone; the address in Attributes "address", "ward",
-	// "district", "city"). The engine applies it as EventProfile does, then records an
+	// "district", "city"). The engine applies it as InboundProfile does, then records an
 	// ActivityInfoShared entry in the customer's conversation, opening (and routing) one when there
 	// is none, so agents see it even when the customer wrote nothing. A ProviderMessageID, when the
 	// adapter can derive a stable one, makes a repeated delivery change nothing.
-	EventInfoShared EventType = "info_shared"
-	// EventReaction is an emoji reaction to an earlier message of the thread, by the customer
+	InboundInfoShared InboundType = "info_shared"
+	// InboundReaction is an emoji reaction to an earlier message of the thread, by the customer
 	// (Direction in) or by the business (Direction out: reacted in the provider's console). It is
 	// never a new message: the engine adds (or, with ReactionRemoved, removes) the reaction on the
 	// message whose provider id is ReactionTargetID in the same connection and emits
 	// EventMessageUpdated; the conversation's unread count, list position, summary, reply window
 	// and reply count stay as they are. A reaction to a message the engine does not have is logged
 	// (once per connection) and acknowledged.
-	EventReaction EventType = "reaction"
+	InboundReaction InboundType = "reaction"
 )
 
 // InboundEvent is one thing a webhook said. ExternalAccountID identifies the connection (OA id,
 // business id); ExternalUserID the customer.
 type InboundEvent struct {
-	Type              EventType
+	Type              InboundType
 	ExternalAccountID string
 	ExternalUserID    string
 	// Profile data known from the payload (display name, avatar, shared phone).
 	Profile *Profile
-	// Message fields (EventMessage).
+	// Message fields (InboundMessage).
 	Direction         Direction
 	ProviderMessageID string
 	MessageType       MessageType
@@ -191,14 +191,14 @@ type InboundEvent struct {
 	// app_id of the Page inbox): it joins the thread and is never matched to a pending send by
 	// its text.
 	ForeignEcho bool
-	// Status fields (EventStatus): the messages, or all business messages up to UpTo when
+	// Status fields (InboundStatus): the messages, or all business messages up to UpTo when
 	// ProviderMessageIDs is empty.
 	Status             MessageStatus
 	ProviderMessageIDs []string
 	UpTo               time.Time
-	// Referral text (EventReferral).
+	// Referral text (InboundReferral).
 	Referral string
-	// Reaction fields (EventReaction): the provider id of the message reacted to, the emoji, and
+	// Reaction fields (InboundReaction): the provider id of the message reacted to, the emoji, and
 	// whether the reaction was taken back.
 	ReactionTargetID string
 	Reaction         string

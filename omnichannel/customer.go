@@ -7,7 +7,7 @@ import (
 
 // CustomerProfile is everything the customer panel and the full profile page show (SPEC B2–B4).
 //
-// A customer linked to a host CRM record (Contact.CRMRef) may write from several accounts — two
+// A customer linked to a host CRM record (Contact.CRMCustomerID) may write from several accounts — two
 // TikTok accounts, a Zalo user — each its own Contact; once they are linked to the same CRM record,
 // the profile gathers them all: Identities, Conversations and History cover every contact linked to
 // that record, on every connection and channel the viewer may see.
@@ -43,8 +43,8 @@ func (e *Engine) Customer(ctx context.Context, workspaceID, viewerID, conversati
 			return err
 		}
 		contactIDs := []string{p.Contact.ID}
-		if p.Contact.CRMRef != "" {
-			linked, err := tx.ListContactsByCRMRef(workspaceID, p.Contact.CRMRef)
+		if p.Contact.CRMCustomerID != "" {
+			linked, err := tx.ListContactsByCRMCustomer(workspaceID, p.Contact.CRMCustomerID)
 			if err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func (e *Engine) Customer(ctx context.Context, workspaceID, viewerID, conversati
 		p.History = append(p.History, Interaction{Kind: "conversation", Title: c.ContactName, Detail: c.LastMessageText,
 			At: c.LastMessageAt, Channel: c.ChannelKind, ConversationID: c.ID})
 	}
-	if ref := p.Contact.CRMRef; ref != "" {
+	if ref := p.Contact.CRMCustomerID; ref != "" {
 		e.addCRMRecord(ctx, workspaceID, p)
 		if e.cfg.Interactions != nil {
 			more, err := e.cfg.Interactions.Interactions(ctx, workspaceID, ref)
@@ -101,7 +101,7 @@ func (e *Engine) addCRMRecord(ctx context.Context, workspaceID string, p *Custom
 		if c.Phone == "" {
 			continue
 		}
-		if cust, err := e.cfg.Directory.FindByPhone(ctx, workspaceID, c.Phone); err == nil && cust != nil && cust.ID == p.Contact.CRMRef {
+		if cust, err := e.cfg.Directory.FindByPhone(ctx, workspaceID, c.Phone); err == nil && cust != nil && cust.ID == p.Contact.CRMCustomerID {
 			p.CRM = cust
 			return
 		}

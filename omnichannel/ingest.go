@@ -47,24 +47,24 @@ func (e *Engine) ingestOnce(ctx context.Context, conn *Connection, ev InboundEve
 // ingestEvent applies ev in tx.
 func (e *Engine) ingestEvent(ctx context.Context, tx Tx, ch *change, conn *Connection, ev InboundEvent, historical bool) error {
 	switch ev.Type {
-	case EventMessage:
+	case InboundMessage:
 		return e.ingestMessage(ctx, tx, ch, conn, ev, historical)
-	case EventStatus:
+	case InboundStatus:
 		return e.ingestStatus(tx, ch, conn, ev)
-	case EventInfoShared:
+	case InboundInfoShared:
 		return e.ingestInfoShared(ctx, tx, ch, conn, ev)
-	case EventReaction:
+	case InboundReaction:
 		return e.ingestReaction(tx, ch, conn, ev)
-	case EventFollow:
+	case InboundFollow:
 		ident, _, err := e.upsertIdentity(tx, ch, conn, ev)
 		if err != nil {
 			return err
 		}
 		return e.noteInteraction(tx, ch, conn, ident, nil, ev)
-	case EventUnfollow, EventProfile:
+	case InboundUnfollow, InboundProfile:
 		_, _, err := e.upsertIdentity(tx, ch, conn, ev)
 		return err
-	case EventReferral:
+	case InboundReferral:
 		ident, _, err := e.upsertIdentity(tx, ch, conn, ev)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func (e *Engine) ingestMessage(ctx context.Context, tx Tx, ch *change, conn *Con
 					return err
 				}
 			}
-			if contact.CRMRef == "" {
+			if contact.CRMCustomerID == "" {
 				return e.enqueue(tx, ch, &Job{WorkspaceID: conn.WorkspaceID, Kind: JobLinkContact, ConversationID: conv.ID,
 					ConnectionID: conn.ID, Payload: map[string]string{"phone": phones[0], "contact": contact.ID}})
 			}
@@ -366,9 +366,9 @@ func (e *Engine) upsertIdentityFrom(tx Tx, ch *change, conn *Connection, ev Inbo
 		ident.AvatarURL, dirty = p.AvatarURL, true
 	}
 	switch ev.Type {
-	case EventFollow:
+	case InboundFollow:
 		ident.Follower, dirty = true, dirty || !ident.Follower
-	case EventUnfollow:
+	case InboundUnfollow:
 		ident.Follower, dirty = false, dirty || ident.Follower
 	}
 	if p.Follower != nil && *p.Follower != ident.Follower {
@@ -430,7 +430,7 @@ func (e *Engine) refreshContactFromIdentity(tx Tx, ch *change, conn *Connection,
 	} else if err != nil && !isNotFound(err) {
 		return err
 	}
-	if phone != "" && contact.CRMRef == "" && e.cfg.Directory != nil {
+	if phone != "" && contact.CRMCustomerID == "" && e.cfg.Directory != nil {
 		convID := ""
 		if conv != nil {
 			convID = conv.ID

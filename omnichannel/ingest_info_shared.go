@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// ingestInfoShared applies information the customer shared (EventInfoShared): the identity and
+// ingestInfoShared applies information the customer shared (InboundInfoShared): the identity and
 // contact take the phone (queued for CRM linking) and the attributes, and the customer's
 // conversation, opened and routed when there is none, gets an ActivityInfoShared entry with the
 // phone and the address.

@@ -8,7 +8,7 @@ import (
 // maxReactionBytes bounds a stored reaction: emoji are short, anything longer is provider junk.
 const maxReactionBytes = 64
 
-// ingestReaction applies an EventReaction to the message it targets (see EventReaction): the
+// ingestReaction applies an InboundReaction to the message it targets (see InboundReaction): the
 // reaction is added or removed on that message alone and EventMessageUpdated is emitted. The
 // conversation is not read or written, so unread counts, list order, summary, reply window and
 // reply count cannot change. A target the connection does not have is logged once per connection

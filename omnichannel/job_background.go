@@ -93,8 +93,8 @@ func (e *Engine) runLinkContact(ctx context.Context, j *Job) error {
 		if c.Phone == "" {
 			c.Phone = phone
 		}
-		if found && c.CRMRef == "" {
-			c.CRMRef = cust.ID
+		if found && c.CRMCustomerID == "" {
+			c.CRMCustomerID = cust.ID
 			if c.Email == "" {
 				c.Email = cust.Email
 			}
@@ -113,7 +113,7 @@ func (e *Engine) runLinkContact(ctx context.Context, j *Job) error {
 			}
 			if conv != nil {
 				conv.ContactPhone = c.Phone
-				if found && c.CRMRef == cust.ID {
+				if found && c.CRMCustomerID == cust.ID {
 					if err := e.record(tx, ch, conv, Activity{Action: ActivityLinked, To: cust.ID,
 						Detail: fmt.Sprintf("linked by phone %s", phone)}); err != nil {
 						return err
@@ -153,7 +153,7 @@ func (e *Engine) runFetchProfile(ctx context.Context, j *Job) error {
 		return err
 	}
 	return e.update(ctx, func(tx Tx, ch *change) error {
-		if _, _, err := e.upsertIdentity(tx, ch, conn, InboundEvent{Type: EventProfile,
+		if _, _, err := e.upsertIdentity(tx, ch, conn, InboundEvent{Type: InboundProfile,
 			ExternalUserID: ident.ExternalUserID, Profile: p}); err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ func (s syncing) FetchContent(_ context.Context, _ *oc.Connection, ev oc.Inbound
 func (s syncing) ParseWebhook(h http.Header, body []byte) ([]oc.InboundEvent, error) {
 	evs, err := s.Channel.ParseWebhook(h, body)
 	for i := range evs {
-		if evs[i].Text == "" && evs[i].Type == oc.EventMessage && len(evs[i].Attachments) == 0 {
+		if evs[i].Text == "" && evs[i].Type == oc.InboundMessage && len(evs[i].Attachments) == 0 {
 			evs[i].NeedsFetch = true
 		}
 	}
@@ -106,10 +106,10 @@ func (s syncing) ParseWebhook(h http.Header, body []byte) ([]oc.InboundEvent, er
 func TestHistorySyncThenOldConversationPolicy(t *testing.T) {
 	old := time.Now().Add(-72 * time.Hour)
 	history := []oc.InboundEvent{
-		{Type: oc.EventMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old1", Direction: oc.DirectionIn, ProviderMessageID: "h1", Text: "cũ 1", Time: old},
-		{Type: oc.EventMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old1", Direction: oc.DirectionOut, ProviderMessageID: "h2", Text: "trả lời cũ", Time: old.Add(time.Minute)},
-		{Type: oc.EventMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old1", Direction: oc.DirectionIn, ProviderMessageID: "h1", Text: "cũ 1 (dup)", Time: old},
-		{Type: oc.EventMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old2", Direction: oc.DirectionIn, ProviderMessageID: "h3", Text: "cũ 2", Time: old},
+		{Type: oc.InboundMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old1", Direction: oc.DirectionIn, ProviderMessageID: "h1", Text: "cũ 1", Time: old},
+		{Type: oc.InboundMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old1", Direction: oc.DirectionOut, ProviderMessageID: "h2", Text: "trả lời cũ", Time: old.Add(time.Minute)},
+		{Type: oc.InboundMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old1", Direction: oc.DirectionIn, ProviderMessageID: "h1", Text: "cũ 1 (dup)", Time: old},
+		{Type: oc.InboundMessage, ExternalAccountID: fakechannel.AccountID, ExternalUserID: "old2", Direction: oc.DirectionIn, ProviderMessageID: "h3", Text: "cũ 2", Time: old},
 	}
 	e := newEnv(t, withChannel(func(c *fakechannel.Channel) oc.Channel { return syncing{c, history} }))
 	// newEnv connected the account: its sync job is queued. The rule says "distribute all".

@@ -105,7 +105,7 @@ func TestPhoneInMessageLinksCRMCustomerAndProfileShowsHistory(t *testing.T) {
 	assert.Equal(t, "+84912345678", conv.ContactPhone)
 	p, err := e.eng.Customer(e.ctx, ws, conv.AssigneeID, conv.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "crm-42", p.Contact.CRMRef)
+	assert.Equal(t, "crm-42", p.Contact.CRMCustomerID)
 	assert.Equal(t, "lan@example.vn", p.Contact.Email)
 	require.NotNil(t, p.CRM)
 	assert.Equal(t, "Nguyễn Thị Lan", p.CRM.Name)
@@ -138,7 +138,7 @@ func TestSharedPhoneProfileEventLinksToo(t *testing.T) {
 	assert.Equal(t, "Lan", conv.ContactName)
 	p, err := e.eng.Customer(e.ctx, ws, "sup", conv.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "crm-42", p.Contact.CRMRef)
+	assert.Equal(t, "crm-42", p.Contact.CRMCustomerID)
 }
 
 func TestInboundMediaIsCopiedIntoTheBlobStore(t *testing.T) {

@@ -139,7 +139,7 @@ func (e *Engine) UpdateWebhookEndpoint(ctx context.Context, actorID string, w We
 
 // WebhookEndpoints returns the workspace's outgoing webhook endpoints, ordered by id, without
 // their secrets.
-func (e *Engine) WebhookEndpoints(ctx context.Context, actorID, workspaceID string) ([]*WebhookEndpoint, error) {
+func (e *Engine) WebhookEndpoints(ctx context.Context, workspaceID, actorID string) ([]*WebhookEndpoint, error) {
 	var out []*WebhookEndpoint
 	err := e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) (err error) {
 		out, err = tx.ListWebhookEndpoints(workspaceID)
@@ -152,7 +152,7 @@ func (e *Engine) WebhookEndpoints(ctx context.Context, actorID, workspaceID stri
 }
 
 // DeleteWebhookEndpoint removes the endpoint and its delivery log (ErrNotFound when absent).
-func (e *Engine) DeleteWebhookEndpoint(ctx context.Context, actorID, workspaceID, id string) error {
+func (e *Engine) DeleteWebhookEndpoint(ctx context.Context, workspaceID, actorID, id string) error {
 	return e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
 		return tx.DeleteWebhookEndpoint(workspaceID, id)
 	})
@@ -161,7 +161,7 @@ func (e *Engine) DeleteWebhookEndpoint(ctx context.Context, actorID, workspaceID
 // WebhookDeliveries returns up to limit entries of the endpoint's delivery log, newest first
 // (ErrNotFound when the endpoint does not exist). Entries older than Config.FeedRetention are
 // pruned by Run.
-func (e *Engine) WebhookDeliveries(ctx context.Context, actorID, workspaceID, endpointID string, limit int) ([]*WebhookDelivery, error) {
+func (e *Engine) WebhookDeliveries(ctx context.Context, workspaceID, actorID, endpointID string, limit int) ([]*WebhookDelivery, error) {
 	var out []*WebhookDelivery
 	err := e.admin(ctx, workspaceID, actorID, func(tx Tx, ch *change) error {
 		if _, err := tx.GetWebhookEndpoint(workspaceID, endpointID); err != nil {

@@ -112,7 +112,7 @@ func createEndpoint(t *testing.T, e *env, r *receiver, w oc.WebhookEndpoint) *oc
 
 func endpoint(t *testing.T, e *env, id string) *oc.WebhookEndpoint {
 	t.Helper()
-	eps, err := e.eng.WebhookEndpoints(e.ctx, "sup", ws)
+	eps, err := e.eng.WebhookEndpoints(e.ctx, ws, "sup")
 	require.NoError(t, err)
 	for _, ep := range eps {
 		if ep.ID == id {
@@ -174,7 +174,7 @@ func TestWebhookDeliveryIsSignedAndAdvancesTheCursor(t *testing.T) {
 	}
 	assert.Equal(t, feed[len(feed)-1].Position, endpoint(t, e, filtered.ID).Cursor)
 
-	log, err := e.eng.WebhookDeliveries(e.ctx, "sup", ws, ep.ID, 10)
+	log, err := e.eng.WebhookDeliveries(e.ctx, ws, "sup", ep.ID, 10)
 	require.NoError(t, err)
 	require.Len(t, log, 1)
 	assert.Equal(t, http.StatusNoContent, log[0].StatusCode)
@@ -213,7 +213,7 @@ func TestWebhookRetryThenSuccessAdvancesOnce(t *testing.T) {
 	assert.Zero(t, done.Failures)
 	assert.Zero(t, deliver(t, e), "nothing sent twice after the success")
 
-	log, err := e.eng.WebhookDeliveries(e.ctx, "sup", ws, ep.ID, 10)
+	log, err := e.eng.WebhookDeliveries(e.ctx, ws, "sup", ep.ID, 10)
 	require.NoError(t, err)
 	require.Len(t, log, 2)
 	assert.Equal(t, http.StatusOK, log[0].StatusCode, "newest first")
@@ -363,7 +363,7 @@ func TestWebhookLoopbackRefusedByDefault(t *testing.T) {
 	e.inbound("u1", "m1", "xin chào")
 	assert.Zero(t, deliver(t, e))
 	assert.Empty(t, r.requests(), "nothing reached the loopback receiver")
-	log, err := e.eng.WebhookDeliveries(e.ctx, "sup", ws, ep.ID, 10)
+	log, err := e.eng.WebhookDeliveries(e.ctx, ws, "sup", ep.ID, 10)
 	require.NoError(t, err)
 	require.Len(t, log, 1)
 	assert.Equal(t, "refused", log[0].ErrorClass)
@@ -377,10 +377,10 @@ func TestWebhookEndpointValidationAndAuthorization(t *testing.T) {
 	assert.Len(t, oc.ProblemsOf(err), 3, "every problem at once")
 	_, err = e.eng.CreateWebhookEndpoint(e.ctx, "a1", oc.WebhookEndpoint{WorkspaceID: ws, URL: "https://crm.example/hook"})
 	require.ErrorIs(t, err, oc.ErrForbidden, "agents may not administer webhooks")
-	_, err = e.eng.WebhookDeliveries(e.ctx, "sup", ws, "absent", 10)
+	_, err = e.eng.WebhookDeliveries(e.ctx, ws, "sup", "absent", 10)
 	require.ErrorIs(t, err, oc.ErrNotFound)
 	ep, err := e.eng.CreateWebhookEndpoint(e.ctx, "sup", oc.WebhookEndpoint{WorkspaceID: ws, URL: "https://crm.example/hook"})
 	require.NoError(t, err)
-	require.NoError(t, e.eng.DeleteWebhookEndpoint(e.ctx, "sup", ws, ep.ID))
-	require.ErrorIs(t, e.eng.DeleteWebhookEndpoint(e.ctx, "sup", ws, ep.ID), oc.ErrNotFound)
+	require.NoError(t, e.eng.DeleteWebhookEndpoint(e.ctx, ws, "sup", ep.ID))
+	require.ErrorIs(t, e.eng.DeleteWebhookEndpoint(e.ctx, ws, "sup", ep.ID), oc.ErrNotFound)
 }

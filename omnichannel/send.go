@@ -48,7 +48,7 @@ func (e *Engine) Send(ctx context.Context, p SendParams) (*Message, error) {
 
 // RequestInfo queues the channel's request for the customer's contact details (Zalo's
 // request_user_info card: the customer fills in name, phone and address, and the answer arrives
-// as EventInfoShared, which fills the contact's phone and address and links the CRM customer).
+// as InboundInfoShared, which fills the contact's phone and address and links the CRM customer).
 // It is stored and sent like a reply (a pending message of type MessageInfoRequest, retried and
 // matched to its echo the same way) and refused like one: channels without
 // Capabilities.InfoRequest answer ErrUnsupported, a closed window ErrOutsideWindow, a customer
@@ -299,10 +299,12 @@ func (e *Engine) checkWindow(c Capabilities, conv *Conversation) error {
 	}
 }
 
-// RetrySend queues a failed message again (the "retry" of SPEC C1). While its connection is not
-// connected it fails with an error wrapping ErrNeedsReconnect and changes nothing; once the account
-// is connected again (CompleteConnect revives the same connection), the retry goes out.
-func (e *Engine) RetrySend(ctx context.Context, workspaceID, messageID, userID string) (*Message, error) {
+// RetrySend queues the failed message messageID again, for userID (an agent's "retry"). While its
+// connection is not connected it fails with an error wrapping ErrNeedsReconnect and changes
+// nothing; once the account is connected again (CompleteConnect revives the same connection), the
+// retry goes out. Like every Engine method, it takes the workspace, then the acting user, then
+// the id of what it acts on.
+func (e *Engine) RetrySend(ctx context.Context, workspaceID, userID, messageID string) (*Message, error) {
 	var out *Message
 	err := e.update(ctx, func(tx Tx, ch *change) error {
 		m, err := tx.GetMessage(workspaceID, messageID)

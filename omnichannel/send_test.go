@@ -124,7 +124,7 @@ func TestRetriesAreBounded(t *testing.T) {
 	assert.NotEmpty(t, got.FailureReason)
 
 	// The agent retries by hand once the provider is back.
-	_, err := e.eng.RetrySend(e.ctx, ws, m.ID, conv.AssigneeID)
+	_, err := e.eng.RetrySend(e.ctx, ws, conv.AssigneeID, m.ID)
 	require.NoError(t, err)
 	e.drain()
 	assert.Equal(t, oc.MessageSent, e.messageByID(m.ID).Status)

@@ -82,9 +82,9 @@ type ContactTx interface {
 	GetIdentity(workspaceID, id string) (*model.Identity, error)
 	FindIdentity(workspaceID, connectionID, externalUserID string) (*model.Identity, error)
 	ListIdentities(workspaceID, contactID string) ([]*model.Identity, error)
-	// ListContactsByCRMRef returns the contacts linked to the host CRM customer crmRef
-	// (Contact.CRMRef), ordered by id; none (and no error) when crmRef is "".
-	ListContactsByCRMRef(workspaceID, crmRef string) ([]*model.Contact, error)
+	// ListContactsByCRMCustomer returns the contacts linked to the host CRM customer crmCustomerID
+	// (Contact.CRMCustomerID), ordered by id; none (and no error) when crmCustomerID is "".
+	ListContactsByCRMCustomer(workspaceID, crmCustomerID string) ([]*model.Contact, error)
 }
 
 // ConversationTx stores conversations (one thread per identity and connection) and answers lists.

@@ -245,10 +245,10 @@ func TestMutantChild(t *testing.T) {
 		SignAt:       func(b []byte, at time.Time) (http.Header, []byte) { return signAt(secret, b, at), b },
 		Window:       window,
 		Fixtures: []channeltest.Fixture{
-			{Name: "text", Body: body, Want: []omnichannel.InboundEvent{{Type: omnichannel.EventMessage,
+			{Name: "text", Body: body, Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundMessage,
 				ExternalAccountID: "acc1", ExternalUserID: "u1", Direction: omnichannel.DirectionIn,
 				ProviderMessageID: "m1", MessageType: omnichannel.MessageText, Text: "hi"}}},
-			{Name: "status", Body: status, Want: []omnichannel.InboundEvent{{Type: omnichannel.EventStatus,
+			{Name: "status", Body: status, Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundStatus,
 				ExternalAccountID: "acc1", Status: omnichannel.MessageSeen, ProviderMessageIDs: []string{"pm-1"}}}},
 		},
 		Malformed:    [][]byte{[]byte(`{`)},

@@ -30,7 +30,7 @@ func CheckEvent(t testing.TB, ev omnichannel.InboundEvent) {
 		}
 	}
 	switch ev.Type {
-	case omnichannel.EventMessage:
+	case omnichannel.InboundMessage:
 		if ev.NeedsFetch {
 			break
 		}
@@ -43,7 +43,7 @@ func CheckEvent(t testing.TB, ev omnichannel.InboundEvent) {
 		if ev.MessageType == "" || ev.MessageType == omnichannel.MessageActivity {
 			t.Fatalf("message type %q", ev.MessageType)
 		}
-	case omnichannel.EventStatus:
+	case omnichannel.InboundStatus:
 		if ev.Status != omnichannel.MessageDelivered && ev.Status != omnichannel.MessageSeen {
 			t.Fatalf("status %q", ev.Status)
 		}

@@ -108,7 +108,7 @@ func describe(events []omnichannel.InboundEvent) string {
 	for i, e := range events {
 		var b strings.Builder
 		fmt.Fprintf(&b, "{%s account=%q user=%q", e.Type, e.ExternalAccountID, e.ExternalUserID)
-		if e.Type == omnichannel.EventMessage {
+		if e.Type == omnichannel.InboundMessage {
 			fmt.Fprintf(&b, " %s id=%q %s text=%q attachments=%d", e.Direction, e.ProviderMessageID, e.MessageType, e.Text, len(e.Attachments))
 		}
 		if e.Status != "" {

@@ -29,7 +29,7 @@ func igIn(msg string) string {
 }
 
 func msgEv(account, user string, dir oc.Direction, mid string, mt oc.MessageType, text string, atts ...oc.Attachment) oc.InboundEvent {
-	return oc.InboundEvent{Type: oc.EventMessage, ExternalAccountID: account, ExternalUserID: user, Direction: dir,
+	return oc.InboundEvent{Type: oc.InboundMessage, ExternalAccountID: account, ExternalUserID: user, Direction: dir,
 		ProviderMessageID: mid, MessageType: mt, Text: text, Attachments: atts, Time: at}
 }
 
@@ -64,21 +64,21 @@ func messengerFixtures() []channeltest.Fixture {
 		{Name: "echo_from_page_inbox", Body: []byte(`{"object":"page","entry":[{"id":"` + pageID + `","time":1785312004871,"messaging":[{"sender":{"id":"` + pageID + `"},"recipient":{"id":"` + psid + `"},"timestamp":1785312004523,"message":{"is_echo":true,"app_id":263902037430900,"mid":"m_10","text":"ok"}}]}]}`),
 			Want: []oc.InboundEvent{msgEv(pageID, psid, oc.DirectionOut, "m_10", oc.MessageText, "ok")}},
 		{Name: "delivery_watermark", Body: pageItem(in(`"delivery":{"mids":["mid.1458668856218:ed81099e15d3f4f233"],"watermark":1458668856253}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageDelivered,
+			Want: []oc.InboundEvent{{Type: oc.InboundStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageDelivered,
 				ProviderMessageIDs: []string{"mid.1458668856218:ed81099e15d3f4f233"}, UpTo: time.UnixMilli(1458668856253).UTC(), Time: at}}},
 		{Name: "delivery_watermark_only", Body: pageItem(in(`"delivery":{"watermark":1458668856253}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageDelivered,
+			Want: []oc.InboundEvent{{Type: oc.InboundStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageDelivered,
 				UpTo: time.UnixMilli(1458668856253).UTC()}}},
 		{Name: "read_watermark", Body: pageItem(in(`"read":{"watermark":1458668856253}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageSeen,
+			Want: []oc.InboundEvent{{Type: oc.InboundStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageSeen,
 				UpTo: time.UnixMilli(1458668856253).UTC()}}},
 		{Name: "postback_with_referral", Body: pageItem(in(`"postback":{"mid":"m_11","title":"B\u1eaft \u0111\u1ea7u","payload":"GET_STARTED","referral":{"ref":"spring","source":"SHORTLINK","type":"OPEN_THREAD"}}`)),
 			Want: []oc.InboundEvent{msgEv(pageID, psid, oc.DirectionIn, "m_11", oc.MessageText, "Bắt đầu"),
-				{Type: oc.EventReferral, ExternalAccountID: pageID, ExternalUserID: psid, Referral: "m.me link ref=spring"}}},
+				{Type: oc.InboundReferral, ExternalAccountID: pageID, ExternalUserID: psid, Referral: "m.me link ref=spring"}}},
 		{Name: "referral_ad", Body: pageItem(in(`"referral":{"ref":"summer","ad_id":"6045246247433","source":"ADS","type":"OPEN_THREAD","ads_context_data":{"ad_title":"Sale h\u00e8","photo_url":"https://x/p.jpg"}}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventReferral, ExternalAccountID: pageID, ExternalUserID: psid, Referral: "Facebook ad “Sale hè” (ad 6045246247433) ref=summer"}}},
+			Want: []oc.InboundEvent{{Type: oc.InboundReferral, ExternalAccountID: pageID, ExternalUserID: psid, Referral: "Facebook ad “Sale hè” (ad 6045246247433) ref=summer"}}},
 		{Name: "reaction", Body: pageItem(in(`"reaction":{"reaction":"love","emoji":"\u2764\ufe0f","action":"react","mid":"m_1"}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventReaction, ExternalAccountID: pageID, ExternalUserID: psid, Direction: oc.DirectionIn,
+			Want: []oc.InboundEvent{{Type: oc.InboundReaction, ExternalAccountID: pageID, ExternalUserID: psid, Direction: oc.DirectionIn,
 				ReactionTargetID: "m_1", Reaction: "❤️", Time: at}}},
 		{Name: "unsend_acknowledged", Body: pageItem(in(`"message":{"mid":"m_1","is_deleted":true}`))},
 		{Name: "edit_acknowledged", Body: pageItem(in(`"message_edit":{"mid":"m_1","text":"new","num_edit":1}`))},
@@ -95,7 +95,7 @@ func messengerFixtures() []channeltest.Fixture {
 			`"standby":[` + in(`"message":{"mid":"m_a2","text":"hai"}`) + `]},` +
 			`{"id":"104857600000002","time":1785312004871,"messaging":[{"sender":{"id":"7000000000000001"},"recipient":{"id":"104857600000002"},"timestamp":1785312004000,"message":{"mid":"m_b1","text":"trang hai"}},{"bad":` + `"item","sender":5}]}]}`),
 			Want: []oc.InboundEvent{msgEv(pageID, psid, oc.DirectionIn, "m_a1", oc.MessageText, "một"),
-				{Type: oc.EventStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageSeen, UpTo: time.UnixMilli(1785312004000).UTC()},
+				{Type: oc.InboundStatus, ExternalAccountID: pageID, ExternalUserID: psid, Status: oc.MessageSeen, UpTo: time.UnixMilli(1785312004000).UTC()},
 				msgEv(pageID, psid, oc.DirectionIn, "m_a2", oc.MessageText, "hai"), second}},
 	}
 }
@@ -115,15 +115,15 @@ func instagramFixtures() []channeltest.Fixture {
 		{Name: "ig_unsupported", Body: igItem(igIn(`"message":{"mid":"aWdf3","is_unsupported":true}`)),
 			Want: []oc.InboundEvent{ig("aWdf3", oc.MessageOther, "[unsupported]")}},
 		{Name: "ig_seen_mid", Body: igItem(igIn(`"read":{"mid":"aWdfOUR"}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventStatus, ExternalAccountID: igID, ExternalUserID: igsid, Status: oc.MessageSeen, ProviderMessageIDs: []string{"aWdfOUR"}}}},
+			Want: []oc.InboundEvent{{Type: oc.InboundStatus, ExternalAccountID: igID, ExternalUserID: igsid, Status: oc.MessageSeen, ProviderMessageIDs: []string{"aWdfOUR"}}}},
 		{Name: "ig_ad_referral_in_message", Body: igItem(igIn(`"message":{"mid":"aWdf4","text":"Gi\u00e1?","referral":{"ref":"r1","ad_id":"123","source":"ADS","type":"OPEN_THREAD","ads_context_data":{"ad_title":"T\u00fai x\u00e1ch"}}}`)),
 			Want: []oc.InboundEvent{ig("aWdf4", oc.MessageText, "Giá?"),
-				{Type: oc.EventReferral, ExternalAccountID: igID, ExternalUserID: igsid, Referral: "Instagram ad “Túi xách” (ad 123) ref=r1"}}},
+				{Type: oc.InboundReferral, ExternalAccountID: igID, ExternalUserID: igsid, Referral: "Instagram ad “Túi xách” (ad 123) ref=r1"}}},
 		{Name: "ig_echo_entry_is_page_id", // uncertain §12.1: entry.id may be the Page id; ids route
 			Body: []byte(`{"object":"instagram","entry":[{"id":"` + pageID + `","time":1785312004871,"messaging":[{"sender":{"id":"` + igID + `"},"recipient":{"id":"` + igsid + `"},"timestamp":1785312004523,"message":{"is_echo":true,"mid":"aWdf5","text":"C\u1ea3m \u01a1n"}}]}]}`),
 			Want: []oc.InboundEvent{msgEv(igID, igsid, oc.DirectionOut, "aWdf5", oc.MessageText, "Cảm ơn")}},
 		{Name: "ig_unreact", Body: igItem(igIn(`"reaction":{"mid":"aWdf0","action":"unreact"}`)),
-			Want: []oc.InboundEvent{{Type: oc.EventReaction, ExternalAccountID: igID, ExternalUserID: igsid, Direction: oc.DirectionIn,
+			Want: []oc.InboundEvent{{Type: oc.InboundReaction, ExternalAccountID: igID, ExternalUserID: igsid, Direction: oc.DirectionIn,
 				ReactionTargetID: "aWdf0", ReactionRemoved: true}}},
 		{Name: "page_object_ignored_here", Body: pageItem(in(`"message":{"mid":"m_x","text":"hi"}`))},
 	}

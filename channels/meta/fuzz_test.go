@@ -92,10 +92,10 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 			for _, ev := range evs {
 				channeltest.CheckEvent(t, ev)
-				if ev.Type == oc.EventMessage && ev.MessageType == oc.MessageOther && ev.Text == "" {
+				if ev.Type == oc.InboundMessage && ev.MessageType == oc.MessageOther && ev.Text == "" {
 					t.Fatalf("an unknown message without a readable text: %+v", ev)
 				}
-				if ev.Type == oc.EventReferral && ev.Referral == "" {
+				if ev.Type == oc.InboundReferral && ev.Referral == "" {
 					t.Fatalf("referral without text: %+v", ev)
 				}
 			}

@@ -129,7 +129,7 @@ func (c *Channel) syncConversation(ctx context.Context, conn *omnichannel.Connec
 		if m.ID == "" {
 			continue
 		}
-		ev := omnichannel.InboundEvent{Type: omnichannel.EventMessage, ExternalAccountID: conn.ExternalID, ProviderMessageID: m.ID,
+		ev := omnichannel.InboundEvent{Type: omnichannel.InboundMessage, ExternalAccountID: conn.ExternalID, ProviderMessageID: m.ID,
 			Text: m.Message, Time: graphTime(m.CreatedTime), MessageType: omnichannel.MessageText}
 		if string(m.From.ID) == conn.ExternalID || string(m.From.ID) == c.pageID(conn) {
 			ev.Direction = omnichannel.DirectionOut

@@ -104,12 +104,12 @@ func (c *Channel) convert(entryID string, ev event) []omnichannel.InboundEvent {
 		return c.messageEvents(base, ev.Message, echo)
 	case ev.Delivery != nil:
 		e := base
-		e.Type, e.Status, e.UpTo = omnichannel.EventStatus, omnichannel.MessageDelivered, metaTime(ev.Delivery.Watermark)
+		e.Type, e.Status, e.UpTo = omnichannel.InboundStatus, omnichannel.MessageDelivered, metaTime(ev.Delivery.Watermark)
 		e.ProviderMessageIDs = nonEmpty(ev.Delivery.Mids)
 		return []omnichannel.InboundEvent{e}
 	case ev.Read != nil:
 		e := base
-		e.Type, e.Status = omnichannel.EventStatus, omnichannel.MessageSeen
+		e.Type, e.Status = omnichannel.InboundStatus, omnichannel.MessageSeen
 		if ev.Read.Mid != "" {
 			e.ProviderMessageIDs = []string{ev.Read.Mid}
 		} else {
@@ -126,7 +126,7 @@ func (c *Channel) convert(entryID string, ev event) []omnichannel.InboundEvent {
 			return nil
 		}
 		e := base
-		e.Type, e.Direction = omnichannel.EventReaction, omnichannel.DirectionIn
+		e.Type, e.Direction = omnichannel.InboundReaction, omnichannel.DirectionIn
 		e.ReactionTargetID, e.Reaction, e.ReactionRemoved = r.MessageID, r.Emoji, r.Action == "unreact"
 		return []omnichannel.InboundEvent{e}
 	}
@@ -142,7 +142,7 @@ func (c *Channel) messageEvents(base omnichannel.InboundEvent, m *message, echo 
 		return nil
 	}
 	e := base
-	e.Type, e.ProviderMessageID, e.Text = omnichannel.EventMessage, m.Mid, m.Text
+	e.Type, e.ProviderMessageID, e.Text = omnichannel.InboundMessage, m.Mid, m.Text
 	e.Direction = omnichannel.DirectionIn
 	if echo {
 		e.Direction = omnichannel.DirectionOut
@@ -247,7 +247,7 @@ func (c *Channel) addAttachments(e *omnichannel.InboundEvent, atts []attachment)
 // duplicate.
 func (c *Channel) postbackEvents(base omnichannel.InboundEvent, p *postback, ts flexInt) []omnichannel.InboundEvent {
 	e := base
-	e.Type, e.Direction, e.MessageType = omnichannel.EventMessage, omnichannel.DirectionIn, omnichannel.MessageText
+	e.Type, e.Direction, e.MessageType = omnichannel.InboundMessage, omnichannel.DirectionIn, omnichannel.MessageText
 	e.ProviderMessageID = p.Mid
 	if e.ProviderMessageID == "" {
 		e.ProviderMessageID = "postback:" + base.ExternalUserID + ":" + strconv.FormatInt(int64(ts), 10)
@@ -264,7 +264,7 @@ func (c *Channel) postbackEvents(base omnichannel.InboundEvent, p *postback, ts 
 // m.me / ig.me link (its ref) or another source.
 func (c *Channel) referralEvent(base omnichannel.InboundEvent, r *referral) omnichannel.InboundEvent {
 	e := base
-	e.Type = omnichannel.EventReferral
+	e.Type = omnichannel.InboundReferral
 	net := "Facebook"
 	link := "m.me"
 	if c.instagram() {
@@ -294,7 +294,7 @@ func (c *Channel) referralEvent(base omnichannel.InboundEvent, r *referral) omni
 }
 
 // Reaction is a customer's reaction to a message, as Meta reports it;
-// ParseWebhook turns it into an omnichannel.EventReaction.
+// ParseWebhook turns it into an omnichannel.InboundReaction.
 type Reaction struct {
 	// AccountID is the Page or Instagram account, UserID the customer.
 	AccountID, UserID string

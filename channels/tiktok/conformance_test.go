@@ -29,7 +29,7 @@ func fixtures(imageLocator string) []channeltest.Fixture {
 			`"is_follower":true,"message_tag":{"source":"APP"},` + extra + `}`
 	}
 	in := func(mt omnichannel.MessageType, text string, atts ...omnichannel.Attachment) []omnichannel.InboundEvent {
-		return []omnichannel.InboundEvent{{Type: omnichannel.EventMessage, ExternalAccountID: biz, ExternalUserID: conv,
+		return []omnichannel.InboundEvent{{Type: omnichannel.InboundMessage, ExternalAccountID: biz, ExternalUserID: conv,
 			Direction: omnichannel.DirectionIn, ProviderMessageID: "m-1", MessageType: mt, Text: text, Time: at,
 			Attachments: atts, Profile: &omnichannel.Profile{ExternalUserID: conv, DisplayName: "lan.nguyen", Follower: &yes}}}
 	}
@@ -63,25 +63,25 @@ func fixtures(imageLocator string) []channeltest.Fixture {
 		{Name: "send_echo", Body: envelope("im_send_msg", `{"conversation_id":"`+conv+`","message_id":"tt-msg-1","timestamp":1700000000123,`+
 			`"type":"text","text":{"body":"Dạ còn ạ"},"from":"shophoamai","to":"lan.nguyen","from_user":{"id":"`+biz+`","role":"business_account"},`+
 			`"to_user":{"id":"u-1","role":"personal_account"},"message_tag":{"source":"API"}}`),
-			Want: []omnichannel.InboundEvent{{Type: omnichannel.EventMessage, ExternalAccountID: biz, ExternalUserID: conv,
+			Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundMessage, ExternalAccountID: biz, ExternalUserID: conv,
 				Direction: omnichannel.DirectionOut, ProviderMessageID: "tt-msg-1", MessageType: omnichannel.MessageText,
 				Text: "Dạ còn ạ", Time: at, Profile: &omnichannel.Profile{DisplayName: "lan.nguyen"}}}},
 		{Name: "mark_read", Body: envelope("im_mark_read_msg", `{"conversation_id":"`+conv+`","timestamp":1700000000123,`+
 			`"from_user":{"id":"u-1","role":"personal_account"},"to_user":{"id":"`+biz+`","role":"business_account"},"read":{"last_read_timestamp":1700000000999}}`),
-			Want: []omnichannel.InboundEvent{{Type: omnichannel.EventStatus, ExternalAccountID: biz, ExternalUserID: conv,
+			Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundStatus, ExternalAccountID: biz, ExternalUserID: conv,
 				Status: omnichannel.MessageSeen, UpTo: time.UnixMilli(1700000000999).UTC()}}},
 		{Name: "mark_read_by_business_ignored", Body: envelope("im_mark_read_msg", `{"conversation_id":"`+conv+`",`+
 			`"from_user":{"id":"`+biz+`","role":"business_account"},"read":{"last_read_timestamp":1700000000999}}`)},
 		{Name: "referral_ad", Body: envelope("im_referral_msg", `{"conversation_id":"`+conv+`","timestamp":1700000000123,"from":"lan.nguyen",`+
 			`"from_user":{"id":"u-1","role":"personal_account"},"referral":{"source":"ad","ad":{"ad_id":1789,"ad_name":"Summer sale","embed_url":"https://www.tiktok.com/embed/v2/7302"}}}`),
-			Want: []omnichannel.InboundEvent{{Type: omnichannel.EventReferral, ExternalAccountID: biz, ExternalUserID: conv,
+			Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundReferral, ExternalAccountID: biz, ExternalUserID: conv,
 				Referral: "TikTok ad “Summer sale” (ad 1789) https://www.tiktok.com/embed/v2/7302", Profile: &omnichannel.Profile{DisplayName: "lan.nguyen"}}}},
 		{Name: "referral_short_link", Body: envelope("im_referral_msg", `{"conversation_id":"`+conv+`",`+
 			`"referral":{"source":"short_link","short_link":{"ref":"spring24","prefilled_message":"Tư vấn giúp mình"}}}`),
-			Want: []omnichannel.InboundEvent{{Type: omnichannel.EventReferral, ExternalAccountID: biz, ExternalUserID: conv,
+			Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundReferral, ExternalAccountID: biz, ExternalUserID: conv,
 				Referral: "tiktok.me link ref=spring24 prefilled “Tư vấn giúp mình”"}}},
 		{Name: "receive_eu_stripped", Body: envelope("im_receive_msg_eu", `{"to":"shophoamai","to_user":{"id":"`+biz+`","role":"business_account"},"timestamp":1700000000123}`),
-			Want: []omnichannel.InboundEvent{{Type: omnichannel.EventMessage, ExternalAccountID: biz, Direction: omnichannel.DirectionIn,
+			Want: []omnichannel.InboundEvent{{Type: omnichannel.InboundMessage, ExternalAccountID: biz, Direction: omnichannel.DirectionIn,
 				NeedsFetch: true, Time: at}}},
 	}
 }

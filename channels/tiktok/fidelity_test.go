@@ -49,7 +49,7 @@ func TestDocumentedSamples(t *testing.T) {
 			func(t *testing.T, evs []oc.InboundEvent) {
 				require.Len(t, evs, 1)
 				ev := evs[0]
-				assert.Equal(t, oc.EventReaction, ev.Type)
+				assert.Equal(t, oc.InboundReaction, ev.Type)
 				assert.Equal(t, "c-1", ev.ExternalUserID)
 				assert.Equal(t, business, ev.ExternalAccountID)
 				assert.Equal(t, oc.DirectionIn, ev.Direction)

@@ -184,15 +184,15 @@ func FuzzParseWebhook(f *testing.F) {
 func checkInboundEvent(t *testing.T, ev oc.InboundEvent) {
 	t.Helper()
 	switch ev.Type {
-	case oc.EventMessage:
+	case oc.InboundMessage:
 		if !ev.NeedsFetch && ev.MessageType == oc.MessageOther && ev.Text == "" {
 			t.Fatalf("a message of another type without a readable text: %+v", ev)
 		}
-	case oc.EventStatus:
+	case oc.InboundStatus:
 		if ev.Status != oc.MessageSeen {
 			t.Fatalf("status %q", ev.Status)
 		}
-	case oc.EventReferral:
+	case oc.InboundReferral:
 		if ev.Referral == "" {
 			t.Fatalf("referral without text: %+v", ev)
 		}

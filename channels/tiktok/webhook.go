@@ -132,7 +132,7 @@ func (c *Channel) convert(env *wireEnvelope, m *wireMessage) (omnichannel.Inboun
 		if m.FromUser != nil && string(m.FromUser.ID) == business {
 			return omnichannel.InboundEvent{}, false, nil // the business read its own thread
 		}
-		ev := omnichannel.InboundEvent{Type: omnichannel.EventStatus, ExternalAccountID: business,
+		ev := omnichannel.InboundEvent{Type: omnichannel.InboundStatus, ExternalAccountID: business,
 			ExternalUserID: m.ConversationID, Status: omnichannel.MessageSeen, Time: msTime(int64(m.Timestamp))}
 		if m.Read != nil {
 			ev.UpTo = msTime(int64(m.Read.LastReadTimestamp))
@@ -145,7 +145,7 @@ func (c *Channel) convert(env *wireEnvelope, m *wireMessage) (omnichannel.Inboun
 		if m.ConversationID == "" {
 			return omnichannel.InboundEvent{}, false, errors.New("missing conversation_id")
 		}
-		ev := omnichannel.InboundEvent{Type: omnichannel.EventReferral, ExternalAccountID: business,
+		ev := omnichannel.InboundEvent{Type: omnichannel.InboundReferral, ExternalAccountID: business,
 			ExternalUserID: m.ConversationID, Referral: referralText(m.Referral), Time: msTime(int64(m.Timestamp))}
 		if p := profileOf(m.From, m.FromUser, m.IsFollower); p != nil {
 			p.ExternalUserID = m.ConversationID
@@ -158,7 +158,7 @@ func (c *Channel) convert(env *wireEnvelope, m *wireMessage) (omnichannel.Inboun
 	case EventReceiveEU:
 		// The EU payload is stripped (uncertain: receiver and timestamp only). Whatever ids it does
 		// carry are kept to narrow FetchContent's search.
-		ev := omnichannel.InboundEvent{Type: omnichannel.EventMessage, ExternalAccountID: business,
+		ev := omnichannel.InboundEvent{Type: omnichannel.InboundMessage, ExternalAccountID: business,
 			ExternalUserID: m.ConversationID, Direction: omnichannel.DirectionIn, ProviderMessageID: m.MessageID,
 			NeedsFetch: true, Time: msTime(int64(m.Timestamp))}
 		return ev, true, nil

@@ -211,7 +211,7 @@ func parseMediaLocator(raw string) (conversationID, messageID, mediaID, mediaTyp
 // (recipient_type CONVERSATION), and a conversation is one business ↔ one user.
 func toMessageEvent(businessID, conversationID string, m *wireMessage, dir omnichannel.Direction) omnichannel.InboundEvent {
 	ev := omnichannel.InboundEvent{
-		Type:              omnichannel.EventMessage,
+		Type:              omnichannel.InboundMessage,
 		ExternalAccountID: businessID,
 		ExternalUserID:    conversationID,
 		Direction:         dir,
@@ -295,7 +295,7 @@ func reactionEvents(businessID, conversationID string, m *wireMessage, list []wi
 		if target == "" {
 			continue
 		}
-		out = append(out, omnichannel.InboundEvent{Type: omnichannel.EventReaction, ExternalAccountID: businessID,
+		out = append(out, omnichannel.InboundEvent{Type: omnichannel.InboundReaction, ExternalAccountID: businessID,
 			ExternalUserID: conversationID, Direction: dir, ReactionTargetID: target, Reaction: r.Emoji,
 			ReactionRemoved: strings.EqualFold(r.Operation, "REMOVE"), Time: msTime(int64(m.Timestamp))})
 	}

@@ -42,7 +42,7 @@ func TestDocumentedSamples(t *testing.T) {
 			func(t *testing.T, evs []oc.InboundEvent) {
 				require.Len(t, evs, 1)
 				ev := evs[0]
-				assert.Equal(t, oc.EventMessage, ev.Type)
+				assert.Equal(t, oc.InboundMessage, ev.Type)
 				assert.Equal(t, anon, ev.ExternalUserID)
 				assert.True(t, ev.Anonymous)
 				assert.Equal(t, "c0ffee42", ev.ProviderConversationID)
@@ -53,7 +53,7 @@ func TestDocumentedSamples(t *testing.T) {
 			func(t *testing.T, evs []oc.InboundEvent) {
 				require.Len(t, evs, 1)
 				ev := evs[0]
-				assert.Equal(t, oc.EventReaction, ev.Type)
+				assert.Equal(t, oc.InboundReaction, ev.Type)
 				assert.Equal(t, oc.DirectionIn, ev.Direction)
 				assert.Equal(t, user, ev.ExternalUserID)
 				assert.Equal(t, oa, ev.ExternalAccountID)

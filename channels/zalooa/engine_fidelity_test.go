@@ -184,7 +184,7 @@ func TestEngineRequestInfo(t *testing.T) {
 	p, err := e.eng.Customer(e.ctx, ws, "sup", conv.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "+84912345678", p.Contact.Phone)
-	assert.Equal(t, "crm-42", p.Contact.CRMRef, "linked to the CRM customer with that phone")
+	assert.Equal(t, "crm-42", p.Contact.CRMCustomerID, "linked to the CRM customer with that phone")
 	assert.Equal(t, "12 Lê Lợi", p.Contact.Attributes["address"])
 	assert.Equal(t, "Bến Nghé", p.Contact.Attributes["ward"])
 	assert.Equal(t, "Hồ Chí Minh", p.Contact.Attributes["city"])

@@ -83,7 +83,7 @@ func TestEngineEndToEnd(t *testing.T) {
 	e.drain()
 	p, err := e.eng.Customer(e.ctx, ws, "sup", conv.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "crm-42", p.Contact.CRMRef)
+	assert.Equal(t, "crm-42", p.Contact.CRMCustomerID)
 	assert.Equal(t, "+84912345678", p.Contact.Phone)
 	linked := false
 	for _, m := range e.thread(conv.ID) {

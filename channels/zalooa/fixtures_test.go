@@ -30,7 +30,7 @@ func fixtures(at time.Time) []channeltest.Fixture {
 	when := time.UnixMilli(ts).UTC()
 	yes, no := true, false
 	in := func(id string, mt omnichannel.MessageType, text string, atts ...omnichannel.Attachment) omnichannel.InboundEvent {
-		return omnichannel.InboundEvent{Type: omnichannel.EventMessage, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+		return omnichannel.InboundEvent{Type: omnichannel.InboundMessage, ExternalAccountID: fxOA, ExternalUserID: fxUser,
 			Direction: omnichannel.DirectionIn, ProviderMessageID: id, MessageType: mt, Text: text, Attachments: atts, Time: when}
 	}
 	out := func(id string, mt omnichannel.MessageType, text string, atts ...omnichannel.Attachment) omnichannel.InboundEvent {
@@ -104,20 +104,20 @@ func fixtures(at time.Time) []channeltest.Fixture {
 		{"oa_send_anonymous_text", oaMsg("oa_send_anonymous_text", `{"text":"chào bạn","msg_id":"oa-5","conversation_id":"c-anon-1"}`),
 			[]omnichannel.InboundEvent{out("oa-5", omnichannel.MessageText, "chào bạn")}},
 		{"user_received_message", `{"app_id":"{APP}","sender":{"id":"{OA}"},"recipient":{"id":"{USER}"},"event_name":"user_received_message","message":{"msg_id":"oa-1"},"timestamp":"{TS}"}`,
-			[]omnichannel.InboundEvent{{Type: omnichannel.EventStatus, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+			[]omnichannel.InboundEvent{{Type: omnichannel.InboundStatus, ExternalAccountID: fxOA, ExternalUserID: fxUser,
 				Status: omnichannel.MessageDelivered, ProviderMessageIDs: []string{"oa-1"}, Time: when}}},
 		{"user_seen_message", `{"app_id":"{APP}","sender":{"id":"{OA}"},"recipient":{"id":"{USER}"},"event_name":"user_seen_message","message":{"msg_ids":["oa-1","oa-2"]},"timestamp":"{TS}"}`,
-			[]omnichannel.InboundEvent{{Type: omnichannel.EventStatus, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+			[]omnichannel.InboundEvent{{Type: omnichannel.InboundStatus, ExternalAccountID: fxOA, ExternalUserID: fxUser,
 				Status: omnichannel.MessageSeen, ProviderMessageIDs: []string{"oa-1", "oa-2"}, Time: when}}},
 		{"follow", `{"oa_id":"{OA}","follower":{"id":"{USER}"},"user_id_by_app":"552177279252915","event_name":"follow","source":"oa_profile","app_id":"{APP}","timestamp":"{TS}"}`,
-			[]omnichannel.InboundEvent{{Type: omnichannel.EventFollow, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+			[]omnichannel.InboundEvent{{Type: omnichannel.InboundFollow, ExternalAccountID: fxOA, ExternalUserID: fxUser,
 				Profile: &omnichannel.Profile{Follower: &yes}, Time: when}}},
 		{"unfollow", `{"oa_id":"{OA}","follower":{"id":"{USER}"},"event_name":"unfollow","source":"oa_profile","app_id":"{APP}","timestamp":"{TS}"}`,
-			[]omnichannel.InboundEvent{{Type: omnichannel.EventUnfollow, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+			[]omnichannel.InboundEvent{{Type: omnichannel.InboundUnfollow, ExternalAccountID: fxOA, ExternalUserID: fxUser,
 				Profile: &omnichannel.Profile{Follower: &no}, Time: when}}},
 		// The shared phone may arrive as a number (84…).
 		{"user_submit_info", `{"app_id":"{APP}","sender":{"id":"{USER}"},"recipient":{"id":"{OA}"},"event_name":"user_submit_info","info":{"address":"12 Lê Lợi","phone":84912345678,"city":"Hồ Chí Minh","district":"Quận 1","name":"Nguyễn Thị Lan","ward":"Bến Nghé"},"timestamp":"{TS}"}`,
-			[]omnichannel.InboundEvent{{Type: omnichannel.EventInfoShared, ExternalAccountID: fxOA, ExternalUserID: fxUser,
+			[]omnichannel.InboundEvent{{Type: omnichannel.InboundInfoShared, ExternalAccountID: fxOA, ExternalUserID: fxUser,
 				ProviderMessageID: "submit_info:" + fxUser + ":" + strconv.FormatInt(ts, 10), Profile: &omnichannel.Profile{Phone: "84912345678"}, Time: when}}},
 	}
 	out2 := make([]channeltest.Fixture, len(fx))

@@ -193,11 +193,11 @@ func checkInboundEvent(t *testing.T, ev oc.InboundEvent) {
 		t.Fatalf("Zalo events carry their content: %+v", ev)
 	}
 	switch ev.Type {
-	case oc.EventMessage:
+	case oc.InboundMessage:
 		if ev.Text == "" && len(ev.Attachments) == 0 && ev.MessageType != oc.MessageText {
 			t.Fatalf("empty %s message: %+v", ev.MessageType, ev)
 		}
-	case oc.EventStatus:
+	case oc.InboundStatus:
 		if len(ev.ProviderMessageIDs) == 0 {
 			t.Fatalf("status without message ids: %+v", ev)
 		}
@@ -206,7 +206,7 @@ func checkInboundEvent(t *testing.T, ev oc.InboundEvent) {
 				t.Fatalf("empty message id in %+v", ev)
 			}
 		}
-	case oc.EventFollow, oc.EventUnfollow, oc.EventProfile, oc.EventInfoShared:
+	case oc.InboundFollow, oc.InboundUnfollow, oc.InboundProfile, oc.InboundInfoShared:
 		if ev.Profile == nil || ev.Profile.ExternalUserID != ev.ExternalUserID {
 			t.Fatalf("%s without the user's profile: %+v", ev.Type, ev)
 		}

@@ -132,7 +132,7 @@ func otherParty(r historyRow, oa string) string {
 // historyEvent maps a history row to the event a webhook would have produced.
 func historyEvent(r historyRow, oa, user string) omnichannel.InboundEvent {
 	ev := omnichannel.InboundEvent{
-		Type: omnichannel.EventMessage, ExternalAccountID: oa, ExternalUserID: user,
+		Type: omnichannel.InboundMessage, ExternalAccountID: oa, ExternalUserID: user,
 		Direction: omnichannel.DirectionIn, ProviderMessageID: string(r.MessageID), Text: r.Message,
 	}
 	if r.Time > 0 {

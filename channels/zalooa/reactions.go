@@ -49,7 +49,7 @@ func codeOf(emoji string) (string, bool) {
 // sender.id) and oa_reacted_message (the OA reacted, in OA Manager or through the API; the OA is
 // sender.id): message.msg_id is the message reacted to, message.react_icon the reaction.
 func reactionEvent(w *webhookEvent, ev omnichannel.InboundEvent, byOA bool) (omnichannel.InboundEvent, bool, error) {
-	ev.Type, ev.Direction = omnichannel.EventReaction, omnichannel.DirectionIn
+	ev.Type, ev.Direction = omnichannel.InboundReaction, omnichannel.DirectionIn
 	ev.ExternalAccountID, ev.ExternalUserID = first(string(w.Recipient.ID), string(w.OAID)), string(w.Sender.ID)
 	if byOA {
 		ev.Direction = omnichannel.DirectionOut

@@ -215,7 +215,7 @@ func (c *Channel) convert(w *webhookEvent) (omnichannel.InboundEvent, bool, erro
 		}
 		return ev, ok, err
 	case name == "user_received_message" || name == "user_seen_message":
-		ev.Type = omnichannel.EventStatus
+		ev.Type = omnichannel.InboundStatus
 		ev.ExternalAccountID, ev.ExternalUserID = first(string(w.Sender.ID), string(w.OAID)), string(w.Recipient.ID)
 		ev.Status = omnichannel.MessageDelivered
 		if name == "user_seen_message" {
@@ -235,16 +235,16 @@ func (c *Channel) convert(w *webhookEvent) (omnichannel.InboundEvent, bool, erro
 		return ev, true, needAccount(ev)
 	case name == "follow" || name == "unfollow":
 		follower := name == "follow"
-		ev.Type = omnichannel.EventFollow
+		ev.Type = omnichannel.InboundFollow
 		if !follower {
-			ev.Type = omnichannel.EventUnfollow
+			ev.Type = omnichannel.InboundUnfollow
 		}
 		ev.ExternalAccountID = first(string(w.OAID), string(w.Recipient.ID))
 		ev.ExternalUserID = first(string(w.Follower.ID), string(w.Sender.ID))
 		ev.Profile = &omnichannel.Profile{ExternalUserID: ev.ExternalUserID, Follower: &follower}
 		return ev, true, needUser(ev)
 	case name == "user_submit_info":
-		ev.Type = omnichannel.EventInfoShared
+		ev.Type = omnichannel.InboundInfoShared
 		ev.ExternalAccountID = first(string(w.Recipient.ID), string(w.OAID))
 		ev.ExternalUserID = string(w.Sender.ID)
 		if w.Timestamp != "" && ev.ExternalUserID != "" {
@@ -268,7 +268,7 @@ func messageEvent(w *webhookEvent, ev omnichannel.InboundEvent, kind string, dir
 	if !known {
 		return ev, false, nil
 	}
-	ev.Type, ev.Direction, ev.MessageType = omnichannel.EventMessage, dir, mt
+	ev.Type, ev.Direction, ev.MessageType = omnichannel.InboundMessage, dir, mt
 	ev.ExternalAccountID, ev.ExternalUserID = first(account, string(w.OAID)), user
 	ev.ProviderMessageID = string(w.Message.MsgID)
 	ev.QuoteProviderMessageID = string(w.Message.QuoteMsgID)

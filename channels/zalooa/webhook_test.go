@@ -120,18 +120,18 @@ func TestEmulatorEventsParse(t *testing.T) {
 	ch := newChannel(t, s, nil)
 	cases := []struct {
 		body []byte
-		typ  oc.EventType
+		typ  oc.InboundType
 		dir  oc.Direction
 	}{
-		{s.UserSend("text", fxUser, "m1", "hi"), oc.EventMessage, oc.DirectionIn},
-		{s.AnonymousSend("text", fxUser, "zc-1", "m2", "hi"), oc.EventMessage, oc.DirectionIn},
-		{s.UserReacted(fxUser, "m3", "/-heart"), oc.EventReaction, oc.DirectionIn},
-		{s.OASend("text", fxUser, "m3", "hi"), oc.EventMessage, oc.DirectionOut},
-		{s.UserReceived(fxUser, "m3"), oc.EventStatus, ""},
-		{s.UserSeen(fxUser, "m3"), oc.EventStatus, ""},
-		{s.FollowEvent(fxUser), oc.EventFollow, ""},
-		{s.UnfollowEvent(fxUser), oc.EventUnfollow, ""},
-		{s.UserSubmitInfo(fxUser, zalotest.SharedInfo{Phone: "0912345678"}), oc.EventInfoShared, ""},
+		{s.UserSend("text", fxUser, "m1", "hi"), oc.InboundMessage, oc.DirectionIn},
+		{s.AnonymousSend("text", fxUser, "zc-1", "m2", "hi"), oc.InboundMessage, oc.DirectionIn},
+		{s.UserReacted(fxUser, "m3", "/-heart"), oc.InboundReaction, oc.DirectionIn},
+		{s.OASend("text", fxUser, "m3", "hi"), oc.InboundMessage, oc.DirectionOut},
+		{s.UserReceived(fxUser, "m3"), oc.InboundStatus, ""},
+		{s.UserSeen(fxUser, "m3"), oc.InboundStatus, ""},
+		{s.FollowEvent(fxUser), oc.InboundFollow, ""},
+		{s.UnfollowEvent(fxUser), oc.InboundUnfollow, ""},
+		{s.UserSubmitInfo(fxUser, zalotest.SharedInfo{Phone: "0912345678"}), oc.InboundInfoShared, ""},
 	}
 	for _, tc := range cases {
 		require.NoError(t, ch.VerifyWebhook(sigHeader(s.Sign(tc.body)), tc.body))

@@ -38,7 +38,7 @@ func TestCRMCustomerGathersEveryAccount(t *testing.T) {
 		first := only(t, list, "An Nguyễn")
 		var cust inboxapi.Customer
 		s.call(http.MethodGet, sup, "/conversations/"+first.ID+"/customer", nil, &cust, http.StatusOK)
-		assert.Equal(t, "crm-001", cust.Contact.CRMID)
+		assert.Equal(t, "crm-001", cust.Contact.CRMCustomerID)
 		var accounts []string
 		for _, id := range cust.Contact.Identities {
 			accounts = append(accounts, id.Channel+"/"+id.DisplayName)

@@ -48,7 +48,7 @@ func TestSharedInformationOpensAConversation(t *testing.T) {
 		assert.Equal(t, "+84912345678", cust.Contact.Phone)
 		assert.Equal(t, "12 Lê Lợi", cust.Contact.Attributes["address"])
 		assert.Equal(t, "Hồ Chí Minh", cust.Contact.Attributes["city"])
-		assert.Equal(t, "crm-001", cust.Contact.CRMID, "linked to the CRM customer with that phone")
+		assert.Equal(t, "crm-001", cust.Contact.CRMCustomerID, "linked to the CRM customer with that phone")
 
 		// A new share (another delivery: a new timestamp) is a new entry in the same conversation.
 		require.NoError(t, emu.zalo.Post(s.ctx, s.webhookURL("zalo"), emu.zalo.Build(zalotest.Event{

@@ -96,6 +96,6 @@ func TestZaloAnonymousReactionsAndInfoRequest(t *testing.T) {
 		s.call(http.MethodGet, sup, "/conversations/"+conv.ID+"/customer", nil, &cust, http.StatusOK)
 		assert.Equal(t, "+84912345678", cust.Contact.Phone)
 		assert.Equal(t, "12 Lê Lợi", cust.Contact.Attributes["address"])
-		assert.Equal(t, "crm-001", cust.Contact.CRMID)
+		assert.Equal(t, "crm-001", cust.Contact.CRMCustomerID)
 	})
 }

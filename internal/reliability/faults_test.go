@@ -344,7 +344,7 @@ func TestDeadRefreshToken(t *testing.T) {
 				t.Fatalf("connection %s (%q), want needs reconnect with a reason", c.Status, c.StatusReason)
 			}
 			r.reconnect(kind)
-			if _, err := r.engine.RetrySend(r.ctx, faultWS, m.ID, faultSup); err != nil {
+			if _, err := r.engine.RetrySend(r.ctx, faultWS, faultSup, m.ID); err != nil {
 				t.Fatalf("retry after reconnect: %v", err)
 			}
 			next := r.send(conv, uniqueText("after reconnect", 1))

@@ -88,9 +88,9 @@ func (t *txn) ListIdentities(workspaceID, contactID string) ([]*omnichannel.Iden
 	return out, nil
 }
 
-// ListContactsByCRMRef returns the workspace's contacts linked to the CRM customer crmRef, ordered by
+// ListContactsByCRMCustomer returns the workspace's contacts linked to the CRM customer crmRef, ordered by
 // id; none for an empty crmRef.
-func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
+func (t *txn) ListContactsByCRMCustomer(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
 	if err := t.readable(); err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.C
 	}
 	var out []*omnichannel.Contact
 	for _, c := range t.ws(workspaceID).contacts {
-		if c.CRMRef == crmRef {
+		if c.CRMCustomerID == crmRef {
 			out = append(out, cloneContact(c))
 		}
 	}

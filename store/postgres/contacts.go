@@ -20,9 +20,9 @@ func (t *txn) GetContact(workspaceID, id string) (*omnichannel.Contact, error) {
 	return getDoc[omnichannel.Contact](t, "contacts", "contact", workspaceID, id)
 }
 
-// ListContactsByCRMRef returns the workspace's contacts linked to the CRM customer crmRef, ordered by
+// ListContactsByCRMCustomer returns the workspace's contacts linked to the CRM customer crmRef, ordered by
 // id; none for an empty crmRef (index contacts_crm_ref, migration 4).
-func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
+func (t *txn) ListContactsByCRMCustomer(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
 	if err := t.readable(); err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func bulkInsert(t *txn, part *omnichannel.Bulk) (err error) {
 		if err != nil {
 			return nil, err
 		}
-		return append(dst, c.WorkspaceID, c.ID, c.Name, c.Phone, c.Email, c.AvatarURL, attrs, c.CRMRef,
+		return append(dst, c.WorkspaceID, c.ID, c.Name, c.Phone, c.Email, c.AvatarURL, attrs, c.CRMCustomerID,
 			micros(c.CreatedAt), micros(c.UpdatedAt)), nil
 	}); err != nil {
 		return err

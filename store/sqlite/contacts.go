@@ -10,7 +10,7 @@ func scanContact(sc scanner) (*omnichannel.Contact, error) {
 	var c omnichannel.Contact
 	var attrs string
 	var created, updated int64
-	if err := sc.Scan(&c.WorkspaceID, &c.ID, &c.Name, &c.Phone, &c.Email, &c.AvatarURL, &attrs, &c.CRMRef,
+	if err := sc.Scan(&c.WorkspaceID, &c.ID, &c.Name, &c.Phone, &c.Email, &c.AvatarURL, &attrs, &c.CRMCustomerID,
 		&created, &updated); err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (t *txn) PutContact(c *omnichannel.Contact) error {
 		ON CONFLICT (workspace_id, id) DO UPDATE SET name = excluded.name, phone = excluded.phone,
 			email = excluded.email, avatar_url = excluded.avatar_url, attributes = excluded.attributes,
 			crm_ref = excluded.crm_ref, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-		[]any{c.WorkspaceID, c.ID, c.Name, c.Phone, c.Email, c.AvatarURL, attrs, c.CRMRef, micros(c.CreatedAt), micros(c.UpdatedAt)},
+		[]any{c.WorkspaceID, c.ID, c.Name, c.Phone, c.Email, c.AvatarURL, attrs, c.CRMCustomerID, micros(c.CreatedAt), micros(c.UpdatedAt)},
 		execChecked("put contact"))
 }
 
@@ -112,9 +112,9 @@ func (t *txn) ListIdentities(workspaceID, contactID string) ([]*omnichannel.Iden
 		workspaceID, contactID)
 }
 
-// ListContactsByCRMRef returns the workspace's contacts linked to the CRM customer crmRef, ordered by
+// ListContactsByCRMCustomer returns the workspace's contacts linked to the CRM customer crmRef, ordered by
 // id; none for an empty crmRef.
-func (t *txn) ListContactsByCRMRef(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
+func (t *txn) ListContactsByCRMCustomer(workspaceID, crmRef string) ([]*omnichannel.Contact, error) {
 	if crmRef == "" {
 		return nil, nil
 	}

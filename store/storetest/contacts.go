@@ -18,7 +18,7 @@ func contactTests() []test {
 		get:  func(tx store.Tx, ws, id string) (*model.Contact, error) { return tx.GetContact(ws, id) },
 		change: func(v *model.Contact) {
 			v.Name, v.Phone, v.Email, v.AvatarURL = "Lê Minh", "+84900000000", "le@example.com", ""
-			v.Attributes, v.CRMRef, v.CreatedAt, v.UpdatedAt = map[string]string{"tier": "gold"}, "crm-9", at(-time.Hour), at(time.Hour)
+			v.Attributes, v.CRMCustomerID, v.CreatedAt, v.UpdatedAt = map[string]string{"tier": "gold"}, "crm-9", at(-time.Hour), at(time.Hour)
 		},
 		scribble: func(v *model.Contact) { v.Name = "scribbled"; v.Attributes["status"] = "scribbled" },
 	}.tests(), test{"ListByCRMRef", testContactListByCRMRef})
@@ -33,7 +33,7 @@ func testContactListByCRMRef(t *testing.T, s store.Store) {
 			{ws2, "ct-5", "crm-001"},
 		} {
 			v := fullContact(c.ws, c.id)
-			v.CRMRef = c.ref
+			v.CRMCustomerID = c.ref
 			if err := tx.PutContact(v); err != nil {
 				return err
 			}
@@ -41,10 +41,10 @@ func testContactListByCRMRef(t *testing.T, s store.Store) {
 		return nil
 	})
 	ids := func(ws, ref string) []string {
-		got := read(t, s, func(tx store.Tx) ([]*model.Contact, error) { return tx.ListContactsByCRMRef(ws, ref) })
+		got := read(t, s, func(tx store.Tx) ([]*model.Contact, error) { return tx.ListContactsByCRMCustomer(ws, ref) })
 		var out []string
 		for _, c := range got {
-			assert.Equal(t, ref, c.CRMRef)
+			assert.Equal(t, ref, c.CRMCustomerID)
 			out = append(out, c.ID)
 		}
 		return out
@@ -60,7 +60,7 @@ func testContactListByCRMRef(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		c.CRMRef = ""
+		c.CRMCustomerID = ""
 		return tx.PutContact(c)
 	})
 	assert.Equal(t, []string{"ct-1"}, ids(ws1, "crm-001"))

@@ -261,7 +261,7 @@ func testDeleteContact(t *testing.T, s store.Store) {
 		idents, err := tx.ListIdentities(ws1, "k1")
 		assert.NoError(t, err)
 		assert.Empty(t, idents)
-		linked, err := tx.ListContactsByCRMRef(ws1, "crm-k1")
+		linked, err := tx.ListContactsByCRMCustomer(ws1, "crm-k1")
 		assert.NoError(t, err)
 		assert.Empty(t, linked, "the CRM link")
 

@@ -51,16 +51,16 @@ func fullConnection(ws, id string) *model.Connection {
 
 func fullContact(ws, id string) *model.Contact {
 	return &model.Contact{
-		WorkspaceID: ws,
-		ID:          id,
-		Name:        "Nguyễn Văn An " + id,
-		Phone:       "+84912345678",
-		Email:       id + "@example.com",
-		AvatarURL:   "https://cdn.example/" + id + ".jpg",
-		Attributes:  map[string]string{"status": "vip", "interest": "giày"},
-		CRMRef:      "crm-" + id,
-		CreatedAt:   t0,
-		UpdatedAt:   at(2 * time.Minute),
+		WorkspaceID:   ws,
+		ID:            id,
+		Name:          "Nguyễn Văn An " + id,
+		Phone:         "+84912345678",
+		Email:         id + "@example.com",
+		AvatarURL:     "https://cdn.example/" + id + ".jpg",
+		Attributes:    map[string]string{"status": "vip", "interest": "giày"},
+		CRMCustomerID: "crm-" + id,
+		CreatedAt:     t0,
+		UpdatedAt:     at(2 * time.Minute),
 	}
 }
 

@@ -238,7 +238,7 @@ func convert(account string, e WebhookEvent) (ev omnichannel.InboundEvent, ok bo
 		default:
 			return ev, false, fmt.Errorf("unknown direction %q", e.Direction)
 		}
-		ev.Type = omnichannel.EventMessage
+		ev.Type = omnichannel.InboundMessage
 		ev.ProviderMessageID = e.MessageID
 		ev.Text = e.Text
 		ev.QuoteProviderMessageID = e.QuoteID
@@ -270,7 +270,7 @@ func convert(account string, e WebhookEvent) (ev omnichannel.InboundEvent, ok bo
 		if e.QuoteID == "" {
 			return ev, false, errors.New("missing quote_id (the message reacted to)")
 		}
-		ev.Type, ev.Direction = omnichannel.EventReaction, omnichannel.DirectionIn
+		ev.Type, ev.Direction = omnichannel.InboundReaction, omnichannel.DirectionIn
 		if e.Direction == "out" {
 			ev.Direction = omnichannel.DirectionOut
 		}
@@ -287,13 +287,13 @@ func convert(account string, e WebhookEvent) (ev omnichannel.InboundEvent, ok bo
 		if len(e.MessageIDs) == 0 {
 			return ev, false, errors.New("missing message_ids")
 		}
-		ev.Type = omnichannel.EventStatus
+		ev.Type = omnichannel.InboundStatus
 		ev.ProviderMessageIDs = append([]string(nil), e.MessageIDs...)
 	case "profile":
 		if err := needUser(); err != nil {
 			return ev, false, err
 		}
-		ev.Type = omnichannel.EventProfile
+		ev.Type = omnichannel.InboundProfile
 		ev.Profile = profileOf(e)
 		if ev.Profile == nil {
 			ev.Profile = &omnichannel.Profile{ExternalUserID: e.UserID}
@@ -303,9 +303,9 @@ func convert(account string, e WebhookEvent) (ev omnichannel.InboundEvent, ok bo
 			return ev, false, err
 		}
 		follower := e.Type == "follow"
-		ev.Type = omnichannel.EventFollow
+		ev.Type = omnichannel.InboundFollow
 		if !follower {
-			ev.Type = omnichannel.EventUnfollow
+			ev.Type = omnichannel.InboundUnfollow
 		}
 		ev.Profile = profileOf(e)
 		if ev.Profile == nil {
@@ -316,7 +316,7 @@ func convert(account string, e WebhookEvent) (ev omnichannel.InboundEvent, ok bo
 		if err := needUser(); err != nil {
 			return ev, false, err
 		}
-		ev.Type = omnichannel.EventReferral
+		ev.Type = omnichannel.InboundReferral
 		ev.Referral = e.Referral
 	default:
 		return ev, false, nil

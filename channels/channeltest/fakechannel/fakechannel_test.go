@@ -98,7 +98,7 @@ func TestParseWebhookMapsEveryField(t *testing.T) {
 	events, err := ch.ParseWebhook(nil, body)
 	require.NoError(t, err)
 	assert.Equal(t, []omnichannel.InboundEvent{{
-		Type: omnichannel.EventMessage, ExternalAccountID: "acc1", ExternalUserID: "u1",
+		Type: omnichannel.InboundMessage, ExternalAccountID: "acc1", ExternalUserID: "u1",
 		Profile:   &omnichannel.Profile{ExternalUserID: "u1", DisplayName: "Lan", AvatarURL: "https://cdn/a.png", Phone: "0912"},
 		Direction: omnichannel.DirectionIn, ProviderMessageID: "m1", MessageType: omnichannel.MessageVideo, Text: "hi",
 		Attachments: []omnichannel.Attachment{{Kind: omnichannel.MessageVideo, Name: "v.mp4", ContentType: "video/mp4",

@@ -192,7 +192,7 @@ func (c *Channel) ParseWebhook(_ http.Header, body []byte) ([]omnichannel.Inboun
 		if err := need("from", "id"); err != nil {
 			return nil, err
 		}
-		ev.Type = omnichannel.EventMessage
+		ev.Type = omnichannel.InboundMessage
 		ev.Direction = omnichannel.DirectionIn
 		ev.ExternalUserID = f.Get("from")
 		ev.ProviderMessageID = f.Get("id")
@@ -211,7 +211,7 @@ func (c *Channel) ParseWebhook(_ http.Header, body []byte) ([]omnichannel.Inboun
 		default:
 			return nil, nil
 		}
-		ev.Type = omnichannel.EventStatus
+		ev.Type = omnichannel.InboundStatus
 		ev.ProviderMessageIDs = []string{f.Get("ref")}
 	default:
 		return nil, nil

@@ -78,7 +78,7 @@ func TestConformance(t *testing.T) {
 				Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 				Body:   form("event", "sms", "account", "8055", "from", "+84912345678", "id", "in-1", "text", "Còn hàng không?", "ts", "1700000000"),
 				Want: []omnichannel.InboundEvent{{
-					Type: omnichannel.EventMessage, ExternalAccountID: "8055", ExternalUserID: "+84912345678",
+					Type: omnichannel.InboundMessage, ExternalAccountID: "8055", ExternalUserID: "+84912345678",
 					Direction: omnichannel.DirectionIn, ProviderMessageID: "in-1", MessageType: omnichannel.MessageText,
 					Text: "Còn hàng không?", Time: time.Unix(1700000000, 0),
 					Profile: &omnichannel.Profile{Phone: "+84912345678"},
@@ -88,7 +88,7 @@ func TestConformance(t *testing.T) {
 				Name: "delivery_report",
 				Body: form("event", "dlr", "account", "8055", "ref", "sms-7", "status", "delivered", "ts", "1700000001"),
 				Want: []omnichannel.InboundEvent{{
-					Type: omnichannel.EventStatus, ExternalAccountID: "8055", Status: omnichannel.MessageDelivered,
+					Type: omnichannel.InboundStatus, ExternalAccountID: "8055", Status: omnichannel.MessageDelivered,
 					ProviderMessageIDs: []string{"sms-7"},
 				}},
 			},
@@ -96,7 +96,7 @@ func TestConformance(t *testing.T) {
 				Name: "failed_report",
 				Body: form("event", "dlr", "account", "8055", "ref", "sms-8", "status", "failed"),
 				Want: []omnichannel.InboundEvent{{
-					Type: omnichannel.EventStatus, ExternalAccountID: "8055", Status: omnichannel.MessageFailed,
+					Type: omnichannel.InboundStatus, ExternalAccountID: "8055", Status: omnichannel.MessageFailed,
 					ProviderMessageIDs: []string{"sms-8"},
 				}},
 			},

@@ -68,7 +68,7 @@ func ceilingHandler(channels []omnichannel.Channel, keep func(ctx context.Contex
 		}
 		var msgs []ceilingMsg
 		for _, ev := range events {
-			if ev.Type != omnichannel.EventMessage || ev.Direction != omnichannel.DirectionIn {
+			if ev.Type != omnichannel.InboundMessage || ev.Direction != omnichannel.DirectionIn {
 				continue
 			}
 			msgs = append(msgs, ceilingMsg{conn: string(ch.Kind()) + ":" + ev.ExternalAccountID, user: ev.ExternalUserID,

@@ -62,7 +62,7 @@ export class Panel {
       rows.push(h('div', { class: 'kv' }, h('span', { class: 'k' }, t('panel.channelName')),
         h('span', { class: 'v' }, logo(id.channel, 14), ' ', id.displayName || id.externalUserId)));
     }
-    row(t('panel.crm'), c.crmId, 'customer-crm');
+    row(t('panel.crm'), c.crmCustomerId, 'customer-crm');
     const attrs = Object.entries(c.attributes || {});
     fill(this.customerBox,
       h('h3', {}, t('panel.customer')),

@@ -30,7 +30,7 @@ export class ProfileView {
         h('section', { class: 'card' },
           h('h2', {}, t('profile.title')),
           h('div', { class: 'customer-head big' }, avatar(c.name, c.avatarUrl, c.id, 'large'), h('strong', { dataset: { testid: 'profile-name' } }, c.name)),
-          kv(t('panel.phone'), c.phone), kv(t('panel.email'), c.email), kv(t('panel.crm'), c.crmId),
+          kv(t('panel.phone'), c.phone), kv(t('panel.email'), c.email), kv(t('panel.crm'), c.crmCustomerId),
           crm ? h('a', { href: crm, target: '_blank', rel: 'noopener noreferrer' }, t('profile.crmLink')) : null,
           h('h4', {}, t('panel.extended')),
           ...Object.entries(c.attributes || {}).map(([k, v]) => kv(attrLabel(k), v)),
