@@ -24,7 +24,8 @@ type ConversationQuery struct {
 	WorkspaceID  string
 	ChannelKinds []Kind
 	Statuses     []ConversationStatus
-	// ReadState is evaluated for ViewerID.
+	// ReadState is evaluated for ViewerID. Engine.ListConversations and CountUnread set ViewerID
+	// to their viewer and refuse (ErrInvalid) another value; stores read it as given.
 	ReadState ReadFilter
 	ViewerID  string
 	// AssigneeIDs may contain Unassigned.
@@ -51,7 +52,9 @@ type ConversationQuery struct {
 	// rows and "bich" finds "Trần Thị Bích".
 	Search string
 	// SearchDigits, when set, also matches conversations whose ContactPhone (without "+") contains
-	// it. The engine derives it from the user's search text ("0912 345" → "84912345").
+	// it. The engine derives it from the user's search text ("0912 345" → "84912345") and refuses
+	// (ErrInvalid) a different value given to ListConversations or CountUnread; stores read it as
+	// given.
 	SearchDigits string
 	// After continues after the last row of the previous page (keyset); nil starts at the newest.
 	After *Cursor

@@ -105,7 +105,7 @@ func unreadOfPage(ctx context.Context, tx Tx, viewerID, workspaceID string, conv
 // scopeQuery applies the viewer's visibility to q. It reports false when the viewer can see nothing.
 func (e *Engine) scopeQuery(ctx context.Context, tx Tx, viewerID string, q *ConversationQuery) (bool, error) {
 	if q.WorkspaceID == "" {
-		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
+		return false, invalid("WorkspaceID is required", "workspaceId", ProblemRequired)
 	}
 	u, conns, _, err := readScope(ctx, tx, q.WorkspaceID, viewerID, false)
 	if err != nil {
@@ -118,7 +118,7 @@ func (e *Engine) scopeQuery(ctx context.Context, tx Tx, viewerID string, q *Conv
 // in the same batch; a supervisor's visibility does not depend on them) are read.
 func (e *Engine) scopeFrom(u *User, conns []*Connection, viewerID string, q *ConversationQuery) (bool, error) {
 	if q.WorkspaceID == "" {
-		return false, &ValidationError{Problems: []string{"WorkspaceID is required"}}
+		return false, invalid("WorkspaceID is required", "workspaceId", ProblemRequired)
 	}
 	if u == nil {
 		return false, &ForbiddenError{Action: ActionView, UserID: viewerID, Code: DenyUnknownUser, Reason: "unknown user in this workspace"}
@@ -126,9 +126,18 @@ func (e *Engine) scopeFrom(u *User, conns []*Connection, viewerID string, q *Con
 	if err := e.cfg.Authorizer.Authorize(context.Background(), u, ActionView, nil, nil); err != nil {
 		return false, err
 	}
+	// The engine sets these from the viewer and the search text; a caller's different value would
+	// be silently replaced, so it is refused instead.
+	if q.ViewerID != "" && q.ViewerID != viewerID {
+		return false, invalid("ConversationQuery.ViewerID is set by the engine to the viewer: leave it empty", "viewerId", ProblemNotAllowed)
+	}
 	q.ViewerID = viewerID
 	q.Search = strings.TrimSpace(q.Search)
-	q.SearchDigits = searchDigits(q.Search)
+	digits := searchDigits(q.Search)
+	if q.SearchDigits != "" && q.SearchDigits != digits {
+		return false, invalid("ConversationQuery.SearchDigits is derived by the engine from Search: leave it empty", "searchDigits", ProblemNotAllowed)
+	}
+	q.SearchDigits = digits
 	if u.Role == RoleSupervisor {
 		return true, nil
 	}

@@ -320,3 +320,22 @@ func TestRunProcessesJobsUntilCancelled(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// ListConversations and CountUnread set the query's ViewerID and SearchDigits themselves: a
+// caller's different value is refused, never silently replaced.
+func TestListConversationsRefusesEngineSetFields(t *testing.T) {
+	e := newEnv(t)
+	e.inbound("u1", "m1", "Xin chào")
+	_, err := e.eng.ListConversations(e.ctx, "sup", oc.ConversationQuery{WorkspaceID: ws, ViewerID: "a1"})
+	require.ErrorIs(t, err, oc.ErrInvalid)
+	assert.Equal(t, "viewerId", oc.ProblemsOf(err)[0].Field)
+	_, err = e.eng.CountUnread(e.ctx, "sup", oc.ConversationQuery{WorkspaceID: ws, Search: "0912", SearchDigits: "999"})
+	require.ErrorIs(t, err, oc.ErrInvalid)
+	assert.Equal(t, "searchDigits", oc.ProblemsOf(err)[0].Field)
+
+	page, err := e.eng.ListConversations(e.ctx, "sup", oc.ConversationQuery{WorkspaceID: ws, ViewerID: "sup"})
+	require.NoError(t, err, "the viewer's own id is what the engine would set")
+	assert.Len(t, page.Conversations, 1)
+	_, err = e.eng.ListConversations(e.ctx, "sup", oc.ConversationQuery{WorkspaceID: ws, Search: "0912 345", SearchDigits: "84912345"})
+	require.NoError(t, err, "the digits the engine derives are accepted")
+}
