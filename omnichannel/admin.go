@@ -113,10 +113,10 @@ func checkUsers(tx Tx, workspaceID string, ids []string) error {
 	return p.err()
 }
 
-// SaveRule creates or replaces an assignment rule (SPEC H1) and attaches its sources to it (their
+// SaveRule creates or replaces an assignment rule and attaches its sources to it (their
 // chat permission becomes "share"). When a source joins the rule, its conversations without an
 // owner are handled by the rule's old-conversation policy; when a user leaves the rule, their open
-// conversations of the rule lose their owner and are handled by the same policy (SPEC H3).
+// conversations of the rule lose their owner and are handled by the same policy.
 func (e *Engine) SaveRule(ctx context.Context, actorID string, r Rule) (*Rule, error) {
 	var p problems
 	if strings.TrimSpace(r.Name) == "" {
@@ -216,7 +216,7 @@ func (e *Engine) orphan(ctx context.Context, r *Rule, users []string, actorID st
 }
 
 // applyOldPolicy distributes the conversations of the given connections that have no owner, as the
-// rule's old-conversation policy says (SPEC H3): none, the available ones (open, reply window still
+// rule's old-conversation policy says: none, the available ones (open, reply window still
 // open), or all of them. Distribution uses the rule's method, excluding the given users. The
 // entries it records have the system as their actor.
 func (e *Engine) applyOldPolicy(ctx context.Context, workspaceID, ruleID string, connectionIDs, exclude []string) error {
@@ -315,7 +315,7 @@ func (e *Engine) DeleteRule(ctx context.Context, workspaceID, actorID, ruleID st
 }
 
 // SetChatPermission sets a connection to "only me" (its owner gets every conversation) or to
-// "share" through an existing rule (SPEC G2). Joining a rule applies its old-conversation policy.
+// "share" through an existing rule. Joining a rule applies its old-conversation policy.
 func (e *Engine) SetChatPermission(ctx context.Context, workspaceID, actorID, connectionID string, p ChatPermission, ruleID string) error {
 	if p != PermissionOnlyMe && p != PermissionShared {
 		return invalid(fmt.Sprintf("unknown chat permission %q", p), "permission", ProblemNotAllowed, "allowed", "only_me, shared")

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// MaxCategoryDepth is how deep the category tree goes (SPEC D1): Danh mục → Danh mục phụ →
+// MaxCategoryDepth is how deep the category tree goes: Danh mục → Danh mục phụ →
 // Danh mục chi tiết.
 const MaxCategoryDepth = 3
 
@@ -101,7 +101,7 @@ func subtreeHeight(id string, children map[string][]*Category, guard int) int {
 	return h
 }
 
-// SaveClassification creates or replaces a conversation class (SPEC D3; an empty ID gets a new
+// SaveClassification creates or replaces a conversation class (an empty ID gets a new
 // one). Classes are deactivated (Active false), never deleted. Problems (no workspace or name,
 // another class with the same name, case ignored) are reported together. It emits
 // EventClassificationSaved.

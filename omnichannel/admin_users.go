@@ -79,7 +79,7 @@ func checkName(p *problems, what, name string) {
 
 // DeactivateUser deactivates a user (she keeps her history and may be saved active again later),
 // takes her out of every team and assignment rule, and hands her open conversations on: those of a
-// rule's sources lose their owner and are handled by the rule's old-conversation policy (SPEC H3,
+// rule's sources lose their owner and are handled by the rule's old-conversation policy (
 // as when a user leaves the rule in SaveRule), the others lose their owner. It emits
 // EventUserDeactivated.
 func (e *Engine) DeactivateUser(ctx context.Context, workspaceID, actorID, userID string) error {

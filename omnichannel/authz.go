@@ -2,7 +2,7 @@ package omnichannel
 
 import "context"
 
-// DefaultAuthorizer is the engine's standard policy (DESIGN §4):
+// DefaultAuthorizer is the engine's standard policy:
 //   - inactive users may do nothing; supervisors may do everything in their workspace;
 //   - administration is for supervisors only;
 //   - a conversation of an "only me" connection belongs to the connection's owner alone;

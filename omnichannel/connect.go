@@ -142,7 +142,7 @@ func (e *Engine) afterConnect(ctx context.Context, c *Connection) error {
 	return nil
 }
 
-// ConnectParams starts "Thêm kết nối" (SPEC G1).
+// ConnectParams starts "Thêm kết nối".
 type ConnectParams struct {
 	WorkspaceID string
 	// UserID is the admin connecting; the callback must come back for the same user.

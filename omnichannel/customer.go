@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// CustomerProfile is everything the customer panel and the full profile page show (SPEC B2–B4).
+// CustomerProfile is everything the customer panel and the full profile page show.
 //
 // A customer linked to a host CRM record (Contact.CRMCustomerID) may write from several accounts — two
 // TikTok accounts, a Zalo user — each its own Contact; once they are linked to the same CRM record,

@@ -7,7 +7,7 @@ import (
 )
 
 // ContactDirectory is the host CRM's customer directory. The engine asks it for the customer with a
-// phone number when one appears in a conversation (SPEC B5).
+// phone number when one appears in a conversation.
 type ContactDirectory interface {
 	// FindByPhone returns the CRM customer with the E.164 phone, or an error wrapping ErrNotFound.
 	FindByPhone(ctx context.Context, workspaceID, phoneE164 string) (*CRMCustomer, error)
@@ -21,12 +21,12 @@ type CRMCustomer struct {
 	Phone string
 	// Attributes are extended data shown in the customer panel (status, interests, …).
 	Attributes map[string]string
-	// ProfileURL is the host's full profile page (the "eye" link, SPEC B3).
+	// ProfileURL is the host's full profile page (the "eye" link).
 	ProfileURL string
 }
 
 // InteractionSource supplies calls, transactions and other interactions the host CRM knows about a
-// customer, for the interaction history (SPEC B4).
+// customer, for the interaction history.
 type InteractionSource interface {
 	Interactions(ctx context.Context, workspaceID, crmCustomerID string) ([]Interaction, error)
 }

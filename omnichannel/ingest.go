@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// ingest applies one verified, parsed event of conn in one transaction (DESIGN §4 inbound).
+// ingest applies one verified, parsed event of conn in one transaction.
 func (e *Engine) ingest(ctx context.Context, conn *Connection, ev InboundEvent) error {
 	return e.ingestWith(ctx, conn, ev, false)
 }

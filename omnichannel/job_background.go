@@ -71,7 +71,7 @@ func (e *Engine) runFetchMedia(ctx context.Context, j *Job) error {
 }
 
 // runLinkContact links a contact to the host CRM's customer with the phone number found in the
-// conversation (SPEC B5) and records it in the conversation.
+// conversation and records it in the conversation.
 func (e *Engine) runLinkContact(ctx context.Context, j *Job) error {
 	if e.cfg.Directory == nil {
 		return e.deleteJob(ctx, j)

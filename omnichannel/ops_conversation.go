@@ -24,7 +24,7 @@ func (e *Engine) MarkRead(ctx context.Context, workspaceID, userID, conversation
 	})
 }
 
-// MarkDone moves the conversation to the done filter ("Đánh dấu đã Xong", SPEC E1). The next
+// MarkDone moves the conversation to the done filter ("Đánh dấu đã Xong"). The next
 // customer message reopens it.
 func (e *Engine) MarkDone(ctx context.Context, workspaceID, userID, conversationID string) (*Conversation, error) {
 	return e.setStatus(ctx, workspaceID, userID, conversationID, StatusDone, ActivityDone)
@@ -46,7 +46,7 @@ func (e *Engine) setStatus(ctx context.Context, workspaceID, userID, conversatio
 	})
 }
 
-// Claim gives the conversation to the user who presses "Nhận chat" (SPEC H2). Exactly one of any
+// Claim gives the conversation to the user who presses "Nhận chat". Exactly one of any
 // number of concurrent claimers wins; the others get a *ClaimedError (errors.Is ErrAlreadyClaimed)
 // naming the winner. Claiming a conversation one already holds succeeds without change. On a rule,
 // only the rule's users (and supervisors) may claim.
@@ -80,7 +80,7 @@ func (e *Engine) Claim(ctx context.Context, workspaceID, userID, conversationID 
 	return out, nil
 }
 
-// ReassignParams says who takes a conversation ("Phụ trách", SPEC F1–F3): a user, or a team whose
+// ReassignParams says who takes a conversation ("Phụ trách"): a user, or a team whose
 // assignment method picks the member. Exactly one of ToUserID and ToTeamID is set.
 type ReassignParams struct {
 	WorkspaceID    string
@@ -169,7 +169,7 @@ func (e *Engine) checkTakeover(tx Tx, conv *Conversation, actor *User, toUserID 
 	return nil
 }
 
-// DetailsParams edits the extended information of a conversation (SPEC D1–D3). Nil fields are left
+// DetailsParams edits the extended information of a conversation. Nil fields are left
 // unchanged; a pointer to "" clears the field.
 type DetailsParams struct {
 	WorkspaceID      string

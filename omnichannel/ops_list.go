@@ -20,8 +20,8 @@ type ConversationPage struct {
 	Next string
 }
 
-// ListConversations returns a page of the viewer's conversation list, newest activity first
-// (SPEC A1–A3). q.WorkspaceID and viewerID are required; q.After may come from ParseCursor(page.Next).
+// ListConversations returns a page of the viewer's conversation list, newest activity first.
+// q.WorkspaceID and viewerID are required; q.After may come from ParseCursor(page.Next).
 // Agents do not see conversations of other users' "only me" connections.
 func (e *Engine) ListConversations(ctx context.Context, viewerID string, q ConversationQuery) (*ConversationPage, error) {
 	page := &ConversationPage{Unread: map[string]int64{}}

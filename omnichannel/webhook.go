@@ -16,7 +16,7 @@ import (
 // http.StripPrefix; it serves POST /{kind} and POST /{kind}/{connectionID}, and GET (the
 // provider's verification of the URL) for adapters implementing WebhookHandshaker.
 //
-// Order of work (DESIGN §4): the body is capped at MaxWebhookBytes (413 beyond); the adapter verifies
+// Order of work: the body is capped at MaxWebhookBytes (413 beyond); the adapter verifies
 // the signature on the raw bytes before any lookup (401); the body is parsed (400 when malformed);
 // each event is stored in its own transaction; only then does the provider get 200, so an
 // acknowledged message is durable in the store. Unknown event types, unknown accounts and

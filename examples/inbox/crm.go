@@ -8,8 +8,8 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// demoCRM plays the host CRM: a few customers found by phone (automatic linking, SPEC B5) and their
-// calls and transactions (interaction history, SPEC B4).
+// demoCRM plays the host CRM: a few customers found by phone (automatic linking) and their
+// calls and transactions (interaction history).
 type demoCRM struct {
 	customers    []omnichannel.CRMCustomer
 	interactions map[string][]omnichannel.Interaction

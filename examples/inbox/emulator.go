@@ -16,7 +16,7 @@ type customerMessage struct {
 	// Page), "" for the emulator's default account. Emulators with one account ignore it.
 	AccountID string
 	Name      string
-	// Phone, when set, is shared as a phone number (SPEC B5).
+	// Phone, when set, is shared as a phone number.
 	Phone string
 	Text  string
 	// File is an image or a document, nil for text only.

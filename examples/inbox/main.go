@@ -1,4 +1,4 @@
-// Command inbox is the example web inbox of dakenh: the whole of SPEC.md in a browser, on the
+// Command inbox is the example web inbox of dakenh: every feature of the product in a browser, on the
 // embedded SQLite store, in one command.
 //
 //	go run ./examples/inbox

@@ -42,7 +42,7 @@ var seedTemplates = []omnichannel.Template{
 	{ID: "tpl-return", Name: "Hướng dẫn đổi trả", Body: "Dạ để đổi trả, anh/chị giữ nguyên tem mác và gửi lại sản phẩm trong vòng 7 ngày; em sẽ gửi mã vận đơn đổi hàng qua {{channel}} ạ."},
 }
 
-// seedCategories is the three-level tree (SPEC D1), parents before children.
+// seedCategories is the three-level tree, parents before children.
 var seedCategories = []omnichannel.Category{
 	{ID: "cat-complaint", Name: "Khiếu nại"},
 	{ID: "cat-wrong-product", ParentID: "cat-complaint", Name: "Sai sản phẩm"},

@@ -14,7 +14,7 @@ import (
 // rows in a thousand, so a page reads tens of thousands of rows) or fetches every match and sorts
 // them. Instead, each level of the path has an ordered index (migration 0003), and a page is the
 // merge of one ordered range scan per (level, id) pair, each stopping at the page size. A path has
-// at most three levels (SPEC D1: the engine refuses deeper ones, as the SQLite store does). A
+// at most three levels (the engine refuses deeper ones, as the SQLite store does). A
 // conversation whose path holds several of the ids is found by several scans: the merge keeps it
 // once (DISTINCT ON the sort key, which includes the id).
 

@@ -8,7 +8,7 @@ import (
 	"github.com/dakenh/dakenh/omnichannel"
 )
 
-// MaxCategoryDepth is the deepest category path a conversation may carry (SPEC D1: three levels).
+// MaxCategoryDepth is the deepest category path a conversation may carry (three levels).
 const MaxCategoryDepth = 3
 
 const conversationColumns = `workspace_id, id, connection_id, channel_kind, contact_id, identity_id, contact_name,

@@ -90,7 +90,7 @@
 // nothing filters on (attachments, credentials, settings, activity, the category path as given) are
 // JSON text. Times are INTEGER microseconds since the Unix epoch in UTC.
 //
-// The conversation list (SPEC A1, A3) is served by indexes that lead with the workspace, then the
+// The conversation list is served by indexes that lead with the workspace, then the
 // filtered column (status, channel, assignee, team, each category level, classification, connection,
 // awaiting claim), and end with the sort key (last_message_at DESC, id DESC), so a page is an
 // ordered index range read continued by keyset, never an OFFSET. Every new message re-keys its

@@ -128,7 +128,7 @@ type benchFilter struct {
 	q    omnichannel.ConversationQuery
 }
 
-// benchFilters are the common list filters of the inbox (SPEC A1).
+// benchFilters are the common list filters of the inbox.
 func benchFilters() []benchFilter {
 	return []benchFilter{
 		{"NoFilter", omnichannel.ConversationQuery{}},

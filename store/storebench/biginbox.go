@@ -164,7 +164,7 @@ type bigInboxCase struct {
 	q      omnichannel.ConversationQuery
 }
 
-// bigInboxListCases are the SPEC A1 filters alone, and three combined.
+// bigInboxListCases are the filters alone, and three combined.
 func bigInboxListCases(spec bigbox.Spec) []bigInboxCase {
 	type cq = omnichannel.ConversationQuery
 	open := []omnichannel.ConversationStatus{omnichannel.StatusOpen}

@@ -113,7 +113,7 @@ func testSharedOutbox(t *testing.T, a, b store.Store) {
 	}
 }
 
-// testSharedRefreshLock is the token refresh of DESIGN §4 across processes: in each round the access
+// testSharedRefreshLock is the engine's token refresh across processes: in each round the access
 // token has expired and workers on both stores want to refresh it at once. Only the lease holder
 // may refresh; it rotates the credentials with a compare-and-set and releases the lease. Each round
 // must refresh exactly once.

@@ -13,7 +13,7 @@ import (
 // bigboxViewer is the agent whose lists are measured (a real agent of the seeded workspace).
 var bigboxViewer = bigbox.AgentID(7)
 
-// listCase is one list filter of SPEC A1 (or a combination), measured as the viewer sees it.
+// listCase is one list filter of the inbox (or a combination), measured as the viewer sees it.
 type listCase struct {
 	name string
 	q    omnichannel.ConversationQuery

@@ -10,7 +10,7 @@
 //     the check stored = acknowledged − duplicates.
 //  2. bigbox: the internal/bigbox workspace (default 1,000,000 conversations, about 10,000,000
 //     messages) seeded through the store's BulkLoad; p50 / p99 through the Engine, with real viewer
-//     ids, of the first and a deep page of the list for each SPEC A1 filter and three combined,
+//     ids, of the first and a deep page of the list for each filter and three combined,
 //     the unread count of an agent and of the supervisor, a thread's last 50 messages, and search
 //     by name (common, rare, none) and phone digits.
 //  3. claims: agents racing with Engine.Claim over waiting conversations of a self-claim rule;
