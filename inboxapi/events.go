@@ -19,6 +19,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	}
 	select {
 	case <-h.closing:
+		h.tel.refused(ctx, "shutting_down")
 		w.Header().Set("Retry-After", "3")
 		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: ErrorDetail{Code: "shutting_down",
 			Message: "the server is shutting down; reconnect"}})
@@ -29,12 +30,15 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, u *omnichannel.
 	_ = rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut a live stream
 	fd := h.fan.join(h.eng, u.WorkspaceID, u.ID)
 	if fd == nil {
+		h.tel.refused(ctx, "too_many_streams")
 		w.Header().Set("Retry-After", "30")
 		writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Error: ErrorDetail{Code: "too_many_streams",
 			Message: "too many open event streams: close another tab or device"}})
 		return nil
 	}
 	defer h.fan.leave(fd, u.ID)
+	h.tel.clients.Add(ctx, 1)
+	defer h.tel.clients.Add(context.WithoutCancel(ctx), -1)
 	sub := h.eng.Subscribe(ctx, omnichannel.SubscribeOptions{WorkspaceID: u.WorkspaceID, Buffer: h.eventBuffer})
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream; charset=utf-8")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dakenh/dakenh/model"
 	"github.com/dakenh/dakenh/omnichannel"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Authenticator tells who makes a request. The host plugs in its own (session cookie, bearer token,
@@ -40,6 +41,10 @@ type Config struct {
 	// Logger receives server-side errors (never request bodies, customer text or secrets).
 	// Default: Engine.Logger().
 	Logger *slog.Logger
+	// MeterProvider receives the API's metrics: dakenh.event_stream.clients (open event streams)
+	// and dakenh.event_stream.refused (by reason: too_many_streams, shutting_down). Default:
+	// OpenTelemetry's global provider, which does nothing until the host installs one.
+	MeterProvider metric.MeterProvider
 	// MaxUploadBytes caps the file of POST /attachments; larger files answer 413. Default 25 MiB.
 	// The engine's Config.MaxAttachmentBytes still applies (422 beyond it).
 	MaxUploadBytes int64
@@ -95,6 +100,7 @@ const (
 )
 
 type handler struct {
+	tel          streamMetrics
 	eng          *omnichannel.Engine
 	auth         Authenticator
 	log          *slog.Logger
@@ -187,8 +193,12 @@ func New(cfg Config) (*Handler, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	tel, err := newStreamMetrics(cfg.MeterProvider)
+	if err != nil {
+		return nil, fmt.Errorf("inboxapi: setting up metrics: %w", err)
+	}
 	h := &handler{
-		eng: cfg.Engine, auth: cfg.Auth, log: cfg.Logger, maxUpload: cfg.MaxUploadBytes,
+		tel: tel, eng: cfg.Engine, auth: cfg.Auth, log: cfg.Logger, maxUpload: cfg.MaxUploadBytes,
 		afterConnect: cfg.AfterConnect, publicURL: public, heartbeat: cfg.HeartbeatInterval,
 		eventBuffer: cfg.EventBuffer, now: time.Now, csrf: guard, closing: make(chan struct{}),
 	}
