@@ -25,6 +25,7 @@ const maxUploadBytes = 10 << 20
 // App is the example inbox: the engine on the chosen store, its channels (emulated in demo mode),
 // the agent API, the web pages and the customer simulator.
 type App struct {
+	tel       *telemetry
 	api       *inboxapi.Handler
 	opts      Options
 	engine    *omnichannel.Engine
@@ -96,7 +97,11 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 		return nil, err
 	}
 	crm := newDemoCRM(time.Now())
+	if a.tel, err = newTelemetry(o.OTelStdout, os.Stdout, cmp.Or(o.OTelInterval, 30*time.Second)); err != nil {
+		return nil, err
+	}
 	a.engine, err = omnichannel.New(omnichannel.Config{
+		TracerProvider: a.tel.tracer, MeterProvider: a.tel.meter,
 		Store: a.store, Channels: chans, Router: router,
 		Blobs:     omnichannel.DirBlobStore{Dir: filepath.Join(o.DataDir, "blobs")},
 		Directory: crm, Interactions: crm, Logger: logger,
@@ -120,7 +125,7 @@ func newApp(ctx context.Context, o Options, selfURL string, logOut io.Writer) (_
 		}
 	}
 	a.sessions = newSessions(a.store, now, o.Demo(), a.accounts, strings.HasPrefix(a.publicURL, "https://"))
-	api, err := newAPI(a.engine, a.sessions, logger, a.publicURL+apiPrefix)
+	api, err := newAPI(a.engine, a.sessions, logger, a.publicURL+apiPrefix, a.tel.meter)
 	if err != nil {
 		return nil, err
 	}
@@ -155,8 +160,15 @@ func (a *App) Run(ctx context.Context) error {
 	return a.engine.Run(ctx)
 }
 
-// Close stops the emulators and closes the store.
+// Close stops the emulators, flushes the telemetry and closes the store.
 func (a *App) Close() {
+	if a.tel != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.tel.shutdown(ctx); err != nil {
+			a.log.Warn("flushing telemetry", "err", err)
+		}
+		cancel()
+	}
 	for _, e := range a.emulators {
 		e.Close()
 	}

@@ -25,6 +25,10 @@ type Options struct {
 	DB string
 	// Postgres, when set, is a PostgreSQL URL used instead of SQLite.
 	Postgres string
+	// OTelStdout prints OpenTelemetry spans and metrics (every OTelInterval) as JSON on standard
+	// output.
+	OTelStdout   bool
+	OTelInterval time.Duration
 	// PublicURL is the base URL the browsers and the providers reach (webhooks, OAuth redirects):
 	// required with real providers, where it is normally https (cookies are then Secure). In demo
 	// mode it defaults to the listen address. Unsafe requests must come from its origin (CSRF).
@@ -112,6 +116,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.DataDir, "data", env("DAKENH_DATA", "data"), "data directory for the database and attachments (env DAKENH_DATA)")
 	fs.StringVar(&o.DB, "db", env("DAKENH_DB", ""), "SQLite database file (env DAKENH_DB; default <data>/inbox.db)")
 	fs.StringVar(&o.Postgres, "postgres", env("DAKENH_POSTGRES_URL", ""), "PostgreSQL URL instead of SQLite (env DAKENH_POSTGRES_URL)")
+	fs.BoolVar(&o.OTelStdout, "otel-stdout", env("DAKENH_OTEL_STDOUT", "") == "1", "print OpenTelemetry spans and metrics as JSON on standard output (env DAKENH_OTEL_STDOUT=1)")
+	fs.DurationVar(&o.OTelInterval, "otel-interval", 30*time.Second, "with -otel-stdout: how often metrics are printed")
 	fs.StringVar(&o.PublicURL, "public-url", env("DAKENH_PUBLIC_URL", ""), "base URL the browsers and providers reach, https behind a TLS proxy (env DAKENH_PUBLIC_URL; required with real providers; demo default http://<addr>)")
 	fs.StringVar(&o.Zalo.AppID, "zalo-app-id", env("DAKENH_ZALO_APP_ID", ""), "Zalo app id (env DAKENH_ZALO_APP_ID)")
 	fs.StringVar(&o.Zalo.AppSecret, "zalo-app-secret", env("DAKENH_ZALO_APP_SECRET", ""), "Zalo app secret key (env DAKENH_ZALO_APP_SECRET)")
