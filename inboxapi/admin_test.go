@@ -219,3 +219,28 @@ func TestSuspendingAWorkspaceEndsItsStreams(t *testing.T) {
 	d := e.call("GET", "/events", agent1, nil).requireError(t, http.StatusForbidden, "forbidden")
 	assert.Equal(t, oc.DenyWorkspaceSuspended, d.Reason)
 }
+
+// Deleting a workspace ends the streams of its users still connected (the supervisor who deleted
+// it is gone too); another workspace's stream goes on.
+func TestDeletingAWorkspaceEndsItsStreams(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.DefaultClient.Do(e.request("GET", "/events", agent1, nil))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	_, err = bufio.NewReader(resp.Body).ReadString('\n')
+	require.NoError(t, err)
+	other := e.openEvents(agentB)
+
+	require.NoError(t, e.eng.DeleteWorkspace(e.ctx, wsA, "sup"))
+	select {
+	case <-e.eventsDone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stream of a deleted workspace stayed open")
+	}
+	select {
+	case _, open := <-other.c:
+		assert.True(t, open, "the other workspace's stream is still open")
+	default:
+	}
+}

@@ -179,11 +179,12 @@ func (h *handler) eventFor(ctx context.Context, fd *feed, u *omnichannel.User, e
 	return frame, true
 }
 
-// endsStream reports whether ev takes u's right to stream away: her workspace was suspended, or she
-// was deactivated or removed. The stream then ends; the client's reconnection is refused (403).
+// endsStream reports whether ev takes u's right to stream away: her workspace was suspended or
+// deleted, or she was deactivated or removed. The stream then ends; the client's reconnection is
+// refused.
 func endsStream(ev omnichannel.Event, u *omnichannel.User) bool {
 	switch ev.Kind {
-	case omnichannel.EventWorkspaceSuspended:
+	case omnichannel.EventWorkspaceSuspended, omnichannel.EventWorkspaceDeleted:
 		return ev.WorkspaceID == u.WorkspaceID
 	case omnichannel.EventUserDeactivated, omnichannel.EventUserRemoved:
 		return ev.WorkspaceID == u.WorkspaceID && ev.UserID == u.ID

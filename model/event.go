@@ -40,6 +40,16 @@ const (
 	EventWorkspaceResumed    EventKind = "workspace.resumed"
 )
 
+// EventKinds returns every event kind the engine emits, in a fresh slice (what an outgoing
+// webhook endpoint may filter on). A kind added to this package is added here.
+func EventKinds() []EventKind {
+	return []EventKind{EventConversationOpened, EventConversationUpdated, EventMessageCreated, EventMessageUpdated,
+		EventConnectionUpdated, EventReadUpdated, EventConversationDeleted, EventContactDeleted, EventWorkspaceDeleted,
+		EventUserSaved, EventUserDeactivated, EventUserRemoved, EventTeamSaved, EventTeamDeleted, EventRuleSaved,
+		EventRuleDeleted, EventTemplateSaved, EventTemplateDeleted, EventCategorySaved, EventClassificationSaved,
+		EventWorkspaceSaved, EventWorkspaceSuspended, EventWorkspaceResumed, EventWebhookEndpointDisabled}
+}
+
 // Deletion reports whether k is the kind of a deletion event, whose subject no longer exists
 // (receivers must not re-read it).
 func (k EventKind) Deletion() bool {

@@ -51,4 +51,8 @@ type FeedData struct {
 	// Webhook endpoint events (webhook_endpoint.disabled).
 	EndpointID string `json:"endpoint_id,omitempty"`
 	Failures   int    `json:"failures,omitempty"`
+	// RecordID is the configuration record an administration event is about (the team, rule,
+	// template, category, classification, user or workspace; Event.RecordID). ContactID above is
+	// also the deleted contact of contact.deleted.
+	RecordID string `json:"record_id,omitempty"`
 }

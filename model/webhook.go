@@ -88,8 +88,9 @@ type WebhookDelivery struct {
 	StatusCode int
 	// Duration is how long the attempt took.
 	Duration time.Duration
-	// ErrorClass is "" for a 2xx; otherwise one of "status", "timeout", "connect", "refused"
-	// (the address is not allowed), "tls" or "other".
+	// ErrorClass is "" for a 2xx; otherwise one of "status", "redirect" (the endpoint answered
+	// with a redirect: the batch counts as failed whatever the final answer), "timeout",
+	// "connect", "refused" (the address is not allowed), "tls" or "other".
 	ErrorClass string
 	// Response is the start of the answer's body, at most 128 printable characters.
 	Response string

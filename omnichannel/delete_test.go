@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +221,41 @@ func TestDeleteWorkspaceResumes(t *testing.T) {
 	require.NoError(t, e.eng.DeleteWorkspace(e.ctx, ws, "sup"), "the supervisor can still finish it")
 	assert.Zero(t, count())
 	assert.Equal(t, 3, calls, "a batch, the interruption, then the last ten conversations and the rest in one call")
+}
+
+// deletingDownloader deletes the conversation while its media is being copied, as a supervisor's
+// data-protection delete may.
+type deletingDownloader struct {
+	*fakechannel.Channel
+	during func()
+}
+
+func (d deletingDownloader) DownloadMedia(ctx context.Context, c *oc.Connection, a oc.Attachment) (io.ReadCloser, string, error) {
+	rc, ctype, err := d.Channel.DownloadMedia(ctx, c, a)
+	d.during()
+	return rc, ctype, err
+}
+
+// A conversation deleted while its media is being copied leaves no copy behind: the job finds no
+// message to hold it and deletes the blob it wrote.
+func TestDeleteDuringMediaCopyLeavesNoBlob(t *testing.T) {
+	var e *env
+	dl := deletingDownloader{during: func() {
+		conv := e.conversationOf("u1")
+		require.NoError(t, e.eng.DeleteConversation(e.ctx, ws, "sup", conv.ID))
+	}}
+	e = newEnv(t, withChannel(func(c *fakechannel.Channel) oc.Channel { dl.Channel = c; return dl }))
+	u := e.prov.ServeMedia("p.png", "image/png", []byte("\x89PNG\r\n\x1a\nphoto"))
+	require.Equal(t, http.StatusOK, e.post(fakechannel.Webhook{AccountID: fakechannel.AccountID, Events: []fakechannel.WebhookEvent{
+		{Type: "message", UserID: "u1", MessageID: "m1", Attachments: []fakechannel.WebhookAttachment{{Type: "image", URL: u, Name: "p.png"}}}}}.JSON()))
+	e.drain()
+	dir := e.eng.Blobs().(oc.DirBlobStore).Dir
+	var files []string
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	}))
+	assert.Empty(t, files, "no copy of the deleted customer's photo remains")
 }

@@ -109,7 +109,10 @@ func feedData(ev Event) json.RawMessage {
 		d.Direction, d.MessageType, d.MessageStatus, d.Seq = m.Direction, m.Type, m.Status, m.Seq
 		d.TextLength, d.Attachments = utf8.RuneCountInString(m.Text), len(m.Attachments)
 	}
-	d.EndpointID, d.Failures = ev.EndpointID, ev.Failures
+	d.EndpointID, d.Failures, d.RecordID = ev.EndpointID, ev.Failures, ev.RecordID
+	if ev.ContactID != "" {
+		d.ContactID = ev.ContactID
+	}
 	if d == (FeedData{}) {
 		return nil
 	}

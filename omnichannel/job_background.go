@@ -2,6 +2,7 @@ package omnichannel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -54,7 +55,7 @@ func (e *Engine) runFetchMedia(ctx context.Context, j *Job) error {
 		}
 		return err
 	}
-	return e.update(ctx, func(tx Tx, ch *change) error {
+	err = e.update(ctx, func(tx Tx, ch *change) error {
 		cur, err := tx.GetMessage(j.WorkspaceID, j.MessageID)
 		if err != nil {
 			return err
@@ -68,6 +69,15 @@ func (e *Engine) runFetchMedia(ctx context.Context, j *Job) error {
 		}
 		return tx.DeleteJob(j.ID)
 	})
+	if err != nil {
+		// No message holds the copy: the conversation was deleted meanwhile (a data-protection
+		// delete must leave nothing behind) or the save failed (a retry copies again).
+		if derr := e.cfg.Blobs.Delete(context.WithoutCancel(ctx), key); derr != nil && !errors.Is(derr, ErrNotFound) {
+			e.log.Warn("dakenh: deleting an unreferenced media copy failed", "job", j.ID, "err", derr)
+		}
+		return e.dropIfGone(ctx, j, err)
+	}
+	return nil
 }
 
 // runLinkContact links a contact to the host CRM's customer with the phone number found in the

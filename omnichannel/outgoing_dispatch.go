@@ -280,7 +280,12 @@ func (e *Engine) postWebhook(ctx context.Context, ep *WebhookEndpoint, events []
 	d.Duration = time.Since(start)
 	d.StatusCode = resp.StatusCode
 	d.Response = sanitizeResponse(prefix[:n])
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	switch {
+	case resp.Request != nil && resp.Request.URL.String() != req.URL.String():
+		// The client followed a redirect: the batch went as a GET without its body or signature
+		// to another URL, so even a 2xx there delivered nothing. The endpoint must name its final URL.
+		d.ErrorClass = "redirect"
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		d.ErrorClass = "status"
 	}
 	return d

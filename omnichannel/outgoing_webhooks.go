@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dakenh/dakenh/model"
 )
 
 // Outgoing webhooks: per-workspace host URLs that receive the workspace's durable feed entries
@@ -25,9 +27,8 @@ const (
 	MaxWebhookSecretLength = 256
 )
 
-// webhookEventKinds are the kinds an endpoint may filter on.
-var webhookEventKinds = []EventKind{EventConversationOpened, EventConversationUpdated, EventMessageCreated,
-	EventMessageUpdated, EventConnectionUpdated, EventReadUpdated, EventWebhookEndpointDisabled}
+// webhookEventKinds are the kinds an endpoint may filter on: every kind the engine emits.
+var webhookEventKinds = model.EventKinds()
 
 // checkWebhookEndpoint reports every problem of w's URL, secret (when set) and kinds.
 func checkWebhookEndpoint(w *WebhookEndpoint) error {

@@ -384,3 +384,32 @@ func TestWebhookEndpointValidationAndAuthorization(t *testing.T) {
 	require.NoError(t, e.eng.DeleteWebhookEndpoint(e.ctx, ws, "sup", ep.ID))
 	require.ErrorIs(t, e.eng.DeleteWebhookEndpoint(e.ctx, ws, "sup", ep.ID), oc.ErrNotFound)
 }
+
+// An endpoint that redirects never counts as delivered: the client would follow with a GET that
+// carries neither the batch nor its signature, and a 2xx at the other URL delivered nothing.
+func TestWebhookRedirectIsAFailure(t *testing.T) {
+	r := newReceiver(t, always(http.StatusOK))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, req *http.Request) {
+		http.Redirect(w, req, r.srv.URL+"/final", http.StatusMovedPermanently)
+	})
+	old := httptest.NewServer(mux)
+	t.Cleanup(old.Close)
+	e := newEnv(t, func(c *oc.Config, _ *env) {
+		c.WebhookClient = guardedfetch.AllowingListeners(r.srv.Listener, old.Listener)
+	})
+	ep, err := e.eng.CreateWebhookEndpoint(e.ctx, "sup", oc.WebhookEndpoint{WorkspaceID: ws, URL: old.URL + "/moved", Enabled: true})
+	require.NoError(t, err)
+	e.inbound("u1", "m1", "xin chào")
+	assert.Zero(t, deliver(t, e))
+	got := endpoint(t, e, ep.ID)
+	assert.Zero(t, got.Cursor, "nothing was delivered")
+	assert.Equal(t, 1, got.Failures)
+	log, err := e.eng.WebhookDeliveries(e.ctx, ws, "sup", ep.ID, 10)
+	require.NoError(t, err)
+	require.Len(t, log, 1)
+	assert.Equal(t, "redirect", log[0].ErrorClass)
+	for _, req := range r.requests() {
+		assert.Empty(t, req.body, "what reached the other URL carried no batch")
+	}
+}

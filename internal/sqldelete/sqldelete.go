@@ -186,10 +186,16 @@ func (d Deleter) Workspace(workspaceID string, limit int) (keys []string, done b
 	stmts = append(stmts,
 		`DELETE FROM oauth_states WHERE `+dl.OAuthWorkspace+` = ?`,
 		`DELETE FROM leases WHERE `+dl.AfterColon("key")+` IN (SELECT id FROM connections WHERE workspace_id = ?)`,
+		// The outgoing webhooks' delivery leases ("webhook:<workspace>/<endpoint>").
+		`DELETE FROM leases WHERE substr(key, 1, length(CAST(? AS TEXT)) + 9) = 'webhook:' || CAST(? AS TEXT) || '/'`,
 		`DELETE FROM connections WHERE workspace_id = ?`,
 		`DELETE FROM workspaces WHERE id = ?`)
 	for _, q := range stmts {
-		if _, err := d.exec(q, workspaceID); err != nil {
+		args := make([]any, strings.Count(q, "?")) // each placeholder is the workspace id
+		for i := range args {
+			args[i] = workspaceID
+		}
+		if _, err := d.exec(q, args...); err != nil {
 			return nil, false, err
 		}
 	}

@@ -124,7 +124,7 @@ func (t *txn) DeleteWorkspaceData(workspaceID string, limit int) ([]string, bool
 		}
 	}
 	for key := range t.s.d.leases {
-		if _, connID, ok := strings.Cut(key, ":"); ok && conns[connID] {
+		if _, connID, ok := strings.Cut(key, ":"); (ok && conns[connID]) || strings.HasPrefix(key, "webhook:"+workspaceID+"/") {
 			del(t, t.s.d.leases, key)
 		}
 	}

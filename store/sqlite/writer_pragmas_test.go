@@ -26,7 +26,7 @@ func TestWriterPragmas(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		got := map[string]string{}
 		require.NoError(t, s.Update(t.Context(), func(tx omnichannel.Tx) error {
-			for _, p := range []string{"temp_store", "cache_size", "synchronous", "journal_mode", "wal_autocheckpoint"} {
+			for _, p := range []string{"temp_store", "cache_size", "synchronous", "journal_mode", "wal_autocheckpoint", "secure_delete"} {
 				v, err := sqlite.QueryInTx(tx, "PRAGMA "+p)
 				if err != nil {
 					return err
@@ -36,7 +36,7 @@ func TestWriterPragmas(t *testing.T) {
 			return nil
 		}))
 		assert.Equal(t, map[string]string{"temp_store": "2", "cache_size": "-65536", "synchronous": tc.want,
-			"journal_mode": "wal", "wal_autocheckpoint": "16384"}, got, "Synchronous %q", tc.sync)
+			"journal_mode": "wal", "wal_autocheckpoint": "16384", "secure_delete": "2"}, got, "Synchronous %q", tc.sync)
 	}
 }
 

@@ -131,7 +131,7 @@ func SeedDeletionData(t *testing.T, s store.Store) DeletionData {
 		if err := tx.InsertOAuthState(other); err != nil {
 			return err
 		}
-		for _, key := range []string{d.Lease, "refresh:cz9-1"} {
+		for _, key := range []string{d.Lease, "refresh:cz9-1", "webhook:" + ws1 + "/hook-" + ws1, "webhook:" + ws2 + "/hook-" + ws2} {
 			if _, err := tx.AcquireLease(key, "holder", t0, at(time.Hour)); err != nil {
 				return err
 			}
@@ -389,6 +389,16 @@ func testDeleteWorkspace(t *testing.T, s store.Store) {
 		}
 		ok, err = tx.AcquireLease("refresh:cz9-1", "other", at(time.Minute), at(2*time.Minute))
 		assert.False(t, ok, "ws2's lease is still held")
+		if err != nil {
+			return err
+		}
+		ok, err = tx.AcquireLease("webhook:"+ws1+"/hook-"+ws1, "other", at(time.Minute), at(2*time.Minute))
+		assert.True(t, ok, "ws1's webhook delivery lease was removed")
+		if err != nil {
+			return err
+		}
+		ok, err = tx.AcquireLease("webhook:"+ws2+"/hook-"+ws2, "other", at(time.Minute), at(2*time.Minute))
+		assert.False(t, ok, "ws2's webhook lease is still held")
 		return err
 	})
 	left := jobsLeft(t, s)
