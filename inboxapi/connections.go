@@ -180,7 +180,9 @@ func (h *handler) setPermission(w http.ResponseWriter, r *http.Request, u *omnic
 		return err
 	}
 	id := r.PathValue("id")
-	if err := h.eng.SetChatPermission(r.Context(), u.WorkspaceID, u.ID, id, perm, req.RuleID); err != nil {
+	change := omnichannel.ChatPermissionChange{WorkspaceID: u.WorkspaceID, ActorID: u.ID, ConnectionID: id,
+		Permission: perm, RuleID: req.RuleID}
+	if err := h.eng.SetChatPermission(r.Context(), change); err != nil {
 		return withHints(err, hint{"rule", "ruleId"}, hint{"permission", "permission"})
 	}
 	conns, err := h.eng.Connections(r.Context(), u.WorkspaceID, u.ID)

@@ -350,7 +350,8 @@ func (h *handler) renderTemplate(w http.ResponseWriter, r *http.Request, u *omni
 	if _, err := h.eng.Conversation(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	f, err := h.eng.FillTemplate(r.Context(), u.WorkspaceID, u.ID, r.PathValue("id"), r.PathValue("templateId"))
+	f, err := h.eng.FillTemplate(r.Context(), omnichannel.TemplateFill{WorkspaceID: u.WorkspaceID, ViewerID: u.ID,
+		ConversationID: r.PathValue("id"), TemplateID: r.PathValue("templateId")})
 	if err != nil {
 		return withHints(err, hint{"", "templateId"})
 	}

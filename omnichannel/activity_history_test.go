@@ -97,7 +97,7 @@ func TestOwnershipEntriesRecordWhoFromTo(t *testing.T) {
 // its old conversations on the supervisor's behalf.
 func TestRulePolicyEntryNamesTheSupervisor(t *testing.T) {
 	e := newEnv(t)
-	require.NoError(t, e.eng.SetChatPermission(e.ctx, ws, "sup", e.conn.ID, oc.PermissionOnlyMe, ""))
+	require.NoError(t, e.eng.SetChatPermission(e.ctx, oc.ChatPermissionChange{WorkspaceID: ws, ActorID: "sup", ConnectionID: e.conn.ID, Permission: oc.PermissionOnlyMe, RuleID: ""}))
 	e.setOwner("nobody")
 	e.inbound("u1", "m1", "hi")
 	conv := e.conversationOf("u1")
@@ -105,7 +105,7 @@ func TestRulePolicyEntryNamesTheSupervisor(t *testing.T) {
 	_, err := e.eng.SaveRule(e.ctx, "sup", oc.Rule{WorkspaceID: ws, ID: "r2", Name: "Old ones", UserIDs: []string{"a6"},
 		Method: oc.MethodRoundRobin, OldPolicy: oc.PolicyAll})
 	require.NoError(t, err)
-	require.NoError(t, e.eng.SetChatPermission(e.ctx, ws, "sup", e.conn.ID, oc.PermissionShared, "r2"))
+	require.NoError(t, e.eng.SetChatPermission(e.ctx, oc.ChatPermissionChange{WorkspaceID: ws, ActorID: "sup", ConnectionID: e.conn.ID, Permission: oc.PermissionShared, RuleID: "r2"}))
 	assert.Equal(t, []act{{oc.ActivityAssigned, "sup", "", "a6"}}, acts(e.entriesAfter(conv.ID, conv.LastSeq)))
 }
 

@@ -314,9 +314,20 @@ func (e *Engine) DeleteRule(ctx context.Context, workspaceID, actorID, ruleID st
 	})
 }
 
+// ChatPermissionChange says what SetChatPermission does: the connection of the workspace gets
+// the permission, sharing through the rule RuleID ("" for only me), on the acting user's authority.
+type ChatPermissionChange struct {
+	WorkspaceID  string
+	ActorID      string
+	ConnectionID string
+	Permission   ChatPermission
+	RuleID       string
+}
+
 // SetChatPermission sets a connection to "only me" (its owner gets every conversation) or to
 // "share" through an existing rule. Joining a rule applies its old-conversation policy.
-func (e *Engine) SetChatPermission(ctx context.Context, workspaceID, actorID, connectionID string, p ChatPermission, ruleID string) error {
+func (e *Engine) SetChatPermission(ctx context.Context, c ChatPermissionChange) error {
+	workspaceID, actorID, connectionID, p, ruleID := c.WorkspaceID, c.ActorID, c.ConnectionID, c.Permission, c.RuleID
 	if p != PermissionOnlyMe && p != PermissionShared {
 		return invalid(fmt.Sprintf("unknown chat permission %q", p), "permission", ProblemNotAllowed, "allowed", "only_me, shared")
 	}

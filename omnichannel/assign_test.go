@@ -130,7 +130,7 @@ func TestClaimRaceHasExactlyOneWinner(t *testing.T) {
 
 func TestOnlyMeConnectionBelongsToItsOwner(t *testing.T) {
 	e := newEnv(t)
-	require.NoError(t, e.eng.SetChatPermission(e.ctx, ws, "sup", e.conn.ID, oc.PermissionOnlyMe, ""))
+	require.NoError(t, e.eng.SetChatPermission(e.ctx, oc.ChatPermissionChange{WorkspaceID: ws, ActorID: "sup", ConnectionID: e.conn.ID, Permission: oc.PermissionOnlyMe, RuleID: ""}))
 	e.setOwner("a2")
 	e.inbound("u1", "m1", "hi")
 	conv := e.conversationOf("u1")

@@ -25,8 +25,10 @@
 // Methods take the context, then the workspace, then the acting user (actorID, userID or
 // viewerID: who asks), then the id of what they act on: Claim(ctx, workspaceID, userID,
 // conversationID), RetrySend(ctx, workspaceID, userID, messageID), DeleteContact(ctx,
-// workspaceID, actorID, contactID). Methods that save a record take it whole (SaveTeam(ctx,
-// actorID, team), the workspace inside it). A method that fails returns a nil record. Errors wrap
+// workspaceID, actorID, contactID). Where a method needs two ids of different things beside
+// those, it takes a struct with named fields instead (TemplateFill, ChatPermissionChange,
+// SendParams, ReassignParams), so that no two ids can be swapped by position. Methods that save a
+// record take it whole (SaveTeam(ctx, actorID, team), the workspace inside it). A method that fails returns a nil record. Errors wrap
 // the sentinels of errors.go (errors.Is) or are typed (*ValidationError, *ForbiddenError,
 // *ClaimedError, *ProviderError; errors.As).
 //

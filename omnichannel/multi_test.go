@@ -138,7 +138,7 @@ func TestAgentsCannotAdminister(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.eng.SaveRule(e.ctx, "a1", oc.Rule{WorkspaceID: ws, Name: "x", UserIDs: []string{"a1"}, Method: oc.MethodClaim})
 	assert.ErrorIs(t, err, oc.ErrForbidden)
-	assert.ErrorIs(t, e.eng.SetChatPermission(e.ctx, ws, "a1", e.conn.ID, oc.PermissionOnlyMe, ""), oc.ErrForbidden)
+	assert.ErrorIs(t, e.eng.SetChatPermission(e.ctx, oc.ChatPermissionChange{WorkspaceID: ws, ActorID: "a1", ConnectionID: e.conn.ID, Permission: oc.PermissionOnlyMe, RuleID: ""}), oc.ErrForbidden)
 	assert.ErrorIs(t, e.eng.Disconnect(e.ctx, ws, "a1", e.conn.ID), oc.ErrForbidden)
 	_, err = e.eng.SaveRule(e.ctx, "sup", oc.Rule{WorkspaceID: ws, Name: "", Method: "random"})
 	var ve *oc.ValidationError

@@ -89,7 +89,7 @@ func TestTemplateRendersForConversation(t *testing.T) {
 	e := newEnv(t)
 	e.seedCatalog()
 	conv := e.openConversation("u1")
-	text, err := e.eng.RenderTemplateFor(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	text, err := e.eng.RenderTemplateFor(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn Khách u1 đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", text)
 	ts, err := e.eng.Templates(e.ctx, ws, fakechannel.Kind)

@@ -87,13 +87,24 @@ type FilledTemplate struct {
 	Unknown []string
 }
 
+// TemplateFill names what FillTemplate renders: the template, for the conversation, as the viewer
+// (who must be able to see it) in the workspace. The fields are named so that two ids cannot be
+// given in the wrong order.
+type TemplateFill struct {
+	WorkspaceID    string
+	ViewerID       string
+	ConversationID string
+	TemplateID     string
+}
+
 // FillTemplate renders a template for a conversation the viewer may see. {{customer_name}} is the
 // customer's name on the channel, or the workspace's neutral name (Config.NeutralCustomerNames,
 // DefaultNeutralCustomerName) while the engine only has the fallback name it made up when the
 // customer first wrote; the internal fallback never reaches the text. A template whose rendering
 // would keep a "{{" (an unterminated placeholder, a value holding one) is refused with a
 // *ValidationError instead.
-func (e *Engine) FillTemplate(ctx context.Context, workspaceID, viewerID, conversationID, templateID string) (*FilledTemplate, error) {
+func (e *Engine) FillTemplate(ctx context.Context, p TemplateFill) (*FilledTemplate, error) {
+	workspaceID, viewerID, conversationID, templateID := p.WorkspaceID, p.ViewerID, p.ConversationID, p.TemplateID
 	t, err := e.cfg.Templates.GetTemplate(ctx, workspaceID, templateID)
 	if err != nil {
 		return nil, err

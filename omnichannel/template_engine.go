@@ -10,8 +10,8 @@ func (e *Engine) Templates(ctx context.Context, workspaceID string, kind Kind) (
 // RenderTemplateFor fills a template's variables for a conversation (customer name and phone, agent
 // name, channel, connection name) and returns the text to put in the composer. It is
 // FillTemplate's text.
-func (e *Engine) RenderTemplateFor(ctx context.Context, workspaceID, viewerID, conversationID, templateID string) (string, error) {
-	f, err := e.FillTemplate(ctx, workspaceID, viewerID, conversationID, templateID)
+func (e *Engine) RenderTemplateFor(ctx context.Context, p TemplateFill) (string, error) {
+	f, err := e.FillTemplate(ctx, p)
 	if err != nil {
 		return "", err
 	}

@@ -37,21 +37,21 @@ func TestTemplateRendersNeutralNameUntilTheProfileArrives(t *testing.T) {
 	conv := e.nameless("u1", "m1", "alo")
 	require.Equal(t, "fake user u1", conv.ContactName, "the engine's fallback name (what the list shows)")
 
-	f, err := e.eng.FillTemplate(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	f, err := e.eng.FillTemplate(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn anh/chị đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", f.Text)
 	assert.Equal(t, []string{oc.VarCustomerName}, f.Unknown)
 
 	// The profile fetch fails (the provider does not know the user): the name stays unknown.
 	e.drain()
-	text, err := e.eng.RenderTemplateFor(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	text, err := e.eng.RenderTemplateFor(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn anh/chị đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", text)
 
 	// The customer's name arrives with a profile event.
 	require.Equal(t, http.StatusOK, e.post(fakechannel.Webhook{AccountID: fakechannel.AccountID, Events: []fakechannel.WebhookEvent{
 		{Type: "profile", UserID: "u1", UserName: "Lan"}}}.JSON()))
-	f, err = e.eng.FillTemplate(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	f, err = e.eng.FillTemplate(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn Lan đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", f.Text)
 	assert.Empty(t, f.Unknown)
@@ -63,7 +63,7 @@ func TestTemplateKeepsRealNameThatLooksLikeAFallback(t *testing.T) {
 	e := newEnv(t)
 	e.seedCatalog()
 	conv := e.writesAs("u2", "fake user u1", "m1", "alo")
-	text, err := e.eng.RenderTemplateFor(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	text, err := e.eng.RenderTemplateFor(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn fake user u1 đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", text)
 }
@@ -75,7 +75,7 @@ func TestNeutralCustomerNameIsConfigurablePerWorkspace(t *testing.T) {
 	})
 	e.seedCatalog()
 	conv := e.nameless("u1", "m1", "alo")
-	text, err := e.eng.RenderTemplateFor(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	text, err := e.eng.RenderTemplateFor(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn quý khách đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", text)
 
@@ -104,7 +104,7 @@ func TestTemplateNeverLeavesPlaceholders(t *testing.T) {
 	e := newEnv(t)
 	e.seedCatalog()
 	conv := e.writesAs("u3", "{{agent_name}}", "m1", "alo")
-	f, err := e.eng.FillTemplate(e.ctx, ws, conv.AssigneeID, conv.ID, "thanks")
+	f, err := e.eng.FillTemplate(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "thanks"})
 	require.NoError(t, err)
 	assert.Equal(t, "Cảm ơn anh/chị đã liên hệ. Agent 1 sẽ hỗ trợ ngay.", f.Text)
 	assert.Equal(t, []string{oc.VarCustomerName}, f.Unknown)
@@ -112,7 +112,7 @@ func TestTemplateNeverLeavesPlaceholders(t *testing.T) {
 	require.NoError(t, e.store.Update(e.ctx, func(tx oc.Tx) error {
 		return tx.PutTemplate(&oc.Template{WorkspaceID: ws, ID: "broken", Name: "Hỏng", Body: "Chào {{customer_name}}, em là {{agent_name"})
 	}))
-	_, err = e.eng.FillTemplate(e.ctx, ws, conv.AssigneeID, conv.ID, "broken")
+	_, err = e.eng.FillTemplate(e.ctx, oc.TemplateFill{WorkspaceID: ws, ViewerID: conv.AssigneeID, ConversationID: conv.ID, TemplateID: "broken"})
 	require.ErrorIs(t, err, oc.ErrInvalid)
 	assert.Contains(t, err.Error(), `"{{"`)
 }

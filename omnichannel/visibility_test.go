@@ -18,7 +18,7 @@ func TestCanViewAndConnectionsFollowTheListScope(t *testing.T) {
 	for _, u := range []string{"sup", "a1", "a2"} {
 		assert.NoError(t, e.eng.CanView(e.ctx, ws, u, conv.ID), u)
 	}
-	require.NoError(t, e.eng.SetChatPermission(e.ctx, ws, "sup", e.conn.ID, oc.PermissionOnlyMe, ""))
+	require.NoError(t, e.eng.SetChatPermission(e.ctx, oc.ChatPermissionChange{WorkspaceID: ws, ActorID: "sup", ConnectionID: e.conn.ID, Permission: oc.PermissionOnlyMe, RuleID: ""}))
 
 	assert.NoError(t, e.eng.CanView(e.ctx, ws, "sup", conv.ID), "the owner")
 	assert.ErrorIs(t, e.eng.CanView(e.ctx, ws, "a1", conv.ID), oc.ErrForbidden)

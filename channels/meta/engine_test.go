@@ -99,7 +99,7 @@ func (e *engineEnv) connect(pages, igs []string) []*oc.Connection {
 		UserIDs: []string{"a1", "a2"}, Method: oc.MethodRoundRobin, OldPolicy: oc.PolicyNone})
 	require.NoError(e.t, err)
 	for _, c := range conns {
-		require.NoError(e.t, e.eng.SetChatPermission(e.ctx, ws, "sup", c.ID, oc.PermissionShared, "r1"))
+		require.NoError(e.t, e.eng.SetChatPermission(e.ctx, oc.ChatPermissionChange{WorkspaceID: ws, ActorID: "sup", ConnectionID: c.ID, Permission: oc.PermissionShared, RuleID: "r1"}))
 	}
 	e.runDue()
 	return conns
