@@ -202,14 +202,9 @@ func httptestRecorder(t *testing.T, e *env, method, path, user string) *httptest
 
 func TestSuspendingAWorkspaceEndsItsStreams(t *testing.T) {
 	e := newEnv(t)
-	resp, err := http.DefaultClient.Do(e.request("GET", "/events", agent1, nil))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	_, err = bufio.NewReader(resp.Body).ReadString('\n')
-	require.NoError(t, err)
+	e.openEvents(agent1)
 
-	_, err = e.eng.SuspendWorkspace(e.ctx, wsA)
+	_, err := e.eng.SuspendWorkspace(e.ctx, wsA)
 	require.NoError(t, err)
 	select {
 	case <-e.eventsDone:
@@ -224,12 +219,7 @@ func TestSuspendingAWorkspaceEndsItsStreams(t *testing.T) {
 // it is gone too); another workspace's stream goes on.
 func TestDeletingAWorkspaceEndsItsStreams(t *testing.T) {
 	e := newEnv(t)
-	resp, err := http.DefaultClient.Do(e.request("GET", "/events", agent1, nil))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	_, err = bufio.NewReader(resp.Body).ReadString('\n')
-	require.NoError(t, err)
+	e.openEvents(agent1)
 	other := e.openEvents(agentB)
 
 	require.NoError(t, e.eng.DeleteWorkspace(e.ctx, wsA, "sup"))

@@ -126,6 +126,9 @@ type Engine struct {
 	conns connCache
 	// tel holds the tracer and the metric instruments (telemetry.go).
 	tel *telemetry
+	// txUpdate, txGrouped (nil without a GroupCommitter) and txView run store transactions inside
+	// their telemetry.
+	txUpdate, txGrouped, txView func(context.Context, func(Tx) error) error
 	// delivering holds the outgoing webhook endpoints this engine is delivering now (their lease
 	// keys), so that two rounds of one engine never deliver one endpoint at once.
 	delivering sync.Map
@@ -197,6 +200,12 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("omnichannel: setting up telemetry: %w", err)
 	}
 	e.tel = tel
+	// The store's transaction runners, wrapped once in their span and timing (telemetry.go).
+	e.txUpdate = e.instrumentTx("update", e.store.Update)
+	e.txView = e.instrumentTx("view", e.store.View)
+	if g, ok := e.store.(GroupCommitter); ok {
+		e.txGrouped = e.instrumentTx("grouped", g.UpdateGrouped)
+	}
 	return e, nil
 }
 
@@ -308,14 +317,14 @@ type change struct {
 // collected (only those of the committed attempt). A transaction that wrote a connection empties
 // the webhook connection cache once it is over, committed or not.
 func (e *Engine) update(ctx context.Context, fn func(tx Tx, ch *change) error) error {
-	return e.updateWith(ctx, e.instrumentTx("update", e.store.Update), fn)
+	return e.updateWith(ctx, e.txUpdate, fn)
 }
 
 // updateGrouped is update through the store's GroupCommitter when it has one: the webhook ingest,
 // whose concurrent transactions the store may commit together.
 func (e *Engine) updateGrouped(ctx context.Context, fn func(tx Tx, ch *change) error) error {
-	if g, ok := e.store.(GroupCommitter); ok {
-		return e.updateWith(ctx, e.instrumentTx("grouped", g.UpdateGrouped), fn)
+	if e.txGrouped != nil {
+		return e.updateWith(ctx, e.txGrouped, fn)
 	}
 	return e.update(ctx, fn)
 }
@@ -358,7 +367,7 @@ func (e *Engine) updateWith(ctx context.Context, run func(ctx context.Context, f
 }
 
 func (e *Engine) view(ctx context.Context, fn func(tx Tx) error) error {
-	return e.instrumentTx("view", e.store.View)(ctx, fn)
+	return e.txView(ctx, fn)
 }
 
 func (ch *change) emit(ev Event) { ch.events = append(ch.events, ev) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -167,7 +168,7 @@ func webhookOutcome(status int) string {
 func (e *Engine) instrumentWebhook(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		kind := firstPathSegment(r.URL.Path)
+		kind, _, _ := strings.Cut(strings.TrimLeft(r.URL.Path, "/"), "/")
 		if e.channels[Kind(kind)] == nil {
 			kind = "unknown"
 		}
@@ -184,26 +185,6 @@ func (e *Engine) instrumentWebhook(next http.HandlerFunc) http.Handler {
 		e.tel.webhooks.Add(ctx, 1, attrs)
 		e.tel.webhookSeconds.Record(ctx, time.Since(start).Seconds(), attrs)
 	})
-}
-
-func firstPathSegment(p string) string {
-	for len(p) > 0 && p[0] == '/' {
-		p = p[1:]
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] == '/' {
-			return p[:i]
-		}
-	}
-	return p
-}
-
-// failureClassOf names the class of a provider failure for metrics ("" when err is nil).
-func failureClassOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return FailureReasonOf(err)
 }
 
 // instrumentTx wraps a store transaction runner in a span and the transaction-time histogram.
@@ -240,7 +221,10 @@ func (t *telemetry) recordSend(ctx context.Context, span trace.Span, kind Kind, 
 	case err != nil:
 		outcome = "failed"
 	}
-	class := failureClassOf(err)
+	class := ""
+	if err != nil {
+		class = FailureReasonOf(err)
+	}
 	attrs := []attribute.KeyValue{AttrChannel.String(string(kind)), AttrOutcome.String(outcome), AttrFailureClass.String(class)}
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Code != "" {
